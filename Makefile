@@ -1,0 +1,81 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+# Every step below is cached by a stamp file and redone only when its inputs change.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+RASA := $(BIN)/rasa
+SMARTCITY := $(BIN)/smartcity
+
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+# Rasa 3.6 runs on Python 3.8-3.10; use a 3.10 from PATH or pyenv.
+PYTHON310 ?= $(shell for c in python3.10 $$(pyenv root 2>/dev/null)/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
+	p=$$(command -v "$$c" 2>/dev/null) && "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null && { echo "$$p"; break; }; done)
+
+TRAINING_DATA := data/nlu data/stories data/rules
+TRAINING_INPUTS := config.yml domain.yml $(shell find $(TRAINING_DATA) data/content -name '*.yml' 2>/dev/null)
+INSTALLED := $(VENV)/.installed
+SPACY_STAMP := var/.spacy-built
+MODEL_STAMP := models/.trained
+
+.PHONY: help setup run test lint format validate train db clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(INSTALLED): pyproject.toml constraints.txt
+	@if [ -z "$(PYTHON310)" ]; then \
+		echo "error: Python 3.10 not found. Rasa 3.6 needs Python 3.8-3.10." >&2; \
+		echo "Install it, e.g. 'pyenv install 3.10.13' or 'apt-get install python3.10 python3.10-venv'," >&2; \
+		echo "or point to it: make PYTHON310=/path/to/python3.10 ..." >&2; \
+		exit 1; fi
+	@echo "==> creating $(VENV) with $(PYTHON310)"
+	@[ -x $(PY) ] || $(PYTHON310) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip==24.3.1"
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $@
+
+$(SPACY_STAMP): $(INSTALLED) nlu/spacy_pipeline.py config.yml
+	@echo "==> building the German spaCy pipeline"
+	$(PY) -m nlu.spacy_pipeline
+	@mkdir -p $(@D) && touch $@
+
+$(MODEL_STAMP): $(SPACY_STAMP) $(TRAINING_INPUTS)
+	@echo "==> training the Rasa model (skipped by Rasa if nothing changed)"
+	$(RASA) train --config config.yml --domain domain.yml --data $(TRAINING_DATA) \
+		--out models --fixed-model-name smartcity
+	@touch $@
+
+setup: $(MODEL_STAMP)  ## venv, dependencies, spaCy pipeline and trained model
+
+train: $(MODEL_STAMP)  ## train the Rasa model if data, config or domain changed
+
+db: $(INSTALLED)  ## migrate the database and import the example content if it is empty
+	$(SMARTCITY) db upgrade
+	$(SMARTCITY) content import data/content --if-empty
+
+run: setup db  ## set everything up and run the assistant (Ctrl-C stops it)
+	$(SMARTCITY) run
+
+lint: $(INSTALLED)  ## check style with ruff and black
+	$(BIN)/ruff check bot nlu actions tests
+	$(BIN)/black --check --quiet bot nlu actions tests
+
+format: $(INSTALLED)  ## reformat the code
+	$(BIN)/ruff check --fix bot nlu actions tests
+	$(BIN)/black --quiet bot nlu actions tests
+
+validate: $(INSTALLED)  ## rasa data validate
+	$(RASA) data validate --domain domain.yml --data $(TRAINING_DATA) --fail-on-warnings
+
+test: setup lint  ## set everything up and run every test
+	$(BIN)/pytest
+
+clean:  ## remove everything the build made (venv, models, var)
+	rm -rf $(VENV) models var .rasa reports results .pytest_cache .ruff_cache

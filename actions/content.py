@@ -1,0 +1,293 @@
+"""City content in YAML files: validation and idempotent import into the database.
+
+A content directory holds topics.yml, districts.yml, projects.yml, events.yml and
+contact.yml. Events may be dated relative to the import day, so that example
+content always has upcoming events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError, root_validator, validator
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from actions.db.models import Event, Project
+
+PROJECT_STATUSES = ("geplant", "in Umsetzung", "im Betrieb", "abgeschlossen")
+WEEKDAYS = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
+CITYWIDE = "stadtweit"
+
+
+class ContentError(ValueError):
+    """Content files that cannot be imported; the message names file and entry."""
+
+
+class _Strict(BaseModel):
+    class Config:
+        extra = "forbid"
+        anystr_strip_whitespace = True
+        min_anystr_length = 1
+
+
+class Topic(_Strict):
+    name: str = Field(max_length=80)
+    description: str = ""
+
+
+class ProjectIn(_Strict):
+    slug: str = Field(regex=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)
+    name: str = Field(max_length=200)
+    aliases: list[str] = []
+    summary: str
+    description: str = ""
+    topic: str
+    status: Literal[PROJECT_STATUSES]  # type: ignore[valid-type]
+    district: str = CITYWIDE
+    contact: str | None = Field(None, max_length=300)
+    url: str | None = Field(None, regex=r"^https?://\S+$", max_length=500)
+    start: date | None = None
+    end: date | None = None
+
+    @root_validator(skip_on_failure=True)
+    def _end_after_start(cls, values: dict) -> dict:
+        if values["start"] and values["end"] and values["end"] < values["start"]:
+            raise ValueError("end lies before start")
+        return values
+
+
+class EventIn(_Strict):
+    uid: str = Field(max_length=200)
+    title: str = Field(max_length=300)
+    description: str = ""
+    # Either an absolute start, or a start relative to the import day.
+    start: datetime | None = None
+    in_days: int | None = Field(None, ge=0, le=366)
+    weekday: Literal[WEEKDAYS] | None = None  # type: ignore[valid-type]
+    time: clock_time | None = None
+    duration_minutes: int | None = Field(None, ge=1, le=60 * 24 * 14)
+    location: str | None = Field(None, max_length=300)
+    topic: str | None = None
+    project: str | None = None
+    url: str | None = Field(None, regex=r"^https?://\S+$", max_length=500)
+    registration: str | None = None
+
+    @validator("time", pre=True)
+    def _quoted_time(cls, value: object) -> object:
+        # YAML 1.1 reads an unquoted 10:00 as the number 600.
+        if isinstance(value, int):
+            raise ValueError('write the time in quotes, e.g. "10:00"')
+        return value
+
+    @root_validator(skip_on_failure=True)
+    def _one_kind_of_date(cls, values: dict) -> dict:
+        if values["start"] is None and values["in_days"] is None:
+            raise ValueError("give either 'start' or 'in_days'")
+        if values["start"] is not None and values["in_days"] is not None:
+            raise ValueError("give 'start' or 'in_days', not both")
+        if values["in_days"] is not None and values["time"] is None:
+            raise ValueError("a relative event ('in_days') needs a 'time'")
+        return values
+
+    def start_at(self, today: date, tz: ZoneInfo) -> datetime:
+        if self.start is not None:
+            return self.start if self.start.tzinfo else self.start.replace(tzinfo=tz)
+        day = today + timedelta(days=self.in_days)
+        if self.weekday is not None:
+            day += timedelta(days=(WEEKDAYS.index(self.weekday) - day.weekday()) % 7)
+        return datetime.combine(day, self.time, tzinfo=tz)
+
+
+class Contact(_Strict):
+    organisation: str
+    office: str | None = None
+    email: str = Field(regex=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    phone: str | None = None
+    address: str | None = None
+    hours: str | None = None
+    url: str | None = Field(None, regex=r"^https?://\S+$")
+    privacy_url: str | None = Field(None, regex=r"^https?://\S+$")
+    privacy_contact: str | None = None
+    example: bool = False
+
+
+@dataclass(frozen=True)
+class Content:
+    topics: list[Topic]
+    districts: list[str]
+    projects: list[ProjectIn]
+    events: list[EventIn]
+    contact: Contact
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    projects_created: int
+    projects_updated: int
+    events_created: int
+    events_updated: int
+    removed: int
+
+    def __str__(self) -> str:
+        return (
+            f"projects: {self.projects_created} new, {self.projects_updated} updated; "
+            f"events: {self.events_created} new, {self.events_updated} updated; "
+            f"removed: {self.removed}"
+        )
+
+
+def _read_yaml(path: Path, key: str) -> object:
+    if not path.is_file():
+        raise ContentError(f"{path}: file is missing")
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        raise ContentError(f"{path}: not UTF-8 text ({error.reason})") from None
+    except yaml.YAMLError as error:
+        raise ContentError(f"{path}: not valid YAML: {error}") from None
+    if not isinstance(document, dict) or key not in document:
+        raise ContentError(f"{path}: expected a mapping with the key '{key}'")
+    return document[key]
+
+
+def _parse(path: Path, key: str, model: type[BaseModel]) -> list:
+    entries = _read_yaml(path, key)
+    if not isinstance(entries, list):
+        raise ContentError(f"{path}: '{key}' must be a list")
+    parsed = []
+    for index, entry in enumerate(entries, start=1):
+        label = None
+        if isinstance(entry, dict):
+            label = entry.get("slug") or entry.get("uid") or entry.get("name")
+        try:
+            parsed.append(model.parse_obj(entry))
+        except ValidationError as error:
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()
+            )
+            raise ContentError(f"{path}: entry {index} ({label or '?'}): {problems}") from None
+    return parsed
+
+
+def _unique(path: Path, kind: str, values: list[str]) -> None:
+    seen: set[str] = set()
+    for value in values:
+        folded = value.casefold()
+        if folded in seen:
+            raise ContentError(f"{path}: {kind} '{value}' appears more than once")
+        seen.add(folded)
+
+
+def load_contact(directory: Path) -> Contact:
+    path = directory / "contact.yml"
+    try:
+        return Contact.parse_obj(_read_yaml(path, "contact"))
+    except ValidationError as error:
+        raise ContentError(f"{path}: {error}") from None
+
+
+def load_content(directory: Path) -> Content:
+    """Read and cross-check every content file, or raise ContentError."""
+    if not directory.is_dir():
+        raise ContentError(f"{directory}: not a directory")
+    topics = _parse(directory / "topics.yml", "topics", Topic)
+    districts_raw = _read_yaml(directory / "districts.yml", "districts")
+    if not isinstance(districts_raw, list) or not all(
+        isinstance(d, str) and d.strip() for d in districts_raw
+    ):
+        raise ContentError(f"{directory / 'districts.yml'}: 'districts' must be a list of names")
+    districts = [d.strip() for d in districts_raw]
+    projects = _parse(directory / "projects.yml", "projects", ProjectIn)
+    events = _parse(directory / "events.yml", "events", EventIn)
+    contact = load_contact(directory)
+
+    projects_path, events_path = directory / "projects.yml", directory / "events.yml"
+    _unique(directory / "topics.yml", "topic", [t.name for t in topics])
+    _unique(projects_path, "slug", [p.slug for p in projects])
+    _unique(projects_path, "name or alias", [n for p in projects for n in (p.name, *p.aliases)])
+    _unique(events_path, "uid", [e.uid for e in events])
+    topic_names = {t.name for t in topics}
+    district_names = {*districts, CITYWIDE}
+    slugs = {p.slug for p in projects}
+    for p in projects:
+        if p.topic not in topic_names:
+            raise ContentError(f"{projects_path}: {p.slug}: unknown topic '{p.topic}'")
+        if p.district not in district_names:
+            raise ContentError(f"{projects_path}: {p.slug}: unknown district '{p.district}'")
+    for e in events:
+        if e.topic and e.topic not in topic_names:
+            raise ContentError(f"{events_path}: {e.uid}: unknown topic '{e.topic}'")
+        if e.project and e.project not in slugs:
+            raise ContentError(f"{events_path}: {e.uid}: unknown project slug '{e.project}'")
+    return Content(topics, districts, projects, events, contact)
+
+
+def import_content(
+    session: Session, content: Content, *, today: date, tz: ZoneInfo, prune: bool = False
+) -> ImportReport:
+    """Upsert projects by slug and events by uid; with prune, drop what the files lack."""
+    existing = {p.slug: p for p in session.scalars(select(Project))}
+    created = updated = 0
+    for item in content.projects:
+        project = existing.get(item.slug)
+        if project is None:
+            project = Project(slug=item.slug)
+            session.add(project)
+            existing[item.slug] = project
+            created += 1
+        else:
+            updated += 1
+        project.name = item.name
+        project.aliases = list(item.aliases)
+        project.summary = item.summary
+        project.description = item.description
+        project.topic = item.topic
+        project.status = item.status
+        project.district = item.district
+        project.contact = item.contact
+        project.url = item.url
+        project.start_date = item.start
+        project.end_date = item.end
+    session.flush()
+
+    events = {e.uid: e for e in session.scalars(select(Event))}
+    events_created = events_updated = 0
+    for item in content.events:
+        event = events.get(item.uid)
+        if event is None:
+            event = Event(uid=item.uid)
+            session.add(event)
+            events_created += 1
+        else:
+            events_updated += 1
+        starts_at = item.start_at(today, tz)
+        event.title = item.title
+        event.description = item.description
+        event.starts_at = starts_at
+        event.ends_at = (
+            starts_at + timedelta(minutes=item.duration_minutes)
+            if item.duration_minutes
+            else None
+        )
+        event.location = item.location
+        event.topic = item.topic
+        event.project = existing[item.project] if item.project else None
+        event.url = item.url
+        event.registration = item.registration
+
+    removed = 0
+    if prune:
+        removed += session.execute(
+            delete(Event).where(Event.uid.not_in([e.uid for e in content.events]))
+        ).rowcount
+        removed += session.execute(
+            delete(Project).where(Project.slug.not_in([p.slug for p in content.projects]))
+        ).rowcount
+    return ImportReport(created, updated, events_created, events_updated, removed)

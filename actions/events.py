@@ -1,0 +1,139 @@
+"""Upcoming events, optionally filtered by time, topic or project."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from dateutil.parser import isoparse
+from dateutil.relativedelta import relativedelta
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
+
+from actions.common import DatabaseAction, EventList, latest_entity
+from actions.db import repository
+from actions.db.models import Event
+from actions.formatting import format_span, intent_payload
+from bot.settings import Settings
+
+GRAIN_LENGTH = {
+    "second": relativedelta(seconds=1),
+    "minute": relativedelta(minutes=1),
+    "hour": relativedelta(hours=1),
+    "day": relativedelta(days=1),
+    "week": relativedelta(weeks=1),
+    "month": relativedelta(months=1),
+    "quarter": relativedelta(months=3),
+    "year": relativedelta(years=1),
+}
+
+
+def time_window(entity: dict[str, Any] | None, now: datetime) -> tuple[datetime, datetime] | None:
+    """[start, end) of a `time` entity in Duckling's shape, or None if unusable.
+
+    A point covers its grain ("morgen" is a whole day); a range is {"from", "to"}.
+    """
+    if not entity:
+        return None
+    value = entity.get("value")
+    info = entity.get("additional_info") or {}
+    try:
+        if isinstance(value, dict):
+            start = isoparse(value["from"]) if value.get("from") else now
+            end = isoparse(value["to"]) if value.get("to") else start + relativedelta(days=30)
+        elif isinstance(value, str):
+            start = isoparse(value)
+            end = start + GRAIN_LENGTH.get(info.get("grain", "day"), relativedelta(days=1))
+        else:
+            return None
+    except (KeyError, TypeError, ValueError):
+        return None
+    if start.tzinfo is None or end.tzinfo is None or end <= start:
+        return None
+    return start, end
+
+
+def latest_time_entity(tracker: Tracker) -> dict[str, Any] | None:
+    entities = tracker.latest_message.get("entities") or []
+    return next((e for e in entities if e.get("entity") == "time"), None)
+
+
+class ActionListEvents(DatabaseAction):
+    """Lists the next events: 30 days by default, or the asked time range."""
+
+    def name(self) -> str:
+        return "action_list_events"
+
+    @staticmethod
+    def now() -> datetime:
+        return datetime.now(timezone.utc)
+
+    def respond(
+        self,
+        session: Session,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        settings: Settings,
+    ) -> EventList:
+        now = self.now()
+        tz = settings.tz
+        window = time_window(latest_time_entity(tracker), now)
+        if window is None:
+            start, end = now, now + timedelta(days=settings.events_default_days)
+            period = f"in den nächsten {settings.events_default_days} Tagen"
+        else:
+            start, end = max(window[0], now), window[1]
+            last_day = (end - timedelta(microseconds=1)).astimezone(tz)
+            first_day = start.astimezone(tz)
+            period = (
+                f"am {first_day:%d.%m.%Y}"
+                if first_day.date() == last_day.date()
+                else f"vom {first_day:%d.%m.} bis {last_day:%d.%m.%Y}"
+            )
+            if end <= now:
+                dispatcher.utter_message(
+                    text="Dieser Zeitraum liegt in der Vergangenheit. "
+                    "Ich kann Ihnen nur kommende Termine nennen."
+                )
+                return []
+
+        topic = repository.canonical_value(session, Event.topic, latest_entity(tracker, "topic"))
+        project_name = latest_entity(tracker, "project")
+        project = repository.find_project(session, project_name) if project_name else None
+        page = repository.upcoming_events(
+            session,
+            start=start,
+            end=end,
+            topic=topic,
+            project=project,
+            limit=settings.list_limit,
+        )
+        about = (
+            f" zu {project.name}" if project else f" zum Thema {topic}" if topic else ""
+        )
+
+        if not page.items:
+            dispatcher.utter_message(
+                text=f"{period[0].upper()}{period[1:]} habe ich keine Termine{about} gefunden.",
+                buttons=[{"title": "Alle Termine", "payload": intent_payload("ask_events")}]
+                if about or window
+                else [],
+            )
+            return []
+
+        lines = [f"Termine{about} {period}:"]
+        for event in page.items:
+            line = f"• {format_span(event.starts_at, event.ends_at, tz)}: {event.title}"
+            if event.location:
+                line += f" – {event.location}"
+            if event.registration:
+                line += f" ({event.registration.rstrip('.')})"
+            lines.append(line)
+        if page.total > len(page.items):
+            lines.append(
+                f"Das sind die ersten {len(page.items)} von {page.total} Terminen. "
+                "Fragen Sie gern nach einem Thema, einem Projekt oder einem Zeitraum."
+            )
+        dispatcher.utter_message(text="\n".join(lines))
+        return []

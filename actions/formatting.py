@@ -1,0 +1,34 @@
+"""German formatting of dates and lists for chat replies."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+
+
+def format_start(moment: datetime, tz: ZoneInfo) -> str:
+    """'Sa., 28.11.2026, 10:00 Uhr' in the city's time zone."""
+    return format_datetime(moment.astimezone(tz), "EEE, dd.MM.yyyy, HH:mm 'Uhr'", locale="de_DE")
+
+
+def format_span(start: datetime, end: datetime | None, tz: ZoneInfo) -> str:
+    """Start, plus the end time when the event ends on the same day."""
+    text = format_start(start, tz)
+    if end is not None and end.astimezone(tz).date() == start.astimezone(tz).date():
+        text = text.replace(" Uhr", "") + f"–{end.astimezone(tz):%H:%M} Uhr"
+    return text
+
+
+def first_sentence(text: str) -> str:
+    sentence, dot, _rest = text.strip().partition(". ")
+    return sentence + ("." if dot else "")
+
+
+def intent_payload(intent: str, **entities: str) -> str:
+    """A Rasa button payload that triggers `intent` with the given entities."""
+    if not entities:
+        return f"/{intent}"
+    return f"/{intent}{json.dumps(entities, ensure_ascii=False)}"

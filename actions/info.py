@@ -1,0 +1,86 @@
+"""Contact, hand-off to a person, and privacy information from contact.yml."""
+
+from __future__ import annotations
+
+import logging
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import EventList
+from actions.content import Contact, ContentError, load_contact
+from bot.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+
+def _contact_or_apology(dispatcher: CollectingDispatcher) -> Contact | None:
+    try:
+        return load_contact(get_settings().content_dir)
+    except ContentError:
+        logger.exception("contact data cannot be read")
+        dispatcher.utter_message(response="utter_service_unavailable")
+        return None
+
+
+def contact_lines(contact: Contact) -> list[str]:
+    lines = [contact.organisation]
+    if contact.office:
+        lines.append(contact.office)
+    lines.append(f"E-Mail: {contact.email}")
+    if contact.phone:
+        lines.append(f"Telefon: {contact.phone}")
+    if contact.hours:
+        lines.append(f"Sprechzeiten: {contact.hours}")
+    if contact.address:
+        lines.append(f"Adresse: {contact.address}")
+    if contact.url:
+        lines.append(f"Internet: {contact.url}")
+    return lines
+
+
+class ActionContact(Action):
+    """Says how to reach a person at the Smart-City office."""
+
+    def name(self) -> str:
+        return "action_contact"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> EventList:
+        contact = _contact_or_apology(dispatcher)
+        if contact is None:
+            return []
+        lines = ["Ein Mensch aus dem Team hilft Ihnen gern weiter:", *contact_lines(contact)]
+        if contact.example:
+            lines.append("(Hinweis: Das sind Beispieldaten.)")
+        dispatcher.utter_message(text="\n".join(lines))
+        return []
+
+
+class ActionPrivacy(Action):
+    """Explains what the assistant stores and whom to ask about data protection."""
+
+    def name(self) -> str:
+        return "action_privacy"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> EventList:
+        contact = _contact_or_apology(dispatcher)
+        if contact is None:
+            return []
+        lines = [
+            "Datenschutz in Kürze:",
+            "• Ich bin ein automatischer Assistent, kein Mensch.",
+            "• Ich speichere den Verlauf dieses Gesprächs, damit ich Ihre Fragen "
+            "beantworten kann. Ihren Namen oder Ihre Telefonnummer brauche ich nicht.",
+            "• Bitte schreiben Sie mir keine sensiblen Daten, zum Beispiel zu Ihrer Gesundheit.",
+        ]
+        who = contact.privacy_contact or contact.email
+        lines.append(f"• Fragen zum Datenschutz beantwortet: {who}")
+        if contact.privacy_url:
+            lines.append(f"Ausführliche Informationen: {contact.privacy_url}")
+        dispatcher.utter_message(text="\n".join(lines))
+        return []

@@ -1,0 +1,154 @@
+"""Answers about Smart-City projects: one project, or a filtered list."""
+
+from __future__ import annotations
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
+
+from actions.common import DatabaseAction, EventList, latest_entity
+from actions.db import repository
+from actions.db.models import Project
+from actions.formatting import first_sentence, intent_payload
+from bot.settings import Settings
+
+
+def project_button(project: Project) -> dict[str, str]:
+    return {
+        "title": project.name,
+        "payload": intent_payload("ask_project_info", project=project.name),
+    }
+
+
+def describe(project: Project) -> str:
+    place = project.district or "stadtweit"
+    lines = [
+        project.name,
+        project.summary,
+        f"Thema: {project.topic} · Stand: {project.status} · Ort: {place}",
+    ]
+    if project.contact:
+        lines.append(f"Ansprechperson: {project.contact}")
+    if project.url:
+        lines.append(f"Mehr dazu: {project.url}")
+    return "\n".join(lines)
+
+
+class ActionProjectInfo(DatabaseAction):
+    """Tells about one project; offers near matches when the name is unknown."""
+
+    def name(self) -> str:
+        return "action_project_info"
+
+    def respond(
+        self,
+        session: Session,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        settings: Settings,
+    ) -> EventList:
+        asked = latest_entity(tracker, "project")
+        text = tracker.latest_message.get("text") or ""
+        project = repository.find_project(session, asked) if asked else None
+        if project is None and not asked:
+            mentioned = repository.projects_mentioned_in(session, text)
+            project = mentioned[0] if len(mentioned) == 1 else None
+            if len(mentioned) > 1:
+                dispatcher.utter_message(
+                    text="Dazu passen mehrere Projekte. Welches meinen Sie?",
+                    buttons=[project_button(p) for p in mentioned[: settings.list_limit]],
+                )
+                return []
+
+        if project is not None:
+            dispatcher.utter_message(
+                text=describe(project),
+                buttons=[
+                    {
+                        "title": "Termine dazu",
+                        "payload": intent_payload("ask_events", project=project.name),
+                    },
+                    {"title": "Weitere Projekte", "payload": intent_payload("ask_projects")},
+                ],
+            )
+            return [SlotSet("project", project.name)]
+
+        if asked:
+            similar = repository.similar_projects(session, asked)
+            if similar:
+                dispatcher.utter_message(
+                    text=f"Ein Projekt „{asked}“ kenne ich leider nicht. Meinten Sie eines davon?",
+                    buttons=[project_button(p) for p in similar],
+                )
+                return []
+            dispatcher.utter_message(
+                text=f"Ein Projekt „{asked}“ kenne ich leider nicht.",
+                buttons=[{"title": "Alle Projekte", "payload": intent_payload("ask_projects")}],
+            )
+            return []
+
+        projects = repository.all_projects(session)[: settings.list_limit]
+        dispatcher.utter_message(
+            text="Zu welchem Projekt möchten Sie mehr wissen?",
+            buttons=[project_button(p) for p in projects],
+        )
+        return []
+
+
+class ActionListProjects(DatabaseAction):
+    """Lists projects, filtered by topic, district or status from the message."""
+
+    def name(self) -> str:
+        return "action_list_projects"
+
+    def respond(
+        self,
+        session: Session,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        settings: Settings,
+    ) -> EventList:
+        topic = repository.canonical_value(session, Project.topic, latest_entity(tracker, "topic"))
+        district = repository.canonical_value(
+            session, Project.district, latest_entity(tracker, "district")
+        )
+        status = repository.canonical_value(
+            session, Project.status, latest_entity(tracker, "project_status")
+        )
+        page = repository.list_projects(
+            session, topic=topic, district=district, status=status, limit=settings.list_limit
+        )
+        filters = " ".join(
+            part
+            for part in (
+                f"zum Thema {topic}" if topic else "",
+                f"im Stadtteil {district}" if district else "",
+                f"mit dem Stand „{status}“" if status else "",
+            )
+            if part
+        )
+
+        if not page.items:
+            dispatcher.utter_message(
+                text=f"Projekte {filters} habe ich leider nicht gefunden. "
+                "Diese Themen gibt es:",
+                buttons=[
+                    {"title": t, "payload": intent_payload("ask_projects", topic=t)}
+                    for t in repository.project_topics(session)
+                ],
+            )
+            return []
+
+        heading = f"Projekte {filters}:" if filters else "Diese Smart-City-Projekte gibt es:"
+        lines = [heading]
+        lines += [f"• {p.name}: {first_sentence(p.summary)}" for p in page.items]
+        if page.total > len(page.items):
+            lines.append(
+                f"Das sind {len(page.items)} von {page.total} Projekten. "
+                "Nennen Sie gern ein Thema oder einen Stadtteil, dann wird die Liste kürzer."
+            )
+        dispatcher.utter_message(
+            text="\n".join(lines), buttons=[project_button(p) for p in page.items]
+        )
+        return []

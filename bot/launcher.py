@@ -1,0 +1,125 @@
+"""Runs the action server and the Rasa server together on loopback.
+
+Ctrl-C (or SIGTERM) stops both; if one of them dies, the other is stopped too,
+so a half-running assistant never goes unnoticed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+from bot.settings import PROJECT_ROOT, Settings
+
+logger = logging.getLogger(__name__)
+
+STOP_GRACE_SECONDS = 10
+
+
+class LaunchError(RuntimeError):
+    pass
+
+
+def child_env(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        SANIC_HOST=settings.host,  # rasa_sdk binds to all interfaces otherwise
+        ACTION_ENDPOINT_URL=settings.action_url,
+        RASA_TELEMETRY_ENABLED="false",
+        TF_CPP_MIN_LOG_LEVEL=env.get("TF_CPP_MIN_LOG_LEVEL", "2"),
+    )
+    return env
+
+
+def find_model(model_path: Path) -> Path:
+    if model_path.is_file():
+        return model_path
+    models = sorted(model_path.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    if not models:
+        raise LaunchError(f"no trained model in {model_path}; run `make train` first")
+    return models[-1]
+
+
+def commands(settings: Settings) -> dict[str, list[str]]:
+    return {
+        "action server": [
+            sys.executable, "-m", "rasa_sdk",
+            "--actions", "actions",
+            "--port", str(settings.action_port),
+        ],
+        "rasa": [
+            sys.executable, "-m", "rasa", "run",
+            "--interface", settings.host,
+            "--port", str(settings.rasa_port),
+            "--model", str(find_model(settings.model_path)),
+            "--endpoints", str(PROJECT_ROOT / "endpoints.yml"),
+            "--credentials", str(PROJECT_ROOT / "credentials.yml"),
+        ],
+    }  # fmt: skip
+
+
+def _is_up(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback)
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _stop(processes: dict[str, subprocess.Popen]) -> None:
+    for process in processes.values():
+        if process.poll() is None:
+            process.terminate()
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
+    for name, process in processes.items():
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            logger.warning("%s did not stop in time; killing it", name)
+            process.kill()
+            process.wait()
+
+
+def run(settings: Settings) -> int:
+    """Start both servers and supervise them until a signal or a crash."""
+    stop = threading.Event()
+    previous = {
+        sig: signal.signal(sig, lambda *_: stop.set())
+        for sig in (signal.SIGINT, signal.SIGTERM)
+    }
+    processes: dict[str, subprocess.Popen] = {}
+    exit_code = 0
+    try:
+        env = child_env(settings)
+        for name, command in commands(settings).items():
+            # Own session: the launcher alone decides when children stop.
+            processes[name] = subprocess.Popen(
+                command, cwd=PROJECT_ROOT, env=env, start_new_session=True
+            )
+        health = f"{settings.rasa_url}/webhooks/rest/"
+        announced = False
+        while not stop.wait(0.5):
+            crashed = [n for n, p in processes.items() if p.poll() is not None]
+            if crashed:
+                logger.error("%s stopped unexpectedly; shutting down", ", ".join(crashed))
+                exit_code = 1
+                break
+            if not announced and _is_up(health):
+                announced = True
+                logger.info(
+                    "Assistant ready. REST channel: %s/webhooks/rest/webhook "
+                    "- press Ctrl-C to stop.",
+                    settings.rasa_url,
+                )
+    finally:
+        _stop(processes)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return exit_code

@@ -1,0 +1,114 @@
+"""All configuration, read from the environment with safe defaults.
+
+Every variable here is documented in the README's "Configuration" table.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """A variable is set to a value the assistant cannot use."""
+
+
+def _int(env: dict[str, str], name: str, default: int, minimum: int = 1) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _port(env: dict[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value > 65535:
+        raise SettingsError(f"{name} must be a TCP port (1-65535), got {value}")
+    return value
+
+
+def _path(env: dict[str, str], name: str, default: Path) -> Path:
+    raw = env.get(name, "").strip()
+    path = Path(raw) if raw else default
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def _timezone(env: dict[str, str], name: str, default: str) -> str:
+    value = env.get(name, "").strip() or default
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"{name} is not a known time zone: {value!r}") from None
+    return value
+
+
+def _log_level(env: dict[str, str], name: str, default: str) -> str:
+    value = (env.get(name, "").strip() or default).upper()
+    if value not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise SettingsError(f"{name} must be DEBUG, INFO, WARNING or ERROR, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    var_dir: Path
+    database_url: str
+    content_dir: Path
+    timezone: str
+    host: str
+    rasa_port: int
+    action_port: int
+    model_path: Path
+    events_default_days: int
+    list_limit: int
+    log_level: str
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.host}:{self.rasa_port}"
+
+    @property
+    def action_url(self) -> str:
+        return f"http://{self.host}:{self.action_port}/webhook"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        var_dir = _path(env, "SMARTCITY_VAR_DIR", PROJECT_ROOT / "var")
+        database_url = env.get("DATABASE_URL", "").strip() or (
+            f"sqlite:///{var_dir / 'smartcity.db'}"
+        )
+        return cls(
+            var_dir=var_dir,
+            database_url=database_url,
+            content_dir=_path(env, "CONTENT_DIR", PROJECT_ROOT / "data" / "content"),
+            timezone=_timezone(env, "SMARTCITY_TIMEZONE", "Europe/Berlin"),
+            host=env.get("SMARTCITY_HOST", "").strip() or "127.0.0.1",
+            rasa_port=_port(env, "RASA_PORT", 5005),
+            action_port=_port(env, "ACTION_PORT", 5055),
+            model_path=_path(env, "RASA_MODEL", PROJECT_ROOT / "models"),
+            events_default_days=_int(env, "EVENTS_DEFAULT_DAYS", 30),
+            list_limit=_int(env, "LIST_LIMIT", 8),
+            log_level=_log_level(env, "LOG_LEVEL", "INFO"),
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; tests call get_settings.cache_clear() after changing env."""
+    return Settings.from_env()

@@ -1,0 +1,63 @@
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from actions.db.models import Event, Project
+from actions.db.session import get_engine
+from tests.conftest import EXAMPLE_CONTENT
+
+
+def smartcity(*args, env=None):
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True,
+        env=env, timeout=120,
+    )
+
+
+@pytest.fixture
+def cli_env(tmp_path, monkeypatch):
+    import os
+
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'cli.db'}")
+    return env
+
+
+def test_upgrade_then_import_twice(cli_env):
+    assert smartcity("db", "upgrade", env=cli_env).returncode == 0
+    first = smartcity("content", "import", str(EXAMPLE_CONTENT), env=cli_env)
+    assert first.returncode == 0, first.stderr
+    assert "projects: 11 new" in first.stdout
+    again = smartcity("content", "import", str(EXAMPLE_CONTENT), "--if-empty", env=cli_env)
+    assert "nothing imported" in again.stdout
+    with Session(get_engine(cli_env["DATABASE_URL"]), future=True) as session:
+        assert session.scalar(select(func.count(Project.id))) == 11
+        assert session.scalar(select(func.count(Event.id))) >= 15
+
+
+def test_check_only_validates(cli_env):
+    result = smartcity("content", "import", str(EXAMPLE_CONTENT), "--check", env=cli_env)
+    assert result.returncode == 0 and "OK" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "env_extra", "message"),
+    [
+        (["content", "import", "/no/such/dir"], {}, "error: /no/such/dir: not a directory"),
+        (["db", "upgrade"], {"RASA_PORT": "x"}, "error: RASA_PORT must be a whole number"),
+        (["content", "import", str(EXAMPLE_CONTENT)],
+         {"DATABASE_URL": "postgresql+psycopg2://postgres@127.0.0.1:1/x"}, "error: database:"),
+    ],
+)
+def test_operator_errors_are_one_clear_line(cli_env, args, env_extra, message):
+    result = smartcity(*args, env={**cli_env, **env_extra})
+    assert result.returncode in (1, 2)
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_command_shows_usage():
+    result = smartcity("frobnicate")
+    assert result.returncode == 2 and "usage: smartcity" in result.stderr

@@ -172,7 +172,9 @@ def _parse(path: Path, key: str, model: type[BaseModel]) -> list:
             problems = "; ".join(
                 f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()
             )
-            raise ContentError(f"{path}: entry {index} ({label or '?'}): {problems}") from None
+            raise ContentError(
+                f"{path}: entry {index} ({label or '?'}): {problems}"
+            ) from None
     return parsed
 
 
@@ -202,7 +204,9 @@ def load_content(directory: Path) -> Content:
     if not isinstance(districts_raw, list) or not all(
         isinstance(d, str) and d.strip() for d in districts_raw
     ):
-        raise ContentError(f"{directory / 'districts.yml'}: 'districts' must be a list of names")
+        raise ContentError(
+            f"{directory / 'districts.yml'}: 'districts' must be a list of names"
+        )
     districts = [d.strip() for d in districts_raw]
     projects = _parse(directory / "projects.yml", "projects", ProjectIn)
     events = _parse(directory / "events.yml", "events", EventIn)
@@ -211,7 +215,11 @@ def load_content(directory: Path) -> Content:
     projects_path, events_path = directory / "projects.yml", directory / "events.yml"
     _unique(directory / "topics.yml", "topic", [t.name for t in topics])
     _unique(projects_path, "slug", [p.slug for p in projects])
-    _unique(projects_path, "name or alias", [n for p in projects for n in (p.name, *p.aliases)])
+    _unique(
+        projects_path,
+        "name or alias",
+        [n for p in projects for n in (p.name, *p.aliases)],
+    )
     _unique(events_path, "uid", [e.uid for e in events])
     topic_names = {t.name for t in topics}
     district_names = {*districts, CITYWIDE}
@@ -220,17 +228,26 @@ def load_content(directory: Path) -> Content:
         if p.topic not in topic_names:
             raise ContentError(f"{projects_path}: {p.slug}: unknown topic '{p.topic}'")
         if p.district not in district_names:
-            raise ContentError(f"{projects_path}: {p.slug}: unknown district '{p.district}'")
+            raise ContentError(
+                f"{projects_path}: {p.slug}: unknown district '{p.district}'"
+            )
     for e in events:
         if e.topic and e.topic not in topic_names:
             raise ContentError(f"{events_path}: {e.uid}: unknown topic '{e.topic}'")
         if e.project and e.project not in slugs:
-            raise ContentError(f"{events_path}: {e.uid}: unknown project slug '{e.project}'")
+            raise ContentError(
+                f"{events_path}: {e.uid}: unknown project slug '{e.project}'"
+            )
     return Content(topics, districts, projects, events, contact)
 
 
 def import_content(
-    session: Session, content: Content, *, today: date, tz: ZoneInfo, prune: bool = False
+    session: Session,
+    content: Content,
+    *,
+    today: date,
+    tz: ZoneInfo,
+    prune: bool = False,
 ) -> ImportReport:
     """Upsert projects by slug and events by uid; with prune, drop what the files lack."""
     existing = {p.slug: p for p in session.scalars(select(Project))}
@@ -288,6 +305,8 @@ def import_content(
             delete(Event).where(Event.uid.not_in([e.uid for e in content.events]))
         ).rowcount
         removed += session.execute(
-            delete(Project).where(Project.slug.not_in([p.slug for p in content.projects]))
+            delete(Project).where(
+                Project.slug.not_in([p.slug for p in content.projects])
+            )
         ).rowcount
     return ImportReport(created, updated, events_created, events_updated, removed)

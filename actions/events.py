@@ -29,7 +29,9 @@ GRAIN_LENGTH = {
 }
 
 
-def time_window(entity: dict[str, Any] | None, now: datetime) -> tuple[datetime, datetime] | None:
+def time_window(
+    entity: dict[str, Any] | None, now: datetime
+) -> tuple[datetime, datetime] | None:
     """[start, end) of a `time` entity in Duckling's shape, or None if unusable.
 
     A point covers its grain ("morgen" is a whole day); a range is {"from", "to"}.
@@ -41,10 +43,16 @@ def time_window(entity: dict[str, Any] | None, now: datetime) -> tuple[datetime,
     try:
         if isinstance(value, dict):
             start = isoparse(value["from"]) if value.get("from") else now
-            end = isoparse(value["to"]) if value.get("to") else start + relativedelta(days=30)
+            end = (
+                isoparse(value["to"])
+                if value.get("to")
+                else start + relativedelta(days=30)
+            )
         elif isinstance(value, str):
             start = isoparse(value)
-            end = start + GRAIN_LENGTH.get(info.get("grain", "day"), relativedelta(days=1))
+            end = start + GRAIN_LENGTH.get(
+                info.get("grain", "day"), relativedelta(days=1)
+            )
         else:
             return None
     except (KeyError, TypeError, ValueError):
@@ -98,9 +106,13 @@ class ActionListEvents(DatabaseAction):
                 )
                 return []
 
-        topic = repository.canonical_value(session, Event.topic, latest_entity(tracker, "topic"))
+        topic = repository.canonical_value(
+            session, Event.topic, latest_entity(tracker, "topic")
+        )
         project_name = latest_entity(tracker, "project")
-        project = repository.find_project(session, project_name) if project_name else None
+        project = (
+            repository.find_project(session, project_name) if project_name else None
+        )
         page = repository.upcoming_events(
             session,
             start=start,
@@ -116,7 +128,9 @@ class ActionListEvents(DatabaseAction):
         if not page.items:
             dispatcher.utter_message(
                 text=f"{period[0].upper()}{period[1:]} habe ich keine Termine{about} gefunden.",
-                buttons=[{"title": "Alle Termine", "payload": intent_payload("ask_events")}]
+                buttons=[
+                    {"title": "Alle Termine", "payload": intent_payload("ask_events")}
+                ]
                 if about or window
                 else [],
             )

@@ -11,7 +11,9 @@ from babel.dates import format_datetime
 
 def format_start(moment: datetime, tz: ZoneInfo) -> str:
     """'Sa., 28.11.2026, 10:00 Uhr' in the city's time zone."""
-    return format_datetime(moment.astimezone(tz), "EEE, dd.MM.yyyy, HH:mm 'Uhr'", locale="de_DE")
+    return format_datetime(
+        moment.astimezone(tz), "EEE, dd.MM.yyyy, HH:mm 'Uhr'", locale="de_DE"
+    )
 
 
 def format_span(start: datetime, end: datetime | None, tz: ZoneInfo) -> str:

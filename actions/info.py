@@ -52,7 +52,10 @@ class ActionContact(Action):
         contact = _contact_or_apology(dispatcher)
         if contact is None:
             return []
-        lines = ["Ein Mensch aus dem Team hilft Ihnen gern weiter:", *contact_lines(contact)]
+        lines = [
+            "Ein Mensch aus dem Team hilft Ihnen gern weiter:",
+            *contact_lines(contact),
+        ]
         if contact.example:
             lines.append("(Hinweis: Das sind Beispieldaten.)")
         dispatcher.utter_message(text="\n".join(lines))

@@ -57,7 +57,9 @@ class ActionProjectInfo(DatabaseAction):
             if len(mentioned) > 1:
                 dispatcher.utter_message(
                     text="Dazu passen mehrere Projekte. Welches meinen Sie?",
-                    buttons=[project_button(p) for p in mentioned[: settings.list_limit]],
+                    buttons=[
+                        project_button(p) for p in mentioned[: settings.list_limit]
+                    ],
                 )
                 return []
 
@@ -69,7 +71,10 @@ class ActionProjectInfo(DatabaseAction):
                         "title": "Termine dazu",
                         "payload": intent_payload("ask_events", project=project.name),
                     },
-                    {"title": "Weitere Projekte", "payload": intent_payload("ask_projects")},
+                    {
+                        "title": "Weitere Projekte",
+                        "payload": intent_payload("ask_projects"),
+                    },
                 ],
             )
             return [SlotSet("project", project.name)]
@@ -84,7 +89,12 @@ class ActionProjectInfo(DatabaseAction):
                 return []
             dispatcher.utter_message(
                 text=f"Ein Projekt „{asked}“ kenne ich leider nicht.",
-                buttons=[{"title": "Alle Projekte", "payload": intent_payload("ask_projects")}],
+                buttons=[
+                    {
+                        "title": "Alle Projekte",
+                        "payload": intent_payload("ask_projects"),
+                    }
+                ],
             )
             return []
 
@@ -109,7 +119,9 @@ class ActionListProjects(DatabaseAction):
         tracker: Tracker,
         settings: Settings,
     ) -> EventList:
-        topic = repository.canonical_value(session, Project.topic, latest_entity(tracker, "topic"))
+        topic = repository.canonical_value(
+            session, Project.topic, latest_entity(tracker, "topic")
+        )
         district = repository.canonical_value(
             session, Project.district, latest_entity(tracker, "district")
         )
@@ -117,7 +129,11 @@ class ActionListProjects(DatabaseAction):
             session, Project.status, latest_entity(tracker, "project_status")
         )
         page = repository.list_projects(
-            session, topic=topic, district=district, status=status, limit=settings.list_limit
+            session,
+            topic=topic,
+            district=district,
+            status=status,
+            limit=settings.list_limit,
         )
         filters = " ".join(
             part
@@ -140,7 +156,9 @@ class ActionListProjects(DatabaseAction):
             )
             return []
 
-        heading = f"Projekte {filters}:" if filters else "Diese Smart-City-Projekte gibt es:"
+        heading = (
+            f"Projekte {filters}:" if filters else "Diese Smart-City-Projekte gibt es:"
+        )
         lines = [heading]
         lines += [f"• {p.name}: {first_sentence(p.summary)}" for p in page.items]
         if page.total > len(page.items):

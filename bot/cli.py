@@ -30,11 +30,17 @@ def _content_import(settings: Settings, args: argparse.Namespace) -> int:
 
     content = load_content(args.path)
     if args.check:
-        print(f"{args.path}: {len(content.projects)} projects, {len(content.events)} events, OK")
+        print(
+            f"{args.path}: {len(content.projects)} projects, {len(content.events)} events, OK"
+        )
         return 0
-    with Session(get_engine(settings.database_url), future=True) as session, session.begin():
+    with Session(
+        get_engine(settings.database_url), future=True
+    ) as session, session.begin():
         if args.if_empty and session.scalar(select(func.count(Project.id))):
-            print("database already has content; nothing imported (drop --if-empty to update)")
+            print(
+                "database already has content; nothing imported (drop --if-empty to update)"
+            )
             return 0
         report = import_content(
             session,
@@ -55,23 +61,30 @@ def _run(settings: Settings, _args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="smartcity", description="Smart-City assistant: database, content and servers."
+        prog="smartcity",
+        description="Smart-City assistant: database, content and servers.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     db = commands.add_parser("db", help="database schema").add_subparsers(
         dest="db_command", required=True, metavar="ACTION"
     )
-    db.add_parser("upgrade", help="migrate the schema to the newest version").set_defaults(
-        handler=_db_upgrade
-    )
+    db.add_parser(
+        "upgrade", help="migrate the schema to the newest version"
+    ).set_defaults(handler=_db_upgrade)
 
     content = commands.add_parser("content", help="projects and events").add_subparsers(
         dest="content_command", required=True, metavar="ACTION"
     )
-    importer = content.add_parser("import", help="validate and import a content directory")
-    importer.add_argument("path", type=Path, help="directory with topics.yml, projects.yml, ...")
-    importer.add_argument("--prune", action="store_true", help="remove what the files lack")
+    importer = content.add_parser(
+        "import", help="validate and import a content directory"
+    )
+    importer.add_argument(
+        "path", type=Path, help="directory with topics.yml, projects.yml, ..."
+    )
+    importer.add_argument(
+        "--prune", action="store_true", help="remove what the files lack"
+    )
     importer.add_argument(
         "--if-empty", action="store_true", help="import only into an empty database"
     )
@@ -92,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
         logging.basicConfig(
-            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+            level=settings.log_level,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
         return args.handler(settings, args)
     except (SettingsError, ContentError, LaunchError) as error:

@@ -67,7 +67,8 @@ def commands(settings: Settings) -> dict[str, list[str]]:
 
 def _is_up(url: str) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback)
+        # The URL is built from settings as http://host:port, never from input.
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
             return response.status == 200
     except OSError:
         return False
@@ -108,7 +109,9 @@ def run(settings: Settings) -> int:
         while not stop.wait(0.5):
             crashed = [n for n, p in processes.items() if p.poll() is not None]
             if crashed:
-                logger.error("%s stopped unexpectedly; shutting down", ", ".join(crashed))
+                logger.error(
+                    "%s stopped unexpectedly; shutting down", ", ".join(crashed)
+                )
                 exit_code = 1
                 break
             if not announced and _is_up(health):

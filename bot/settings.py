@@ -56,7 +56,9 @@ def _timezone(env: dict[str, str], name: str, default: str) -> str:
 def _log_level(env: dict[str, str], name: str, default: str) -> str:
     value = (env.get(name, "").strip() or default).upper()
     if value not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-        raise SettingsError(f"{name} must be DEBUG, INFO, WARNING or ERROR, got {value!r}")
+        raise SettingsError(
+            f"{name} must be DEBUG, INFO, WARNING or ERROR, got {value!r}"
+        )
     return value
 
 

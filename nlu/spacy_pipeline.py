@@ -47,7 +47,9 @@ def build(target: Path) -> spacy.language.Language:
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     nlp.initialize()  # loads the lemma tables from spacy-lookups-data
     nlp.meta["name"] = PIPELINE_NAME
-    nlp.meta["description"] = "Blank German tokenizer with lookup lemmatizer (no vectors)"
+    nlp.meta[
+        "description"
+    ] = "Blank German tokenizer with lookup lemmatizer (no vectors)"
     target.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(target)
     return nlp

@@ -52,8 +52,10 @@ def postgres_url() -> Iterator[str]:
     name = f"smartcity_test_{secrets.token_hex(6)}"
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(
-        hide_password=False
+    url = (
+        make_url(POSTGRES_ADMIN_URL)
+        .set(database=name)
+        .render_as_string(hide_password=False)
     )
     try:
         yield url
@@ -97,7 +99,9 @@ def settings_env(monkeypatch: pytest.MonkeyPatch, database_url: str) -> Iterator
 
 
 @pytest.fixture
-def seeded(settings_env, database_url: str, example_content: Content, today: date) -> Engine:
+def seeded(
+    settings_env, database_url: str, example_content: Content, today: date
+) -> Engine:
     """The test database with the example content imported on `today`."""
     engine = get_engine(database_url)
     with Session(engine, future=True) as session, session.begin():
@@ -138,4 +142,3 @@ def make_tracker() -> Callable[..., Tracker]:
         )
 
     return build
-

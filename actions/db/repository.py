@@ -86,7 +86,9 @@ def projects_mentioned_in(session: Session, text: str) -> list[Project]:
 
 
 def project_topics(session: Session) -> list[str]:
-    return list(session.scalars(select(Project.topic).distinct().order_by(Project.topic)))
+    return list(
+        session.scalars(select(Project.topic).distinct().order_by(Project.topic))
+    )
 
 
 def list_projects(

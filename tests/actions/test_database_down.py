@@ -8,8 +8,12 @@ from bot.settings import get_settings
 from tests.helpers import responses
 
 
-@pytest.fixture(params=["postgresql+psycopg2://postgres@127.0.0.1:1/nowhere",
-                        "sqlite:////proc/no-such-dir/smartcity.db"])
+@pytest.fixture(
+    params=[
+        "postgresql+psycopg2://postgres@127.0.0.1:1/nowhere",
+        "sqlite:////proc/no-such-dir/smartcity.db",
+    ]
+)
 def unreachable_db(request, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", request.param)
     get_settings.cache_clear()
@@ -17,10 +21,15 @@ def unreachable_db(request, monkeypatch):
     get_settings.cache_clear()
 
 
-@pytest.mark.parametrize("action", [ActionProjectInfo, ActionListProjects, ActionListEvents])
-async def test_apology_when_database_is_down(unreachable_db, dispatcher, make_tracker, action,
-                                             caplog):
-    events = await action().run(dispatcher, make_tracker("Projekte", "ask_projects"), domain={})
+@pytest.mark.parametrize(
+    "action", [ActionProjectInfo, ActionListProjects, ActionListEvents]
+)
+async def test_apology_when_database_is_down(
+    unreachable_db, dispatcher, make_tracker, action, caplog
+):
+    events = await action().run(
+        dispatcher, make_tracker("Projekte", "ask_projects"), domain={}
+    )
     assert events == []
     assert responses(dispatcher) == ["utter_db_unavailable"]
     assert "database unavailable" in caplog.text

@@ -8,7 +8,9 @@ from tests.helpers import berlin, entity, texts
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
-DATE_LINE = re.compile(r"^• (Mo|Di|Mi|Do|Fr|Sa|So)\., \d\d\.\d\d\.\d{4}, \d\d:\d\d(–\d\d:\d\d)? Uhr: ")
+DATE_LINE = re.compile(
+    r"^• (Mo|Di|Mi|Do|Fr|Sa|So)\., \d\d\.\d\d\.\d{4}, \d\d:\d\d(–\d\d:\d\d)? Uhr: "
+)
 
 
 @pytest.fixture
@@ -27,30 +29,44 @@ def event_lines(dispatcher):
     return [line for line in texts(dispatcher).splitlines() if line.startswith("• ")]
 
 
-async def test_next_30_days_in_german_format(dispatcher, make_tracker, clock, example_content, today):
+async def test_next_30_days_in_german_format(
+    dispatcher, make_tracker, clock, example_content, today
+):
     await list_events(dispatcher, make_tracker("Termine?", "ask_events"))
     lines = event_lines(dispatcher)
     assert texts(dispatcher).startswith("Termine in den nächsten 30 Tagen:")
     assert lines and all(DATE_LINE.match(line) for line in lines), lines
-    within = [e for e in example_content.events
-              if e.start_at(today, clock.tzinfo) < clock + timedelta(days=30)]
+    within = [
+        e
+        for e in example_content.events
+        if e.start_at(today, clock.tzinfo) < clock + timedelta(days=30)
+    ]
     assert f"von {len(within)} Terminen" in texts(dispatcher)
 
 
-async def test_saturday_market_formatted_like_a_person_would(dispatcher, make_tracker, clock):
+async def test_saturday_market_formatted_like_a_person_would(
+    dispatcher, make_tracker, clock
+):
     # The first market stand is on the first Saturday on or after the import day.
     await list_events(dispatcher, make_tracker("", "ask_events"))
-    assert "• Sa., 28.11.2026, 09:00–12:00 Uhr: Infostand auf dem Wochenmarkt" in texts(dispatcher)
+    assert "• Sa., 28.11.2026, 09:00–12:00 Uhr: Infostand auf dem Wochenmarkt" in texts(
+        dispatcher
+    )
 
 
 async def test_time_range_filters_events(dispatcher, make_tracker, clock):
     weekend = {"from": "2026-11-28T00:00:00+01:00", "to": "2026-11-30T00:00:00+01:00"}
-    tracker = make_tracker("Was ist am Wochenende los?", "ask_events",
-                           [entity("time", weekend, additional_info={"grain": "day"})])
+    tracker = make_tracker(
+        "Was ist am Wochenende los?",
+        "ask_events",
+        [entity("time", weekend, additional_info={"grain": "day"})],
+    )
     await list_events(dispatcher, tracker)
     lines = event_lines(dispatcher)
     assert texts(dispatcher).startswith("Termine vom 28.11. bis 29.11.2026:")
-    assert lines and all(line.startswith(("• Sa., 28.11.", "• So., 29.11.")) for line in lines)
+    assert lines and all(
+        line.startswith(("• Sa., 28.11.", "• So., 29.11.")) for line in lines
+    )
 
 
 async def test_project_filter(dispatcher, make_tracker, clock):
@@ -63,15 +79,21 @@ async def test_project_filter(dispatcher, make_tracker, clock):
 
 
 async def test_nothing_in_range(dispatcher, make_tracker, clock):
-    tracker = make_tracker("", "ask_events", [entity("time", "2027-06-01T00:00:00+02:00",
-                                                     additional_info={"grain": "day"})])
+    tracker = make_tracker(
+        "",
+        "ask_events",
+        [entity("time", "2027-06-01T00:00:00+02:00", additional_info={"grain": "day"})],
+    )
     await list_events(dispatcher, tracker)
     assert texts(dispatcher) == "Am 01.06.2027 habe ich keine Termine gefunden."
 
 
 async def test_past_range(dispatcher, make_tracker, clock):
-    tracker = make_tracker("", "ask_events", [entity("time", "2026-01-05T00:00:00+01:00",
-                                                     additional_info={"grain": "day"})])
+    tracker = make_tracker(
+        "",
+        "ask_events",
+        [entity("time", "2026-01-05T00:00:00+01:00", additional_info={"grain": "day"})],
+    )
     await list_events(dispatcher, tracker)
     assert "in der Vergangenheit" in texts(dispatcher)
 
@@ -82,18 +104,30 @@ async def test_past_range(dispatcher, make_tracker, clock):
         ("2026-12-03T00:00:00+01:00", "day", 24),
         ("2026-12-03T18:00:00+01:00", "hour", 1),
         ("2026-11-30T00:00:00+01:00", "week", 24 * 7),
-        ({"from": "2026-12-05T00:00:00+01:00", "to": "2026-12-07T00:00:00+01:00"}, None, 48),
+        (
+            {"from": "2026-12-05T00:00:00+01:00", "to": "2026-12-07T00:00:00+01:00"},
+            None,
+            48,
+        ),
     ],
 )
 def test_time_window_shapes(value, grain, expected_hours):
-    start, end = time_window({"value": value, "additional_info": {"grain": grain}},
-                             now=berlin(2026, 11, 26))
+    start, end = time_window(
+        {"value": value, "additional_info": {"grain": grain}}, now=berlin(2026, 11, 26)
+    )
     assert end - start == timedelta(hours=expected_hours)
 
 
 @pytest.mark.parametrize(
-    "value", [None, 42, "morgen", "2026-12-03T00:00:00", {"from": "kaputt"},
-              {"from": "2026-12-07T00:00:00+01:00", "to": "2026-12-05T00:00:00+01:00"}],
+    "value",
+    [
+        None,
+        42,
+        "morgen",
+        "2026-12-03T00:00:00",
+        {"from": "kaputt"},
+        {"from": "2026-12-07T00:00:00+01:00", "to": "2026-12-05T00:00:00+01:00"},
+    ],
 )
 def test_time_window_rejects_unusable_values(value):
     assert time_window({"value": value}, now=berlin(2026, 11, 26)) is None

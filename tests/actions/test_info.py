@@ -21,7 +21,9 @@ def content_dir(monkeypatch, tmp_path):
 
 async def test_contact_comes_from_contact_file(dispatcher, make_tracker, content_dir):
     contact = load_contact(content_dir)
-    await ActionContact().run(dispatcher, make_tracker("Kontakt", "ask_contact"), domain={})
+    await ActionContact().run(
+        dispatcher, make_tracker("Kontakt", "ask_contact"), domain={}
+    )
     said = texts(dispatcher)
     assert f"E-Mail: {contact.email}" in said
     assert contact.organisation in said
@@ -30,13 +32,21 @@ async def test_contact_comes_from_contact_file(dispatcher, make_tracker, content
 
 async def test_privacy_names_the_privacy_contact(dispatcher, make_tracker, content_dir):
     contact = load_contact(content_dir)
-    await ActionPrivacy().run(dispatcher, make_tracker("Datenschutz", "ask_privacy"), domain={})
+    await ActionPrivacy().run(
+        dispatcher, make_tracker("Datenschutz", "ask_privacy"), domain={}
+    )
     assert contact.privacy_contact in texts(dispatcher)
     assert "kein Mensch" in texts(dispatcher)
 
 
-@pytest.mark.parametrize("broken", ["", "contact: [1, 2]\n", "contact:\n  email: keine-adresse\n"])
-async def test_broken_contact_file_gets_an_apology(dispatcher, make_tracker, content_dir, broken):
+@pytest.mark.parametrize(
+    "broken", ["", "contact: [1, 2]\n", "contact:\n  email: keine-adresse\n"]
+)
+async def test_broken_contact_file_gets_an_apology(
+    dispatcher, make_tracker, content_dir, broken
+):
     (content_dir / "contact.yml").write_text(broken, encoding="utf-8")
-    await ActionContact().run(dispatcher, make_tracker("Kontakt", "ask_contact"), domain={})
+    await ActionContact().run(
+        dispatcher, make_tracker("Kontakt", "ask_contact"), domain={}
+    )
     assert responses(dispatcher) == ["utter_service_unavailable"]

@@ -12,8 +12,11 @@ from tests.conftest import EXAMPLE_CONTENT
 
 def smartcity(*args, env=None):
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True,
-        env=env, timeout=120,
+        [sys.executable, "-m", "bot.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
 
 
@@ -30,7 +33,9 @@ def test_upgrade_then_import_twice(cli_env):
     first = smartcity("content", "import", str(EXAMPLE_CONTENT), env=cli_env)
     assert first.returncode == 0, first.stderr
     assert "projects: 11 new" in first.stdout
-    again = smartcity("content", "import", str(EXAMPLE_CONTENT), "--if-empty", env=cli_env)
+    again = smartcity(
+        "content", "import", str(EXAMPLE_CONTENT), "--if-empty", env=cli_env
+    )
     assert "nothing imported" in again.stdout
     with Session(get_engine(cli_env["DATABASE_URL"]), future=True) as session:
         assert session.scalar(select(func.count(Project.id))) == 11
@@ -38,17 +43,30 @@ def test_upgrade_then_import_twice(cli_env):
 
 
 def test_check_only_validates(cli_env):
-    result = smartcity("content", "import", str(EXAMPLE_CONTENT), "--check", env=cli_env)
+    result = smartcity(
+        "content", "import", str(EXAMPLE_CONTENT), "--check", env=cli_env
+    )
     assert result.returncode == 0 and "OK" in result.stdout
 
 
 @pytest.mark.parametrize(
     ("args", "env_extra", "message"),
     [
-        (["content", "import", "/no/such/dir"], {}, "error: /no/such/dir: not a directory"),
-        (["db", "upgrade"], {"RASA_PORT": "x"}, "error: RASA_PORT must be a whole number"),
-        (["content", "import", str(EXAMPLE_CONTENT)],
-         {"DATABASE_URL": "postgresql+psycopg2://postgres@127.0.0.1:1/x"}, "error: database:"),
+        (
+            ["content", "import", "/no/such/dir"],
+            {},
+            "error: /no/such/dir: not a directory",
+        ),
+        (
+            ["db", "upgrade"],
+            {"RASA_PORT": "x"},
+            "error: RASA_PORT must be a whole number",
+        ),
+        (
+            ["content", "import", str(EXAMPLE_CONTENT)],
+            {"DATABASE_URL": "postgresql+psycopg2://postgres@127.0.0.1:1/x"},
+            "error: database:",
+        ),
     ],
 )
 def test_operator_errors_are_one_clear_line(cli_env, args, env_extra, message):

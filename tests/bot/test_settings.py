@@ -6,18 +6,32 @@ from bot.settings import PROJECT_ROOT, Settings, SettingsError
 def test_defaults_are_embedded_and_loopback():
     settings = Settings.from_env({})
     assert settings.database_url == f"sqlite:///{PROJECT_ROOT / 'var' / 'smartcity.db'}"
-    assert (settings.host, settings.rasa_port, settings.action_port) == ("127.0.0.1", 5005, 5055)
+    assert (settings.host, settings.rasa_port, settings.action_port) == (
+        "127.0.0.1",
+        5005,
+        5055,
+    )
     assert settings.timezone == "Europe/Berlin"
     assert settings.action_url == "http://127.0.0.1:5055/webhook"
 
 
 def test_environment_overrides():
-    settings = Settings.from_env({
-        "DATABASE_URL": "postgresql://u@db/x", "RASA_PORT": "6005", "ACTION_PORT": "6055",
-        "SMARTCITY_TIMEZONE": "Europe/Vienna", "CONTENT_DIR": "/srv/content", "LIST_LIMIT": "5",
-    })
+    settings = Settings.from_env(
+        {
+            "DATABASE_URL": "postgresql://u@db/x",
+            "RASA_PORT": "6005",
+            "ACTION_PORT": "6055",
+            "SMARTCITY_TIMEZONE": "Europe/Vienna",
+            "CONTENT_DIR": "/srv/content",
+            "LIST_LIMIT": "5",
+        }
+    )
     assert settings.database_url == "postgresql://u@db/x"
-    assert (settings.rasa_port, settings.action_port, settings.list_limit) == (6005, 6055, 5)
+    assert (settings.rasa_port, settings.action_port, settings.list_limit) == (
+        6005,
+        6055,
+        5,
+    )
     assert str(settings.content_dir) == "/srv/content"
     assert settings.tz.key == "Europe/Vienna"
 

@@ -1,8 +1,14 @@
 import pytest
 import spacy
 
-from nlu.spacy_pipeline import PipelineConfigError, build, is_path, main, spacy_model_setting
 from bot.settings import PROJECT_ROOT
+from nlu.spacy_pipeline import (
+    PipelineConfigError,
+    build,
+    is_path,
+    main,
+    spacy_model_setting,
+)
 
 
 def test_config_names_a_buildable_path():
@@ -31,7 +37,9 @@ def test_a_package_name_is_loaded_not_built(tmp_path, capsys):
     assert not (tmp_path / "de_core_news_md").exists()
 
 
-@pytest.mark.parametrize("text", ["pipeline: []\n", "pipeline:\n  - name: SpacyNLP\n", ""])
+@pytest.mark.parametrize(
+    "text", ["pipeline: []\n", "pipeline:\n  - name: SpacyNLP\n", ""]
+)
 def test_config_without_spacy_model_is_an_error(tmp_path, text):
     config = tmp_path / "config.yml"
     config.write_text(text)

@@ -1,0 +1,93 @@
+"""A German conversation with the real Rasa server and action server over REST."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import uuid
+
+import aiohttp
+import pytest
+
+DATE = re.compile(r"(Mo|Di|Mi|Do|Fr|Sa|So)\., \d\d\.\d\d\.\d{4}, \d\d:\d\d")
+
+
+async def say(assistant, text: str, sender: str | None = None) -> list[dict]:
+    async with aiohttp.ClientSession() as http, http.post(
+        assistant.webhook,
+        json={"sender": sender or uuid.uuid4().hex, "message": text},
+        timeout=aiohttp.ClientTimeout(total=60),
+    ) as response:
+        assert response.status == 200, await response.text()
+        return await response.json()
+
+
+def joined(replies: list[dict]) -> str:
+    return "\n".join(r.get("text") or "" for r in replies)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Was ist die Mitmachplattform?", "MitWirkung"),
+        ("Welche Projekte gibt es zum Thema Mobilität?", "Smart Parking"),
+        ("Wer ist die Chief Digital Officer von Kaiserslautern?", "Ilona Benz"),
+        ("Infos zum 3D-Stadtmodell", "Digitaler Zwilling"),
+        ("Wie erreiche ich das Smart-City-Büro?", "E-Mail:"),
+    ],
+)
+async def test_db_backed_answers(assistant, question, expected):
+    replies = await say(assistant, question)
+    assert expected in joined(replies), replies
+
+
+async def test_upcoming_events_are_dated(assistant):
+    text = joined(await say(assistant, "Welche Veranstaltungen gibt es demnächst?"))
+    assert text.startswith("Termine in den nächsten 30 Tagen:"), text
+    assert len(DATE.findall(text)) >= 3, text
+
+
+async def test_greeting_is_transparent_and_offers_buttons(assistant):
+    replies = await say(assistant, "Hallo")
+    assert "kein Mensch" in joined(replies)
+    assert any(r.get("buttons") for r in replies)
+
+
+async def test_a_button_payload_works_like_typing(assistant):
+    sender = uuid.uuid4().hex
+    first = await say(assistant, "Mitmachplatform", sender)
+    payloads = [b["payload"] for r in first for b in r.get("buttons") or []]
+    assert payloads, first
+    second = await say(
+        assistant, '/ask_project_info{"project": "Smart Parking"}', sender
+    )
+    assert joined(second).startswith("Smart Parking\n")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "Projekte " * 1250,
+        "😀🎉🙈",
+        "<script>alert('x')</script>",
+        "<img src=x onerror=alert(1)>",
+        "'; DROP TABLE projects; --",
+        "\x00\x01 \u202e",
+    ],
+    ids=["empty", "spaces", "10000-chars", "emoji", "script", "img", "sql", "control"],
+)
+async def test_bad_input_gets_a_polite_answer(assistant, text):
+    sender = uuid.uuid4().hex
+    replies = await say(assistant, text, sender)
+    assert replies and all(r.get("text") for r in replies), replies
+    # The conversation goes on, and the database is intact.
+    follow_up = await say(assistant, "Was ist Smart Parking?", sender)
+    assert "Parkleitsystem" in joined(follow_up) or "Parkplätze" in joined(follow_up)
+
+
+def test_database_survived_sql_looking_text(assistant):
+    path = assistant.database_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT count(*) FROM projects").fetchone()[0] == 11

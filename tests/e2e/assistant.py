@@ -1,0 +1,102 @@
+"""Start and stop the real assistant (`smartcity run`) on free loopback ports.
+
+Shared by the end-to-end tests and the benchmark.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.settings import PROJECT_ROOT
+
+EXAMPLE_CONTENT = PROJECT_ROOT / "data" / "content"
+STARTUP_TIMEOUT = 300
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def is_listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+class StartupError(RuntimeError):
+    pass
+
+
+@dataclass
+class Assistant:
+    rasa_port: int
+    action_port: int
+    database_url: str
+    process: subprocess.Popen
+    log: Path
+    ready_seconds: float = 0.0
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def webhook(self) -> str:
+        return f"{self.rasa_url}/webhooks/rest/webhook"
+
+    def stop(self) -> int:
+        """Ctrl-C, as a person would; returns the launcher's exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+        return self.process.wait(timeout=60)
+
+
+def start(workdir: Path, extra_env: dict[str, str] | None = None) -> Assistant:
+    """Migrate and seed a fresh SQLite database, then run the assistant on it."""
+    rasa_port, action_port = free_port(), free_port()
+    env = dict(
+        os.environ,
+        DATABASE_URL=f"sqlite:///{workdir / 'assistant.db'}",
+        RASA_PORT=str(rasa_port),
+        ACTION_PORT=str(action_port),
+        RASA_TELEMETRY_ENABLED="false",
+        **(extra_env or {}),
+    )
+    cli = [sys.executable, "-m", "bot.cli"]
+    for args in (["db", "upgrade"], ["content", "import", str(EXAMPLE_CONTENT)]):
+        subprocess.run([*cli, *args], env=env, cwd=PROJECT_ROOT, check=True,
+                       capture_output=True, timeout=120)  # fmt: skip
+    log = workdir / "assistant.log"
+    began = time.monotonic()
+    with log.open("wb") as out:
+        process = subprocess.Popen([*cli, "run"], env=env, cwd=PROJECT_ROOT,
+                                   stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+    assistant = Assistant(rasa_port, action_port, env["DATABASE_URL"], process, log)
+    health = (
+        f"{assistant.rasa_url}/webhooks/rest/",
+        f"http://127.0.0.1:{action_port}/health",
+    )
+    while not all(_ok(url) for url in health):
+        if process.poll() is not None or time.monotonic() - began > STARTUP_TIMEOUT:
+            process.kill()
+            raise StartupError("assistant did not start:\n" + log.read_text()[-5000:])
+        time.sleep(0.5)
+    assistant.ready_seconds = time.monotonic() - began
+    return assistant

@@ -1,0 +1,64 @@
+"""The trained model understands the key German sentences (in-process parse)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.launcher import find_model
+from bot.settings import PROJECT_ROOT
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="module")
+def agent():
+    from rasa.core.agent import Agent
+
+    return Agent.load(model_path=str(find_model(PROJECT_ROOT / "models")))
+
+
+def entities_of(parsed: dict) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for item in parsed["entities"]:
+        found.setdefault(item["entity"], set()).add(item["value"])
+    return found
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "entities"),
+    [
+        (
+            "Was ist die Mitmachplattform?",
+            "ask_project_info",
+            {"project": {"KL MitWirkung"}},
+        ),
+        (
+            "Welche Projekte gibt es zum Thema Mobilität?",
+            "ask_projects",
+            {"topic": {"Mobilität"}},
+        ),
+        ("Welche Veranstaltungen gibt es demnächst?", "ask_events", {}),
+        (
+            "Wie ist der Stand von V-7KQ2-M9XD?",
+            "ask_suggestion_status",
+            {"reference": {"V-7KQ2-M9XD"}},
+        ),
+        ("Wer ist die Chief Digital Officer von Kaiserslautern?", "faq", {}),
+        ("Ich möchte einen Vorschlag machen", "submit_suggestion", {}),
+        ("Wie wird das Wetter morgen?", "out_of_scope", {}),
+    ],
+)
+async def test_parse(agent, text, intent, entities):
+    parsed = await agent.parse_message(text)
+    assert parsed["intent"]["name"] == intent, parsed["intent"]
+    found = entities_of(parsed)
+    for name, values in entities.items():
+        assert values <= found.get(name, set()), parsed["entities"]
+
+
+async def test_faq_selects_the_cdo_answer(agent):
+    parsed = await agent.parse_message(
+        "Wer ist die Chief Digital Officer von Kaiserslautern?"
+    )
+    selected = parsed["response_selector"]["faq"]["response"]
+    assert selected["intent_response_key"] == "faq/cdo"

@@ -4,9 +4,13 @@ apology instead of a crash when the database cannot be reached."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
+import re
 from abc import ABC, abstractmethod
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -15,11 +19,41 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from actions.db.session import get_engine
+from bot.secret_key import secret_key
 from bot.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 
 EventList = list[dict[str, Any]]
+T = TypeVar("T")
+CHANNEL_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+def sender_key(sender_id: str) -> str:
+    """A stable pseudonym for the sender: HMAC, so the platform id is not stored."""
+    digest = hmac.new(secret_key(get_settings()), sender_id.encode(), hashlib.sha256)
+    return digest.hexdigest()
+
+
+def channel_of(tracker: Tracker) -> str:
+    """The citizen's channel: set by our bridges in metadata, else Rasa's input channel."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    channel = metadata.get("channel") if isinstance(metadata, dict) else None
+    if isinstance(channel, str) and CHANNEL_NAME.match(channel):
+        return channel
+    return tracker.get_latest_input_channel() or "rest"
+
+
+def in_transaction(work: Callable[[Session], T]) -> T:
+    """Run `work` in one committed transaction (call it in a worker thread)."""
+    engine = get_engine(get_settings().database_url)
+    with Session(engine, future=True) as session, session.begin():
+        return work(session)
+
+
+async def db_call(work: Callable[[Session], T]) -> T:
+    """`in_transaction` off the event loop, so the action server stays responsive."""
+    return await asyncio.to_thread(in_transaction, work)
 
 
 def latest_entity(tracker: Tracker, name: str) -> str | None:
@@ -43,8 +77,7 @@ class DatabaseAction(Action, ABC):
 
     def _respond(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> EventList:
         settings = get_settings()
-        with Session(get_engine(settings.database_url), future=True) as session:
-            return self.respond(session, dispatcher, tracker, settings)
+        return in_transaction(lambda s: self.respond(s, dispatcher, tracker, settings))
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -187,6 +187,10 @@ def _unique(path: Path, kind: str, values: list[str]) -> None:
         seen.add(folded)
 
 
+def load_topics(directory: Path) -> list[Topic]:
+    return _parse(directory / "topics.yml", "topics", Topic)
+
+
 def load_contact(directory: Path) -> Contact:
     path = directory / "contact.yml"
     try:
@@ -199,7 +203,7 @@ def load_content(directory: Path) -> Content:
     """Read and cross-check every content file, or raise ContentError."""
     if not directory.is_dir():
         raise ContentError(f"{directory}: not a directory")
-    topics = _parse(directory / "topics.yml", "topics", Topic)
+    topics = load_topics(directory)
     districts_raw = _read_yaml(directory / "districts.yml", "districts")
     if not isinstance(districts_raw, list) or not all(
         isinstance(d, str) and d.strip() for d in districts_raw

@@ -74,11 +74,18 @@ class ActionPrivacy(Action):
         contact = _contact_or_apology(dispatcher)
         if contact is None:
             return []
+        retention = get_settings().retention_days
         lines = [
             "Datenschutz in Kürze:",
             "• Ich bin ein automatischer Assistent, kein Mensch.",
-            "• Ich speichere den Verlauf dieses Gesprächs, damit ich Ihre Fragen "
-            "beantworten kann. Ihren Namen oder Ihre Telefonnummer brauche ich nicht.",
+            "• Ich speichere den Verlauf dieses Gesprächs, damit ich Sie verstehe. "
+            "Ihren Namen brauche ich nicht.",
+            "• Vorschläge speichert die Stadt mit Thema, Ort und Datum. Ihre Kennung "
+            "im Chat wird dabei nur verschlüsselt abgelegt.",
+            "• Eine E-Mail-Adresse speichern wir nur mit Ihrer Einwilligung. Kontaktdaten "
+            f"löschen wir {retention} Tage nach Abschluss Ihres Vorschlags.",
+            "• Schreiben Sie „Meine Daten löschen“, dann lösche ich Ihre Vorschläge, "
+            "Kontaktdaten und diesen Verlauf sofort.",
             "• Bitte schreiben Sie mir keine sensiblen Daten, zum Beispiel zu Ihrer Gesundheit.",
         ]
         who = contact.privacy_contact or contact.email

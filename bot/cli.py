@@ -53,6 +53,36 @@ def _content_import(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _retention_purge(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import timedelta, timezone
+
+    from actions.db import suggestions
+    from actions.db.session import get_engine
+
+    days = args.days if args.days is not None else settings.retention_days
+    cutoff = datetime.now(timezone.utc) - timedelta(days=days)
+    with Session(
+        get_engine(settings.database_url), future=True
+    ) as session, session.begin():
+        purged = suggestions.purge_contact_data(session, closed_before=cutoff)
+    print(
+        f"removed contact data from {purged} suggestions closed more than {days} days ago"
+    )
+    return 0
+
+
+def _non_negative_days(text: str) -> int:
+    try:
+        days = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not a whole number of days: {text!r}"
+        ) from None
+    if days < 0:
+        raise argparse.ArgumentTypeError("days cannot be negative")
+    return days
+
+
 def _run(settings: Settings, _args: argparse.Namespace) -> int:
     from bot.launcher import run
 
@@ -90,6 +120,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     importer.add_argument("--check", action="store_true", help="validate only")
     importer.set_defaults(handler=_content_import)
+
+    retention = commands.add_parser("retention", help="data retention").add_subparsers(
+        dest="retention_command", required=True, metavar="ACTION"
+    )
+    purge = retention.add_parser(
+        "purge", help="remove contact data from suggestions closed long ago"
+    )
+    purge.add_argument(
+        "--days",
+        type=_non_negative_days,
+        help="closed for more than this many days (default: RETENTION_DAYS, 180)",
+    )
+    purge.set_defaults(handler=_retention_purge)
 
     commands.add_parser("run", help="start the action server and Rasa").set_defaults(
         handler=_run

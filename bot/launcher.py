@@ -32,6 +32,7 @@ def child_env(settings: Settings) -> dict[str, str]:
     env.update(
         SANIC_HOST=settings.host,  # rasa_sdk binds to all interfaces otherwise
         ACTION_ENDPOINT_URL=settings.action_url,
+        TRACKER_STORE_URL=settings.tracker_store_url,
         RASA_TELEMETRY_ENABLED="false",
         TF_CPP_MIN_LOG_LEVEL=env.get("TF_CPP_MIN_LOG_LEVEL", "2"),
     )

@@ -75,10 +75,18 @@ class Settings:
     events_default_days: int
     list_limit: int
     log_level: str
+    tracker_store_url: str
+    suggestions_per_day: int
+    retention_days: int
+    secret_key_env: str | None
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def secret_key_file(self) -> Path:
+        return self.var_dir / "secret.key"
 
     @property
     def rasa_url(self) -> str:
@@ -107,6 +115,11 @@ class Settings:
             events_default_days=_int(env, "EVENTS_DEFAULT_DAYS", 30),
             list_limit=_int(env, "LIST_LIMIT", 8),
             log_level=_log_level(env, "LOG_LEVEL", "INFO"),
+            tracker_store_url=env.get("TRACKER_STORE_URL", "").strip()
+            or f"sqlite:///{var_dir / 'tracker.db'}",
+            suggestions_per_day=_int(env, "SUGGESTIONS_PER_DAY", 5),
+            retention_days=_int(env, "RETENTION_DAYS", 180),
+            secret_key_env=env.get("SMARTCITY_SECRET_KEY", "").strip() or None,
         )
 
 

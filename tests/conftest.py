@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -45,9 +46,9 @@ def _postgres_or_skip() -> Engine:
     return admin
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for one test, dropped afterwards."""
+@contextmanager
+def temporary_postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database, dropped afterwards."""
     admin = _postgres_or_skip()
     name = f"smartcity_test_{secrets.token_hex(6)}"
     with admin.connect() as connection:
@@ -65,6 +66,12 @@ def postgres_url() -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    with temporary_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -91,3 +91,77 @@ class Event(Base):
     )
 
     project: Mapped[Project | None] = relationship("Project", back_populates="events")
+
+
+class Suggestion(Base):
+    """A citizen's idea. Contact fields are filled only with explicit consent."""
+
+    __tablename__ = "suggestions"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    reference: Mapped[str] = Column(String(11), nullable=False, unique=True)
+    # One row per completed form run, so a repeated confirmation stores nothing new.
+    form_run_id: Mapped[str] = Column(String(64), nullable=False, unique=True)
+    channel: Mapped[str] = Column(String(40), nullable=False)
+    # HMAC of the platform's sender id: links a person's suggestions, reveals no id.
+    sender_key: Mapped[str] = Column(String(64), nullable=False, index=True)
+    text: Mapped[str] = Column(Text, nullable=False)
+    text_fingerprint: Mapped[str] = Column(String(64), nullable=False)
+    topic: Mapped[str] = Column(String(80), nullable=False)
+    location: Mapped[str | None] = Column(String(200))
+    status: Mapped[str] = Column(String(20), nullable=False, index=True)
+    # Where to send status news (the chat), kept only if the citizen asked for it.
+    reply_to: Mapped[str | None] = Column(String(255))
+    email: Mapped[str | None] = Column(String(254))
+    email_consent_at: Mapped[datetime | None] = Column(UTCDateTime)
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = Column(
+        UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow
+    )
+    closed_at: Mapped[datetime | None] = Column(UTCDateTime)
+
+    history: Mapped[list[StatusChange]] = relationship(
+        "StatusChange",
+        back_populates="suggestion",
+        cascade="all, delete-orphan",
+        order_by="StatusChange.id",
+    )
+
+
+class StatusChange(Base):
+    __tablename__ = "suggestion_status_changes"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    suggestion_id: Mapped[int] = Column(
+        Integer,
+        ForeignKey("suggestions.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    )
+    changed_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    changed_by: Mapped[str] = Column(String(80), nullable=False)
+    from_status: Mapped[str | None] = Column(String(20))
+    to_status: Mapped[str] = Column(String(20), nullable=False)
+    public_note: Mapped[str | None] = Column(Text)
+
+    suggestion: Mapped[Suggestion] = relationship(
+        "Suggestion", back_populates="history"
+    )
+
+
+class Notification(Base):
+    """Outbox: channels deliver rows and set sent_at only once delivery succeeded."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    suggestion_id: Mapped[int | None] = Column(
+        Integer, ForeignKey("suggestions.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[str] = Column(String(40), nullable=False, index=True)
+    recipient: Mapped[str] = Column(String(255), nullable=False)
+    text: Mapped[str] = Column(Text, nullable=False)
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    sent_at: Mapped[datetime | None] = Column(UTCDateTime, index=True)
+    attempts: Mapped[int] = Column(Integer, nullable=False, default=0)
+    last_error: Mapped[str | None] = Column(Text)

@@ -14,10 +14,20 @@ from sqlalchemy.future import create_engine
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
-def _enable_sqlite_foreign_keys(dbapi_connection, _record) -> None:
+def _configure_sqlite(dbapi_connection, _record) -> None:
+    # Let SQLAlchemy, not pysqlite, issue BEGIN, so SAVEPOINTs work (SQLAlchemy's recipe).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
+    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _begin_immediate(connection) -> None:
+    # Take the write lock up front: concurrent writers then wait on busy_timeout
+    # instead of failing when a read lock cannot be upgraded.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @lru_cache(maxsize=8)
@@ -27,7 +37,8 @@ def get_engine(url: str) -> Engine:
         engine = create_engine(
             url, future=True, connect_args={"timeout": 30, "check_same_thread": False}
         )
-        event.listen(engine, "connect", _enable_sqlite_foreign_keys)
+        event.listen(engine, "connect", _configure_sqlite)
+        event.listen(engine, "begin", _begin_immediate)
         return engine
     return create_engine(url, future=True, pool_pre_ping=True, pool_size=10)
 

@@ -51,7 +51,12 @@ class Assistant:
     database_url: str
     process: subprocess.Popen
     log: Path
+    workdir: Path
     ready_seconds: float = 0.0
+
+    @property
+    def tracker_db(self) -> Path:
+        return self.workdir / "var" / "tracker.db"
 
     @property
     def rasa_url(self) -> str:
@@ -69,16 +74,18 @@ class Assistant:
 
 
 def start(workdir: Path, extra_env: dict[str, str] | None = None) -> Assistant:
-    """Migrate and seed a fresh SQLite database, then run the assistant on it."""
+    """Migrate and seed a fresh database (SQLite unless extra_env says otherwise),
+    then run the assistant on it. Its var/ (tracker store, secret key) is private."""
     rasa_port, action_port = free_port(), free_port()
     env = dict(
         os.environ,
         DATABASE_URL=f"sqlite:///{workdir / 'assistant.db'}",
+        SMARTCITY_VAR_DIR=str(workdir / "var"),
         RASA_PORT=str(rasa_port),
         ACTION_PORT=str(action_port),
         RASA_TELEMETRY_ENABLED="false",
-        **(extra_env or {}),
     )
+    env.update(extra_env or {})
     cli = [sys.executable, "-m", "bot.cli"]
     for args in (["db", "upgrade"], ["content", "import", str(EXAMPLE_CONTENT)]):
         subprocess.run([*cli, *args], env=env, cwd=PROJECT_ROOT, check=True,
@@ -88,7 +95,9 @@ def start(workdir: Path, extra_env: dict[str, str] | None = None) -> Assistant:
     with log.open("wb") as out:
         process = subprocess.Popen([*cli, "run"], env=env, cwd=PROJECT_ROOT,
                                    stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
-    assistant = Assistant(rasa_port, action_port, env["DATABASE_URL"], process, log)
+    assistant = Assistant(
+        rasa_port, action_port, env["DATABASE_URL"], process, log, workdir
+    )
     health = (
         f"{assistant.rasa_url}/webhooks/rest/",
         f"http://127.0.0.1:{action_port}/health",

@@ -1,0 +1,287 @@
+"""Citizen suggestions: creation, lookup, status changes with outbox, deletion.
+
+Every function takes an open session; the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from actions.db.models import Notification, StatusChange, Suggestion, utcnow
+
+# Crockford's base32: no I, L, O or U, so references are easy to read aloud.
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+REFERENCE_PATTERN = re.compile(r"\bV-?([0-9A-Z]{4})-?([0-9A-Z]{4})\b", re.IGNORECASE)
+REFERENCE_ATTEMPTS = 10
+
+STATUS_LABELS = {
+    "eingegangen": "eingegangen",
+    "in_pruefung": "in Prüfung",
+    "angenommen": "angenommen",
+    "umgesetzt": "umgesetzt",
+    "abgelehnt": "abgelehnt",
+    "duplikat": "Duplikat",
+    "zurueckgezogen": "zurückgezogen",
+}
+TRANSITIONS = {
+    "eingegangen": {
+        "in_pruefung",
+        "angenommen",
+        "abgelehnt",
+        "duplikat",
+        "zurueckgezogen",
+    },
+    "in_pruefung": {"angenommen", "abgelehnt", "duplikat", "zurueckgezogen"},
+    "angenommen": {"umgesetzt", "abgelehnt", "zurueckgezogen"},
+    "abgelehnt": {"in_pruefung"},
+    "duplikat": {"in_pruefung"},
+    "umgesetzt": set(),
+    "zurueckgezogen": set(),
+}
+CLOSED = {"umgesetzt", "abgelehnt", "duplikat", "zurueckgezogen"}
+NEEDS_PUBLIC_NOTE = {"abgelehnt"}
+
+
+class SuggestionRefused(Exception):
+    """The suggestion cannot be stored; `reason` says why, for the citizen."""
+
+    def __init__(self, reason: str, existing: Suggestion | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.existing = existing
+
+
+class InvalidTransition(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class NewSuggestion:
+    form_run_id: str
+    channel: str
+    sender_key: str
+    text: str
+    topic: str
+    location: str | None = None
+    reply_to: str | None = None
+    email: str | None = None
+    email_consent_at: datetime | None = None
+
+
+def new_reference() -> str:
+    chars = "".join(secrets.choice(CROCKFORD) for _ in range(8))
+    return f"V-{chars[:4]}-{chars[4:]}"
+
+
+def normalize_reference(text: str) -> str | None:
+    """The reference in `text`, in canonical form; Crockford's look-alikes are mapped."""
+    match = REFERENCE_PATTERN.search(text or "")
+    if not match:
+        return None
+    raw = (match.group(1) + match.group(2)).upper()
+    raw = raw.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    if any(c not in CROCKFORD for c in raw):
+        return None
+    return f"V-{raw[:4]}-{raw[4:]}"
+
+
+def fingerprint(text: str) -> str:
+    """Same idea, same fingerprint: case, spacing and punctuation do not count."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    words = re.findall(r"\w+", folded)
+    return hashlib.sha256(" ".join(words).encode()).hexdigest()
+
+
+def by_form_run(session: Session, form_run_id: str) -> Suggestion | None:
+    return session.scalar(
+        select(Suggestion).where(Suggestion.form_run_id == form_run_id)
+    )
+
+
+def by_reference(session: Session, reference: str) -> Suggestion | None:
+    return session.scalar(
+        select(Suggestion)
+        .where(Suggestion.reference == reference)
+        .options(selectinload(Suggestion.history))
+    )
+
+
+def for_sender(session: Session, sender_key: str) -> list[Suggestion]:
+    return list(
+        session.scalars(
+            select(Suggestion)
+            .where(Suggestion.sender_key == sender_key)
+            .order_by(Suggestion.created_at.desc(), Suggestion.id.desc())
+        )
+    )
+
+
+def same_text_from_sender(
+    session: Session, sender_key: str, text: str
+) -> Suggestion | None:
+    return session.scalar(
+        select(Suggestion).where(
+            Suggestion.sender_key == sender_key,
+            Suggestion.text_fingerprint == fingerprint(text),
+            Suggestion.status != "zurueckgezogen",
+        )
+    )
+
+
+def count_since(session: Session, sender_key: str, since: datetime) -> int:
+    return session.scalar(
+        select(func.count(Suggestion.id)).where(
+            Suggestion.sender_key == sender_key, Suggestion.created_at >= since
+        )
+    )
+
+
+def check_limits(
+    session: Session, sender_key: str, *, daily_limit: int, now: datetime
+) -> None:
+    """Raise SuggestionRefused when the sender may not hand in another suggestion today."""
+    if count_since(session, sender_key, now - timedelta(days=1)) >= daily_limit:
+        raise SuggestionRefused("daily_limit")
+
+
+def create(
+    session: Session,
+    new: NewSuggestion,
+    *,
+    daily_limit: int,
+    now: datetime | None = None,
+) -> tuple[Suggestion, bool]:
+    """Store a suggestion once per form run. Returns (suggestion, created)."""
+    now = now or utcnow()
+    existing = by_form_run(session, new.form_run_id)
+    if existing is not None:
+        return existing, False
+    duplicate = same_text_from_sender(session, new.sender_key, new.text)
+    if duplicate is not None:
+        raise SuggestionRefused("duplicate_text", duplicate)
+    check_limits(session, new.sender_key, daily_limit=daily_limit, now=now)
+
+    for _attempt in range(REFERENCE_ATTEMPTS):
+        suggestion = Suggestion(
+            reference=new_reference(),
+            form_run_id=new.form_run_id,
+            channel=new.channel,
+            sender_key=new.sender_key,
+            text=new.text,
+            text_fingerprint=fingerprint(new.text),
+            topic=new.topic,
+            location=new.location,
+            status="eingegangen",
+            reply_to=new.reply_to,
+            email=new.email,
+            email_consent_at=new.email_consent_at if new.email else None,
+            created_at=now,
+        )
+        suggestion.history.append(
+            StatusChange(changed_at=now, changed_by="buerger", to_status="eingegangen")
+        )
+        try:
+            with session.begin_nested():
+                session.add(suggestion)
+            return suggestion, True
+        except IntegrityError:
+            # Either the same form run raced us, or the reference collided: retry.
+            existing = by_form_run(session, new.form_run_id)
+            if existing is not None:
+                return existing, False
+    raise RuntimeError("could not find a free reference")  # 32^8 makes this unreachable
+
+
+def notification_text(suggestion: Suggestion, public_note: str | None) -> str:
+    text = (
+        f"Neuigkeiten zu Ihrem Vorschlag {suggestion.reference}: "
+        f"Er ist jetzt „{STATUS_LABELS[suggestion.status]}“."
+    )
+    if public_note:
+        text += f"\nAntwort der Stadt: {public_note}"
+    return text
+
+
+def change_status(
+    session: Session,
+    suggestion: Suggestion,
+    to_status: str,
+    *,
+    actor: str,
+    public_note: str | None = None,
+    now: datetime | None = None,
+) -> StatusChange:
+    """Move a suggestion along an allowed transition, record it, and queue news.
+
+    This is the one function staff code calls to change a status.
+    """
+    now = now or utcnow()
+    if to_status not in TRANSITIONS:
+        raise InvalidTransition(f"unknown status {to_status!r}")
+    if to_status not in TRANSITIONS[suggestion.status]:
+        raise InvalidTransition(f"{suggestion.status} cannot become {to_status}")
+    note = (public_note or "").strip() or None
+    if to_status in NEEDS_PUBLIC_NOTE and not note:
+        raise InvalidTransition(f"{to_status} needs a public note with the reason")
+    change = StatusChange(
+        changed_at=now,
+        changed_by=actor,
+        from_status=suggestion.status,
+        to_status=to_status,
+        public_note=note,
+    )
+    suggestion.history.append(change)
+    suggestion.status = to_status
+    suggestion.closed_at = now if to_status in CLOSED else None
+    if suggestion.reply_to:
+        session.add(
+            Notification(
+                suggestion_id=suggestion.id,
+                channel=suggestion.channel,
+                recipient=suggestion.reply_to,
+                text=notification_text(suggestion, note),
+                created_at=now,
+                attempts=0,
+            )
+        )
+    return change
+
+
+def latest_public_note(suggestion: Suggestion) -> str | None:
+    notes = [c.public_note for c in suggestion.history if c.public_note]
+    return notes[-1] if notes else None
+
+
+def delete_for_sender(session: Session, sender_key: str) -> int:
+    """Erase every suggestion of a sender, with history and outbox rows."""
+    ids = select(Suggestion.id).where(Suggestion.sender_key == sender_key)
+    for dependent in (Notification, StatusChange):
+        session.execute(
+            delete(dependent)
+            .where(dependent.suggestion_id.in_(ids))
+            .execution_options(synchronize_session="fetch")
+        )
+    return session.execute(
+        delete(Suggestion)
+        .where(Suggestion.sender_key == sender_key)
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+
+
+def purge_contact_data(session: Session, closed_before: datetime) -> int:
+    """Drop contact data of suggestions closed before the given time."""
+    has_contact = (Suggestion.email.is_not(None)) | (Suggestion.reply_to.is_not(None))
+    return session.execute(
+        update(Suggestion)
+        .where(Suggestion.closed_at < closed_before, has_contact)
+        .values(email=None, email_consent_at=None, reply_to=None)
+    ).rowcount

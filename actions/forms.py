@@ -1,0 +1,355 @@
+"""The suggestion form: validation of each answer, and the questions with buttons."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from rapidfuzz import fuzz, process, utils
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.common import EventList, db_call, sender_key
+from actions.content import ContentError, load_contact, load_topics
+from actions.db import suggestions as store
+from actions.formatting import intent_payload
+from bot.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+TEXT_MIN, TEXT_MAX = 10, 2000
+LOCATION_MAX = 200
+OTHER_TOPIC = "Sonstiges"
+TOPIC_MATCH_CUTOFF = 80
+MAX_EMAIL_RETRIES = 2
+
+SKIP_WORDS = {"überspringen", "ueberspringen", "weiter", "keiner", "kein ort", "nein", "-",
+              "egal", "nirgends", "ohne ort", "skip"}  # fmt: skip
+NO_EMAIL_WORDS = {"ohne e-mail", "ohne email", "ohne e-mail weiter", "keine", "keine e-mail",
+                  "nein", "überspringen", "weiter"}  # fmt: skip
+# Button choice -> (title, slots it resets). Typed German words map to the same choice.
+CHANGE_CHOICES = {
+    "change_text": ("Idee ändern", ("suggestion_text",)),
+    "change_topic": ("Thema ändern", ("suggestion_topic",)),
+    "change_location": ("Ort ändern", ("suggestion_location",)),
+    "change_notify": (
+        "Benachrichtigung ändern",
+        ("suggestion_notify", "suggestion_email", "suggestion_email_consent",
+         "suggestion_email_attempts"),
+    ),
+}  # fmt: skip
+TYPED_CHANGES = {
+    "idee ändern": "change_text",
+    "text ändern": "change_text",
+    "thema ändern": "change_topic",
+    "ort ändern": "change_location",
+    "benachrichtigung ändern": "change_notify",
+}
+
+
+def plain(text: Any) -> str:
+    """User text without control characters, trimmed; markup stays literal text."""
+    if not isinstance(text, str):
+        return ""
+    kept = "".join(
+        c for c in text if c in "\n\t" or not unicodedata.category(c).startswith("C")
+    )
+    return kept.strip()
+
+
+def folded(text: Any) -> str:
+    return re.sub(r"\s+", " ", plain(text).casefold()).strip(" .!")
+
+
+def intent_of(tracker: Tracker) -> str | None:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def choice_of(tracker: Tracker) -> str | None:
+    """The `choice` a form button sent (payload /inform{"choice": ...})."""
+    value = next(tracker.get_latest_entity_values("choice"), None)
+    return value if isinstance(value, str) else None
+
+
+def choice_button(title: str, choice: str) -> dict[str, str]:
+    return {"title": title, "payload": intent_payload("inform", choice=choice)}
+
+
+def topic_names() -> list[str]:
+    return [t.name for t in load_topics(get_settings().content_dir)] + [OTHER_TOPIC]
+
+
+class ValidateSuggestionForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_suggestion_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        slots = [
+            "suggestion_text",
+            "suggestion_topic",
+            "suggestion_location",
+            "suggestion_notify",
+        ]
+        if tracker.get_slot("suggestion_notify") == "email":
+            slots.append("suggestion_email")
+            if tracker.get_slot("suggestion_email"):
+                slots.append("suggestion_email_consent")
+        return [*slots, "suggestion_confirmed"]
+
+    async def validate_suggestion_text(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        text = plain(value)
+        if len(text) < TEXT_MIN:
+            dispatcher.utter_message(response="utter_suggestion_text_too_short")
+            return {"suggestion_text": None}
+        if len(text) > TEXT_MAX:
+            dispatcher.utter_message(
+                response="utter_suggestion_text_too_long", length=len(text)
+            )
+            return {"suggestion_text": None}
+        key = sender_key(tracker.sender_id)
+        try:
+            earlier = await db_call(
+                lambda s: getattr(
+                    store.same_text_from_sender(s, key, text), "reference", None
+                )
+            )
+        except SQLAlchemyError:
+            logger.exception("duplicate check skipped: database unavailable")
+            earlier = None
+        if earlier:
+            dispatcher.utter_message(
+                response="utter_suggestion_duplicate", reference=earlier
+            )
+            return {"suggestion_text": None}
+        return {"suggestion_text": text}
+
+    async def validate_suggestion_topic(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        try:
+            names = topic_names()
+        except ContentError:
+            logger.exception("topic list unavailable; storing as 'Sonstiges'")
+            return {"suggestion_topic": OTHER_TOPIC}
+        entity = next(tracker.get_latest_entity_values("topic"), None)
+        for candidate in (entity, plain(value)):
+            if not candidate:
+                continue
+            match = process.extractOne(
+                candidate,
+                names,
+                scorer=fuzz.WRatio,
+                processor=utils.default_process,
+                score_cutoff=TOPIC_MATCH_CUTOFF,
+            )
+            if match:
+                return {"suggestion_topic": match[0]}
+        dispatcher.utter_message(response="utter_suggestion_topic_unknown")
+        return {"suggestion_topic": None}
+
+    async def validate_suggestion_location(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        text = plain(value)
+        skipped = choice_of(tracker) == "skip" or folded(text) in SKIP_WORDS
+        if skipped or intent_of(tracker) == "deny":
+            return {"suggestion_location": ""}
+        if len(text) > LOCATION_MAX:
+            dispatcher.utter_message(response="utter_suggestion_location_too_long")
+            return {"suggestion_location": None}
+        return {"suggestion_location": text}
+
+    async def validate_suggestion_notify(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        choice, answer = choice_of(tracker), folded(value)
+        if choice in ("chat", "email", "none"):
+            return {"suggestion_notify": choice}
+        if "mail" in answer:
+            return {"suggestion_notify": "email"}
+        if intent_of(tracker) == "affirm" or answer.startswith(
+            ("ja", "gern", "im chat")
+        ):
+            return {"suggestion_notify": "chat"}
+        if intent_of(tracker) == "deny" or answer.startswith(("nein", "nicht", "kein")):
+            return {"suggestion_notify": "none"}
+        dispatcher.utter_message(response="utter_please_use_buttons")
+        return {"suggestion_notify": None}
+
+    async def validate_suggestion_email(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        text = plain(value)
+        no_email = choice_of(tracker) == "no_email" or folded(text) in NO_EMAIL_WORDS
+        if no_email or intent_of(tracker) == "deny":
+            return {"suggestion_email": "", "suggestion_notify": "chat"}
+        try:
+            address = validate_email(text, check_deliverability=False).normalized
+        except EmailNotValidError:
+            attempts = int(tracker.get_slot("suggestion_email_attempts") or 0) + 1
+            if attempts > MAX_EMAIL_RETRIES:
+                dispatcher.utter_message(response="utter_suggestion_email_given_up")
+                return {
+                    "suggestion_email": "",
+                    "suggestion_notify": "chat",
+                    "suggestion_email_attempts": None,
+                }
+            dispatcher.utter_message(response="utter_suggestion_email_invalid")
+            return {"suggestion_email": None, "suggestion_email_attempts": attempts}
+        return {"suggestion_email": address, "suggestion_email_attempts": None}
+
+    async def validate_suggestion_email_consent(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        answer = folded(value)
+        if (
+            intent_of(tracker) == "affirm"
+            or "willige ein" in answer
+            or answer.startswith("ja")
+        ):
+            return {"suggestion_email_consent": True}
+        if intent_of(tracker) == "deny" or answer.startswith(("nein", "ohne")):
+            # No consent, no address: news then come in the chat only.
+            return {
+                "suggestion_email_consent": False,
+                "suggestion_email": "",
+                "suggestion_notify": "chat",
+            }
+        dispatcher.utter_message(response="utter_please_use_buttons")
+        return {"suggestion_email_consent": None}
+
+    async def validate_suggestion_confirmed(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        answer = folded(value)
+        change = choice_of(tracker) or TYPED_CHANGES.get(answer)
+        if change in CHANGE_CHOICES:
+            _title, slots = CHANGE_CHOICES[change]
+            return {slot: None for slot in (*slots, "suggestion_confirmed")}
+        if intent_of(tracker) == "affirm" or answer.startswith(
+            ("absenden", "senden", "ja")
+        ):
+            return {"suggestion_confirmed": True}
+        dispatcher.utter_message(response="utter_please_use_buttons")
+        return {"suggestion_confirmed": None}
+
+
+class ActionAskSuggestionTopic(Action):
+    def name(self) -> str:
+        return "action_ask_suggestion_topic"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> EventList:
+        try:
+            names = topic_names()
+        except ContentError:
+            logger.exception("topic list unavailable")
+            names = [OTHER_TOPIC]
+        dispatcher.utter_message(
+            text="Zu welchem Thema passt Ihre Idee?",
+            buttons=[
+                {"title": name, "payload": intent_payload("inform", topic=name)}
+                for name in names
+            ],
+        )
+        return []
+
+
+class ActionAskSuggestionEmail(Action):
+    def name(self) -> str:
+        return "action_ask_suggestion_email"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> EventList:
+        text = (
+            "Wie lautet Ihre E-Mail-Adresse? Wir nutzen sie nur für Nachrichten zu "
+            "diesem Vorschlag."
+        )
+        try:
+            privacy_url = load_contact(get_settings().content_dir).privacy_url
+        except ContentError:
+            privacy_url = None
+        if privacy_url:
+            text += f" Datenschutzhinweise: {privacy_url}"
+        dispatcher.utter_message(
+            text=text, buttons=[choice_button("Ohne E-Mail weiter", "no_email")]
+        )
+        return []
+
+
+class ActionAskSuggestionConfirmed(Action):
+    """The summary, with buttons to send, change a field, or cancel."""
+
+    def name(self) -> str:
+        return "action_ask_suggestion_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> EventList:
+        slot = tracker.get_slot
+        news = {
+            "chat": "ja, hier im Chat",
+            "email": f"ja, im Chat und per E-Mail an {slot('suggestion_email')}",
+            "none": "nein",
+        }.get(slot("suggestion_notify"), "nein")
+        if slot("suggestion_notify") == "email" and not slot("suggestion_email"):
+            news = "ja, hier im Chat"
+        lines = [
+            "Bitte prüfen Sie Ihren Vorschlag:",
+            f"Idee: {slot('suggestion_text')}",
+            f"Thema: {slot('suggestion_topic')}",
+            f"Ort: {slot('suggestion_location') or '–'}",
+            f"Benachrichtigung: {news}",
+            "Soll ich ihn so absenden?",
+        ]
+        buttons = [{"title": "Absenden", "payload": "/affirm"}]
+        buttons += [
+            choice_button(title, choice)
+            for choice, (title, _) in CHANGE_CHOICES.items()
+        ]
+        buttons.append({"title": "Abbrechen", "payload": "/cancel"})
+        dispatcher.utter_message(text="\n".join(lines), buttons=buttons)
+        return []

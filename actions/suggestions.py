@@ -1,0 +1,273 @@
+"""Handing in suggestions, following them up, and deleting one's data."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime, timezone
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.common import EventList, channel_of, db_call, latest_entity, sender_key
+from actions.db import suggestions as store
+from actions.formatting import intent_payload
+from bot.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+FORM_SLOTS = (
+    "suggestion_text",
+    "suggestion_topic",
+    "suggestion_location",
+    "suggestion_notify",
+    "suggestion_email",
+    "suggestion_email_consent",
+    "suggestion_email_attempts",
+    "suggestion_confirmed",
+)
+PREVIEW_LENGTH = 60
+
+
+def reset_form() -> EventList:
+    return [
+        SlotSet(slot, None)
+        for slot in (*FORM_SLOTS, "suggestion_run", "requested_slot")
+    ]
+
+
+def preview(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= PREVIEW_LENGTH else text[: PREVIEW_LENGTH - 1] + "…"
+
+
+def status_button(reference: str) -> dict[str, str]:
+    return {
+        "title": "Stand abfragen",
+        "payload": intent_payload("ask_suggestion_status", reference=reference),
+    }
+
+
+class ActionStartSuggestion(Action):
+    """Opens a new form run, unless the sender reached today's limit."""
+
+    def name(self) -> str:
+        return "action_start_suggestion"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> EventList:
+        settings = get_settings()
+        key = sender_key(tracker.sender_id)
+        now = datetime.now(timezone.utc)
+        try:
+            await db_call(
+                lambda s: store.check_limits(
+                    s, key, daily_limit=settings.suggestions_per_day, now=now
+                )
+            )
+        except store.SuggestionRefused:
+            dispatcher.utter_message(response="utter_suggestion_daily_limit")
+            return [SlotSet("suggestion_allowed", False)]
+        except SQLAlchemyError:
+            logger.exception("cannot check the suggestion limit")
+            dispatcher.utter_message(response="utter_db_unavailable")
+            return [SlotSet("suggestion_allowed", False)]
+        return [
+            *reset_form(),
+            SlotSet("suggestion_run", uuid.uuid4().hex),
+            SlotSet("suggestion_allowed", True),
+        ]
+
+
+class ActionSubmitSuggestion(Action):
+    """Stores the confirmed suggestion, then shows its reference."""
+
+    def name(self) -> str:
+        return "action_submit_suggestion"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> EventList:
+        slot = tracker.get_slot
+        if slot("suggestion_confirmed") is not True or not slot("suggestion_run"):
+            return reset_form()
+        settings = get_settings()
+        wants_news = slot("suggestion_notify") in ("chat", "email")
+        email = slot("suggestion_email") or None
+        consented = bool(email) and slot("suggestion_email_consent") is True
+        new = store.NewSuggestion(
+            form_run_id=slot("suggestion_run"),
+            channel=channel_of(tracker),
+            sender_key=sender_key(tracker.sender_id),
+            text=slot("suggestion_text"),
+            topic=slot("suggestion_topic"),
+            location=slot("suggestion_location") or None,
+            reply_to=tracker.sender_id if wants_news else None,
+            email=email if consented else None,
+            email_consent_at=datetime.now(timezone.utc) if consented else None,
+        )
+        try:
+            suggestion, _created = await db_call(
+                lambda s: _stored(
+                    store.create(s, new, daily_limit=settings.suggestions_per_day)
+                )
+            )
+        except store.SuggestionRefused as refused:
+            if refused.reason == "duplicate_text" and refused.existing is not None:
+                dispatcher.utter_message(
+                    response="utter_suggestion_duplicate", reference=refused.existing
+                )
+            else:
+                dispatcher.utter_message(response="utter_suggestion_daily_limit")
+            return reset_form()
+        except SQLAlchemyError:
+            # Keep everything the citizen entered and ask again: nothing is lost.
+            logger.exception("cannot store a suggestion")
+            dispatcher.utter_message(response="utter_suggestion_not_saved")
+            return [
+                SlotSet("suggestion_confirmed", None),
+                FollowupAction("suggestion_form"),
+            ]
+        dispatcher.utter_message(
+            response="utter_suggestion_saved",
+            reference=suggestion,
+            buttons=[status_button(suggestion)],
+        )
+        return reset_form()
+
+
+def _stored(result: tuple) -> tuple[str, bool]:
+    """Only the reference leaves the session, which is closed afterwards."""
+    suggestion, created = result
+    return suggestion.reference, created
+
+
+class ActionCancelSuggestion(Action):
+    def name(self) -> str:
+        return "action_cancel_suggestion"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> EventList:
+        dispatcher.utter_message(response="utter_suggestion_cancelled")
+        return reset_form()
+
+
+class ActionSuggestionStatus(Action):
+    """Status by reference; the text only for its author. Without one, own list."""
+
+    def name(self) -> str:
+        return "action_suggestion_status"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> EventList:
+        asked = (
+            latest_entity(tracker, "reference")
+            or tracker.latest_message.get("text")
+            or ""
+        )
+        reference = store.normalize_reference(asked)
+        key = sender_key(tracker.sender_id)
+        limit = get_settings().list_limit
+        try:
+            if reference:
+                answer = await db_call(lambda s: _status_answer(s, reference, key))
+            else:
+                answer = await db_call(lambda s: _own_list(s, key, limit))
+        except SQLAlchemyError:
+            logger.exception("cannot look up suggestions")
+            dispatcher.utter_message(response="utter_db_unavailable")
+            return []
+        text, buttons = answer
+        dispatcher.utter_message(text=text, buttons=buttons)
+        return [SlotSet("reference", reference)] if reference else []
+
+
+def _status_answer(session, reference: str, key: str) -> tuple[str, list]:
+    suggestion = store.by_reference(session, reference)
+    if suggestion is None:
+        return (
+            f"Einen Vorschlag mit der Nummer {reference} habe ich nicht gefunden. "
+            "Bitte prüfen Sie die Nummer.",
+            [
+                {
+                    "title": "Meine Vorschläge",
+                    "payload": intent_payload("ask_suggestion_status"),
+                }
+            ],
+        )
+    status = store.STATUS_LABELS[suggestion.status]
+    if suggestion.sender_key == key:
+        created = suggestion.created_at.astimezone(get_settings().tz)
+        lines = [
+            f"Ihr Vorschlag {reference} vom {created:%d.%m.%Y}:",
+            f"„{preview(suggestion.text)}“",
+            f"Stand: {status}",
+        ]
+    else:
+        # Someone else holding the reference learns the status, never the text.
+        lines = [f"Der Vorschlag {reference} ist „{status}“."]
+    note = store.latest_public_note(suggestion)
+    if note:
+        lines.append(f"Antwort der Stadt: {note}")
+    return "\n".join(lines), []
+
+
+def _own_list(session, key: str, limit: int) -> tuple[str, list]:
+    own = store.for_sender(session, key)
+    if not own:
+        return (
+            "Von Ihnen habe ich noch keinen Vorschlag. Haben Sie eine Nummer wie "
+            "V-ABCD-1234? Dann schreiben Sie sie mir.",
+            [
+                {
+                    "title": "Vorschlag machen",
+                    "payload": intent_payload("submit_suggestion"),
+                }
+            ],
+        )
+    lines = ["Ihre Vorschläge:"]
+    lines += [
+        f"• {s.reference}: {store.STATUS_LABELS[s.status]} – „{preview(s.text)}“"
+        for s in own[:limit]
+    ]
+    return "\n".join(lines), [status_button(s.reference) for s in own[:limit]]
+
+
+class ActionDeleteMyData(Action):
+    """Deletes the sender's suggestions and contact data (GDPR Art. 17).
+
+    Rasa's tracker store (bot.tracker_store) erases the conversation itself.
+    """
+
+    def name(self) -> str:
+        return "action_delete_my_data"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> EventList:
+        key = sender_key(tracker.sender_id)
+        try:
+            deleted = await db_call(lambda s: store.delete_for_sender(s, key))
+        except SQLAlchemyError:
+            logger.exception("cannot delete a sender's suggestions")
+            dispatcher.utter_message(response="utter_deletion_failed")
+            return []
+        what = (
+            f"{deleted} Vorschlag" if deleted == 1 else f"{deleted} Vorschläge"
+        ) + " mit allen Kontaktdaten"
+        dispatcher.utter_message(
+            text=(
+                f"Erledigt. Gelöscht sind: {what} und der Verlauf dieses Gesprächs. "
+                "Wenn Sie mir wieder schreiben, beginnt ein neues Gespräch."
+                if deleted
+                else "Erledigt. Vorschläge von Ihnen gab es keine. Der Verlauf dieses "
+                "Gesprächs ist gelöscht."
+            )
+        )
+        return reset_form()

@@ -1,0 +1,38 @@
+"""The installation's secret: from SMARTCITY_SECRET_KEY, else a key file made once."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from bot.settings import Settings
+
+MIN_LENGTH = 32
+
+
+class SecretKeyError(ValueError):
+    pass
+
+
+def _read_or_create(path: Path) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL: if two processes start at once, exactly one writes the key.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as key_file:
+        key = secrets.token_urlsafe(48)
+        key_file.write(key + "\n")
+    return key
+
+
+def secret_key(settings: Settings) -> bytes:
+    key = settings.secret_key_env or _read_or_create(settings.secret_key_file)
+    if len(key) < MIN_LENGTH:
+        raise SecretKeyError(
+            f"the secret key must have at least {MIN_LENGTH} characters "
+            f"(SMARTCITY_SECRET_KEY or {settings.secret_key_file})"
+        )
+    return key.encode()

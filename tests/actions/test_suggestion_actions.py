@@ -1,0 +1,148 @@
+import re
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from actions.common import sender_key
+from actions.db.models import Suggestion
+from actions.db.session import get_engine
+from actions.suggestions import (
+    ActionDeleteMyData,
+    ActionStartSuggestion,
+    ActionSubmitSuggestion,
+    ActionSuggestionStatus,
+)
+from tests.helpers import entity, responses, texts
+
+pytestmark = pytest.mark.usefixtures("settings_env")
+
+FILLED = {
+    "suggestion_run": "run-abc",
+    "suggestion_text": "Trinkbrunnen in der Fußgängerzone",
+    "suggestion_topic": "Umwelt und Energie",
+    "suggestion_location": "Innenstadt",
+    "suggestion_notify": "chat",
+    "suggestion_email": None,
+    "suggestion_confirmed": True,
+}
+
+
+def rows(database_url):
+    with Session(get_engine(database_url), future=True) as session:
+        return session.scalars(select(Suggestion)).all()
+
+
+async def submit(dispatcher, make_tracker, sender="citizen-1", **slots):
+    tracker = make_tracker(
+        "/affirm", "affirm", slots={**FILLED, **slots}, sender_id=sender
+    )
+    return await ActionSubmitSuggestion().run(dispatcher, tracker, {})
+
+
+def reference_in(dispatcher):
+    return re.search(r"V-[0-9A-Z]{4}-[0-9A-Z]{4}", str(dispatcher.messages)).group(0)
+
+
+async def test_submit_stores_before_showing_the_reference(
+    dispatcher, make_tracker, database_url
+):
+    events = await submit(dispatcher, make_tracker)
+    stored = rows(database_url)
+    assert len(stored) == 1
+    assert responses(dispatcher) == ["utter_suggestion_saved"]
+    assert reference_in(dispatcher) == stored[0].reference
+    assert stored[0].sender_key == sender_key("citizen-1") != "citizen-1"
+    assert stored[0].reply_to == "citizen-1" and stored[0].email is None
+    assert {
+        "event": "slot",
+        "timestamp": None,
+        "name": "suggestion_run",
+        "value": None,
+    } in events
+
+
+async def test_the_same_confirmation_twice_is_one_row(make_tracker, database_url):
+    from rasa_sdk.executor import CollectingDispatcher
+
+    first, second = CollectingDispatcher(), CollectingDispatcher()
+    await submit(first, make_tracker)
+    await submit(second, make_tracker)
+    assert len(rows(database_url)) == 1
+    assert reference_in(first) == reference_in(second)
+
+
+async def test_email_only_with_consent(dispatcher, make_tracker, database_url):
+    await submit(dispatcher, make_tracker, suggestion_notify="email",
+                 suggestion_email="a@example.org", suggestion_email_consent=False)  # fmt: skip
+    await submit(dispatcher, make_tracker, suggestion_run="run-2", suggestion_text="Zweite Idee dazu",
+                 suggestion_notify="email", suggestion_email="b@example.org",
+                 suggestion_email_consent=True)  # fmt: skip
+    stored = {s.text: s for s in rows(database_url)}
+    assert stored[FILLED["suggestion_text"]].email is None
+    assert stored["Zweite Idee dazu"].email == "b@example.org"
+    assert stored["Zweite Idee dazu"].email_consent_at is not None
+
+
+async def test_not_confirmed_stores_nothing(dispatcher, make_tracker, database_url):
+    await submit(dispatcher, make_tracker, suggestion_confirmed=None)
+    assert rows(database_url) == []
+
+
+async def test_daily_limit_at_start(dispatcher, make_tracker, monkeypatch):
+    from bot.settings import get_settings
+
+    monkeypatch.setenv("SUGGESTIONS_PER_DAY", "1")
+    get_settings.cache_clear()
+    await submit(dispatcher, make_tracker)
+    events = await ActionStartSuggestion().run(
+        dispatcher, make_tracker(sender_id="citizen-1"), {})  # fmt: skip
+    assert events[-1]["name"] == "suggestion_allowed" and events[-1]["value"] is False
+    assert responses(dispatcher)[-1] == "utter_suggestion_daily_limit"
+    other = await ActionStartSuggestion().run(
+        dispatcher, make_tracker(sender_id="citizen-2"), {}
+    )
+    assert other[-1]["value"] is True
+
+
+async def ask_status(make_tracker, text, sender, reference=None):
+    from rasa_sdk.executor import CollectingDispatcher
+
+    dispatcher = CollectingDispatcher()
+    entities = [entity("reference", reference)] if reference else []
+    tracker = make_tracker(text, "ask_suggestion_status", entities, sender_id=sender)
+    await ActionSuggestionStatus().run(dispatcher, tracker, {})
+    return texts(dispatcher)
+
+
+async def test_status_text_only_for_its_author(dispatcher, make_tracker):
+    await submit(dispatcher, make_tracker)
+    reference = reference_in(dispatcher)
+    mine = await ask_status(
+        make_tracker, f"Stand von {reference}?", "citizen-1", reference
+    )
+    theirs = await ask_status(
+        make_tracker, f"Stand von {reference.lower()}?", "someone-else"
+    )
+    assert "eingegangen" in mine and FILLED["suggestion_text"] in mine
+    assert "eingegangen" in theirs and FILLED["suggestion_text"] not in theirs
+
+
+async def test_unknown_reference_and_own_list(dispatcher, make_tracker):
+    unknown = await ask_status(make_tracker, "Stand von V-0000-0000", "citizen-1")
+    assert "V-0000-0000 habe ich nicht gefunden" in unknown
+    empty = await ask_status(make_tracker, "Meine Vorschläge", "citizen-1")
+    assert "noch keinen Vorschlag" in empty
+    await submit(dispatcher, make_tracker)
+    listed = await ask_status(make_tracker, "Meine Vorschläge", "citizen-1")
+    assert listed.startswith("Ihre Vorschläge:") and reference_in(dispatcher) in listed
+
+
+async def test_delete_my_data(dispatcher, make_tracker, database_url):
+    await submit(dispatcher, make_tracker)
+    await submit(
+        dispatcher, make_tracker, sender="citizen-2", suggestion_run="run-other"
+    )
+    await ActionDeleteMyData().run(dispatcher, make_tracker(sender_id="citizen-1"), {})
+    assert "Gelöscht sind: 1 Vorschlag" in texts(dispatcher)
+    assert [s.sender_key for s in rows(database_url)] == [sender_key("citizen-2")]

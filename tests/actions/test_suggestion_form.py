@@ -1,0 +1,153 @@
+import pytest
+
+from actions.forms import ValidateSuggestionForm
+from tests.helpers import entity, responses
+
+pytestmark = pytest.mark.usefixtures("settings_env")
+
+FORM = ValidateSuggestionForm()
+
+
+async def validate(
+    slot, value, dispatcher, make_tracker, intent="inform", entities=None, **slots
+):
+    tracker = make_tracker(str(value), intent, entities, slots=slots)
+    method = getattr(FORM, f"validate_{slot}")
+    return await method(value, dispatcher, tracker, {})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "response"),
+    [
+        ("zu kurz", None, "utter_suggestion_text_too_short"),
+        ("          kurz         ", None, "utter_suggestion_text_too_short"),
+        ("x" * 2001, None, "utter_suggestion_text_too_long"),
+        ("  Mehr Bänke am Stiftsplatz  ", "Mehr Bänke am Stiftsplatz", None),
+        ("<b>Bänke</b> <script>x</script>", "<b>Bänke</b> <script>x</script>", None),
+        ("Mehr\x00 Bäume\u200b im Park", "Mehr Bäume im Park", None),
+        ("y" * 2000, "y" * 2000, None),
+    ],
+)
+async def test_idea_text_limits(dispatcher, make_tracker, text, expected, response):
+    result = await validate("suggestion_text", text, dispatcher, make_tracker)
+    assert result == {"suggestion_text": expected}
+    assert responses(dispatcher) == ([response] if response else [])
+
+
+@pytest.mark.parametrize(
+    ("value", "entities", "expected"),
+    [
+        ('/inform{"topic":"Mobilität"}', [entity("topic", "Mobilität")], "Mobilität"),
+        ("mobilitat", None, "Mobilität"),
+        ("Sonstiges", None, "Sonstiges"),
+        ("Raumfahrt", None, None),
+    ],
+)
+async def test_topic(dispatcher, make_tracker, value, entities, expected):
+    result = await validate(
+        "suggestion_topic", value, dispatcher, make_tracker, entities=entities
+    )
+    assert result == {"suggestion_topic": expected}
+
+
+@pytest.mark.parametrize(
+    ("value", "intent", "entities", "expected"),
+    [
+        ('/inform{"choice":"skip"}', "inform", [entity("choice", "skip")], ""),
+        ("Überspringen", "inform", None, ""),
+        ("nein", "deny", None, ""),
+        ("Stiftsplatz", "inform", None, "Stiftsplatz"),
+    ],
+)
+async def test_location(dispatcher, make_tracker, value, intent, entities, expected):
+    result = await validate(
+        "suggestion_location", value, dispatcher, make_tracker, intent, entities
+    )
+    assert result == {"suggestion_location": expected}
+
+
+@pytest.mark.parametrize(
+    ("value", "intent", "entities", "expected"),
+    [
+        ("", "inform", [entity("choice", "email")], "email"),
+        ("ja gerne", "affirm", None, "chat"),
+        ("nein danke", "deny", None, "none"),
+        ("per Mail bitte", "inform", None, "email"),
+        ("vielleicht", "inform", None, None),
+    ],
+)
+async def test_notify(dispatcher, make_tracker, value, intent, entities, expected):
+    result = await validate(
+        "suggestion_notify", value, dispatcher, make_tracker, intent, entities
+    )
+    assert result["suggestion_notify"] == expected
+
+
+async def test_valid_email_is_normalized(dispatcher, make_tracker):
+    result = await validate(
+        "suggestion_email", "Anna@Example.ORG", dispatcher, make_tracker
+    )
+    assert result == {
+        "suggestion_email": "Anna@example.org",
+        "suggestion_email_attempts": None,
+    }
+
+
+async def test_invalid_email_asked_again_twice_then_skipped(dispatcher, make_tracker):
+    attempts = None
+    for expected_attempts in (1, 2):
+        result = await validate("suggestion_email", "anna(at)example", dispatcher, make_tracker,
+                                suggestion_email_attempts=attempts)  # fmt: skip
+        assert result == {
+            "suggestion_email": None,
+            "suggestion_email_attempts": expected_attempts,
+        }
+        attempts = expected_attempts
+    result = await validate("suggestion_email", "immer noch falsch", dispatcher, make_tracker,
+                            suggestion_email_attempts=attempts)  # fmt: skip
+    assert result == {"suggestion_email": "", "suggestion_notify": "chat",
+                      "suggestion_email_attempts": None}  # fmt: skip
+    assert responses(dispatcher) == ["utter_suggestion_email_invalid"] * 2 + [
+        "utter_suggestion_email_given_up"
+    ]
+
+
+async def test_consent_refused_drops_the_address(dispatcher, make_tracker):
+    result = await validate(
+        "suggestion_email_consent", "/deny", dispatcher, make_tracker, "deny"
+    )
+    assert result == {"suggestion_email_consent": False, "suggestion_email": "",
+                      "suggestion_notify": "chat"}  # fmt: skip
+
+
+async def test_confirm_and_change(dispatcher, make_tracker):
+    sent = await validate(
+        "suggestion_confirmed", "/affirm", dispatcher, make_tracker, "affirm"
+    )
+    assert sent == {"suggestion_confirmed": True}
+    change = await validate("suggestion_confirmed", "", dispatcher, make_tracker,
+                            entities=[entity("choice", "change_topic")])  # fmt: skip
+    assert change == {"suggestion_topic": None, "suggestion_confirmed": None}
+    typed = await validate(
+        "suggestion_confirmed", "Ort ändern", dispatcher, make_tracker
+    )
+    assert typed == {"suggestion_location": None, "suggestion_confirmed": None}
+
+
+@pytest.mark.parametrize(
+    ("slots", "expected_extra"),
+    [
+        ({"suggestion_notify": "chat"}, []),
+        ({"suggestion_notify": "email"}, ["suggestion_email"]),
+        (
+            {"suggestion_notify": "email", "suggestion_email": "a@example.org"},
+            ["suggestion_email", "suggestion_email_consent"],
+        ),
+    ],
+)
+async def test_required_slots_follow_the_answers(
+    dispatcher, make_tracker, slots, expected_extra
+):
+    required = await FORM.required_slots([], dispatcher, make_tracker(slots=slots), {})
+    assert required == ["suggestion_text", "suggestion_topic", "suggestion_location",
+                        "suggestion_notify", *expected_extra, "suggestion_confirmed"]  # fmt: skip

@@ -1,0 +1,121 @@
+"""Suggestions end to end: the form, status, cancel, deletion, over real REST."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+
+import aiohttp
+import pytest
+
+from tests.e2e.chat import REFERENCE, joined, payloads, say
+
+IDEA = "Bitte mehr Trinkbrunnen in der Fußgängerzone aufstellen"
+
+
+@pytest.fixture
+async def chat(assistant):
+    async with aiohttp.ClientSession() as http:
+        sender = uuid.uuid4().hex
+
+        async def send(text: str, who: str | None = None) -> list[dict]:
+            return await say(http, assistant.webhook, who or sender, text)
+
+        send.sender = sender
+        yield send
+
+
+def rows_with_text(assistant, text: str) -> int:
+    path = assistant.database_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as db:
+        return db.execute(
+            "SELECT count(*) FROM suggestions WHERE text = ?", (text,)
+        ).fetchone()[0]
+
+
+def tracker_events(assistant, sender: str) -> int:
+    with sqlite3.connect(assistant.tracker_db) as db:
+        return db.execute(
+            "SELECT count(*) FROM events WHERE sender_id = ?", (sender,)
+        ).fetchone()[0]
+
+
+async def fill_form(chat, idea: str = IDEA) -> str:
+    asked = joined(await chat("Ich möchte einen Vorschlag machen"))
+    assert "Beschreiben Sie Ihre Idee" in asked
+    topics = await chat(idea)
+    assert "Zu welchem Thema" in joined(topics)
+    topic_payload = next(p for p in payloads(topics) if "Mobilität" in p)
+    assert "Ort" in joined(await chat(topic_payload))
+    assert "erfahren, was aus Ihrem Vorschlag wird" in joined(await chat("Stiftsplatz"))
+    summary = joined(await chat('/inform{"choice":"chat"}'))
+    assert f"Idee: {idea}" in summary and "Thema: Mobilität" in summary
+    assert "Ort: Stiftsplatz" in summary
+    return summary
+
+
+async def test_suggestion_gets_a_reference_and_status(assistant, chat):
+    await fill_form(chat)
+    saved = joined(await chat("/affirm"))
+    reference = REFERENCE.search(saved).group(0)
+    assert rows_with_text(assistant, IDEA) == 1
+
+    mine = joined(await chat(f"Wie ist der Stand von {reference}?"))
+    assert "eingegangen" in mine and IDEA in mine
+    theirs = joined(
+        await chat(f"Wie ist der Stand von {reference}?", who=uuid.uuid4().hex)
+    )
+    assert "eingegangen" in theirs and IDEA not in theirs
+
+    again = await chat("/affirm")  # the confirmation delivered once more
+    assert REFERENCE.search(joined(again)) is None
+    assert rows_with_text(assistant, IDEA) == 1
+
+
+async def test_unknown_reference(chat):
+    answer = joined(await chat("Wie ist der Stand von V-0000-0000?"))
+    assert "V-0000-0000 habe ich nicht gefunden" in answer
+
+
+async def test_question_in_the_middle_is_answered_and_the_form_goes_on(chat):
+    await chat("Ich habe eine Idee")
+    await chat("Ein Tauschregal für Bücher am Bahnhof")
+    answer = joined(await chat("Wer ist die Chief Digital Officer von Kaiserslautern?"))
+    assert "Ilona Benz" in answer
+    assert "Zu welchem Thema" in answer  # the form asks its question again
+
+
+async def test_cancel_stores_nothing(assistant, chat):
+    idea = "Eine Idee, die ich doch nicht einreiche"
+    await chat("Ich möchte einen Vorschlag machen")
+    await chat(idea)
+    assert "verworfen" in joined(await chat("abbrechen"))
+    assert rows_with_text(assistant, idea) == 0
+
+
+async def test_invalid_email_is_asked_twice_then_skipped(chat):
+    await chat("Vorschlag machen")
+    await chat("Mehr Fahrradständer am Hauptbahnhof")
+    await chat('/inform{"topic":"Mobilität"}')
+    await chat('/inform{"choice":"skip"}')
+    assert "E-Mail-Adresse" in joined(await chat('/inform{"choice":"email"}'))
+    for _ in range(2):
+        assert "scheint nicht zu stimmen" in joined(await chat("anna(at)example"))
+    last = joined(await chat("immer noch keine Adresse"))
+    assert "ohne E-Mail weiter" in last and "Bitte prüfen Sie Ihren Vorschlag" in last
+
+
+async def test_deletion_leaves_no_row_and_no_tracker_event(assistant, chat):
+    idea = "Sitzbänke mit Solarladestation im Volkspark"
+    await fill_form(chat, idea)
+    await chat("/affirm")
+    assert rows_with_text(assistant, idea) == 1
+    assert tracker_events(assistant, chat.sender) > 0  # conversations are stored in SQL
+
+    assert "wirklich alle Ihre Daten löschen" in joined(
+        await chat("Bitte meine Daten löschen")
+    )
+    done = joined(await chat("/affirm"))
+    assert "Gelöscht sind: 1 Vorschlag" in done
+    assert rows_with_text(assistant, idea) == 0
+    assert tracker_events(assistant, chat.sender) == 0

@@ -30,7 +30,6 @@ class LaunchError(RuntimeError):
 def child_env(settings: Settings) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
-        SANIC_HOST=settings.host,  # rasa_sdk binds to all interfaces otherwise
         ACTION_ENDPOINT_URL=settings.action_url,
         TRACKER_STORE_URL=settings.tracker_store_url,
         RASA_TELEMETRY_ENABLED="false",
@@ -50,11 +49,7 @@ def find_model(model_path: Path) -> Path:
 
 def commands(settings: Settings) -> dict[str, list[str]]:
     return {
-        "action server": [
-            sys.executable, "-m", "rasa_sdk",
-            "--actions", "actions",
-            "--port", str(settings.action_port),
-        ],
+        "action server": [sys.executable, "-m", "actions.server"],
         "rasa": [
             sys.executable, "-m", "rasa", "run",
             "--interface", settings.host,

@@ -69,6 +69,35 @@ async def round_trips(webhook: str, count: int) -> list[float]:
     return timings
 
 
+FORM_STEPS = ("Ich möchte einen Vorschlag machen", "{idea}", '/inform{{"topic":"Mobilität"}}',
+              '/inform{{"choice":"skip"}}', '/inform{{"choice":"none"}}')  # fmt: skip
+
+
+async def suggestion_confirms(webhook: str, count: int) -> list[float]:
+    """Round trip of the final confirmation; the row is committed before the reply."""
+    timings = []
+    async with aiohttp.ClientSession() as http:
+        for index in range(count):
+            sender = uuid.uuid4().hex
+            for step in FORM_STEPS:
+                text = step.format(
+                    idea=f"Benchmark-Idee {index}: mehr Bäume ({sender[:6]})"
+                )
+                async with http.post(
+                    webhook, json={"sender": sender, "message": text}
+                ) as r:
+                    await r.json()
+            began = time.perf_counter()
+            async with http.post(
+                webhook, json={"sender": sender, "message": "/affirm"}
+            ) as r:
+                body = await r.json()
+            timings.append(time.perf_counter() - began)
+            if not any("Vorgangsnummer" in (m.get("text") or "") for m in body):
+                raise RuntimeError(f"no reference in {body}")
+    return timings
+
+
 def train_time() -> float:
     """A cold training: an empty graph cache, so no component is restored."""
     with tempfile.TemporaryDirectory() as out, tempfile.TemporaryDirectory() as cache:
@@ -88,6 +117,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--load-runs", type=int, default=3)
+    parser.add_argument("--suggestions", type=int, default=20)
     parser.add_argument(
         "--train", action="store_true", help="also time a forced training"
     )
@@ -102,11 +132,18 @@ def main() -> int:
         try:
             results["ready_s"] = assistant.ready_seconds
             timings = asyncio.run(round_trips(assistant.webhook, args.requests))
+            confirms = asyncio.run(
+                suggestion_confirms(assistant.webhook, args.suggestions)
+            )
         finally:
             assistant.stop()
     results["requests"] = len(timings)
     results["rest_roundtrip_ms_median"] = statistics.median(timings) * 1000
     results["rest_roundtrip_ms_p95"] = statistics.quantiles(timings, n=20)[18] * 1000
+    results["suggestion_confirm_ms_median"] = statistics.median(confirms) * 1000
+    results["suggestion_confirm_ms_p95"] = (
+        statistics.quantiles(confirms, n=20)[18] * 1000
+    )
     if args.train:
         results["train_s"] = train_time()
 

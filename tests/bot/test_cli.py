@@ -79,3 +79,41 @@ def test_operator_errors_are_one_clear_line(cli_env, args, env_extra, message):
 def test_unknown_command_shows_usage():
     result = smartcity("frobnicate")
     assert result.returncode == 2 and "usage: smartcity" in result.stderr
+
+
+def test_retention_purge(cli_env):
+    from datetime import timedelta
+
+    from actions.db import suggestions as store
+    from actions.db.models import Suggestion, utcnow
+
+    assert smartcity("db", "upgrade", env=cli_env).returncode == 0
+    engine = get_engine(cli_env["DATABASE_URL"])
+    with Session(engine, future=True) as session, session.begin():
+        for run, days_closed in (("old", 200), ("recent", 10)):
+            new = store.NewSuggestion(form_run_id=run, channel="rest", sender_key="k",
+                                      text=f"Idee {run} für die Stadt", topic="Sonstiges",
+                                      reply_to="chat-1", email="a@example.org",
+                                      email_consent_at=utcnow())  # fmt: skip
+            suggestion, _ = store.create(session, new, daily_limit=5)
+            store.change_status(session, suggestion, "zurueckgezogen", actor="buerger",
+                                now=utcnow() - timedelta(days=days_closed))  # fmt: skip
+    result = smartcity("retention", "purge", env=cli_env)
+    assert result.returncode == 0, result.stderr
+    assert (
+        "removed contact data from 1 suggestions closed more than 180 days"
+        in result.stdout
+    )
+    with Session(engine, future=True) as session:
+        emails = dict(
+            session.execute(select(Suggestion.form_run_id, Suggestion.email)).all()
+        )
+    assert emails == {"old": None, "recent": "a@example.org"}
+    shorter = smartcity("retention", "purge", "--days", "5", env=cli_env)
+    assert "removed contact data from 1 suggestions" in shorter.stdout
+
+
+@pytest.mark.parametrize("days", ["-3", "viele"])
+def test_retention_purge_rejects_bad_days(cli_env, days):
+    result = smartcity("retention", "purge", "--days", days, env=cli_env)
+    assert result.returncode == 2 and "usage: smartcity" in result.stderr

@@ -26,3 +26,7 @@ def assistant(tmp_path_factory) -> Iterator[Assistant]:
     assert running.stop() == 0, running.log.read_text()[-3000:]
     assert not is_listening(running.rasa_port)
     assert not is_listening(running.action_port)
+    errors = [
+        line for line in running.log.read_text().splitlines() if " ERROR " in line
+    ]
+    assert not errors, "\n".join(errors[:10])

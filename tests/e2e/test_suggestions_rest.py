@@ -46,7 +46,9 @@ async def fill_form(chat, idea: str = IDEA) -> str:
     topics = await chat(idea)
     assert "Zu welchem Thema" in joined(topics)
     topic_payload = next(p for p in payloads(topics) if "Mobilität" in p)
-    assert "Ort" in joined(await chat(topic_payload))
+    location = await chat(topic_payload)
+    assert "Ort" in joined(location)
+    assert payloads(location) == ['/inform{"choice":"skip"}']
     assert "erfahren, was aus Ihrem Vorschlag wird" in joined(await chat("Stiftsplatz"))
     summary = joined(await chat('/inform{"choice":"chat"}'))
     assert f"Idee: {idea}" in summary and "Thema: Mobilität" in summary

@@ -1,0 +1,40 @@
+"""The action server: Rasa SDK's own app, on our host, tuned for bursts.
+
+`python -m rasa_sdk` binds to all interfaces and keeps Sanic's defaults. Rasa
+opens a new connection per action call, and under load its event loop may only
+write the request seconds later; Sanic closes a fresh connection that is idle
+for KEEP_ALIVE_TIMEOUT (5 s), and Rasa then fails the action with "Cannot
+write to closing transport". Rasa itself waits up to 300 s for an action.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from rasa_sdk.endpoint import create_app
+
+from bot.settings import get_settings
+
+BACKLOG = 2048
+IDLE_CONNECTION_SECONDS = 120
+
+
+def main() -> None:
+    settings = get_settings()
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    app = create_app("actions", cors_origins=None)
+    app.config.KEEP_ALIVE_TIMEOUT = IDLE_CONNECTION_SECONDS
+    app.run(
+        host=settings.host,
+        port=settings.action_port,
+        backlog=BACKLOG,
+        workers=1,
+        access_log=False,
+    )
+
+
+if __name__ == "__main__":
+    main()

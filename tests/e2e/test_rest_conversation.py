@@ -9,21 +9,14 @@ import uuid
 import aiohttp
 import pytest
 
+from tests.e2e.chat import joined, say
+
 DATE = re.compile(r"(Mo|Di|Mi|Do|Fr|Sa|So)\., \d\d\.\d\d\.\d{4}, \d\d:\d\d")
 
 
-async def say(assistant, text: str, sender: str | None = None) -> list[dict]:
-    async with aiohttp.ClientSession() as http, http.post(
-        assistant.webhook,
-        json={"sender": sender or uuid.uuid4().hex, "message": text},
-        timeout=aiohttp.ClientTimeout(total=60),
-    ) as response:
-        assert response.status == 200, await response.text()
-        return await response.json()
-
-
-def joined(replies: list[dict]) -> str:
-    return "\n".join(r.get("text") or "" for r in replies)
+async def ask(assistant, text: str, sender: str | None = None) -> list[dict]:
+    async with aiohttp.ClientSession() as http:
+        return await say(http, assistant.webhook, sender or uuid.uuid4().hex, text)
 
 
 @pytest.mark.parametrize(
@@ -37,28 +30,28 @@ def joined(replies: list[dict]) -> str:
     ],
 )
 async def test_db_backed_answers(assistant, question, expected):
-    replies = await say(assistant, question)
+    replies = await ask(assistant, question)
     assert expected in joined(replies), replies
 
 
 async def test_upcoming_events_are_dated(assistant):
-    text = joined(await say(assistant, "Welche Veranstaltungen gibt es demnächst?"))
+    text = joined(await ask(assistant, "Welche Veranstaltungen gibt es demnächst?"))
     assert text.startswith("Termine in den nächsten 30 Tagen:"), text
     assert len(DATE.findall(text)) >= 3, text
 
 
 async def test_greeting_is_transparent_and_offers_buttons(assistant):
-    replies = await say(assistant, "Hallo")
+    replies = await ask(assistant, "Hallo")
     assert "kein Mensch" in joined(replies)
     assert any(r.get("buttons") for r in replies)
 
 
 async def test_a_button_payload_works_like_typing(assistant):
     sender = uuid.uuid4().hex
-    first = await say(assistant, "Mitmachplatform", sender)
+    first = await ask(assistant, "Mitmachplatform", sender)
     payloads = [b["payload"] for r in first for b in r.get("buttons") or []]
     assert payloads, first
-    second = await say(
+    second = await ask(
         assistant, '/ask_project_info{"project": "Smart Parking"}', sender
     )
     assert joined(second).startswith("Smart Parking\n")
@@ -80,10 +73,10 @@ async def test_a_button_payload_works_like_typing(assistant):
 )
 async def test_bad_input_gets_a_polite_answer(assistant, text):
     sender = uuid.uuid4().hex
-    replies = await say(assistant, text, sender)
+    replies = await ask(assistant, text, sender)
     assert replies and all(r.get("text") for r in replies), replies
     # The conversation goes on, and the database is intact.
-    follow_up = await say(assistant, "Was ist Smart Parking?", sender)
+    follow_up = await ask(assistant, "Was ist Smart Parking?", sender)
     assert "Parkleitsystem" in joined(follow_up) or "Parkplätze" in joined(follow_up)
 
 

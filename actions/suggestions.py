@@ -111,7 +111,7 @@ class ActionSubmitSuggestion(Action):
             email_consent_at=datetime.now(timezone.utc) if consented else None,
         )
         try:
-            suggestion, _created = await db_call(
+            reference, _created = await db_call(
                 lambda s: _stored(
                     store.create(s, new, daily_limit=settings.suggestions_per_day)
                 )
@@ -134,8 +134,8 @@ class ActionSubmitSuggestion(Action):
             ]
         dispatcher.utter_message(
             response="utter_suggestion_saved",
-            reference=suggestion,
-            buttons=[status_button(suggestion)],
+            reference=reference,
+            buttons=[status_button(reference)],
         )
         return reset_form()
 

@@ -61,7 +61,7 @@ def commands(settings: Settings) -> dict[str, list[str]]:
     }  # fmt: skip
 
 
-def _is_up(url: str) -> bool:
+def is_up(url: str) -> bool:
     try:
         # The URL is built from settings as http://host:port, never from input.
         with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
@@ -110,7 +110,7 @@ def run(settings: Settings) -> int:
                 )
                 exit_code = 1
                 break
-            if not announced and _is_up(health):
+            if not announced and is_up(health):
                 announced = True
                 logger.info(
                     "Assistant ready. REST channel: %s/webhooks/rest/webhook "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from functools import lru_cache
 from pathlib import Path
 
 from bot.settings import Settings
@@ -28,7 +29,9 @@ def _read_or_create(path: Path) -> str:
     return key
 
 
+@lru_cache(maxsize=4)
 def secret_key(settings: Settings) -> bytes:
+    """Read once per settings: actions call this on every message."""
     key = settings.secret_key_env or _read_or_create(settings.secret_key_file)
     if len(key) < MIN_LENGTH:
         raise SecretKeyError(

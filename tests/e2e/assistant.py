@@ -11,10 +11,10 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.launcher import is_up
 from bot.settings import PROJECT_ROOT
 
 EXAMPLE_CONTENT = PROJECT_ROOT / "data" / "content"
@@ -30,14 +30,6 @@ def free_port() -> int:
 def is_listening(port: int) -> bool:
     with socket.socket() as sock:
         return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-def _ok(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
 
 
 class StartupError(RuntimeError):
@@ -102,7 +94,7 @@ def start(workdir: Path, extra_env: dict[str, str] | None = None) -> Assistant:
         f"{assistant.rasa_url}/webhooks/rest/",
         f"http://127.0.0.1:{action_port}/health",
     )
-    while not all(_ok(url) for url in health):
+    while not all(is_up(url) for url in health):
         if process.poll() is not None or time.monotonic() - began > STARTUP_TIMEOUT:
             process.kill()
             raise StartupError("assistant did not start:\n" + log.read_text()[-5000:])

@@ -46,10 +46,13 @@ $(SPACY_STAMP): $(INSTALLED) nlu/spacy_pipeline.py config.yml
 	$(PY) -m nlu.spacy_pipeline
 	@mkdir -p $(@D) && touch $@
 
-$(MODEL_STAMP): $(SPACY_STAMP) $(TRAINING_INPUTS)
+NLU_COMPONENTS := $(wildcard nlu/*.py)
+
+# Rasa's cache knows data and config but not component code: changed code forces.
+$(MODEL_STAMP): $(SPACY_STAMP) $(TRAINING_INPUTS) $(NLU_COMPONENTS)
 	@echo "==> training the Rasa model (skipped by Rasa if nothing changed)"
 	$(RASA) train --config config.yml --domain domain.yml --data $(TRAINING_DATA) \
-		--out models --fixed-model-name smartcity
+		--out models --fixed-model-name smartcity $(if $(filter nlu/%,$?),--force)
 	@touch $@
 
 setup: $(MODEL_STAMP)  ## venv, dependencies, spaCy pipeline and trained model

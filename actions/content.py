@@ -22,6 +22,13 @@ from sqlalchemy.orm import Session
 from actions.db.models import Event, Project
 
 PROJECT_STATUSES = ("geplant", "in Umsetzung", "im Betrieb", "abgeschlossen")
+# How citizens say a status; the NLU gazetteer maps these to the status.
+PROJECT_STATUS_ALIASES = {
+    "geplant": ("in Planung",),
+    "in Umsetzung": ("in Arbeit", "im Aufbau"),
+    "im Betrieb": ("in Betrieb", "fertig", "umgesetzt"),
+    "abgeschlossen": ("beendet",),
+}
 WEEKDAYS = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 CITYWIDE = "stadtweit"
 
@@ -39,6 +46,7 @@ class _Strict(BaseModel):
 
 class Topic(_Strict):
     name: str = Field(max_length=80)
+    aliases: list[str] = []
     description: str = ""
 
 
@@ -218,6 +226,12 @@ def load_content(directory: Path) -> Content:
 
     projects_path, events_path = directory / "projects.yml", directory / "events.yml"
     _unique(directory / "topics.yml", "topic", [t.name for t in topics])
+    _unique(
+        directory / "topics.yml",
+        "topic name or alias",
+        [n for t in topics for n in (t.name, *t.aliases)],
+    )
+    _unique(directory / "districts.yml", "district", districts)
     _unique(projects_path, "slug", [p.slug for p in projects])
     _unique(
         projects_path,

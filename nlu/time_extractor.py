@@ -1,0 +1,265 @@
+"""German dates and times with Microsoft Recognizers-Text, in Duckling's shape.
+
+Duckling cannot run here, so this component resolves "am Wochenende",
+"übermorgen um 18 Uhr" or "im Dezember" in-process. It emits the entity `time`
+the way Rasa's DucklingEntityExtractor does: an ISO-8601 string for a point
+(with its grain in `additional_info`) or `{"from": ..., "to": ...}` for a range,
+where `to` is exclusive. Ambiguous dates resolve to the future.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ms_recognizers_date_time import DateTimeRecognizer
+from ms_recognizers_text import Culture
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.exceptions import InvalidConfigException
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+ENTITY = "time"
+DEFAULT_TIMEZONE = "Europe/Berlin"
+
+# The recognizer costs ~10 ms per message, so it only runs on text with a cue
+# for a date or time. tests/nlu checks that no text without a cue has one.
+TIME_CUE = re.compile(
+    r"\d|heute|morgen|gestern|jetzt|montag|dienstag|mittwoch|donnerstag|freitag"
+    r"|samstag|sonnabend|sonntag|woche|monat|jahr|jänner|januar|februar|märz"
+    r"|april|mai\b|juni|juli|august|sept|okt|nov|dez|abend|mittag|nacht|früh"
+    r"|uhr|tag|stunde|minute|weihnacht|ostern|pfingst|silvester|neujahr"
+    r"|advent|quartal|feiertag|ferien|wochenende",
+    re.IGNORECASE,
+)
+# Spans start at the time itself: "am [Wochenende]", "um [18 Uhr]".
+LEADING_PREPOSITION = re.compile(r"^(?:am|im|um|ab|an|zum)\s+", re.IGNORECASE)
+MAX_TEXT_LENGTH = 500
+
+RANGE_TYPES = {"daterange", "datetimerange", "timerange"}
+POINT_TYPES = {"date", "datetime", "time"}
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False
+)
+class GermanTimeExtractor(GraphComponent, EntityExtractorMixin):
+    """Extracts German time expressions as Duckling-shaped `time` entities."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """The component's default config (see parent class for full docstring)."""
+        # None means the environment's SMARTCITY_TIMEZONE, else Europe/Berlin.
+        return {"timezone": None}
+
+    @staticmethod
+    def required_packages() -> list[str]:
+        """Any extra python dependencies required for this component to run."""
+        return ["ms_recognizers_date_time"]
+
+    def __init__(self, config: dict[str, Any], clock: Clock | None = None) -> None:
+        """Creates the extractor; `clock` gives the reference time in tests."""
+        self.component_config = config
+        name = config.get("timezone") or os.environ.get(
+            "SMARTCITY_TIMEZONE", DEFAULT_TIMEZONE
+        )
+        try:
+            self.timezone = ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise InvalidConfigException(
+                f"{self.__class__.__name__}: unknown time zone '{name}'."
+            ) from error
+        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._model = DateTimeRecognizer(Culture.German).get_datetime_model()
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> GermanTimeExtractor:
+        """Creates a new component (see parent class for full docstring)."""
+        return cls(config)
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> GermanTimeExtractor:
+        """Nothing is trained; the config alone describes the component."""
+        return cls(config)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Adds the `time` entities found in each message."""
+        for message in messages:
+            entities = self.extract(message.get(TEXT) or "", self._reference(message))
+            entities = self.add_extractor_name(entities)
+            message.set(
+                ENTITIES, message.get(ENTITIES, []) + entities, add_to_output=True
+            )
+        return messages
+
+    def extract(self, text: str, reference: datetime) -> list[dict[str, Any]]:
+        """The time entities in `text`, resolved relative to `reference`."""
+        text = text[:MAX_TEXT_LENGTH]
+        if not TIME_CUE.search(text):
+            return []
+        return self.recognize(text, reference)
+
+    def recognize(self, text: str, reference: datetime) -> list[dict[str, Any]]:
+        """Like `extract`, but always runs the recognizer."""
+        local = reference.astimezone(self.timezone)
+        try:
+            results = self._model.parse(text, local.replace(tzinfo=None))
+        except Exception:  # the recognizer's regexes fail on odd input; skip it
+            logger.warning("Could not resolve time expressions.", exc_info=True)
+            return []
+        entities = []
+        for result in results:
+            end = result.end + 1  # the recognizer's end is inclusive
+            if end < len(text) and text[end].isalnum():
+                continue  # "eine Mail" is not "ein Mai"
+            resolved = self._resolve(result.type_name, result.resolution, local)
+            if resolved is None:
+                continue
+            value, info = resolved
+            start, end = self._span(text, result.start, end)
+            entities.append(
+                {
+                    "entity": ENTITY,
+                    "start": start,
+                    "end": end,
+                    "value": value,
+                    "confidence": 1.0,
+                    "additional_info": info,
+                }
+            )
+        return entities
+
+    def _reference(self, message: Message) -> datetime:
+        if message.time is not None:
+            try:
+                return datetime.fromtimestamp(float(message.time), timezone.utc)
+            except (TypeError, ValueError, OverflowError, OSError):
+                logger.debug("Ignoring unusable message time %r.", message.time)
+        return self._clock()
+
+    @staticmethod
+    def _span(text: str, start: int, end: int) -> tuple[int, int]:
+        leading = LEADING_PREPOSITION.match(text[start:end])
+        if leading and start + leading.end() < end:
+            start += leading.end()
+        return start, end
+
+    def _resolve(
+        self, type_name: str, resolution: dict | None, now: datetime
+    ) -> tuple[Any, dict[str, Any]] | None:
+        kind = type_name.rsplit(".", 1)[-1]
+        candidates = [
+            value
+            for value in (resolution or {}).get("values") or []
+            if value.get("timex") != "PRESENT_REF"  # "gerade", "aktuell": no filter
+        ]
+        try:
+            if kind in RANGE_TYPES:
+                return self._range(candidates, now)
+            if kind in POINT_TYPES:
+                return self._point(candidates, now)
+        except (KeyError, TypeError, ValueError):
+            logger.debug("Unusable resolution %r", resolution)
+        return None  # durations and sets ("jeden Montag") are not points in time
+
+    def _point(
+        self, candidates: list[dict], now: datetime
+    ) -> tuple[str, dict[str, Any]] | None:
+        options = []
+        for candidate in candidates:
+            if candidate.get("type") == "time":
+                moment = datetime.combine(
+                    now.date(), time.fromisoformat(candidate["value"]), self.timezone
+                )
+                if moment < now:
+                    moment += timedelta(days=1)
+            else:
+                moment = self._localize(datetime.fromisoformat(candidate["value"]))
+            options.append((moment, _grain(candidate)))
+        chosen = _first_future(options, now)
+        if chosen is None:
+            return None
+        moment, grain = chosen
+        return _iso(moment), {"type": "value", "grain": grain, "value": _iso(moment)}
+
+    def _range(
+        self, candidates: list[dict], now: datetime
+    ) -> tuple[dict[str, str], dict[str, Any]] | None:
+        options = []
+        for candidate in candidates:
+            start = self._moment(candidate.get("start"), now.date())
+            end = self._moment(candidate.get("end"), now.date())
+            if start is None or end is None or end <= start:
+                continue
+            options.append(((start, end), _grain(candidate)))
+        # A range that has begun but not ended ("diese Woche") is still current.
+        current = [(span, grain) for span, grain in options if span[1] > now]
+        if not current:
+            return None
+        (start, end), grain = current[0]
+        value = {"from": _iso(start), "to": _iso(end)}
+        return value, {"type": "interval", "grain": grain, **value}
+
+    def _moment(self, raw: str | None, day: date) -> datetime | None:
+        if not raw:
+            return None
+        if len(raw) <= 8 and ":" in raw:  # a bare time of day
+            return datetime.combine(day, time.fromisoformat(raw), self.timezone)
+        return self._localize(datetime.fromisoformat(raw))
+
+    def _localize(self, moment: datetime) -> datetime:
+        return moment.replace(tzinfo=self.timezone)
+
+
+def _first_future(options: list, now: datetime) -> tuple | None:
+    """The first option not in the past; a day counts until it is over."""
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    for moment, grain in options:
+        if moment >= (today if grain == "day" else now):
+            return moment, grain
+    return None
+
+
+def _grain(candidate: dict[str, Any]) -> str:
+    timex = candidate.get("timex", "")
+    if re.search(r"T\d\d:\d\d", timex):
+        return "minute"
+    if "T" in timex:  # "T18" or a part of the day ("TEV" is the evening)
+        return "hour"
+    if re.search(r"^[X\d]{4}-W[X\d]{2}$", timex):
+        return "week"
+    if re.search(r"^[X\d]{4}-\d\d$", timex):
+        return "month"
+    if re.search(r"^[X\d]{4}$", timex):
+        return "year"
+    return "day"
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds")

@@ -1,0 +1,155 @@
+from datetime import datetime, timezone
+
+import pytest
+from rasa.shared.exceptions import InvalidConfigException
+from rasa.shared.nlu.training_data.loading import load_data
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.settings import PROJECT_ROOT
+from nlu.time_extractor import TIME_CUE, GermanTimeExtractor
+from tests.nlu.conftest import NOW
+
+DEFAULTS = GermanTimeExtractor.get_default_config()
+
+
+@pytest.fixture(scope="module")
+def extractor() -> GermanTimeExtractor:
+    return GermanTimeExtractor({**DEFAULTS, "timezone": "Europe/Berlin"}, lambda: NOW)
+
+
+def span(text: str, entity: dict) -> str:
+    return text[entity["start"] : entity["end"]]
+
+
+# NOW is Thursday, 26 November 2026, 14:00 in Berlin.
+@pytest.mark.parametrize(
+    "text, expected_span, expected_value, grain",
+    [
+        ("Was ist am Wochenende los?", "Wochenende",
+         {"from": "2026-11-28T00:00:00.000+01:00", "to": "2026-11-30T00:00:00.000+01:00"}, "day"),
+        ("was geht am 12. dezember", "12. dezember", "2026-12-12T00:00:00.000+01:00", "day"),
+        ("Termine am 3. Dezember?", "3. Dezember", "2026-12-03T00:00:00.000+01:00", "day"),
+        ("übermorgen um 18 Uhr", "übermorgen um 18 Uhr", "2026-11-28T18:00:00.000+01:00", "hour"),
+        ("Was gibt es in zwei Wochen?", "in zwei Wochen", "2026-12-10T00:00:00.000+01:00", "day"),
+        ("Veranstaltungen im Dezember", "Dezember",
+         {"from": "2026-12-01T00:00:00.000+01:00", "to": "2027-01-01T00:00:00.000+01:00"}, "month"),
+        ("Ist heute Abend etwas?", "heute Abend",
+         {"from": "2026-11-26T16:00:00.000+01:00", "to": "2026-11-26T20:00:00.000+01:00"}, "hour"),
+        ("Was ist am Freitag?", "Freitag", "2026-11-27T00:00:00.000+01:00", "day"),
+        ("nächsten Samstag", "nächsten Samstag", "2026-12-05T00:00:00.000+01:00", "day"),
+        ("Termine diese Woche", "diese Woche",
+         {"from": "2026-11-23T00:00:00.000+01:00", "to": "2026-11-30T00:00:00.000+01:00"}, "week"),
+        # Past dates and times resolve to their next occurrence.
+        ("am 24.11.", "24.11.", "2027-11-24T00:00:00.000+01:00", "day"),
+        ("Events im Januar", "Januar",
+         {"from": "2027-01-01T00:00:00.000+01:00", "to": "2027-02-01T00:00:00.000+01:00"}, "month"),
+        ("um 9 Uhr", "9 Uhr", "2026-11-27T09:00:00.000+01:00", "hour"),
+        ("Gibt es heute was?", "heute", "2026-11-26T00:00:00.000+01:00", "day"),
+        ("Ist am Montag eine Mail gekommen?", "Montag", "2026-11-30T00:00:00.000+01:00", "day"),
+    ],
+)  # fmt: skip
+def test_resolves_german_time_expressions_like_duckling(
+    extractor, text, expected_span, expected_value, grain
+):
+    (entity,) = extractor.extract(text, NOW)
+    assert entity["entity"] == "time"
+    assert span(text, entity) == expected_span
+    assert entity["value"] == expected_value
+    assert entity["additional_info"]["grain"] == grain
+    kind = "interval" if isinstance(expected_value, dict) else "value"
+    assert entity["additional_info"]["type"] == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hallo",
+        "Welche Projekte gibt es?",
+        "Ich möchte einen Vorschlag machen",
+        "Wie ist der Stand von V-7K3D-Q9XZ?",
+        "demnächst",
+        "",
+        "😀" * 50,
+        "\x00\x1b[31m" * 10,
+        "Termin am 31. Februar",
+        "Kann ich euch eine Mail schreiben?",
+        "Welche Projekte sind gerade in Umsetzung?",
+        "Wer ist aktuell CDO?",
+    ],
+)
+def test_finds_nothing_where_there_is_no_time(extractor, text):
+    assert extractor.extract(text, NOW) == []
+
+
+def test_a_very_long_message_is_cut_not_choked_on(extractor):
+    text = "Am Samstag " + "und dann " * 2000
+    (entity,) = extractor.extract(text, NOW)
+    assert entity["value"] == "2026-11-28T00:00:00.000+01:00"
+
+
+def test_the_message_time_is_the_reference(extractor):
+    message = Message.build(text="morgen")
+    message.time = datetime(2026, 12, 31, 12, tzinfo=timezone.utc).timestamp()
+    extractor.process([message])
+    (entity,) = message.get("entities")
+    assert entity["value"] == "2027-01-01T00:00:00.000+01:00"
+    assert entity["extractor"] == "GermanTimeExtractor"
+
+
+def test_the_clock_is_the_reference_without_a_message_time(extractor):
+    message = Message.build(text="morgen", intent="ask_events")
+    message.set("entities", [{"entity": "project", "value": "X", "start": 0, "end": 1}])
+    extractor.process([message])
+    assert [e["entity"] for e in message.get("entities")] == ["project", "time"]
+    assert message.get("entities")[1]["value"] == "2026-11-27T00:00:00.000+01:00"
+
+
+def test_the_time_zone_is_configurable():
+    tokyo = GermanTimeExtractor({"timezone": "Asia/Tokyo"}, lambda: NOW)
+    (entity,) = tokyo.extract("morgen", NOW)  # 22:00 in Tokyo
+    assert entity["value"] == "2026-11-27T00:00:00.000+09:00"
+
+
+def test_the_time_zone_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv("SMARTCITY_TIMEZONE", "America/New_York")
+    assert str(GermanTimeExtractor(DEFAULTS).timezone) == "America/New_York"
+
+
+def test_an_unknown_time_zone_is_a_config_error():
+    with pytest.raises(InvalidConfigException, match="Mars/Olympus"):
+        GermanTimeExtractor({"timezone": "Mars/Olympus"})
+
+
+def test_create_and_load_give_the_same_extractor(
+    model_storage, resource, execution_context
+):
+    config = {**DEFAULTS, "timezone": "Europe/Berlin"}
+    created = GermanTimeExtractor.create(
+        config, model_storage, resource, execution_context
+    )
+    loaded = GermanTimeExtractor.load(
+        config, model_storage, resource, execution_context
+    )
+    text = "Was ist am Wochenende los?"
+    assert created.extract(text, NOW) == loaded.extract(text, NOW)
+    assert loaded.extract(text, NOW)
+
+
+def all_utterances() -> list[str]:
+    files = [
+        PROJECT_ROOT / "data" / "nlu",
+        PROJECT_ROOT / "tests" / "nlu" / "test_set.yml",
+    ]
+    return [
+        message.get("text")
+        for path in files
+        for message in load_data(str(path)).nlu_examples
+    ]
+
+
+def test_the_cue_filter_skips_only_text_without_a_time(extractor):
+    """The speed-up must not lose a date: the recognizer finds none in skipped text."""
+    skipped = [text for text in all_utterances() if not TIME_CUE.search(text)]
+    assert len(skipped) > 300
+    missed = [text for text in skipped if extractor.recognize(text, NOW)]
+    assert missed == []

@@ -24,7 +24,7 @@ INSTALLED := $(VENV)/.installed
 SPACY_STAMP := var/.spacy-built
 MODEL_STAMP := models/.trained
 
-.PHONY: help setup run test lint format validate train db bench clean
+.PHONY: help setup run test lint format validate train db bench eval clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -80,8 +80,12 @@ validate: $(INSTALLED)  ## rasa data validate
 test: setup lint  ## set everything up and run every test
 	$(BIN)/pytest
 
-bench: setup  ## measure model load, readiness, REST round trip (add ARGS=--train)
+bench: setup  ## measure model load, readiness, REST round trip, /model/parse (ARGS=--train)
 	$(PY) -m tests.bench.bench_assistant $(ARGS)
+	$(PY) -m tests.bench.bench_parse
+
+eval: setup  ## NLU quality: held-out set and 5-fold cross-validation into reports/nlu
+	$(PY) -m tests.nlu.quality --cross-validation $(ARGS)
 
 clean:  ## remove everything the build made (venv, models, var)
 	rm -rf $(VENV) models var .rasa reports results .pytest_cache .ruff_cache

@@ -69,12 +69,15 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
             "content_dir": None,
             # Lowest rapidfuzz ratio (0-100) that counts as a match; measured
             # in docs/nlu-quality.md.
-            "threshold": 88,
+            "threshold": 90,
             # Names shorter than this must match exactly: "laufen" is not
             # "laufend", nor "Kosten" "Kotten".
             "min_fuzzy_length": 8,
             # Longest span, in tokens, that is compared with the names.
             "max_span_tokens": 5,
+            # Entities matched by their words only, not by lemmas: statuses are
+            # participles, and the lemma of "beendet" is the verb "beenden".
+            "word_forms_only": ["project_status"],
         }
 
     def __init__(
@@ -83,12 +86,13 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
         model_storage: ModelStorage,
         resource: Resource,
         names: list[Name] | None = None,
+        stop_words: list[str] | None = None,
     ) -> None:
         """Creates the extractor from known names (empty before training)."""
         self.component_config = config
         self._model_storage = model_storage
         self._resource = resource
-        self._set_names(names or [])
+        self._set_names(names or [], stop_words or [])
 
     @classmethod
     def create(
@@ -129,12 +133,17 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
                 for status, aliases in PROJECT_STATUS_ALIASES.items()
             ),
         ]
+        words_only = set(self.component_config["word_forms_only"])
         names = []
         for entity, value, variants in spellings:
             for doc in model.model.pipe(variants):
-                for form in {_form(t.text for t in doc), _form(t.lemma_ for t in doc)}:
-                    names.append(Name(entity, value, form))
-        self._set_names(sorted(set(names), key=lambda n: (n.entity, n.value, n.form)))
+                names.append(Name(entity, value, _form(t.text for t in doc)))
+                if entity not in words_only:
+                    names.append(Name(entity, value, _form(t.lemma_ for t in doc)))
+        self._set_names(
+            sorted(set(names), key=lambda n: (n.entity, n.value, n.form)),
+            sorted(model.model.Defaults.stop_words),
+        )
         self.persist()
         return self._resource
 
@@ -142,7 +151,11 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
         """Stores the names in the model."""
         with self._model_storage.write_to(self._resource) as directory:
             rasa.shared.utils.io.dump_obj_as_json_to_file(
-                directory / self.FILE_NAME, [asdict(name) for name in self._names]
+                directory / self.FILE_NAME,
+                {
+                    "names": [asdict(name) for name in self._names],
+                    "stop_words": sorted(self._stop_words),
+                },
             )
 
     @classmethod
@@ -162,8 +175,9 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
             logger.warning(
                 f"No names stored for {cls.__name__}; it will find no entities."
             )
-            stored = []
-        return cls(config, model_storage, resource, [Name(**n) for n in stored])
+            stored = {"names": [], "stop_words": []}
+        names = [Name(**name) for name in stored["names"]]
+        return cls(config, model_storage, resource, names, stored["stop_words"])
 
     def process(self, messages: list[Message], model: SpacyModel) -> list[Message]:
         """Adds the names found in each message.
@@ -233,11 +247,14 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
     def _spans(self, tokens: list[Token]) -> Iterable[tuple[int, int, tuple]]:
         """Each span as (first, end) token index and its (words, lemmas) forms."""
         longest = self.component_config["max_span_tokens"]
+        # "bei der Digitalisierung" is not "Beirat Digitalisierung": a span may
+        # begin or end with a stop word only where a name does ("im Betrieb").
+        words = [_form([t.text]) for t in tokens]
         for first in range(len(tokens)):
-            if not _is_word(tokens[first].text):
+            if not self._may_edge(words[first], self._first_words):
                 continue
             for last in range(first + 1, min(first + longest, len(tokens)) + 1):
-                if not _is_word(tokens[last - 1].text):
+                if not self._may_edge(words[last - 1], self._last_words):
                     continue
                 span = tokens[first:last]
                 yield first, last, (
@@ -245,9 +262,17 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
                     _form(t.lemma or t.text for t in span),
                 )
 
-    def _set_names(self, names: list[Name]) -> None:
+    def _may_edge(self, word: str, name_edges: set[str]) -> bool:
+        if not any(character.isalnum() for character in word):
+            return False
+        return word not in self._stop_words or word in name_edges
+
+    def _set_names(self, names: list[Name], stop_words: list[str]) -> None:
         self._names = names
+        self._stop_words = set(stop_words)
         self._forms = [name.form for name in names]
+        self._first_words = {form.split()[0] for form in self._forms if form}
+        self._last_words = {form.split()[-1] for form in self._forms if form}
         short = self.component_config["min_fuzzy_length"]
         self._short = np.array([len(form) < short for form in self._forms], dtype=bool)
 
@@ -263,7 +288,3 @@ def content_dir(config: dict[str, Any]) -> Path:
 def _form(words: Iterable[str]) -> str:
     """Lowercase words separated by single spaces; hyphens count as spaces."""
     return " ".join(" ".join(words).replace("-", " ").casefold().split())
-
-
-def _is_word(text: str) -> bool:
-    return any(character.isalnum() for character in text)

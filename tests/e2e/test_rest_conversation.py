@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import sqlite3
 import uuid
+from datetime import datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
@@ -38,6 +40,32 @@ async def test_upcoming_events_are_dated(assistant):
     text = joined(await ask(assistant, "Welche Veranstaltungen gibt es demnächst?"))
     assert text.startswith("Termine in den nächsten 30 Tagen:"), text
     assert len(DATE.findall(text)) >= 3, text
+
+
+def coming_weekend(now: datetime) -> tuple[datetime, datetime]:
+    """[Saturday 00:00, Monday 00:00) of this weekend, or of the next one."""
+    back = 1 if now.weekday() == 6 else -(5 - now.weekday())
+    saturday = datetime.combine(now.date() - timedelta(days=back), time(), now.tzinfo)
+    return saturday, saturday + timedelta(days=2)
+
+
+async def test_the_weekend_lists_only_events_of_the_coming_weekend(assistant):
+    berlin = ZoneInfo("Europe/Berlin")
+    text = joined(await ask(assistant, "Was ist am Wochenende los?"))
+    now = datetime.now(berlin)
+    start, end = coming_weekend(now)
+    with sqlite3.connect(assistant.database_url.removeprefix("sqlite:///")) as db:
+        events = [
+            (title, datetime.fromisoformat(at).replace(tzinfo=timezone.utc))
+            for title, at in db.execute("SELECT title, starts_at FROM events")
+        ]
+    inside = {t for t, at in events if start <= at < end and at >= now}
+    outside = {t for t, at in events if not start <= at < end}
+    assert f"{start:%d.%m.}" in text, text
+    assert all(title in text for title in inside), text
+    assert not any(title in text for title in outside - inside), text
+    if not inside:
+        assert "keine Termine" in text
 
 
 async def test_greeting_is_transparent_and_offers_buttons(assistant):

@@ -134,8 +134,8 @@ def test_retraining_picks_up_new_content(
         config, model_storage, resource, execution_context
     )
     extractor.train(TrainingData(), spacy_model)
-    assert found(extractor, tokenize, "Wo steht die Solarbänk?") == [
-        ("project", "Smarte Sitzbank", "Solarbänk")
+    assert found(extractor, tokenize, "Wo steht die Solarbank?") == [
+        ("project", "Smarte Sitzbank", "Solarbank")
     ]
 
 

@@ -46,6 +46,21 @@ def entities_of(parsed: dict) -> dict[str, set[str]]:
         ("Wer ist die Chief Digital Officer von Kaiserslautern?", "faq", {}),
         ("Ich möchte einen Vorschlag machen", "submit_suggestion", {}),
         ("Wie wird das Wetter morgen?", "out_of_scope", {}),
+        (
+            "Infos zum 3D-Stadtmodell",
+            "ask_project_info",
+            {"project": {"Digitaler Zwilling"}},
+        ),
+        (
+            "wie weit ist das mit dem digitalen Zwilling",
+            "ask_project_info",
+            {"project": {"Digitaler Zwilling"}},
+        ),
+        ("bist du ne KI", "bot_challenge", {}),
+        ("Lösche meine Erinnerung", "out_of_scope", {}),
+        ("Was läuft heute im Kino?", "out_of_scope", {}),
+        ("Termine?", "ask_events", {}),
+        ("Kontakt", "ask_contact", {}),
     ],
 )
 async def test_parse(agent, text, intent, entities):
@@ -54,6 +69,20 @@ async def test_parse(agent, text, intent, entities):
     found = entities_of(parsed)
     for name, values in entities.items():
         assert values <= found.get(name, set()), parsed["entities"]
+
+
+async def test_time_comes_in_duckling_shape(agent):
+    parsed = await agent.parse_message("Was ist am Wochenende los?")
+    assert parsed["intent"]["name"] == "ask_events"
+    (time,) = [e for e in parsed["entities"] if e["entity"] == "time"]
+    assert set(time["value"]) == {"from", "to"}
+    assert time["extractor"] == "GermanTimeExtractor"
+    assert "Was ist am Wochenende los?"[time["start"] : time["end"]] == "Wochenende"
+
+
+async def test_ordinary_words_are_no_project(agent):
+    parsed = await agent.parse_message("Meine Idee: eine Bank im Park 3 mit Schatten")
+    assert [e for e in parsed["entities"] if e["entity"] == "project"] == []
 
 
 async def test_faq_selects_the_cdo_answer(agent):

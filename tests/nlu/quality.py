@@ -1,0 +1,303 @@
+"""NLU quality with Rasa's own `rasa test nlu`: held-out set, cross-validation, gate.
+
+    python -m tests.nlu.quality [--cross-validation] [--update-baseline]
+
+Reports go to reports/nlu/ as Rasa writes them (intent and entity reports,
+confusion matrix, histograms), and a summary to reports/nlu/summary.json. The
+gate in tests/nlu/test_quality.py uses the same summary. Entity figures are
+Rasa's token-level scores, taken for each extractor over the entities it owns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.launcher import find_model
+from bot.settings import PROJECT_ROOT
+
+TEST_SET = PROJECT_ROOT / "tests" / "nlu" / "test_set.yml"
+BASELINE = PROJECT_ROOT / "tests" / "nlu" / "baseline.json"
+REPORTS = PROJECT_ROOT / "reports" / "nlu"
+
+# Which entities each extractor is responsible for.
+EXTRACTORS = {
+    "GazetteerEntityExtractor": ("project", "topic", "district", "project_status"),
+    "GermanTimeExtractor": ("time",),
+    "RegexEntityExtractor": ("reference",),
+}
+FLOORS = {"intent_macro_f1": 0.95, "entity_f1": 0.92, "oos_recall": 0.90}
+ALLOWED_DROP = 0.02
+
+
+def rasa_test_nlu(out: Path, *args: str, plots: bool = True) -> None:
+    command = [sys.executable, "-m", "rasa", "test", "nlu", "--out", str(out), *args]
+    if not plots:
+        command.append("--no-plot")
+    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false")
+    subprocess.run(command, cwd=PROJECT_ROOT, env=env, check=True)
+
+
+def held_out(out: Path, plots: bool = True) -> dict[str, float]:
+    """Evaluate the trained model on the held-out test set."""
+    model = find_model(PROJECT_ROOT / "models")
+    rasa_test_nlu(out, "--model", str(model), "--nlu", str(TEST_SET), plots=plots)
+    return summarize(out)
+
+
+def cross_validation(out: Path, folds: int = 5) -> dict[str, float]:
+    """5-fold cross-validation on the training data with config.yml."""
+    rasa_test_nlu(
+        out, "--nlu", "data/nlu", "--config", "config.yml",
+        "--cross-validation", "--folds", str(folds),
+    )  # fmt: skip
+    return summarize(out)
+
+
+def summarize(report_dir: Path) -> dict[str, float]:
+    intents = _read(report_dir / "intent_report.json")
+    summary = {
+        "intent_macro_f1": intents["macro avg"]["f1-score"],
+        "intent_accuracy": intents["accuracy"],
+        "oos_recall": intents["out_of_scope"]["recall"],
+        **entity_scores(report_dir),
+    }
+    responses = report_dir / "response_selection_report.json"
+    if responses.is_file():
+        summary["faq_answer_macro_f1"] = _read(responses)["macro avg"]["f1-score"]
+    return {key: round(value, 4) for key, value in summary.items()}
+
+
+def entity_scores(report_dir: Path) -> dict[str, float]:
+    """Micro precision, recall and F1 over every extractor's own entities."""
+    true_positives = predicted = actual = 0.0
+    for extractor, entities in EXTRACTORS.items():
+        path = report_dir / f"{extractor}_report.json"
+        if not path.is_file():
+            continue
+        report = _read(path)
+        for entity in entities:
+            row = report.get(entity)
+            if not row or not row["support"]:
+                continue
+            hits = row["recall"] * row["support"]
+            true_positives += hits
+            actual += row["support"]
+            predicted += hits / row["precision"] if row["precision"] else 0.0
+    precision = true_positives / predicted if predicted else 0.0
+    recall = true_positives / actual if actual else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"entity_precision": precision, "entity_recall": recall, "entity_f1": f1}
+
+
+def gate_failures(summary: dict[str, float], baseline: dict[str, float]) -> list[str]:
+    failures = []
+    for metric, floor in FLOORS.items():
+        value = summary[metric]
+        if value < floor:
+            failures.append(f"{metric} {value:.3f} is below the floor {floor:.2f}")
+        if metric in baseline and value < baseline[metric] - ALLOWED_DROP:
+            failures.append(
+                f"{metric} {value:.3f} fell more than {ALLOWED_DROP} below "
+                f"the baseline {baseline[metric]:.3f}"
+            )
+    return failures
+
+
+def fallback_sweep(thresholds: list[float]) -> list[dict[str, float]]:
+    """How the FallbackClassifier threshold trades wrong answers for fallbacks.
+
+    Parses the held-out set with the trained model and looks at the best intent
+    other than nlu_fallback. A wrong intent above the threshold is a wrong
+    answer; anything below it gets the "Das habe ich nicht verstanden" reply.
+    """
+    import asyncio
+
+    from rasa.core.agent import Agent
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    agent = Agent.load(model_path=str(find_model(PROJECT_ROOT / "models")))
+    examples = load_data(str(TEST_SET)).nlu_examples
+
+    async def best_guesses() -> list[tuple[bool, float]]:
+        guesses = []
+        for example in examples:
+            parsed = await agent.parse_message(example.get("text"))
+            best = next(
+                r for r in parsed["intent_ranking"] if r["name"] != "nlu_fallback"
+            )
+            guesses.append((best["name"] == example.get("intent"), best["confidence"]))
+        return guesses
+
+    guesses = asyncio.run(best_guesses())
+    rows = []
+    for threshold in thresholds:
+        answered = [right for right, confidence in guesses if confidence >= threshold]
+        rows.append(
+            {
+                "threshold": threshold,
+                "right": sum(answered) / len(guesses),
+                "wrong": (len(answered) - sum(answered)) / len(guesses),
+                "fallback": 1 - len(answered) / len(guesses),
+            }
+        )
+    return rows
+
+
+def gazetteer_sweep(thresholds: list[int]) -> list[dict[str, float]]:
+    """Exact-match precision and recall of the gazetteer per rapidfuzz threshold.
+
+    A hit needs the same entity, canonical value and span as the annotation;
+    examples come from the training data and the held-out set.
+    """
+    import tempfile
+
+    from rasa.engine.graph import ExecutionContext
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.nlu.tokenizers.spacy_tokenizer import SpacyTokenizer
+    from rasa.nlu.utils.spacy_utils import SpacyNLP
+    from rasa.shared.nlu.training_data.loading import load_data
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from nlu.gazetteer import GazetteerEntityExtractor
+    from nlu.spacy_pipeline import spacy_model_setting
+
+    owned = set(EXTRACTORS["GazetteerEntityExtractor"])
+    context = ExecutionContext(graph_schema=None, model_id="sweep")  # type: ignore[arg-type]
+    with tempfile.TemporaryDirectory() as tmp:
+        storage = LocalModelStorage.create(Path(tmp))
+        model_path = PROJECT_ROOT / spacy_model_setting(PROJECT_ROOT / "config.yml")
+        spacy_nlp = SpacyNLP.create(
+            {**SpacyNLP.get_default_config(), "model": str(model_path)},
+            storage, Resource("spacy"), context,
+        )  # fmt: skip
+        model = spacy_nlp.provide()
+        config = GazetteerEntityExtractor.get_default_config()
+        gazetteer = GazetteerEntityExtractor.create(
+            config, storage, Resource("gazetteer"), context
+        )
+        gazetteer.train(TrainingData(), model)
+
+    messages = [
+        *load_data(str(PROJECT_ROOT / "data" / "nlu")).nlu_examples,
+        *load_data(str(TEST_SET)).nlu_examples,
+    ]
+    expected, tokenized = [], []
+    for message in messages:
+        expected.append(
+            {
+                (e["entity"], e["value"], e["start"], e["end"])
+                for e in message.get("entities") or []
+                if e["entity"] in owned
+            }
+        )
+        copy = message.__class__.build(text=message.get("text"))
+        spacy_nlp.process([copy], model)
+        SpacyTokenizer(SpacyTokenizer.get_default_config()).process([copy])
+        tokenized.append(copy)
+
+    rows = []
+    for threshold in thresholds:
+        gazetteer.component_config["threshold"] = threshold
+        hits = found = wanted = 0
+        for truth, message in zip(expected, tokenized, strict=True):
+            got = {
+                (e["entity"], e["value"], e["start"], e["end"])
+                for e in gazetteer.extract(message.get("text_tokens"))
+            }
+            hits += len(got & truth)
+            found += len(got)
+            wanted += len(truth)
+        precision, recall = hits / found, hits / wanted
+        rows.append(
+            {
+                "threshold": threshold,
+                "precision": precision,
+                "recall": recall,
+                "f1": 2 * precision * recall / (precision + recall),
+            }
+        )
+    return rows
+
+
+def _read(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def markdown(rows: dict[str, dict[str, float]]) -> str:
+    metrics = sorted({metric for summary in rows.values() for metric in summary})
+    lines = ["| metric | " + " | ".join(rows) + " |", "|---" * (len(rows) + 1) + "|"]
+    for metric in metrics:
+        cells = [f"{rows[name].get(metric, float('nan')):.3f}" for name in rows]
+        lines.append(f"| {metric} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cross-validation", action="store_true")
+    parser.add_argument(
+        "--gazetteer-sweep",
+        action="store_true",
+        help="only measure the gazetteer per rapidfuzz threshold",
+    )
+    parser.add_argument(
+        "--fallback-sweep",
+        action="store_true",
+        help="only measure answers and fallbacks per FallbackClassifier threshold",
+    )
+    parser.add_argument(
+        "--update-baseline",
+        action="store_true",
+        help="store the held-out figures as the new committed baseline",
+    )
+    args = parser.parse_args()
+
+    if args.gazetteer_sweep:
+        sweep = gazetteer_sweep(list(range(70, 101, 2)))
+        print("| threshold | precision | recall | F1 |\n|---|---|---|---|")
+        for row in sweep:
+            print(
+                "| {threshold} | {precision:.3f} | {recall:.3f} | {f1:.3f} |".format(
+                    **row
+                )
+            )
+        return 0
+    if args.fallback_sweep:
+        sweep = fallback_sweep([t / 100 for t in range(20, 95, 5)])
+        REPORTS.mkdir(parents=True, exist_ok=True)
+        (REPORTS / "fallback-sweep.json").write_text(json.dumps(sweep, indent=2))
+        print("| threshold | right | wrong | fallback |\n|---|---|---|---|")
+        for row in sweep:
+            print(
+                "| {threshold:.2f} | {right:.3f} | {wrong:.3f} | {fallback:.3f} |".format(
+                    **row
+                )
+            )
+        return 0
+
+    rows = {"held-out": held_out(REPORTS / "held-out")}
+    if args.cross_validation:
+        rows["5-fold CV"] = cross_validation(REPORTS / "cross-validation")
+    (REPORTS / "summary.json").write_text(json.dumps(rows, indent=2) + "\n")
+    print(markdown(rows))
+
+    baseline = _read(BASELINE) if BASELINE.is_file() else {}
+    if args.update_baseline:
+        kept = {metric: rows["held-out"][metric] for metric in FLOORS}
+        BASELINE.write_text(json.dumps(kept, indent=2) + "\n")
+        print(f"baseline written to {BASELINE.relative_to(PROJECT_ROOT)}")
+        return 0
+    failures = gate_failures(rows["held-out"], baseline)
+    for failure in failures:
+        print(f"FAIL: {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""CI gate: NLU quality on the held-out test set must not regress.
+
+Runs Rasa's own `rasa test nlu` against the trained model. Floors are in
+tests/nlu/quality.py; the committed baseline is tests/nlu/baseline.json.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from rasa.shared.nlu.training_data.loading import load_data
+
+from bot.settings import PROJECT_ROOT
+from tests.nlu.quality import (
+    BASELINE,
+    FLOORS,
+    TEST_SET,
+    entity_scores,
+    gate_failures,
+    held_out,
+)
+
+pytestmark = pytest.mark.model
+
+
+def normalized(text: str) -> str:
+    return " ".join(text.casefold().replace("?", "").replace("!", "").split())
+
+
+def test_the_held_out_set_is_big_and_separate_from_training():
+    held = load_data(str(TEST_SET))
+    training = load_data(str(PROJECT_ROOT / "data" / "nlu"))
+    assert len(held.nlu_examples) >= 150
+    assert "out_of_scope" in held.intents
+    assert held.entity_examples
+    seen = {normalized(m.get("text")) for m in training.nlu_examples}
+    copies = [
+        m.get("text") for m in held.nlu_examples if normalized(m.get("text")) in seen
+    ]
+    assert copies == []
+
+
+def test_held_out_quality_holds(tmp_path):
+    summary = held_out(tmp_path / "held-out", plots=False)
+    baseline = json.loads(BASELINE.read_text(encoding="utf-8"))
+    assert set(FLOORS) <= set(baseline)
+    assert gate_failures(summary, baseline) == []
+
+
+def test_the_gate_fails_on_a_drop_below_the_baseline():
+    baseline = {"intent_macro_f1": 0.99, "entity_f1": 0.97, "oos_recall": 0.97}
+    summary = {"intent_macro_f1": 0.96, "entity_f1": 0.97, "oos_recall": 0.89}
+    failures = gate_failures(summary, baseline)
+    assert any("intent_macro_f1" in f and "baseline" in f for f in failures)
+    assert any("oos_recall" in f and "floor" in f for f in failures)
+    assert not any("entity_f1" in f for f in failures)
+
+
+def test_entity_scores_combine_each_extractor_over_its_own_entities(tmp_path):
+    (tmp_path / "GazetteerEntityExtractor_report.json").write_text(
+        json.dumps(
+            {
+                "project": {"precision": 1.0, "recall": 0.5, "support": 4},
+                "time": {"precision": 0.0, "recall": 0.0, "support": 6},
+            }
+        )
+    )
+    (tmp_path / "GermanTimeExtractor_report.json").write_text(
+        json.dumps({"time": {"precision": 0.75, "recall": 1.0, "support": 6}})
+    )
+    scores = entity_scores(tmp_path)
+    # 2 + 6 hits, 2 + 8 predicted, 4 + 6 true tokens
+    assert scores["entity_precision"] == pytest.approx(0.8)
+    assert scores["entity_recall"] == pytest.approx(0.8)
+    assert scores["entity_f1"] == pytest.approx(0.8)

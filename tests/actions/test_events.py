@@ -131,3 +131,31 @@ def test_time_window_shapes(value, grain, expected_hours):
 )
 def test_time_window_rejects_unusable_values(value):
     assert time_window({"value": value}, now=berlin(2026, 11, 26)) is None
+
+
+@pytest.fixture(scope="module")
+def time_extractor():
+    from nlu.time_extractor import GermanTimeExtractor
+
+    return GermanTimeExtractor({"timezone": "Europe/Berlin"})
+
+
+@pytest.mark.parametrize(
+    ("question", "header", "day_prefixes"),
+    [
+        ("Was ist am Wochenende los?", "Termine vom 28.11. bis 29.11.2026:",
+         ("• Sa., 28.11.", "• So., 29.11.")),
+        ("Gibt es übermorgen etwas?", "Termine am 28.11.2026:", ("• Sa., 28.11.",)),
+        ("Was passiert im Dezember?", "Termine vom 01.12. bis 31.12.2026:",
+         tuple(f"• {d}., {n:02}.12." for n in range(1, 32)
+               for d in ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"))),
+    ],
+)  # fmt: skip
+async def test_time_expressions_from_the_extractor_filter_events(
+    dispatcher, make_tracker, clock, time_extractor, question, header, day_prefixes
+):
+    entities = time_extractor.extract(question, clock)
+    await list_events(dispatcher, make_tracker(question, "ask_events", entities))
+    lines = event_lines(dispatcher)
+    assert texts(dispatcher).startswith(header)
+    assert lines and all(line.startswith(day_prefixes) for line in lines), lines

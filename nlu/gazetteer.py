@@ -44,7 +44,7 @@ DEFAULT_CONTENT_DIR = "data/content"
 
 @dataclass(frozen=True)
 class Name:
-    """One way of writing an entity value, as lowercase words and as lemmas."""
+    """One way of writing an entity value: its lowercase words or its lemmas."""
 
     entity: str
     value: str

@@ -16,7 +16,7 @@ TZ = ZoneInfo("Europe/Berlin")
 REQUIRED_PROJECTS = {
     "KL MitWirkung": {"Mitmachplattform", "Beteiligungsplattform"},
     "Beirat Digitalisierung": {"Digitalbeirat"},
-    "Urbane Datenplattform": {"offene Daten"},
+    "Urbane Datenplattform": {"Open Data"},  # "Offene Daten" is the topic
     "Digitaler Zwilling": {"3D-Stadtmodell"},
     "LoRaWAN-Sensornetz": {"Sensornetz"},
     "Smart Parking": {"Parkleitsystem"},

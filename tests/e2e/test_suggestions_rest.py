@@ -88,7 +88,7 @@ async def test_question_in_the_middle_is_answered_and_the_form_goes_on(chat):
 
 
 async def test_cancel_stores_nothing(assistant, chat):
-    idea = "Eine Idee, die ich doch nicht einreiche"
+    idea = "Trinkbrunnen am Stiftsplatz, die im Sommer kühles Wasser geben"
     await chat("Ich möchte einen Vorschlag machen")
     await chat(idea)
     assert "verworfen" in joined(await chat("abbrechen"))

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -35,11 +34,11 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from actions.content import PROJECT_STATUS_ALIASES, ContentError, load_content
+from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 CONTENT_FILES = ("topics.yml", "districts.yml", "projects.yml")
-DEFAULT_CONTENT_DIR = "data/content"
 
 
 @dataclass(frozen=True)
@@ -65,7 +64,7 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
     def get_default_config() -> dict[str, Any]:
         """The component's default config (see parent class for full docstring)."""
         return {
-            # None means the environment's CONTENT_DIR, else data/content.
+            # None means the project settings' folder (CONTENT_DIR).
             "content_dir": None,
             # Lowest rapidfuzz ratio (0-100) that counts as a match; measured
             # in docs/nlu-quality.md.
@@ -278,11 +277,10 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
 
 
 def content_dir(config: dict[str, Any]) -> Path:
-    return Path(
-        config.get("content_dir")
-        or os.environ.get("CONTENT_DIR")
-        or DEFAULT_CONTENT_DIR
-    )
+    """The configured folder, else the one the project settings give (CONTENT_DIR)."""
+    if config.get("content_dir"):
+        return Path(config["content_dir"])
+    return Settings.from_env().content_dir
 
 
 def _form(words: Iterable[str]) -> str:

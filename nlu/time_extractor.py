@@ -10,7 +10,6 @@ where `to` is exclusive. Ambiguous dates resolve to the future.
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, timezone
@@ -28,12 +27,13 @@ from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.settings import Settings
+
 logger = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 
 ENTITY = "time"
-DEFAULT_TIMEZONE = "Europe/Berlin"
 
 # The recognizer costs ~10 ms per message, so it only runs on text with a cue
 # for a date or time. tests/nlu checks that no text without a cue has one.
@@ -62,7 +62,7 @@ class GermanTimeExtractor(GraphComponent, EntityExtractorMixin):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         """The component's default config (see parent class for full docstring)."""
-        # None means the environment's SMARTCITY_TIMEZONE, else Europe/Berlin.
+        # None means the project settings' time zone (SMARTCITY_TIMEZONE).
         return {"timezone": None}
 
     @staticmethod
@@ -73,9 +73,7 @@ class GermanTimeExtractor(GraphComponent, EntityExtractorMixin):
     def __init__(self, config: dict[str, Any], clock: Clock | None = None) -> None:
         """Creates the extractor; `clock` gives the reference time in tests."""
         self.component_config = config
-        name = config.get("timezone") or os.environ.get(
-            "SMARTCITY_TIMEZONE", DEFAULT_TIMEZONE
-        )
+        name = config.get("timezone") or Settings.from_env().timezone
         try:
             self.timezone = ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError) as error:
@@ -94,18 +92,6 @@ class GermanTimeExtractor(GraphComponent, EntityExtractorMixin):
         execution_context: ExecutionContext,
     ) -> GermanTimeExtractor:
         """Creates a new component (see parent class for full docstring)."""
-        return cls(config)
-
-    @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> GermanTimeExtractor:
-        """Nothing is trained; the config alone describes the component."""
         return cls(config)
 
     def process(self, messages: list[Message]) -> list[Message]:

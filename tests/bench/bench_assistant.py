@@ -98,6 +98,17 @@ async def suggestion_confirms(webhook: str, count: int) -> list[float]:
     return timings
 
 
+def report(results: dict, name: str) -> None:
+    """Print the figures and keep them in reports/bench/<name>.json."""
+    for key, value in results.items():
+        print(
+            f"{key:28} {value:.3f}" if isinstance(value, float) else f"{key:28} {value}"
+        )
+    target = PROJECT_ROOT / "reports" / "bench" / f"{name}.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(results, indent=2) + "\n")
+
+
 def train_time() -> float:
     """A cold training: an empty graph cache, so no component is restored."""
     with tempfile.TemporaryDirectory() as out, tempfile.TemporaryDirectory() as cache:
@@ -147,13 +158,7 @@ def main() -> int:
     if args.train:
         results["train_s"] = train_time()
 
-    for key, value in results.items():
-        print(
-            f"{key:28} {value:.3f}" if isinstance(value, float) else f"{key:28} {value}"
-        )
-    target = PROJECT_ROOT / "reports" / "bench" / "assistant.json"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(results, indent=2) + "\n")
+    report(results, "assistant")
     return 0
 
 

@@ -26,9 +26,9 @@ from rasa.shared.nlu.training_data.loading import load_data
 
 from bot.launcher import find_model, is_up
 from bot.settings import PROJECT_ROOT
+from tests.bench.bench_assistant import report
 from tests.e2e.assistant import free_port
-
-TEST_SET = PROJECT_ROOT / "tests" / "nlu" / "test_set.yml"
+from tests.nlu.quality import TEST_SET
 
 
 def parse_once(connection: http.client.HTTPConnection, text: str) -> float:
@@ -87,13 +87,7 @@ def main() -> int:
         "parse_ms_median": statistics.median(timings) * 1000,
         "parse_ms_p95": statistics.quantiles(timings, n=20)[18] * 1000,
     }
-    for key, value in results.items():
-        print(
-            f"{key:20} {value:.2f}" if isinstance(value, float) else f"{key:20} {value}"
-        )
-    target = PROJECT_ROOT / "reports" / "bench" / "parse.json"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(results, indent=2) + "\n")
+    report(results, "parse")
     return 0
 
 

@@ -11,14 +11,30 @@ Rasa's token-level scores, taken for each extractor over the entities it owns.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import subprocess
 import sys
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
+
+from rasa.core.agent import Agent
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.tokenizers.spacy_tokenizer import SpacyTokenizer
+from rasa.nlu.utils.spacy_utils import SpacyNLP
+from rasa.shared.nlu.training_data.loading import load_data
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.launcher import find_model
 from bot.settings import PROJECT_ROOT
+from nlu.gazetteer import GazetteerEntityExtractor
+from nlu.spacy_pipeline import spacy_model_setting
 
 TEST_SET = PROJECT_ROOT / "tests" / "nlu" / "test_set.yml"
 BASELINE = PROJECT_ROOT / "tests" / "nlu" / "baseline.json"
@@ -115,11 +131,6 @@ def fallback_sweep(thresholds: list[float]) -> list[dict[str, float]]:
     other than nlu_fallback. A wrong intent above the threshold is a wrong
     answer; anything below it gets the "Das habe ich nicht verstanden" reply.
     """
-    import asyncio
-
-    from rasa.core.agent import Agent
-    from rasa.shared.nlu.training_data.loading import load_data
-
     agent = Agent.load(model_path=str(find_model(PROJECT_ROOT / "models")))
     examples = load_data(str(TEST_SET)).nlu_examples
 
@@ -148,58 +159,63 @@ def fallback_sweep(thresholds: list[float]) -> list[dict[str, float]]:
     return rows
 
 
+def tokenizing_pipeline(storage: ModelStorage) -> tuple[SpacyNLP, Callable]:
+    """The project's SpacyNLP, and a function that turns text into a message
+    processed like the trained pipeline does before its extractors."""
+    model_path = PROJECT_ROOT / spacy_model_setting(PROJECT_ROOT / "config.yml")
+    spacy_nlp = SpacyNLP.create(
+        {**SpacyNLP.get_default_config(), "model": str(model_path)},
+        storage,
+        Resource("spacy"),
+        _context(),
+    )
+    model = spacy_nlp.provide()
+    tokenizer = SpacyTokenizer(SpacyTokenizer.get_default_config())
+
+    def tokenize(text: str) -> Message:
+        messages = [Message.build(text=text)]
+        spacy_nlp.process(messages, model)
+        tokenizer.process(messages)
+        return messages[0]
+
+    return spacy_nlp, tokenize
+
+
+def _context() -> ExecutionContext:
+    return ExecutionContext(graph_schema=None, model_id="quality")  # type: ignore[arg-type]
+
+
 def gazetteer_sweep(thresholds: list[int]) -> list[dict[str, float]]:
     """Exact-match precision and recall of the gazetteer per rapidfuzz threshold.
 
     A hit needs the same entity, canonical value and span as the annotation;
     examples come from the training data and the held-out set.
     """
-    import tempfile
-
-    from rasa.engine.graph import ExecutionContext
-    from rasa.engine.storage.local_model_storage import LocalModelStorage
-    from rasa.engine.storage.resource import Resource
-    from rasa.nlu.tokenizers.spacy_tokenizer import SpacyTokenizer
-    from rasa.nlu.utils.spacy_utils import SpacyNLP
-    from rasa.shared.nlu.training_data.loading import load_data
-    from rasa.shared.nlu.training_data.training_data import TrainingData
-
-    from nlu.gazetteer import GazetteerEntityExtractor
-    from nlu.spacy_pipeline import spacy_model_setting
-
     owned = set(EXTRACTORS["GazetteerEntityExtractor"])
-    context = ExecutionContext(graph_schema=None, model_id="sweep")  # type: ignore[arg-type]
     with tempfile.TemporaryDirectory() as tmp:
         storage = LocalModelStorage.create(Path(tmp))
-        model_path = PROJECT_ROOT / spacy_model_setting(PROJECT_ROOT / "config.yml")
-        spacy_nlp = SpacyNLP.create(
-            {**SpacyNLP.get_default_config(), "model": str(model_path)},
-            storage, Resource("spacy"), context,
-        )  # fmt: skip
-        model = spacy_nlp.provide()
-        config = GazetteerEntityExtractor.get_default_config()
+        spacy_nlp, tokenize = tokenizing_pipeline(storage)
         gazetteer = GazetteerEntityExtractor.create(
-            config, storage, Resource("gazetteer"), context
+            GazetteerEntityExtractor.get_default_config(),
+            storage,
+            Resource("gazetteer"),
+            _context(),
         )
-        gazetteer.train(TrainingData(), model)
+        gazetteer.train(TrainingData(), spacy_nlp.provide())
 
     messages = [
         *load_data(str(PROJECT_ROOT / "data" / "nlu")).nlu_examples,
         *load_data(str(TEST_SET)).nlu_examples,
     ]
-    expected, tokenized = [], []
-    for message in messages:
-        expected.append(
-            {
-                (e["entity"], e["value"], e["start"], e["end"])
-                for e in message.get("entities") or []
-                if e["entity"] in owned
-            }
-        )
-        copy = message.__class__.build(text=message.get("text"))
-        spacy_nlp.process([copy], model)
-        SpacyTokenizer(SpacyTokenizer.get_default_config()).process([copy])
-        tokenized.append(copy)
+    expected = [
+        {
+            (e["entity"], e["value"], e["start"], e["end"])
+            for e in message.get("entities") or []
+            if e["entity"] in owned
+        }
+        for message in messages
+    ]
+    tokenized = [tokenize(message.get("text")) for message in messages]
 
     rows = []
     for threshold in thresholds:

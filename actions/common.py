@@ -18,7 +18,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from actions.db.session import get_engine
+from actions.db import session as db_session
 from bot.secret_key import secret_key
 from bot.settings import Settings, get_settings
 
@@ -46,9 +46,7 @@ def channel_of(tracker: Tracker) -> str:
 
 def in_transaction(work: Callable[[Session], T]) -> T:
     """Run `work` in one committed transaction (call it in a worker thread)."""
-    engine = get_engine(get_settings().database_url)
-    with Session(engine, future=True) as session, session.begin():
-        return work(session)
+    return db_session.in_transaction(get_settings().database_url, work)
 
 
 async def db_call(work: Callable[[Session], T]) -> T:

@@ -150,7 +150,11 @@ class StatusChange(Base):
 
 
 class Notification(Base):
-    """Outbox: channels deliver rows and set sent_at only once delivery succeeded."""
+    """Outbox: channels deliver rows and set sent_at only once delivery succeeded.
+
+    A deliverer claims a row until `claimed_until`, so that two workers never send
+    it twice; a failed attempt sets `next_attempt_at`, a hopeless one `failed_at`.
+    """
 
     __tablename__ = "notifications"
 
@@ -165,3 +169,6 @@ class Notification(Base):
     sent_at: Mapped[datetime | None] = Column(UTCDateTime, index=True)
     attempts: Mapped[int] = Column(Integer, nullable=False, default=0)
     last_error: Mapped[str | None] = Column(Text)
+    next_attempt_at: Mapped[datetime | None] = Column(UTCDateTime)
+    claimed_until: Mapped[datetime | None] = Column(UTCDateTime)
+    failed_at: Mapped[datetime | None] = Column(UTCDateTime)

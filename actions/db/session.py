@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.future import create_engine
+from sqlalchemy.orm import Session
+
+T = TypeVar("T")
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -41,6 +46,12 @@ def get_engine(url: str) -> Engine:
         event.listen(engine, "begin", _begin_immediate)
         return engine
     return create_engine(url, future=True, pool_pre_ping=True, pool_size=10)
+
+
+def in_transaction(url: str, work: Callable[[Session], T]) -> T:
+    """Run `work` in one committed transaction; blocking, so call it in a thread."""
+    with Session(get_engine(url), future=True) as session, session.begin():
+        return work(session)
 
 
 def alembic_config(url: str) -> Config:

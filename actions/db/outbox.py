@@ -1,0 +1,114 @@
+"""Delivery side of the notification outbox, for every channel that pushes news.
+
+A deliverer claims due rows for a while (a lease), sends them, and then marks each
+one sent, due again later, or failed. The lease keeps two deliverers from sending
+the same row; a crash between sending and marking lets the lease run out, so the
+row is sent again rather than lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from actions.db.models import Notification
+
+
+@dataclass(frozen=True)
+class Pending:
+    id: int
+    recipient: str
+    text: str
+    attempts: int
+
+
+def _due(now: datetime):
+    return (
+        Notification.sent_at.is_(None),
+        Notification.failed_at.is_(None),
+        or_(
+            Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now
+        ),
+        or_(Notification.claimed_until.is_(None), Notification.claimed_until < now),
+    )
+
+
+def claim_due(
+    session: Session, channel: str, *, now: datetime, lease: timedelta, limit: int
+) -> list[Pending]:
+    """Claim up to `limit` due rows of `channel`, oldest first."""
+    ids = session.scalars(
+        select(Notification.id)
+        .where(Notification.channel == channel, *_due(now))
+        .order_by(Notification.id)
+        .limit(limit)
+    ).all()
+    claimed = []
+    for row_id in ids:
+        # The same conditions again: another deliverer may have claimed it meanwhile.
+        won = session.execute(
+            update(Notification)
+            .where(Notification.id == row_id, *_due(now))
+            .values(claimed_until=now + lease)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if won:
+            row = session.get(Notification, row_id)
+            claimed.append(Pending(row.id, row.recipient, row.text, row.attempts))
+    return claimed
+
+
+def _set(session: Session, row_id: int, **values) -> None:
+    session.execute(
+        update(Notification)
+        .where(Notification.id == row_id)
+        .values(claimed_until=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def mark_sent(session: Session, row_id: int, *, now: datetime) -> None:
+    _set(session, row_id, sent_at=now, attempts=Notification.attempts + 1)
+
+
+def mark_retry(
+    session: Session,
+    row_id: int,
+    *,
+    at: datetime,
+    error: str,
+    count_attempt: bool = True,
+) -> None:
+    attempts = Notification.attempts + (1 if count_attempt else 0)
+    _set(
+        session, row_id, next_attempt_at=at, last_error=error[:1000], attempts=attempts
+    )
+
+
+def mark_failed(session: Session, row_id: int, *, now: datetime, error: str) -> None:
+    _set(
+        session,
+        row_id,
+        failed_at=now,
+        last_error=error[:1000],
+        attempts=Notification.attempts + 1,
+    )
+
+
+def move_recipient(session: Session, row_id: int, recipient: str) -> None:
+    """The chat moved (a group became a supergroup): send there from now on."""
+    _set(session, row_id, recipient=recipient)
+
+
+def release(session: Session, row_ids: list[int]) -> None:
+    """Give back claimed rows that were not attempted, e.g. when shutting down."""
+    if row_ids:
+        session.execute(
+            update(Notification)
+            .where(Notification.id.in_(row_ids), Notification.sent_at.is_(None))
+            .values(claimed_until=None)
+            .execution_options(synchronize_session=False)
+        )

@@ -1,7 +1,9 @@
-"""Runs the action server and the Rasa server together on loopback.
+"""Runs the action server, the Rasa server and the web app together.
 
-Ctrl-C (or SIGTERM) stops both; if one of them dies, the other is stopped too,
-so a half-running assistant never goes unnoticed.
+Rasa and the action server listen on loopback only; the web app (with the
+Telegram bot, when a token is set) is the one door to the outside. Ctrl-C (or
+SIGTERM) stops all of them; if one dies, the others are stopped too, so a
+half-running assistant never goes unnoticed.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ def commands(settings: Settings) -> dict[str, list[str]]:
             "--endpoints", str(PROJECT_ROOT / "endpoints.yml"),
             "--credentials", str(PROJECT_ROOT / "credentials.yml"),
         ],
+        "web app": [sys.executable, "-m", "bot.web"],
     }  # fmt: skip
 
 
@@ -100,7 +103,7 @@ def run(settings: Settings) -> int:
             processes[name] = subprocess.Popen(
                 command, cwd=PROJECT_ROOT, env=env, start_new_session=True
             )
-        health = f"{settings.rasa_url}/webhooks/rest/"
+        health = (f"{settings.rasa_url}/webhooks/rest/", f"{settings.web_url}/healthz")
         announced = False
         while not stop.wait(0.5):
             crashed = [n for n, p in processes.items() if p.poll() is not None]
@@ -110,12 +113,14 @@ def run(settings: Settings) -> int:
                 )
                 exit_code = 1
                 break
-            if not announced and is_up(health):
+            if not announced and all(is_up(url) for url in health):
                 announced = True
                 logger.info(
-                    "Assistant ready. REST channel: %s/webhooks/rest/webhook "
-                    "- press Ctrl-C to stop.",
+                    "Assistant ready. Web app: %s, REST channel: %s/webhooks/rest/webhook"
+                    ", Telegram: %s - press Ctrl-C to stop.",
+                    settings.web_url,
                     settings.rasa_url,
+                    "on" if settings.telegram else "off (TELEGRAM_BOT_TOKEN unset)",
                 )
     finally:
         _stop(processes)

@@ -6,9 +6,11 @@ Every variable here is documented in the README's "Configuration" table.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -62,6 +64,65 @@ def _log_level(env: dict[str, str], name: str, default: str) -> str:
     return value
 
 
+# Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and - in a webhook secret.
+WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
+
+
+def _url(env: dict[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip() or None
+    parts = urlsplit(value or "")
+    if value and (parts.scheme not in {"http", "https"} or not parts.netloc):
+        raise SettingsError(f"{name} must be an http(s) URL, got {value!r}")
+    return value
+
+
+def _float(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+    if not 0 < value <= 3600:
+        raise SettingsError(f"{name} must be between 0 and 3600, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    token: str
+    base_url: str | None
+    webhook_url: str | None
+    webhook_secret: str | None
+
+    @property
+    def webhook_path(self) -> str:
+        """The path Telegram posts to, taken from the public webhook URL."""
+        return urlsplit(self.webhook_url or "").path.rstrip("/") or "/telegram"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str]) -> TelegramSettings | None:
+        token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
+        if not token:
+            return None
+        webhook_url = _url(env, "TELEGRAM_WEBHOOK_URL")
+        secret = env.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or None
+        if webhook_url and not webhook_url.startswith("https://"):
+            raise SettingsError("TELEGRAM_WEBHOOK_URL must be an https:// URL")
+        if webhook_url and not secret:
+            raise SettingsError(
+                "TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET, so that only "
+                "Telegram can post updates"
+            )
+        if secret and not WEBHOOK_SECRET.match(secret):
+            raise SettingsError(
+                "TELEGRAM_WEBHOOK_SECRET must be 16-256 characters of A-Z, a-z, "
+                "0-9, _ and -"
+            )
+        return cls(token, _url(env, "TELEGRAM_BASE_URL"), webhook_url, secret)
+
+
 @dataclass(frozen=True)
 class Settings:
     var_dir: Path
@@ -79,6 +140,11 @@ class Settings:
     suggestions_per_day: int
     retention_days: int
     secret_key_env: str | None
+    web_host: str
+    web_port: int
+    rasa_timeout: float
+    outbox_poll_seconds: float
+    telegram: TelegramSettings | None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -95,6 +161,14 @@ class Settings:
     @property
     def action_url(self) -> str:
         return f"http://{self.host}:{self.action_port}/webhook"
+
+    @property
+    def action_health_url(self) -> str:
+        return f"http://{self.host}:{self.action_port}/health"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://{self.web_host}:{self.web_port}"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -120,6 +194,11 @@ class Settings:
             suggestions_per_day=_int(env, "SUGGESTIONS_PER_DAY", 5),
             retention_days=_int(env, "RETENTION_DAYS", 180),
             secret_key_env=env.get("SMARTCITY_SECRET_KEY", "").strip() or None,
+            web_host=env.get("WEB_HOST", "").strip() or "127.0.0.1",
+            web_port=_port(env, "WEB_PORT", 8080),
+            rasa_timeout=_float(env, "RASA_TIMEOUT", 10.0),
+            outbox_poll_seconds=_float(env, "OUTBOX_POLL_SECONDS", 5.0),
+            telegram=TelegramSettings.from_env(env),
         )
 
 

@@ -1,0 +1,75 @@
+"""The one way our channels talk to Rasa: its REST channel on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import aiohttp
+
+logger = logging.getLogger(__name__)
+
+RasaMessage = dict[str, Any]
+
+
+class RasaUnavailable(Exception):
+    """Rasa did not answer in time, or answered something that is not a reply."""
+
+
+class RasaClient:
+    """Posts user messages to Rasa's REST webhook and returns the bot's messages."""
+
+    def __init__(self, rasa_url: str, action_health_url: str, timeout: float) -> None:
+        self._webhook = f"{rasa_url}/webhooks/rest/webhook"
+        self._action_health = action_health_url
+        self._timeout = aiohttp.ClientTimeout(total=timeout, connect=min(timeout, 3))
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> RasaClient:
+        self._session = aiohttp.ClientSession(timeout=self._timeout)
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            raise RuntimeError("use RasaClient as an async context manager")
+        return self._session
+
+    async def send(
+        self,
+        sender: str,
+        text: str,
+        *,
+        input_channel: str,
+        metadata: dict[str, Any] | None = None,
+    ) -> list[RasaMessage]:
+        body = {
+            "sender": sender,
+            "message": text,
+            "input_channel": input_channel,
+            "metadata": metadata or {},
+        }
+        try:
+            async with self.session.post(self._webhook, json=body) as response:
+                if response.status != 200:
+                    raise RasaUnavailable(f"Rasa answered HTTP {response.status}")
+                replies = await response.json()
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+            raise RasaUnavailable(f"{type(error).__name__}: {error}") from error
+        if not isinstance(replies, list):
+            raise RasaUnavailable("Rasa's reply is not a list of messages")
+        return [m for m in replies if isinstance(m, dict)]
+
+    async def actions_up(self) -> bool:
+        """Whether the action server answers; an empty Rasa reply often means it doesn't."""
+        try:
+            async with self.session.get(self._action_health) as response:
+                return response.status == 200
+        except (aiohttp.ClientError, asyncio.TimeoutError):
+            return False

@@ -1,0 +1,1 @@
+"""Telegram channel on python-telegram-bot: a bridge to Rasa's REST channel."""

@@ -1,0 +1,258 @@
+"""Handlers that carry Telegram updates to Rasa and Rasa's replies back."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from html import escape
+
+from telegram import (
+    Bot,
+    CallbackQuery,
+    Chat,
+    Message,
+    MessageEntity,
+    ReplyParameters,
+    Update,
+    User,
+)
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from actions.db.suggestions import normalize_reference
+from actions.formatting import intent_payload
+from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.telegram import texts
+from bot.telegram.render import ButtonPayloads, Outgoing, render
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+# Telegram shows "typing…" for 5 seconds; refresh it a little earlier.
+TYPING_REFRESH_SECONDS = 4.5
+COMMANDS = {command.name: command for command in texts.COMMANDS}
+
+
+def sender_id(chat: Chat, user: User | None) -> str:
+    """One conversation per private chat, and one per member in a group."""
+    if chat.type == Chat.PRIVATE or user is None:
+        return f"{CHANNEL}:{chat.id}"
+    return f"{CHANNEL}:{chat.id}:{user.id}"
+
+
+def chat_id_of(recipient: str) -> int | None:
+    """The chat a sender id (see `sender_id`) talks in, or None if it is not ours."""
+    channel, _, rest = recipient.partition(":")
+    try:
+        return int(rest.split(":")[0]) if channel == CHANNEL else None
+    except ValueError:
+        return None
+
+
+def addressed_text(message: Message, bot: Bot) -> str | None:
+    """In a group: the text without our @mention, if it mentions or answers us."""
+    text = message.text or ""
+    mention = f"@{bot.username}".casefold()
+    mentions = [
+        entity
+        for entity, value in message.parse_entities([MessageEntity.MENTION]).items()
+        if value.casefold() == mention
+    ]
+    replied = message.reply_to_message
+    if not mentions and not (
+        replied and replied.from_user and replied.from_user.id == bot.id
+    ):
+        return None
+    for entity in sorted(mentions, key=lambda e: e.offset, reverse=True):
+        # Entity offsets count UTF-16 code units, as Telegram does.
+        units = text.encode("utf-16-le")
+        start, end = entity.offset * 2, (entity.offset + entity.length) * 2
+        text = (units[:start] + units[end:]).decode("utf-16-le")
+    return " ".join(text.split())
+
+
+def _is_private(update: Update) -> bool:
+    return (
+        update.effective_chat is not None and update.effective_chat.type == Chat.PRIVATE
+    )
+
+
+@contextlib.asynccontextmanager
+async def typing(bot: Bot, chat_id: int) -> AsyncIterator[None]:
+    """Show "typing…" until the block ends; a failure to show it never matters."""
+
+    async def keep_typing() -> None:
+        while True:
+            with contextlib.suppress(TelegramError):
+                await bot.send_chat_action(chat_id, ChatAction.TYPING)
+            await asyncio.sleep(TYPING_REFRESH_SECONDS)
+
+    task = asyncio.create_task(keep_typing())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def _pressed_title(query: CallbackQuery) -> str | None:
+    markup = query.message.reply_markup if isinstance(query.message, Message) else None
+    for row in markup.inline_keyboard if markup else ():
+        for button in row:
+            if button.callback_data == query.data:
+                return button.text
+    return None
+
+
+class Bridge:
+    def __init__(
+        self, rasa: RasaClient, payloads: ButtonPayloads | None = None
+    ) -> None:
+        self.rasa = rasa
+        self.payloads = payloads or ButtonPayloads()
+
+    def register(self, application: Application) -> None:
+        new_messages = filters.UpdateType.MESSAGE
+        application.add_handlers(
+            [
+                CommandHandler(list(COMMANDS), self.on_command),
+                MessageHandler(new_messages & filters.COMMAND, self.on_unknown_command),
+                MessageHandler(new_messages & filters.TEXT, self.on_text),
+                MessageHandler(
+                    new_messages & ~filters.TEXT & ~filters.StatusUpdate.ALL,
+                    self.on_not_text,
+                ),
+                CallbackQueryHandler(self.on_button),
+            ]
+        )
+        application.add_error_handler(self.on_error)
+
+    async def on_command(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE
+    ) -> None:
+        name = update.message.text.split()[0][1:].split("@")[0].casefold()
+        payload = COMMANDS[name].payload
+        reference = normalize_reference(" ".join(context.args or []))
+        if name == "status" and reference:
+            payload = intent_payload("ask_suggestion_status", reference=reference)
+        await self.converse(update, context, payload)
+
+    async def on_unknown_command(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE
+    ) -> None:
+        command = update.message.text.split()[0]
+        # In a group, "/foo" may be meant for another bot; "/foo@us" is for us.
+        if _is_private(update) or command.casefold().endswith(
+            f"@{context.bot.username}".casefold()
+        ):
+            await update.message.reply_text(texts.UNKNOWN_COMMAND)
+
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if _is_private(update):
+            await self.converse(update, context, update.message.text)
+            return
+        text = addressed_text(update.message, context.bot)
+        if text is not None:
+            await self.converse(update, context, text or "/help")
+
+    async def on_not_text(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE
+    ) -> None:
+        replied = update.message.reply_to_message
+        to_us = (
+            replied is not None
+            and replied.from_user is not None
+            and (replied.from_user.id == context.bot.id)
+        )
+        if _is_private(update) or to_us:
+            await update.message.reply_text(texts.NOT_TEXT)
+
+    async def on_button(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE
+    ) -> None:
+        query = update.callback_query
+        payload = self.payloads.payload(query.data or "")
+        if payload is None:
+            await query.answer(texts.STALE_BUTTON, show_alert=True)
+            return
+        with contextlib.suppress(BadRequest):  # e.g. too old: still answer the press
+            await query.answer()
+        await self._show_choice(query)
+        await self.converse(update, context, payload)
+
+    async def _show_choice(self, query: CallbackQuery) -> None:
+        """Replace the buttons by the chosen one, so the chat shows what was picked."""
+        if not isinstance(query.message, Message):
+            return  # too old to edit
+        title = _pressed_title(query)
+        try:
+            if title and query.message.text:
+                chosen = texts.CHOSEN.format(title=escape(title, quote=False))
+                await query.edit_message_text(
+                    f"{query.message.text_html}\n\n<i>{chosen}</i>",
+                    parse_mode=ParseMode.HTML,
+                )
+            else:
+                await query.edit_message_reply_markup(None)
+        except BadRequest as error:
+            logger.info("could not mark the chosen button: %s", error)
+
+    async def converse(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, text: str
+    ) -> None:
+        chat = update.effective_chat
+        async with typing(context.bot, chat.id):
+            outgoing = await self.replies(
+                sender_id(chat, update.effective_user), chat, text
+            )
+        quote = None
+        if not _is_private(update) and update.message is not None:
+            quote = ReplyParameters(
+                update.message.message_id, allow_sending_without_reply=True
+            )
+        for index, message in enumerate(outgoing):
+            await context.bot.send_message(
+                chat.id,
+                message.html,
+                parse_mode=ParseMode.HTML,
+                reply_markup=message.keyboard,
+                reply_parameters=quote if index == 0 else None,
+            )
+
+    async def replies(self, sender: str, chat: Chat, text: str) -> list[Outgoing]:
+        metadata = {"channel": CHANNEL, "chat_type": chat.type}
+        try:
+            messages = await self.rasa.send(
+                sender, text, input_channel=CHANNEL, metadata=metadata
+            )
+        except RasaUnavailable as error:
+            logger.warning("Rasa is unavailable: %s", error)
+            return [Outgoing(escape(texts.UNAVAILABLE, quote=False))]
+        outgoing = render(messages, self.payloads)
+        if outgoing:
+            return outgoing
+        # Rasa answers with nothing when a custom action failed, e.g. the action
+        # server is down; otherwise the model simply had nothing to say.
+        actions_up = await self.rasa.actions_up()
+        if not actions_up:
+            logger.warning("the action server is not answering")
+        return [Outgoing(escape(texts.NO_ANSWER if actions_up else texts.UNAVAILABLE))]
+
+    async def on_error(
+        self, update: object, context: ContextTypes.DEFAULT_TYPE
+    ) -> None:
+        logger.error("error while handling a Telegram update", exc_info=context.error)
+        if isinstance(update, Update) and _is_private(update):
+            with contextlib.suppress(TelegramError):
+                await context.bot.send_message(update.effective_chat.id, texts.FAILED)

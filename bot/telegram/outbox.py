@@ -1,0 +1,172 @@
+"""Delivers the Telegram channel's outbox: every notification once, none lost.
+
+A row is marked sent only after Telegram accepted the message. Stopping lets the
+message in flight finish and be marked, so a restart does not repeat it. After a
+crash in that moment the row's lease runs out and it is sent again: a rare
+duplicate is better than a citizen who never hears back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from html import escape
+from typing import TypeVar
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+from telegram import Bot
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    RetryAfter,
+    TelegramError,
+)
+
+from actions.db import outbox
+from actions.db.models import utcnow
+from actions.db.session import in_transaction
+from bot.telegram.bridge import CHANNEL, chat_id_of
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+BATCH = 20
+LEASE = timedelta(minutes=2)
+MAX_ATTEMPTS = 12  # with the backoff below, about eight hours of trying
+STOP_GRACE_SECONDS = 30
+MARK_SENT_TRIES = 5
+
+
+def retry_delay(failures: int) -> timedelta:
+    """30 seconds after the first failure, doubling, at most an hour."""
+    return timedelta(seconds=min(30 * 2 ** max(failures - 1, 0), 3600))
+
+
+class OutboxDeliverer:
+    def __init__(
+        self,
+        bot: Bot,
+        database_url: str,
+        *,
+        poll_seconds: float,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.bot = bot
+        self.database_url = database_url
+        self.poll_seconds = poll_seconds
+        self.clock = clock
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self._stopping.clear()
+        self._task = asyncio.create_task(self._run(), name="telegram-outbox")
+
+    async def stop(self) -> None:
+        """Finish the message in flight, then stop."""
+        self._stopping.set()
+        if self._task is None:
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), STOP_GRACE_SECONDS)
+        except asyncio.TimeoutError:
+            logger.warning("outbox delivery did not stop in time; cancelling it")
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self._task = None
+
+    async def _db(self, work: Callable[[Session], T]) -> T:
+        return await asyncio.to_thread(in_transaction, self.database_url, work)
+
+    async def _run(self) -> None:
+        while not self._stopping.is_set():
+            claimed = 0
+            try:
+                claimed = await self.deliver_due()
+            except SQLAlchemyError as error:
+                logger.warning("outbox: database unavailable (%s)", error)
+            if claimed < BATCH:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), self.poll_seconds)
+
+    async def deliver_due(self) -> int:
+        """Send what is due now; returns how many rows were claimed."""
+        rows = await self._db(
+            lambda s: outbox.claim_due(
+                s, CHANNEL, now=self.clock(), lease=LEASE, limit=BATCH
+            )
+        )
+        attempted = 0
+        for row in rows:
+            if self._stopping.is_set():
+                break
+            await self._deliver(row)
+            attempted += 1
+        unattempted = [row.id for row in rows[attempted:]]
+        if unattempted:
+            await self._db(lambda s: outbox.release(s, unattempted))
+        return len(rows)
+
+    async def _deliver(self, row: outbox.Pending) -> None:
+        chat_id = chat_id_of(row.recipient)
+        if chat_id is None:
+            await self._failed(row, "not a Telegram recipient")
+            return
+        try:
+            await self.bot.send_message(
+                chat_id, escape(row.text, quote=False), parse_mode=ParseMode.HTML
+            )
+        except RetryAfter as error:
+            # Telegram asked us to wait (the rate limiter already retried): no failure.
+            wait = error.retry_after  # an int, or a timedelta with PTB_TIMEDELTA set
+            if not isinstance(wait, timedelta):
+                wait = timedelta(seconds=wait)
+            at, message = self.clock() + wait, str(error)
+            await self._db(
+                lambda s: outbox.mark_retry(
+                    s, row.id, at=at, error=message, count_attempt=False
+                )
+            )
+        except ChatMigrated as error:
+            moved = f"{CHANNEL}:{error.new_chat_id}"
+            await self._db(lambda s: outbox.move_recipient(s, row.id, moved))
+        except (Forbidden, BadRequest) as error:
+            # Blocked by the citizen, or the chat is gone: retrying cannot help.
+            await self._failed(row, f"{type(error).__name__}: {error}")
+        except TelegramError as error:
+            await self._retry_or_fail(row, f"{type(error).__name__}: {error}")
+        else:
+            await self._mark_sent(row)
+
+    async def _retry_or_fail(self, row: outbox.Pending, error: str) -> None:
+        failures = row.attempts + 1
+        if failures >= MAX_ATTEMPTS:
+            await self._failed(row, error)
+            return
+        at = self.clock() + retry_delay(failures)
+        logger.info("notification %s: %s; retrying at %s", row.id, error, at)
+        await self._db(lambda s: outbox.mark_retry(s, row.id, at=at, error=error))
+
+    async def _failed(self, row: outbox.Pending, error: str) -> None:
+        logger.warning("notification %s cannot be delivered: %s", row.id, error)
+        await self._db(
+            lambda s: outbox.mark_failed(s, row.id, now=self.clock(), error=error)
+        )
+
+    async def _mark_sent(self, row: outbox.Pending) -> None:
+        # Telegram has the message now; losing this write would send it twice.
+        for attempt in range(1, MARK_SENT_TRIES + 1):
+            try:
+                await self._db(lambda s: outbox.mark_sent(s, row.id, now=self.clock()))
+                return
+            except SQLAlchemyError:
+                if attempt == MARK_SENT_TRIES:
+                    raise
+                await asyncio.sleep(attempt)

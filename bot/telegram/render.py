@@ -1,0 +1,126 @@
+"""Rasa's replies as Telegram messages: escaped HTML, split text, inline keyboards."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.rasa_client import RasaMessage
+
+# Telegram's limits: message text in UTF-16 code units, callback data in bytes.
+MAX_TEXT = 4096
+MAX_CALLBACK_DATA = 64
+SHORT_TITLE = 18
+BUTTONS_ONLY_TEXT = "Bitte wählen Sie:"
+
+
+def utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _fitting_prefix(text: str, limit: int) -> int:
+    """How many characters of `text` fit into `limit` UTF-16 code units."""
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return index
+    return len(text)
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Cut `text` into parts of at most `limit`, at a paragraph, line or word if possible."""
+    parts = []
+    rest = text.strip()
+    while utf16_length(rest) > limit:
+        window = rest[: _fitting_prefix(rest, limit)]
+        cut = 0
+        for separator in ("\n\n", "\n", ". ", " "):
+            position = window.rfind(separator)
+            if position > limit // 2:
+                cut = position + len(separator)
+                break
+        cut = cut or len(window)
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        parts.append(rest)
+    return parts
+
+
+class ButtonPayloads:
+    """Payloads too long for callback data, kept under a short key.
+
+    Only recent ones are kept, and a restart forgets them: such a button then asks
+    the citizen to type instead. Short payloads travel in the button itself.
+    """
+
+    PREFIX = "#"
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self._capacity = capacity
+        self._payloads: OrderedDict[str, str] = OrderedDict()
+
+    def callback_data(self, payload: str) -> str:
+        if len(payload.encode()) <= MAX_CALLBACK_DATA and not payload.startswith(
+            self.PREFIX
+        ):
+            return payload
+        key = self.PREFIX + hashlib.sha256(payload.encode()).hexdigest()[:32]
+        self._payloads[key] = payload
+        self._payloads.move_to_end(key)
+        while len(self._payloads) > self._capacity:
+            self._payloads.popitem(last=False)
+        return key
+
+    def payload(self, callback_data: str) -> str | None:
+        if callback_data.startswith(self.PREFIX):
+            return self._payloads.get(callback_data)
+        return callback_data or None
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    html: str
+    keyboard: InlineKeyboardMarkup | None = None
+
+
+def _button(button: dict, payloads: ButtonPayloads) -> InlineKeyboardButton | None:
+    title = str(button.get("title") or "").strip()
+    payload = str(button.get("payload") or "").strip()
+    if not title or not payload:
+        return None
+    if payload.startswith(("https://", "http://")):
+        return InlineKeyboardButton(title, url=payload)
+    return InlineKeyboardButton(title, callback_data=payloads.callback_data(payload))
+
+
+def keyboard(
+    buttons: list[dict], payloads: ButtonPayloads
+) -> InlineKeyboardMarkup | None:
+    made = [b for b in (_button(x, payloads) for x in buttons or []) if b]
+    if not made:
+        return None
+    # Two short buttons share a row; long titles get a row each, so none is cut off.
+    per_row = 2 if all(len(b.text) <= SHORT_TITLE for b in made) else 1
+    return InlineKeyboardMarkup(
+        [made[i : i + per_row] for i in range(0, len(made), per_row)]
+    )
+
+
+def render(messages: list[RasaMessage], payloads: ButtonPayloads) -> list[Outgoing]:
+    """Every Rasa message as one or more Telegram messages; buttons go on the last."""
+    outgoing = []
+    for message in messages:
+        text = str(message.get("text") or "")
+        markup = keyboard(message.get("buttons") or [], payloads)
+        if not text.strip() and markup is None:
+            continue
+        parts = split_text(text) or [BUTTONS_ONLY_TEXT]
+        outgoing += [Outgoing(escape(part, quote=False)) for part in parts[:-1]]
+        outgoing.append(Outgoing(escape(parts[-1], quote=False), markup))
+    return outgoing

@@ -1,0 +1,164 @@
+"""The Telegram bot's life: start (polling or webhook), deliver news, stop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import itertools
+import logging
+from collections.abc import Awaitable
+from typing import Any
+from weakref import WeakValueDictionary
+
+from aiohttp import web
+from telegram import BotCommand, Update
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor
+
+from bot.rasa_client import RasaClient
+from bot.settings import Settings, TelegramSettings
+from bot.telegram import texts
+from bot.telegram.bridge import Bridge
+from bot.telegram.outbox import OutboxDeliverer
+
+logger = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
+MAX_CONCURRENT_UPDATES = 64
+RATE_LIMIT_RETRIES = 3
+START_RETRY_SECONDS = (2, 5, 10, 30, 60)
+
+
+class PerChatUpdateProcessor(BaseUpdateProcessor):
+    """Chats are served at the same time, but each chat's updates in order."""
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: WeakValueDictionary[int, asyncio.Lock] = WeakValueDictionary()
+
+    async def do_process_update(
+        self, update: object, coroutine: Awaitable[Any]
+    ) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None:
+            await coroutine
+            return
+        lock = self._locks.get(chat.id)
+        if lock is None:
+            lock = self._locks[chat.id] = asyncio.Lock()
+        async with lock:
+            await coroutine
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+
+def build_application(config: TelegramSettings, bridge: Bridge) -> Application:
+    builder = (
+        Application.builder()
+        .token(config.token)
+        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
+    )
+    if config.base_url:
+        builder = builder.base_url(config.base_url)
+    if config.webhook_url:
+        builder = builder.updater(None)
+    application = builder.build()
+    bridge.register(application)
+    return application
+
+
+class TelegramService:
+    """Runs the bridge and the outbox inside the web app's event loop."""
+
+    def __init__(self, settings: Settings, rasa: RasaClient) -> None:
+        if settings.telegram is None:
+            raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+        self.config = settings.telegram
+        self.application = build_application(self.config, Bridge(rasa))
+        self.outbox = OutboxDeliverer(
+            self.application.bot,
+            settings.database_url,
+            poll_seconds=settings.outbox_poll_seconds,
+        )
+        self.state = "starting"
+
+    async def start(self) -> None:
+        """Connect to Telegram, retrying for as long as it cannot be reached."""
+        for attempt in itertools.count():
+            try:
+                await self._start_once()
+                return
+            except InvalidToken:
+                self.state = "invalid token"
+                logger.error("Telegram rejected TELEGRAM_BOT_TOKEN; the bot stays off")
+                return
+            except TelegramError as error:
+                await self._stop_application()
+                wait = START_RETRY_SECONDS[min(attempt, len(START_RETRY_SECONDS) - 1)]
+                logger.warning(
+                    "cannot reach Telegram (%s); retrying in %s s", error, wait
+                )
+                await asyncio.sleep(wait)
+
+    async def _start_once(self) -> None:
+        application = self.application
+        await application.initialize()
+        await application.bot.set_my_commands(
+            [BotCommand(c.name, c.description) for c in texts.COMMANDS if c.description]
+        )
+        await application.start()
+        if self.config.webhook_url:
+            await application.bot.set_webhook(
+                self.config.webhook_url,
+                secret_token=self.config.webhook_secret,
+                allowed_updates=ALLOWED_UPDATES,
+            )
+            mode = f"webhook at {self.config.webhook_path}"
+        else:
+            await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+            mode = "long polling"
+        self.outbox.start()
+        self.state = "running"
+        logger.info("Telegram bot @%s is running (%s)", application.bot.username, mode)
+
+    async def stop(self) -> None:
+        await self.outbox.stop()
+        await self._stop_application()
+        self.state = "stopped"
+
+    async def _stop_application(self) -> None:
+        application = self.application
+        with contextlib.suppress(TelegramError, RuntimeError):
+            if application.updater is not None and application.updater.running:
+                await application.updater.stop()
+            if application.running:
+                await application.stop()
+            await application.shutdown()
+
+    async def handle_webhook(self, request: web.Request) -> web.Response:
+        """Telegram posts updates here; only a request with our secret is taken."""
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, self.config.webhook_secret.encode()):
+            return web.Response(status=403, text="forbidden")
+        if self.state != "running":
+            return web.Response(status=503, text="starting")  # Telegram retries
+        try:
+            data = await request.json()
+            update = (
+                Update.de_json(data, self.application.bot)
+                if isinstance(data, dict)
+                else None
+            )
+        except (ValueError, TypeError, KeyError, AttributeError):
+            update = None
+        if update is None:
+            return web.Response(status=400, text="not a Telegram update")
+        await self.application.update_queue.put(update)
+        return web.Response(text="ok")

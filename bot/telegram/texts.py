@@ -1,0 +1,49 @@
+"""What the Telegram bridge itself says, and the commands it offers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+UNAVAILABLE = (
+    "Ich bin gerade nicht erreichbar. Bitte versuchen Sie es in ein paar Minuten "
+    "noch einmal."
+)
+NO_ANSWER = (
+    "Entschuldigung, darauf habe ich gerade keine Antwort. Tippen Sie /hilfe, "
+    "um zu sehen, wobei ich helfen kann."
+)
+NOT_TEXT = (
+    "Ich kann leider nur Textnachrichten lesen. Bilder, Sprachnachrichten, "
+    "Sticker, Standorte und Dateien verstehe ich nicht. Bitte schreiben Sie mir "
+    "Ihr Anliegen als Text."
+)
+UNKNOWN_COMMAND = (
+    "Diesen Befehl kenne ich nicht. Tippen Sie /hilfe, um zu sehen, wobei ich "
+    "helfen kann."
+)
+STALE_BUTTON = (
+    "Diese Auswahl ist nicht mehr aktuell. Bitte schreiben Sie mir Ihr Anliegen."
+)
+CHOSEN = "Ihre Auswahl: {title}"
+FAILED = (
+    "Entschuldigung, da ist etwas schiefgegangen. Bitte versuchen Sie es noch einmal."
+)
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    payload: str  # the Rasa intent it triggers, as a button payload
+    description: str | None = None  # None: works, but is not in the menu
+
+
+COMMANDS = (
+    Command("start", "/greet", "Begrüßung und Überblick"),
+    Command("hilfe", "/help", "Was ich für Sie tun kann"),
+    Command("help", "/help"),
+    Command("vorschlag", "/submit_suggestion", "Einen Vorschlag machen"),
+    Command("status", "/ask_suggestion_status", "Stand Ihrer Vorschläge"),
+    Command("datenschutz", "/ask_privacy", "Datenschutzhinweise"),
+    Command("loeschen", "/request_data_deletion", "Ihre Daten löschen"),
+    Command("abbrechen", "/cancel", "Den laufenden Vorgang abbrechen"),
+)

@@ -49,3 +49,73 @@ def test_environment_overrides():
 def test_bad_values_are_named(name, value, message):
     with pytest.raises(SettingsError, match=message):
         Settings.from_env({name: value})
+
+
+TOKEN = {"TELEGRAM_BOT_TOKEN": "123:abc"}
+SECRET = "0123456789abcdef-_XYZ"
+
+
+def test_telegram_is_off_without_a_token_and_polls_with_one():
+    assert Settings.from_env({}).telegram is None
+    telegram = Settings.from_env(TOKEN).telegram
+    assert telegram.token == "123:abc"
+    assert telegram.webhook_url is None and telegram.base_url is None
+
+
+def test_webhook_settings():
+    telegram = Settings.from_env(
+        {
+            **TOKEN,
+            "TELEGRAM_WEBHOOK_URL": "https://chat.stadt.example/telegram/hook/",
+            "TELEGRAM_WEBHOOK_SECRET": SECRET,
+            "TELEGRAM_BASE_URL": "http://127.0.0.1:8081/bot",
+        }
+    ).telegram
+    assert telegram.webhook_path == "/telegram/hook"
+    assert telegram.base_url == "http://127.0.0.1:8081/bot"
+    bare = Settings.from_env(
+        {
+            **TOKEN,
+            "TELEGRAM_WEBHOOK_URL": "https://chat.stadt.example",
+            "TELEGRAM_WEBHOOK_SECRET": SECRET,
+        }
+    ).telegram
+    assert bare.webhook_path == "/telegram"
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"TELEGRAM_WEBHOOK_URL": "https://x.example/t"},
+            "needs TELEGRAM_WEBHOOK_SECRET",
+        ),
+        (
+            {
+                "TELEGRAM_WEBHOOK_URL": "http://x.example/t",
+                "TELEGRAM_WEBHOOK_SECRET": SECRET,
+            },
+            "must be an https:// URL",
+        ),
+        (
+            {
+                "TELEGRAM_WEBHOOK_URL": "https://x.example/t",
+                "TELEGRAM_WEBHOOK_SECRET": "kurz",
+            },
+            "16-256 characters",
+        ),
+        (
+            {
+                "TELEGRAM_WEBHOOK_URL": "https://x.example/t",
+                "TELEGRAM_WEBHOOK_SECRET": "leer zeichen sind nicht erlaubt",
+            },
+            "16-256 characters",
+        ),
+        ({"TELEGRAM_BASE_URL": "api.telegram.org"}, "must be an http"),
+        ({"RASA_TIMEOUT": "zehn"}, "RASA_TIMEOUT must be a number"),
+        ({"OUTBOX_POLL_SECONDS": "0"}, "between 0 and 3600"),
+    ],
+)
+def test_bad_telegram_values_are_named(env, message):
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env({**TOKEN, **env})

@@ -40,6 +40,7 @@ class StartupError(RuntimeError):
 class Assistant:
     rasa_port: int
     action_port: int
+    web_port: int
     database_url: str
     process: subprocess.Popen
     log: Path
@@ -55,6 +56,10 @@ class Assistant:
         return f"http://127.0.0.1:{self.rasa_port}"
 
     @property
+    def web_url(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}"
+
+    @property
     def webhook(self) -> str:
         return f"{self.rasa_url}/webhooks/rest/webhook"
 
@@ -68,13 +73,14 @@ class Assistant:
 def start(workdir: Path, extra_env: dict[str, str] | None = None) -> Assistant:
     """Migrate and seed a fresh database (SQLite unless extra_env says otherwise),
     then run the assistant on it. Its var/ (tracker store, secret key) is private."""
-    rasa_port, action_port = free_port(), free_port()
+    rasa_port, action_port, web_port = free_port(), free_port(), free_port()
     env = dict(
         os.environ,
         DATABASE_URL=f"sqlite:///{workdir / 'assistant.db'}",
         SMARTCITY_VAR_DIR=str(workdir / "var"),
         RASA_PORT=str(rasa_port),
         ACTION_PORT=str(action_port),
+        WEB_PORT=str(web_port),
         RASA_TELEMETRY_ENABLED="false",
     )
     env.update(extra_env or {})
@@ -88,11 +94,12 @@ def start(workdir: Path, extra_env: dict[str, str] | None = None) -> Assistant:
         process = subprocess.Popen([*cli, "run"], env=env, cwd=PROJECT_ROOT,
                                    stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
     assistant = Assistant(
-        rasa_port, action_port, env["DATABASE_URL"], process, log, workdir
+        rasa_port, action_port, web_port, env["DATABASE_URL"], process, log, workdir
     )
     health = (
         f"{assistant.rasa_url}/webhooks/rest/",
         f"http://127.0.0.1:{action_port}/health",
+        f"{assistant.web_url}/healthz",
     )
     while not all(is_up(url) for url in health):
         if process.poll() is not None or time.monotonic() - began > STARTUP_TIMEOUT:

@@ -1,0 +1,222 @@
+"""Telegram end to end: `smartcity run` with a token, against the loopback Bot API.
+
+The real python-telegram-bot in the web app polls the fake Bot API server, talks
+to the real Rasa and action server, and answers from the real database.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import sqlite3
+import time
+from contextlib import contextmanager
+
+from sqlalchemy.orm import Session
+
+from actions.db import suggestions as store
+from actions.db.session import get_engine
+from bot.telegram import texts
+from bot.telegram.render import MAX_TEXT, utf16_length
+from tests.e2e.chat import REFERENCE
+from tests.telegram.bot_api import BOT_USER
+
+chat_ids = itertools.count(9001)
+
+
+def ask(bot_api, chat_id: int, text: str, **kwargs):
+    """Send `text` and return the bot's reply, one Call per Telegram message."""
+    before = len(bot_api.sent("sendMessage", chat_id))
+    bot_api.send_text(chat_id, text, **kwargs)
+    return bot_api.reply_after(chat_id, before)
+
+
+def shown(calls) -> str:
+    """The reply as the citizen reads it: HTML entities decoded."""
+    assert all(c.params.get("parse_mode") == "HTML" for c in calls)
+    return "\n".join(html.unescape(c.text) for c in calls)
+
+
+def titles(call) -> list[str]:
+    markup = call.params.get("reply_markup") or {"inline_keyboard": []}
+    return [b["text"] for row in markup["inline_keyboard"] for b in row]
+
+
+def press(bot_api, call, title: str):
+    before = len(bot_api.sent("sendMessage", call.chat_id))
+    update = bot_api.press(call, title)
+    return update, bot_api.reply_after(call.chat_id, before)
+
+
+def db_rows(assistant, query: str, *args) -> list[tuple]:
+    with sqlite3.connect(assistant.database_url.removeprefix("sqlite:///")) as db:
+        return db.execute(query, args).fetchall()
+
+
+@contextmanager
+def project_summary(assistant, name: str, summary: str):
+    """Give a project another summary for the length of a test, as staff could."""
+    (old,) = db_rows(assistant, "SELECT summary FROM projects WHERE name = ?", name)[0]
+    with sqlite3.connect(assistant.database_url.removeprefix("sqlite:///")) as db:
+        db.execute("UPDATE projects SET summary = ? WHERE name = ?", (summary, name))
+    try:
+        yield
+    finally:
+        with sqlite3.connect(assistant.database_url.removeprefix("sqlite:///")) as db:
+            db.execute("UPDATE projects SET summary = ? WHERE name = ?", (old, name))
+
+
+def test_commands_are_registered_in_german(assistant, bot_api):
+    (call,) = bot_api.wait_for("setMyCommands")
+    commands = {c["command"]: c["description"] for c in call.params["commands"]}
+    assert {"start", "hilfe", "vorschlag", "status", "datenschutz", "loeschen"} <= set(
+        commands
+    )
+    assert commands["hilfe"] == "Was ich für Sie tun kann"
+
+
+def test_start_welcomes_with_transparency_and_buttons(assistant, bot_api):
+    chat = next(chat_ids)
+    reply = ask(bot_api, chat, "/start")
+    assert "Computerprogramm, kein Mensch" in shown(reply)
+    assert {"Projekte", "Termine"} <= set(titles(reply[-1]))
+    assert bot_api.sent("sendChatAction", chat), "no typing action while waiting"
+
+
+def test_questions_are_answered_from_the_database(assistant, bot_api):
+    chat = next(chat_ids)
+    ((mitwirkung,),) = db_rows(
+        assistant, "SELECT summary FROM projects WHERE name = 'KL MitWirkung'"
+    )
+    answer = shown(ask(bot_api, chat, "Was ist die Mitmachplattform?"))
+    assert "KL MitWirkung" in answer and mitwirkung in answer
+
+    mobility = shown(ask(bot_api, chat, "Welche Projekte gibt es zum Thema Mobilität?"))
+    names = [
+        n
+        for (n,) in db_rows(
+            assistant, "SELECT name FROM projects WHERE topic = 'Mobilität'"
+        )
+    ]
+    assert "Smart Parking" in names
+    assert all(name in mobility for name in names)
+
+
+def test_button_press_is_answered_and_marked(assistant, bot_api):
+    chat = next(chat_ids)
+    welcome = ask(bot_api, chat, "/start")[-1]
+    update, reply = press(bot_api, welcome, "Projekte")
+
+    answered = [
+        c
+        for c in bot_api.sent("answerCallbackQuery")
+        if c.params["callback_query_id"] == update["callback_query"]["id"]
+    ]
+    assert len(answered) == 1
+    edited = [c for c in bot_api.sent("editMessageText", chat)]
+    assert "Ihre Auswahl: Projekte" in edited[-1].text
+    projects = [n for (n,) in db_rows(assistant, "SELECT name FROM projects")]
+    assert sum(name in shown(reply) for name in projects) >= 3
+
+
+def test_photo_gets_a_polite_answer_and_the_chat_goes_on(assistant, bot_api):
+    chat = next(chat_ids)
+    before = len(bot_api.sent("sendMessage", chat))
+    bot_api.send_photo(chat)
+    (reply,) = bot_api.reply_after(chat, before)
+    assert reply.text == texts.NOT_TEXT
+    assert "MitWirkung" in shown(ask(bot_api, chat, "Was ist die Mitmachplattform?"))
+
+
+def test_long_reply_is_split_and_escaped(assistant, bot_api):
+    chat = next(chat_ids)
+    paragraph = "Der Zwilling zeigt <Gebäude> & Straßen im Modell. " * 20
+    long_summary = "\n\n".join([paragraph.strip()] * 6)  # about 6,000 characters
+    assert 5800 < len(long_summary) < 6500
+    with project_summary(assistant, "Digitaler Zwilling", long_summary):
+        reply = ask(bot_api, chat, "Was ist der Digitale Zwilling?")
+    assert len(reply) >= 2
+    # Telegram's limit counts the text after parsing, so entities count as one.
+    assert all(utf16_length(html.unescape(c.text)) <= MAX_TEXT for c in reply)
+    assert all(
+        "<Gebäude>" not in c.text and "&lt;Gebäude&gt; &amp;" in c.text for c in reply
+    )
+    joined = " ".join(html.unescape(c.text) for c in reply)
+    assert " ".join(long_summary.split()) in " ".join(joined.split())
+    assert titles(reply[-1]) == ["Termine dazu", "Weitere Projekte"]
+
+
+def test_group_answers_only_when_addressed_and_keeps_members_apart(assistant, bot_api):
+    group, anna, ben = -next(chat_ids), 71, 72
+    mention = f"@{BOT_USER['username']}"
+    # Not addressed: ignored. Updates of one chat are handled in order, so once the
+    # addressed question is answered, the first one would have been answered too.
+    bot_api.send_text(group, "Was ist die Mitmachplattform?", user_id=anna)
+    bot_api.send_photo(group, user_id=anna)
+    reply = ask(
+        bot_api, group, f"{mention} Was ist die Mitmachplattform?", user_id=anna
+    )
+    assert len(bot_api.sent("sendMessage", group)) == len(reply)
+    assert "MitWirkung" in shown(reply)
+    assert reply[0].params["reply_parameters"]["message_id"]  # quotes the question
+
+    # Anna starts a suggestion; Ben's question is not taken as her idea.
+    started = shown(
+        ask(bot_api, group, f"/vorschlag@{BOT_USER['username']}", user_id=anna)
+    )
+    assert "Beschreiben Sie Ihre Idee" in started
+    answer = shown(
+        ask(bot_api, group, f"{mention} Was ist die Mitmachplattform?", user_id=ben)
+    )
+    assert "MitWirkung" in answer and "Thema" in answer
+    senders = {
+        s
+        for (s,) in db_rows_tracker(assistant, "SELECT DISTINCT sender_id FROM events")
+        if s.startswith(f"telegram:{group}:")
+    }
+    assert senders == {f"telegram:{group}:{anna}", f"telegram:{group}:{ben}"}
+
+
+def db_rows_tracker(assistant, query: str) -> list[tuple]:
+    with sqlite3.connect(assistant.tracker_db) as db:
+        return db.execute(query).fetchall()
+
+
+def test_status_change_reaches_the_citizen_once(assistant, bot_api):
+    chat = next(chat_ids)
+    idea = "Mehr Fahrradbügel am Stiftsplatz, damit Räder nicht an Bäumen stehen"
+    ask(bot_api, chat, "/vorschlag")
+    topics = ask(bot_api, chat, idea)[-1]
+    _, location = press(bot_api, topics, "Mobilität")
+    _, notify = press(bot_api, location[-1], "Überspringen")
+    _, summary = press(bot_api, notify[-1], "Ja, hier im Chat")
+    _, saved = press(bot_api, summary[-1], "Absenden")
+    reference = REFERENCE.search(shown(saved)).group(0)
+
+    status = shown(ask(bot_api, chat, f"/status {reference}"))
+    assert reference in status and "eingegangen" in status
+
+    before = len(bot_api.sent("sendMessage", chat))
+    with Session(
+        get_engine(assistant.database_url), future=True
+    ) as session, session.begin():
+        suggestion = store.by_reference(session, reference)
+        assert suggestion.reply_to == f"telegram:{chat}"
+        store.change_status(
+            session,
+            suggestion,
+            "angenommen",
+            actor="test",
+            public_note="Wir bauen <20> Bügel.",
+        )
+    (news,) = bot_api.reply_after(chat, before, timeout=30)
+    assert reference in news.text and "angenommen" in news.text
+    assert "&lt;20&gt;" in news.text  # the staff's note is escaped
+    time.sleep(2)  # several outbox rounds: nothing is sent twice
+    assert len(bot_api.sent("sendMessage", chat)) == before + 1
+    ((sent_at, attempts),) = db_rows(
+        assistant,
+        "SELECT sent_at, attempts FROM notifications WHERE recipient = ?",
+        f"telegram:{chat}",
+    )
+    assert sent_at is not None and attempts == 1

@@ -1,0 +1,119 @@
+"""Rasa replies turned into Telegram messages: splitting, escaping, keyboards."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.telegram.bridge import chat_id_of
+from bot.telegram.render import (
+    BUTTONS_ONLY_TEXT,
+    MAX_CALLBACK_DATA,
+    MAX_TEXT,
+    ButtonPayloads,
+    render,
+    split_text,
+    utf16_length,
+)
+
+
+def test_long_text_is_split_at_paragraphs_without_losing_words():
+    paragraph = "Der Digitale Zwilling bildet die Stadt als 3D-Modell ab. " * 18
+    text = "\n\n".join(paragraph.strip() for _ in range(6))
+    assert len(text) > 6000
+    parts = split_text(text)
+    assert len(parts) == 2
+    assert all(utf16_length(part) <= MAX_TEXT for part in parts)
+    assert parts[0].endswith("ab.")  # cut between paragraphs, not inside one
+    assert " ".join(" ".join(parts).split()) == " ".join(text.split())
+
+
+def test_text_without_spaces_is_cut_hard():
+    parts = split_text("x" * 9000)
+    assert [len(p) for p in parts] == [4096, 4096, 808]
+
+
+def test_limit_counts_utf16_units_like_telegram():
+    parts = split_text("😀" * 3000)  # each emoji is two UTF-16 code units
+    assert [len(p) for p in parts] == [2048, 952]
+
+
+def test_short_text_stays_whole():
+    assert split_text("  Hallo!  ") == ["Hallo!"]
+    assert split_text("   ") == []
+
+
+def test_markup_from_rasa_or_the_database_is_escaped():
+    (message,) = render(
+        [{"text": "<script>alert(1)</script> & <b>Co</b>"}], ButtonPayloads()
+    )
+    assert (
+        message.html
+        == "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;Co&lt;/b&gt;"
+    )
+
+
+def test_buttons_go_under_the_last_part():
+    long_text = "Wort " * 1000  # 5,000 characters
+    payloads = ButtonPayloads()
+    messages = render(
+        [{"text": long_text, "buttons": [{"title": "Hilfe", "payload": "/help"}]}],
+        payloads,
+    )
+    assert len(messages) == 2
+    assert messages[0].keyboard is None
+    (row,) = messages[1].keyboard.inline_keyboard
+    assert (row[0].text, row[0].callback_data) == ("Hilfe", "/help")
+
+
+def test_short_titles_share_rows_and_long_ones_do_not():
+    short = [{"title": t, "payload": f"/{t}"} for t in ("a", "b", "c")]
+    (message,) = render([{"text": "Wählen Sie", "buttons": short}], ButtonPayloads())
+    assert [len(row) for row in message.keyboard.inline_keyboard] == [2, 1]
+    long = [{"title": "Ein sehr langer Projektname", "payload": "/x"}] * 2
+    (message,) = render([{"text": "Wählen Sie", "buttons": long}], ButtonPayloads())
+    assert [len(row) for row in message.keyboard.inline_keyboard] == [1, 1]
+
+
+def test_long_payloads_travel_under_a_key():
+    payloads = ButtonPayloads(capacity=2)
+    payload = (
+        '/ask_project_info{"project": "Nachhaltige Quartiersentwicklung Pfaff-Gelände"}'
+    )
+    key = payloads.callback_data(payload)
+    assert len(key.encode()) <= MAX_CALLBACK_DATA < len(payload.encode())
+    assert payloads.payload(key) == payload
+    assert payloads.payload("/help") == "/help"  # short ones are the payload itself
+    payloads.callback_data(payload + "1")
+    payloads.callback_data(payload + "2")
+    assert payloads.payload(key) is None  # forgotten: the oldest went first
+    assert payloads.payload("#unknown") is None
+
+
+def test_only_web_links_become_link_buttons():
+    buttons = [
+        {"title": "Website", "payload": "https://www.kaiserslautern.de"},
+        {"title": "Trick", "payload": "javascript:alert(1)"},
+    ]
+    (message,) = render([{"text": "", "buttons": buttons}], ButtonPayloads())
+    assert message.html == BUTTONS_ONLY_TEXT
+    web, trick = [b for row in message.keyboard.inline_keyboard for b in row]
+    assert web.url == "https://www.kaiserslautern.de" and web.callback_data is None
+    assert trick.url is None  # sent back to Rasa as text, never opened
+
+
+def test_empty_messages_and_images_without_text_are_skipped():
+    assert render([{"text": ""}, {"image": "https://x/y.png"}], ButtonPayloads()) == []
+
+
+@pytest.mark.parametrize(
+    ("recipient", "chat_id"),
+    [
+        ("telegram:501", 501),
+        ("telegram:-600:7", -600),
+        ("web:abc", None),
+        ("telegram:", None),
+        ("telegram:abc", None),
+    ],
+)
+def test_chat_of_a_recipient(recipient, chat_id):
+    assert chat_id_of(recipient) == chat_id

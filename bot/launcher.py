@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -64,6 +65,26 @@ def commands(settings: Settings) -> dict[str, list[str]]:
     }  # fmt: skip
 
 
+def check_ports_free(settings: Settings) -> None:
+    """Fail clearly if a port is taken, e.g. by an assistant that is still running;
+    its health checks would otherwise pass for ours."""
+    ports = {
+        "RASA_PORT": (settings.host, settings.rasa_port),
+        "ACTION_PORT": (settings.host, settings.action_port),
+        "WEB_PORT": (settings.web_host, settings.web_port),
+    }
+    for variable, (host, port) in ports.items():
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind((host, port))
+            except OSError as error:
+                raise LaunchError(
+                    f"{host}:{port} ({variable}) is not available: {error.strerror}. "
+                    f"Is the assistant already running? Otherwise set {variable}."
+                ) from None
+
+
 def is_up(url: str) -> bool:
     try:
         # The URL is built from settings as http://host:port, never from input.
@@ -88,7 +109,8 @@ def _stop(processes: dict[str, subprocess.Popen]) -> None:
 
 
 def run(settings: Settings) -> int:
-    """Start both servers and supervise them until a signal or a crash."""
+    """Start the servers and supervise them until a signal or a crash."""
+    check_ports_free(settings)
     stop = threading.Event()
     previous = {
         sig: signal.signal(sig, lambda *_: stop.set())

@@ -21,6 +21,7 @@ class RasaClient:
     """Posts user messages to Rasa's REST webhook and returns the bot's messages."""
 
     def __init__(self, rasa_url: str, action_health_url: str, timeout: float) -> None:
+        self._health = f"{rasa_url}/webhooks/rest/"
         self._webhook = f"{rasa_url}/webhooks/rest/webhook"
         self._action_health = action_health_url
         self._timeout = aiohttp.ClientTimeout(total=timeout, connect=min(timeout, 3))
@@ -66,10 +67,17 @@ class RasaClient:
             raise RasaUnavailable("Rasa's reply is not a list of messages")
         return [m for m in replies if isinstance(m, dict)]
 
-    async def actions_up(self) -> bool:
-        """Whether the action server answers; an empty Rasa reply often means it doesn't."""
+    async def _answers(self, url: str) -> bool:
         try:
-            async with self.session.get(self._action_health) as response:
+            async with self.session.get(url) as response:
                 return response.status == 200
         except (aiohttp.ClientError, asyncio.TimeoutError):
             return False
+
+    async def ready(self) -> bool:
+        """Whether Rasa has loaded its model and takes messages."""
+        return await self._answers(self._health)
+
+    async def actions_up(self) -> bool:
+        """Whether the action server answers; an empty Rasa reply often means it doesn't."""
+        return await self._answers(self._action_health)

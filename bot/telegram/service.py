@@ -29,6 +29,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
 MAX_CONCURRENT_UPDATES = 64
 RATE_LIMIT_RETRIES = 3
 START_RETRY_SECONDS = (2, 5, 10, 30, 60)
+RASA_WAIT_SECONDS = 1
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -81,6 +82,7 @@ class TelegramService:
         if settings.telegram is None:
             raise ValueError("TELEGRAM_BOT_TOKEN is not set")
         self.config = settings.telegram
+        self.rasa = rasa
         self.application = build_application(self.config, Bridge(rasa))
         self.outbox = OutboxDeliverer(
             self.application.bot,
@@ -90,7 +92,15 @@ class TelegramService:
         self.state = "starting"
 
     async def start(self) -> None:
-        """Connect to Telegram, retrying for as long as it cannot be reached."""
+        """Wait for Rasa, then connect to Telegram, retrying while it cannot be reached.
+
+        Telegram keeps updates for a day, so nothing sent meanwhile is lost; the
+        citizen gets an answer instead of "not reachable" while Rasa loads.
+        """
+        self.state = "waiting for Rasa"
+        while not await self.rasa.ready():
+            await asyncio.sleep(RASA_WAIT_SECONDS)
+        self.state = "starting"
         for attempt in itertools.count():
             try:
                 await self._start_once()

@@ -117,3 +117,16 @@ def test_retention_purge(cli_env):
 def test_retention_purge_rejects_bad_days(cli_env, days):
     result = smartcity("retention", "purge", "--days", days, env=cli_env)
     assert result.returncode == 2 and "usage: smartcity" in result.stderr
+
+
+def test_run_refuses_a_port_in_use(cli_env):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = smartcity("run", env={**cli_env, "WEB_PORT": str(port)})
+    assert result.returncode == 2
+    assert f"127.0.0.1:{port} (WEB_PORT) is not available" in result.stderr
+    assert "already running" in result.stderr and "Traceback" not in result.stderr

@@ -38,7 +38,7 @@ async def serve(
 ) -> AsyncIterator[Callable[..., asyncio.Future]]:
     runners = []
 
-    async def start(**env: str) -> Settings:
+    async def start(wait: bool = True, **env: str) -> Settings:
         settings = Settings.from_env(
             {
                 # Its own database: its outbox must not take the session's rows.
@@ -57,7 +57,8 @@ async def serve(
         await runner.setup()
         await web.TCPSite(runner, settings.web_host, settings.web_port).start()
         runners.append(runner)
-        await _until_running(settings)
+        if wait:
+            await _until_state(settings, "running")
         return settings
 
     yield start
@@ -65,14 +66,14 @@ async def serve(
         await runner.cleanup()
 
 
-async def _until_running(settings: Settings) -> None:
+async def _until_state(settings: Settings, state: str) -> None:
     async with aiohttp.ClientSession() as http:
         for _ in range(100):
             async with http.get(f"{settings.web_url}/healthz") as response:
-                if (await response.json())["telegram"] == "running":
+                if (await response.json())["telegram"] == state:
                     return
             await asyncio.sleep(0.1)
-    raise AssertionError("the Telegram service did not start")
+    raise AssertionError(f"the Telegram service did not reach {state!r}")
 
 
 async def test_webhook_accepts_only_requests_with_the_secret(own_api, serve):
@@ -118,12 +119,30 @@ async def ask_timed(api: FakeBotApi, chat: int, text: str) -> tuple[str, float]:
     return html.unescape(calls[before].text), time.monotonic() - began
 
 
+async def test_the_bot_waits_for_rasa_before_taking_messages(assistant, own_api, serve):
+    proxy = SwitchableProxy(free_port(), assistant.rasa_port)  # Rasa still loading
+    settings = await serve(wait=False, RASA_PORT=str(proxy.port))
+    try:
+        await _until_state(settings, "waiting for Rasa")
+        own_api.send_text(802, "Was ist die Mitmachplattform?")
+        await asyncio.sleep(1.5)
+        assert not own_api.sent("getUpdates")  # Telegram keeps the message meanwhile
+
+        await proxy.up()
+        (reply,) = await own_api.until("sendMessage", 802)
+        assert "MitWirkung" in html.unescape(reply.text)
+    finally:
+        await proxy.down()
+
+
 async def test_rasa_down_gets_an_answer_and_the_bot_recovers(assistant, own_api, serve):
     proxy = SwitchableProxy(free_port(), assistant.rasa_port)
+    await proxy.up()
     await serve(RASA_PORT=str(proxy.port), RASA_TIMEOUT="2")
     question = "Was ist die Mitmachplattform?"
     try:
-        answer, seconds = await ask_timed(own_api, 801, question)  # nothing listens
+        await proxy.down()  # Rasa stopped: nothing listens
+        answer, seconds = await ask_timed(own_api, 801, question)
         assert answer == texts.UNAVAILABLE and seconds < 3
 
         await proxy.hang()  # Rasa accepts the connection but never answers

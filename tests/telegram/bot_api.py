@@ -92,7 +92,9 @@ class FakeBotApi:
         self.delays: dict[str, float] = {}
         self._updates: list[dict] = []
         self._lock = threading.Lock()
-        self._update_ids = itertools.count(1)
+        # Like Telegram's, ids only grow, also across servers: a bot that polled an
+        # earlier server remembers its offset and skips anything lower.
+        self._update_ids = itertools.count(int(time.time() * 1000))
         self._message_ids = itertools.count(1000)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None

@@ -6,15 +6,19 @@ from __future__ import annotations
 import asyncio
 import html
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable
 
 import aiohttp
 import pytest
 from aiohttp import web
+from telegram import Chat
 
 from actions.db.session import upgrade
+from bot.rasa_client import RasaClient
 from bot.settings import Settings
 from bot.telegram import texts
+from bot.telegram.bridge import Bridge
 from bot.telegram.service import SECRET_HEADER
 from bot.web.app import create_app
 from tests.e2e.assistant import free_port
@@ -154,3 +158,17 @@ async def test_rasa_down_gets_an_answer_and_the_bot_recovers(assistant, own_api,
         assert "MitWirkung" in answer
     finally:
         await proxy.down()
+
+
+@pytest.mark.parametrize("actions_up", [True, False])
+async def test_an_empty_reply_is_explained(assistant, actions_up):
+    """Rasa says nothing, e.g. when a custom action failed; "/restart" makes the
+    real Rasa answer with nothing. The bridge then asks the action server."""
+    port = assistant.action_port if actions_up else free_port()
+    health = f"http://127.0.0.1:{port}/health"
+    async with RasaClient(assistant.rasa_url, health, timeout=10) as rasa:
+        (message,) = await Bridge(rasa).replies(
+            f"telegram:{uuid.uuid4().int % 10**9}", Chat(1, Chat.PRIVATE), "/restart"
+        )
+    expected = texts.NO_ANSWER if actions_up else texts.UNAVAILABLE
+    assert html.unescape(message.html) == expected

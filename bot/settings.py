@@ -89,6 +89,21 @@ def _float(env: dict[str, str], name: str, default: float) -> float:
     return value
 
 
+def _origins(env: dict[str, str], name: str) -> tuple[str, ...]:
+    origins = []
+    for raw in env.get(name, "").split(","):
+        origin = raw.strip().rstrip("/")
+        if not origin:
+            continue
+        parts = urlsplit(origin)
+        if parts.scheme not in {"http", "https"} or not parts.netloc or parts.path:
+            raise SettingsError(
+                f"{name} must list origins like https://www.stadt.example, got {raw!r}"
+            )
+        origins.append(origin)
+    return tuple(origins)
+
+
 @dataclass(frozen=True)
 class TelegramSettings:
     token: str
@@ -142,6 +157,8 @@ class Settings:
     secret_key_env: str | None
     web_host: str
     web_port: int
+    web_allowed_origins: tuple[str, ...]
+    web_chat_per_minute: int
     rasa_timeout: float
     outbox_poll_seconds: float
     telegram: TelegramSettings | None
@@ -196,6 +213,8 @@ class Settings:
             secret_key_env=env.get("SMARTCITY_SECRET_KEY", "").strip() or None,
             web_host=env.get("WEB_HOST", "").strip() or "127.0.0.1",
             web_port=_port(env, "WEB_PORT", 8080),
+            web_allowed_origins=_origins(env, "WEB_ALLOWED_ORIGINS"),
+            web_chat_per_minute=_int(env, "WEB_CHAT_PER_MINUTE", 20),
             rasa_timeout=_float(env, "RASA_TIMEOUT", 10.0),
             outbox_poll_seconds=_float(env, "OUTBOX_POLL_SECONDS", 5.0),
             telegram=TelegramSettings.from_env(env),

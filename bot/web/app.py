@@ -6,19 +6,31 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from aiohttp import web
 
 from bot.rasa_client import RasaClient
 from bot.settings import Settings
 from bot.telegram.service import TelegramService
+from bot.web.chat import ChatApi
+from bot.web.security import add_security_headers, allow_origins
 
 logger = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 1024 * 1024
+MAX_BODY_BYTES = 64 * 1024
+STATIC = Path(__file__).resolve().parent / "static"
+PAGES = {
+    "/": "index.html",
+    "/datenschutz": "datenschutz.html",
+    "/widget.js": "widget.js",
+    "/widget.css": "widget.css",
+    "/demo.css": "demo.css",
+}
 
 SETTINGS = web.AppKey("settings", Settings)
 RASA = web.AppKey("rasa", RasaClient)
+CHAT = web.AppKey("chat", ChatApi)
 TELEGRAM = web.AppKey("telegram", TelegramService)
 
 
@@ -35,6 +47,7 @@ async def _rasa_client(app: web.Application) -> AsyncIterator[None]:
         settings.rasa_url, settings.action_health_url, settings.rasa_timeout
     ) as client:
         app[RASA] = client
+        app[CHAT] = ChatApi(settings, client)
         yield
 
 
@@ -61,10 +74,33 @@ async def _telegram_webhook(request: web.Request) -> web.Response:
     return await request.app[TELEGRAM].handle_webhook(request)
 
 
+def _file(name: str):
+    async def serve(_request: web.Request) -> web.FileResponse:
+        # no-cache: browsers revalidate (ETag), so a new widget reaches everyone.
+        return web.FileResponse(STATIC / name, headers={"Cache-Control": "no-cache"})
+
+    return serve
+
+
+def _api(method: str):
+    async def handle(request: web.Request) -> web.StreamResponse:
+        return await getattr(request.app[CHAT], method)(request)
+
+    return handle
+
+
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[SETTINGS] = settings
     app.router.add_get("/healthz", healthz)
+    for path, name in PAGES.items():
+        app.router.add_get(path, _file(name))
+    app.router.add_post("/api/chat", _api("chat"))
+    app.router.add_get("/api/notifications", _api("news"))
+    app.router.add_post("/api/notifications/seen", _api("news_seen"))
+    app.router.add_post("/api/forget", _api("forget"))
+    allow_origins(app, settings.web_allowed_origins)
+    app.on_response_prepare.append(add_security_headers)
     app.cleanup_ctx.append(_rasa_client)
     if settings.telegram is not None:
         app.cleanup_ctx.append(_telegram)

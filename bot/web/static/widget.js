@@ -1,0 +1,307 @@
+/* Stadt-Assistent: the chat widget for the city website.
+ *
+ * Embed: <script src="https://assistent.stadt.example/widget.js"
+ *                 data-server="https://assistent.stadt.example" defer></script>
+ * Optional: data-privacy-url="https://www.stadt.example/datenschutz".
+ *
+ * Vanilla JavaScript, no build step. Every string from the server or the user is
+ * rendered with textContent; links are made from http(s) URLs only.
+ */
+(function () {
+  "use strict";
+
+  var script = document.currentScript;
+  var server = (script.dataset.server || new URL(script.src).origin).replace(/\/$/, "");
+  var privacyUrl = script.dataset.privacyUrl || server + "/datenschutz";
+  var STORE = "stadtAssistent.";
+  var MAX_LENGTH = 2000;
+  var MAX_HISTORY = 200;
+  var NEWS_EVERY_MS = 20000;
+  var TEXT = {
+    launcher: "Chat mit dem Stadt-Assistenten",
+    title: "Stadt-Assistent",
+    note: "Hier antwortet ein KI-Assistent, kein Mensch. ",
+    privacy: "Datenschutzhinweise",
+    label: "Ihre Nachricht",
+    placeholder: "Ihre Frage oder Idee",
+    send: "Senden",
+    close: "Chat schließen",
+    clear: "Verlauf löschen",
+    clearAsk: "Möchten Sie den Verlauf und Ihre Daten wirklich löschen?",
+    typing: "Der Assistent schreibt …",
+    retry: "Erneut versuchen",
+    offline: "Der Assistent ist gerade nicht erreichbar. Bitte versuchen Sie es gleich noch einmal.",
+    you: "Sie",
+    bot: "Assistent",
+    news: "Neuigkeit",
+    welcome: "Hallo! Ich bin der Stadt-Assistent. Fragen Sie mich nach Smart-City-Projekten und Terminen, oder machen Sie einen Vorschlag.",
+  };
+
+  function load(key, fallback) {
+    try {
+      var value = JSON.parse(localStorage.getItem(STORE + key));
+      return value === null ? fallback : value;
+    } catch (e) {
+      return fallback;
+    }
+  }
+
+  function save(key, value) {
+    try {
+      localStorage.setItem(STORE + key, JSON.stringify(value));
+    } catch (e) { /* private mode or full: the chat still works */ }
+  }
+
+  function newSession() {
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) {
+      return ("0" + b.toString(16)).slice(-2);
+    }).join("");
+  }
+
+  var session = load("session", null) || newSession();
+  save("session", session);
+  var history = load("history", []);
+
+  function el(tag, attributes, text) {
+    var node = document.createElement(tag);
+    Object.keys(attributes || {}).forEach(function (name) {
+      node.setAttribute(name, attributes[name]);
+    });
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  // Text with clickable links: only http(s) URLs, and never as HTML.
+  var URL_PATTERN = /https?:\/\/[^\s<>"']+/g;
+  function richText(parent, text) {
+    var last = 0;
+    text.replace(URL_PATTERN, function (match, offset) {
+      var url = match.replace(/[.,;:!?)\]]+$/, "");
+      var parsed;
+      try { parsed = new URL(url); } catch (e) { return match; }
+      if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return match;
+      parent.appendChild(document.createTextNode(text.slice(last, offset)));
+      var link = el("a", { href: parsed.href, target: "_blank", rel: "noopener noreferrer" }, url);
+      parent.appendChild(link);
+      last = offset + url.length;
+      return match;
+    });
+    parent.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  var css = el("link", { rel: "stylesheet", href: server + "/widget.css" });
+  document.head.appendChild(css);
+
+  var root = el("div", { class: "sa-root" });
+  var launcher = el("button", {
+    type: "button", class: "sa-launcher", "aria-expanded": "false", "aria-controls": "sa-panel",
+  }, TEXT.launcher);
+  var panel = el("section", { id: "sa-panel", class: "sa-panel", role: "dialog", "aria-labelledby": "sa-title" });
+  panel.hidden = true;
+
+  var header = el("div", { class: "sa-header" });
+  header.appendChild(el("h2", { id: "sa-title", class: "sa-title" }, TEXT.title));
+  var clear = el("button", { type: "button", class: "sa-clear" }, TEXT.clear);
+  var close = el("button", { type: "button", class: "sa-close", "aria-label": TEXT.close }, "×");
+  header.appendChild(clear);
+  header.appendChild(close);
+
+  var note = el("p", { class: "sa-note" }, TEXT.note);
+  note.appendChild(el("a", { href: privacyUrl, target: "_blank", rel: "noopener" }, TEXT.privacy));
+
+  var log = el("div", { class: "sa-log", role: "log", "aria-live": "polite", "aria-label": "Chatverlauf", tabindex: "0" });
+  var typing = el("p", { class: "sa-typing", "aria-live": "polite" });
+  var problem = el("div", { class: "sa-error", role: "alert" });
+  problem.hidden = true;
+  var problemText = el("span");
+  var retry = el("button", { type: "button", class: "sa-retry" }, TEXT.retry);
+  problem.appendChild(problemText);
+  problem.appendChild(retry);
+
+  var form = el("form", { class: "sa-form" });
+  var label = el("label", { for: "sa-input", class: "sa-label" }, TEXT.label);
+  var input = el("input", {
+    id: "sa-input", type: "text", maxlength: String(MAX_LENGTH), autocomplete: "off",
+    placeholder: TEXT.placeholder, "aria-describedby": "sa-counter",
+  });
+  var counter = el("span", { id: "sa-counter", class: "sa-counter" }, "0/" + MAX_LENGTH);
+  var send = el("button", { type: "submit", class: "sa-send" }, TEXT.send);
+  [label, input, send, counter].forEach(function (node) { form.appendChild(node); });
+
+  [header, note, log, typing, problem, form].forEach(function (node) { panel.appendChild(node); });
+  root.appendChild(panel);
+  root.appendChild(launcher);
+  document.body.appendChild(root);
+
+  function time(at) {
+    var moment = new Date(at);
+    return el("time", { datetime: moment.toISOString(), class: "sa-time" },
+      moment.toLocaleTimeString("de-DE", { hour: "2-digit", minute: "2-digit" }));
+  }
+
+  function render() {
+    log.textContent = "";
+    if (!history.length) {
+      var hello = el("div", { class: "sa-msg sa-bot" });
+      hello.appendChild(el("p", {}, TEXT.welcome));
+      log.appendChild(hello);
+    }
+    history.forEach(function (entry, index) {
+      var bubble = el("div", { class: "sa-msg sa-" + entry.from });
+      var who = entry.from === "user" ? TEXT.you : entry.news ? TEXT.news : TEXT.bot;
+      bubble.appendChild(el("span", { class: "sa-visually-hidden" }, who + ": "));
+      var body = el("p");
+      richText(body, entry.text || "");
+      bubble.appendChild(body);
+      bubble.appendChild(time(entry.at));
+      var isLast = index === history.length - 1;
+      if (isLast && entry.buttons && entry.buttons.length) {
+        var choices = el("div", { class: "sa-choices" });
+        entry.buttons.forEach(function (button) {
+          var choice = el("button", { type: "button", class: "sa-choice" }, button.title);
+          choice.addEventListener("click", function () { ask(button.payload, button.title); });
+          choices.appendChild(choice);
+        });
+        bubble.appendChild(choices);
+      }
+      log.appendChild(bubble);
+    });
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function remember(entry) {
+    entry.at = entry.at || new Date().toISOString();
+    history.push(entry);
+    history = history.slice(-MAX_HISTORY);
+    save("history", history);
+  }
+
+  function post(path, body) {
+    return fetch(server + path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        if (!response.ok) throw new Error(data.error || TEXT.offline);
+        return data;
+      });
+    }, function () { throw new Error(TEXT.offline); });
+  }
+
+  var pending = null;
+  var busy = false;
+
+  function showProblem(message) {
+    problemText.textContent = message + " ";
+    problem.hidden = false;
+  }
+
+  function deliver(message) {
+    busy = true;
+    send.disabled = true;
+    problem.hidden = true;
+    typing.textContent = TEXT.typing;
+    return post("/api/chat", { session: session, message: message }).then(function (data) {
+      pending = null;
+      (data.messages || []).forEach(function (m) {
+        remember({ from: "bot", text: String(m.text || ""), buttons: m.buttons || [] });
+      });
+      render();
+    }, function (error) {
+      pending = message;
+      showProblem(error.message);
+    }).then(function () {
+      busy = false;
+      send.disabled = false;
+      typing.textContent = "";
+    });
+  }
+
+  function ask(message, shown) {
+    if (busy) return;
+    remember({ from: "user", text: shown || message });
+    render();
+    deliver(message);
+  }
+
+  retry.addEventListener("click", function () {
+    if (pending !== null && !busy) deliver(pending);
+    input.focus();
+  });
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value.trim();
+    if (!text || busy) return;
+    input.value = "";
+    counter.textContent = "0/" + MAX_LENGTH;
+    ask(text);
+  });
+
+  input.addEventListener("input", function () {
+    counter.textContent = input.value.length + "/" + MAX_LENGTH;
+  });
+
+  function fetchNews() {
+    fetch(server + "/api/notifications?session=" + encodeURIComponent(session))
+      .then(function (response) { return response.ok ? response.json() : { notifications: [] }; })
+      .then(function (data) {
+        var seen = [];
+        (data.notifications || []).forEach(function (item) {
+          remember({ from: "bot", news: true, text: String(item.text), at: item.created_at });
+          seen.push(item.id);
+        });
+        if (seen.length) {
+          render();
+          return post("/api/notifications/seen", { session: session, ids: seen });
+        }
+      })
+      .catch(function () { /* news come next time */ });
+  }
+
+  var newsTimer = null;
+
+  function open() {
+    panel.hidden = false;
+    launcher.setAttribute("aria-expanded", "true");
+    render();
+    fetchNews();
+    newsTimer = setInterval(fetchNews, NEWS_EVERY_MS);
+    input.focus();
+    save("open", true);
+  }
+
+  function shut() {
+    panel.hidden = true;
+    launcher.setAttribute("aria-expanded", "false");
+    clearInterval(newsTimer);
+    launcher.focus();
+    save("open", false);
+  }
+
+  launcher.addEventListener("click", function () {
+    if (panel.hidden) open(); else shut();
+  });
+  close.addEventListener("click", shut);
+  panel.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") shut();
+  });
+
+  clear.addEventListener("click", function () {
+    if (!window.confirm(TEXT.clearAsk)) return;
+    post("/api/forget", { session: session }).then(function () {
+      history = [];
+      session = newSession();
+      save("session", session);
+      save("history", history);
+      problem.hidden = true;
+      render();
+      input.focus();
+    }, function (error) { showProblem(error.message); });
+  });
+
+  if (load("open", false)) open();
+})();

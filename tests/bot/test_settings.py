@@ -119,3 +119,22 @@ def test_webhook_settings():
 def test_bad_telegram_values_are_named(env, message):
     with pytest.raises(SettingsError, match=message):
         Settings.from_env({**TOKEN, **env})
+
+
+def test_allowed_origins():
+    settings = Settings.from_env(
+        {"WEB_ALLOWED_ORIGINS": " https://www.stadt.example/ , http://localhost:3000"}
+    )
+    assert settings.web_allowed_origins == (
+        "https://www.stadt.example",
+        "http://localhost:3000",
+    )
+    assert Settings.from_env({}).web_allowed_origins == ()
+
+
+@pytest.mark.parametrize(
+    "value", ["www.stadt.example", "https://www.stadt.example/seite", "*"]
+)
+def test_bad_origins_are_named(value):
+    with pytest.raises(SettingsError, match="WEB_ALLOWED_ORIGINS must list origins"):
+        Settings.from_env({"WEB_ALLOWED_ORIGINS": value})

@@ -1,0 +1,214 @@
+"""The web app's chat API in front of the real Rasa (pytest-aiohttp)."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import uuid
+
+import pytest
+from sqlalchemy.orm import Session
+
+from actions.db.models import Notification
+from actions.db.session import get_engine, upgrade
+from bot.settings import Settings
+from bot.web import chat
+from bot.web.app import CHAT, create_app
+from tests.e2e.assistant import free_port
+
+ORIGIN = "https://www.stadt.example"
+
+
+@pytest.fixture
+def make_client(assistant, aiohttp_client, tmp_path):
+    async def make(**env: str):
+        settings = Settings.from_env(
+            {
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'web.db'}",
+                "SMARTCITY_VAR_DIR": str(tmp_path / "var"),
+                "RASA_PORT": str(assistant.rasa_port),
+                "ACTION_PORT": str(assistant.action_port),
+                "WEB_ALLOWED_ORIGINS": ORIGIN,
+                **env,
+            }
+        )
+        upgrade(settings.database_url)
+        return await aiohttp_client(create_app(settings))
+
+    return make
+
+
+def session() -> str:
+    return uuid.uuid4().hex
+
+
+async def post_chat(client, body):
+    response = await client.post("/api/chat", json=body)
+    return response.status, await response.json()
+
+
+async def test_chat_answers_from_the_database(make_client):
+    client = await make_client()
+    status, body = await post_chat(
+        client, {"session": session(), "message": "Was ist die Mitmachplattform?"}
+    )
+    assert status == 200
+    text = "\n".join(m["text"] for m in body["messages"])
+    assert "KL MitWirkung" in text
+    titles = [b["title"] for m in body["messages"] for b in m["buttons"]]
+    assert "Weitere Projekte" in titles
+
+
+async def test_the_sender_is_derived_on_the_server(assistant, make_client):
+    client = await make_client()
+    mine = session()
+    await post_chat(client, {"session": mine, "message": "Hallo"})
+    sender = client.app[CHAT].sender(mine)
+    assert re.fullmatch(r"web:[0-9a-f]{32}", sender) and mine not in sender
+    with sqlite3.connect(assistant.tracker_db) as db:
+        senders = {s for (s,) in db.execute("SELECT DISTINCT sender_id FROM events")}
+    assert sender in senders and mine not in senders
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("{kaputt", chat.BAD_REQUEST),
+        ('["Hallo"]', chat.BAD_REQUEST),
+        (json.dumps({"message": "Hallo"}), chat.BAD_REQUEST),
+        (json.dumps({"session": "kurz", "message": "Hallo"}), chat.BAD_REQUEST),
+        (
+            json.dumps({"session": "../../etc/passwd/0000", "message": "Hallo"}),
+            chat.BAD_REQUEST,
+        ),
+        (json.dumps({"session": "a" * 32, "message": 42}), chat.BAD_REQUEST),
+        (json.dumps({"session": "a" * 32, "message": "   "}), chat.EMPTY),
+        (json.dumps({"session": "a" * 32, "message": "x" * 2001}), chat.TOO_LONG),
+    ],
+)
+async def test_bad_requests_get_a_german_400(make_client, body, message):
+    client = await make_client()
+    response = await client.post(
+        "/api/chat", data=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status == 400
+    assert (await response.json()) == {"error": message}
+
+
+async def test_huge_bodies_are_refused(make_client):
+    client = await make_client()
+    response = await client.post("/api/chat", data="x" * 200_000)
+    assert response.status == 413
+
+
+async def test_rate_limit_per_session(make_client):
+    client = await make_client(WEB_CHAT_PER_MINUTE="3")
+    fast, other = session(), session()
+    statuses = [
+        (await post_chat(client, {"session": fast, "message": "Hallo"}))[0]
+        for _ in range(4)
+    ]
+    assert statuses == [200, 200, 200, 429]
+    response = await client.post(
+        "/api/chat", json={"session": fast, "message": "Hallo"}
+    )
+    assert (await response.json())["error"] == chat.TOO_FAST
+    assert response.headers["Retry-After"]
+    assert (await post_chat(client, {"session": other, "message": "Hallo"}))[0] == 200
+
+
+async def test_rasa_down_is_a_german_503(make_client):
+    client = await make_client(RASA_PORT=str(free_port()))
+    status, body = await post_chat(client, {"session": session(), "message": "Hallo"})
+    assert status == 503 and body == {"error": chat.UNAVAILABLE}
+
+
+async def test_security_headers_and_no_inline_script(make_client):
+    client = await make_client()
+    response = await client.get("/")
+    assert response.status == 200
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    page = await response.text()
+    assert '<script src="/widget.js" data-server="" defer></script>' in page
+    assert not re.search(r"<script(?![^>]*\bsrc=)", page)  # every script has a src
+    widget = await client.get("/widget.js")
+    assert widget.headers["Content-Type"].startswith(
+        ("application/javascript", "text/javascript")
+    )
+    assert "innerHTML" not in await widget.text()
+
+
+async def test_cors_only_for_allowed_origins(make_client):
+    client = await make_client()
+    preflight = {
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type",
+    }
+    allowed = await client.options("/api/chat", headers={"Origin": ORIGIN, **preflight})
+    assert allowed.status == 200
+    assert allowed.headers["Access-Control-Allow-Origin"] == ORIGIN
+    other = await client.options(
+        "/api/chat", headers={"Origin": "https://evil.example", **preflight}
+    )
+    assert "Access-Control-Allow-Origin" not in other.headers
+    response = await client.post(
+        "/api/chat",
+        json={"session": session(), "message": "Hallo"},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+async def test_news_are_shown_once_and_only_to_their_session(make_client):
+    client = await make_client()
+    mine, theirs = session(), session()
+    url = client.app[CHAT].settings.database_url
+    with Session(get_engine(url), future=True) as db, db.begin():
+        row = Notification(
+            channel="web",
+            recipient=client.app[CHAT].sender(mine),
+            text="Neuigkeiten zu Ihrem Vorschlag V-AAAA-BBBB: angenommen",
+            attempts=0,
+        )
+        db.add(row)
+        db.flush()
+        row_id = row.id
+
+    other = await (await client.get(f"/api/notifications?session={theirs}")).json()
+    assert other == {"notifications": []}
+    response = await client.post(
+        "/api/notifications/seen", json={"session": theirs, "ids": [row_id]}
+    )
+    assert response.status == 200  # accepted, but changes nothing of someone else's
+    news = await (await client.get(f"/api/notifications?session={mine}")).json()
+    assert [n["id"] for n in news["notifications"]] == [row_id]
+
+    await client.post(
+        "/api/notifications/seen", json={"session": mine, "ids": [row_id]}
+    )
+    again = await (await client.get(f"/api/notifications?session={mine}")).json()
+    assert again == {"notifications": []}
+    for bad in ({"session": mine, "ids": ["1"]}, {"session": mine}, {"ids": [row_id]}):
+        assert (await client.post("/api/notifications/seen", json=bad)).status == 400
+
+
+async def test_forget_erases_the_conversation(assistant, make_client):
+    client = await make_client()
+    mine = session()
+    await post_chat(
+        client, {"session": mine, "message": "Was ist die Mitmachplattform?"}
+    )
+    response = await client.post("/api/forget", json={"session": mine})
+    assert response.status == 200
+    text = "\n".join(m["text"] for m in (await response.json())["messages"])
+    assert "gelöscht" in text
+    sender = client.app[CHAT].sender(mine)
+    with sqlite3.connect(assistant.tracker_db) as db:
+        (kept,) = db.execute(
+            "SELECT count(*) FROM events WHERE sender_id = ?", (sender,)
+        ).fetchone()
+    assert kept == 0

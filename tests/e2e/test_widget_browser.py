@@ -1,0 +1,162 @@
+"""The chat widget in a real browser: Debian's Chromium driven by Playwright,
+on the demo page of the running assistant (`smartcity run`)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy.orm import Session
+
+from actions.db.models import Notification
+from actions.db.session import get_engine
+from bot.settings import PROJECT_ROOT, Settings
+from bot.web.chat import ChatApi
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+SCREENSHOTS = PROJECT_ROOT / "reports" / "screenshots"
+QUESTION = "Was ist die Mitmachplattform?"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        message = "Debian's chromium is not installed (apt-get install chromium)"
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium, headless=True, args=["--no-sandbox"]
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, assistant):
+    context = browser.new_context(
+        locale="de-DE", viewport={"width": 1280, "height": 800}
+    )
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.on(
+        "console",
+        lambda message: message.type == "error" and page.errors.append(message.text),
+    )
+    page.goto(assistant.web_url + "/")
+    yield page
+    context.close()
+
+
+def open_widget(page):
+    page.get_by_role("button", name="Chat mit dem Stadt-Assistenten").click()
+    return page.get_by_role("log")
+
+
+def ask(page, text: str) -> None:
+    box = page.get_by_role("textbox", name="Ihre Nachricht")
+    box.fill(text)
+    box.press("Enter")
+
+
+def test_ask_and_see_the_answer_then_reload(page):
+    log = open_widget(page)
+    ask(page, QUESTION)
+    playwright_api.expect(log).to_contain_text("KL MitWirkung", timeout=30_000)
+    playwright_api.expect(log).to_contain_text(QUESTION)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "widget-desktop.png")
+
+    page.reload()
+    log = page.get_by_role("log")  # it was open, so it opens again
+    playwright_api.expect(log).to_contain_text("KL MitWirkung")
+    assert page.errors == []
+
+
+def test_quick_reply(page):
+    log = open_widget(page)
+    ask(page, QUESTION)
+    page.get_by_role("button", name="Weitere Projekte").click()
+    playwright_api.expect(log).to_contain_text("Digitaler Zwilling", timeout=30_000)
+    assert page.errors == []
+
+
+def test_keyboard_only(page):
+    launcher = page.get_by_role("button", name="Chat mit dem Stadt-Assistenten")
+    for _ in range(20):  # tab through the page until the launcher has focus
+        page.keyboard.press("Tab")
+        if launcher.evaluate("node => node === document.activeElement"):
+            break
+    page.keyboard.press("Enter")
+    box = page.get_by_role("textbox", name="Ihre Nachricht")
+    playwright_api.expect(box).to_be_focused()
+    page.keyboard.type(QUESTION)
+    page.keyboard.press("Enter")
+    playwright_api.expect(page.get_by_role("log")).to_contain_text(
+        "KL MitWirkung", timeout=30_000
+    )
+    page.keyboard.press("Escape")
+    playwright_api.expect(page.get_by_role("dialog")).to_be_hidden()
+    playwright_api.expect(launcher).to_be_focused()
+
+
+def test_typed_markup_is_shown_not_run(page):
+    log = open_widget(page)
+    attack = '<img src=x onerror="window.hacked=1"><script>window.hacked=2</script>'
+    ask(page, attack)
+    playwright_api.expect(log).to_contain_text(attack)
+    playwright_api.expect(page.locator(".sa-typing")).to_have_text("", timeout=30_000)
+    assert page.evaluate("window.hacked") is None
+    assert log.locator("img, script").count() == 0
+
+
+def test_server_down_message_and_retry(page):
+    log = open_widget(page)
+    page.route("**/api/chat", lambda route: route.abort("connectionrefused"))
+    ask(page, QUESTION)
+    alert = page.get_by_role("alert")
+    playwright_api.expect(alert).to_contain_text("nicht erreichbar")
+    page.unroute("**/api/chat")
+    alert.get_by_role("button", name="Erneut versuchen").click()
+    playwright_api.expect(log).to_contain_text("KL MitWirkung", timeout=30_000)
+    playwright_api.expect(alert).to_be_hidden()
+
+
+def test_phone_sized_screen(browser, assistant):
+    context = browser.new_context(
+        locale="de-DE", viewport={"width": 360, "height": 740}, is_mobile=True
+    )
+    page = context.new_page()
+    page.goto(assistant.web_url + "/")
+    log = open_widget(page)
+    ask(page, QUESTION)
+    playwright_api.expect(log).to_contain_text("KL MitWirkung", timeout=30_000)
+    panel = page.get_by_role("dialog").bounding_box()
+    assert panel["x"] >= 0 and panel["x"] + panel["width"] <= 360
+    box = page.get_by_role("textbox", name="Ihre Nachricht")
+    playwright_api.expect(box).to_be_in_viewport()
+    page.screenshot(path=SCREENSHOTS / "widget-phone.png")
+    context.close()
+
+
+def test_news_appear_when_the_widget_opens(page, assistant):
+    open_widget(page)
+    session = page.evaluate(
+        "JSON.parse(localStorage.getItem('stadtAssistent.session'))"
+    )
+    settings = Settings.from_env({"SMARTCITY_VAR_DIR": str(assistant.workdir / "var")})
+    recipient = ChatApi(settings, rasa=None).sender(session)
+    text = "Neuigkeiten zu Ihrem Vorschlag V-TEST-0001: Er ist jetzt „angenommen“."
+    with Session(get_engine(assistant.database_url), future=True) as db, db.begin():
+        db.add(Notification(channel="web", recipient=recipient, text=text, attempts=0))
+    page.reload()  # the widget was open, so it opens again and asks for news
+    playwright_api.expect(page.get_by_role("log")).to_contain_text(text)
+    page.reload()
+    log = page.get_by_role("log")
+    playwright_api.expect(log).to_contain_text(text)
+    assert log.get_by_text(text).count() == 1  # kept in the history, shown once

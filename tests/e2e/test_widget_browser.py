@@ -4,6 +4,7 @@ on the demo page of the running assistant (`smartcity run`)."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 
@@ -160,3 +161,47 @@ def test_news_appear_when_the_widget_opens(page, assistant):
     log = page.get_by_role("log")
     playwright_api.expect(log).to_contain_text(text)
     assert log.get_by_text(text).count() == 1  # kept in the history, shown once
+
+
+CONTRAST_SCRIPT = """
+nodes => nodes.map(node => {
+  let background = null;
+  for (let at = node; at && !background; at = at.parentElement) {
+    const colour = getComputedStyle(at).backgroundColor;
+    if (colour && !colour.endsWith(', 0)') && colour !== 'transparent') background = colour;
+  }
+  return [node.className || node.tagName, getComputedStyle(node).color,
+          background || 'rgb(255, 255, 255)'];
+})
+"""
+
+
+def luminance(css_colour: str) -> float:
+    red, green, blue = (float(c) / 255 for c in re.findall(r"[\d.]+", css_colour)[:3])
+
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
+
+
+def contrast(foreground: str, background: str) -> float:
+    light, dark = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_text_contrast_meets_wcag_aa_and_links_are_safe(page):
+    log = open_widget(page)
+    ask(page, QUESTION)
+    playwright_api.expect(log).to_contain_text("KL MitWirkung", timeout=30_000)
+    selector = ".sa-root button, .sa-root p, .sa-root a, .sa-root time, .sa-root label, .sa-counter"
+    pairs = page.locator(selector).evaluate_all(CONTRAST_SCRIPT)
+    assert len(pairs) > 10
+    low = [(name, fg, bg) for name, fg, bg in pairs if contrast(fg, bg) < 4.5]
+    assert low == []
+
+    links = log.locator("a")
+    hrefs = links.evaluate_all("links => links.map(a => [a.protocol, a.rel])")
+    assert hrefs and all(
+        protocol in ("http:", "https:") and "noopener" in rel for protocol, rel in hrefs
+    )

@@ -203,6 +203,13 @@ class GermanTimeExtractor(GraphComponent, EntityExtractorMixin):
             end = self._moment(candidate.get("end"), now.date())
             if start is None or end is None or end <= start:
                 continue
+            if str(candidate.get("timex", "")).endswith("TEV"):
+                # Recognizers end "Abend" at 20:00; in everyday German it lasts
+                # until midnight, and "heute Abend" at 21:00 still means tonight.
+                midnight = datetime.combine(
+                    start.date() + timedelta(days=1), time(), self.timezone
+                )
+                end = max(end, midnight)
             options.append(((start, end), _grain(candidate)))
         # A range that has begun but not ended ("diese Woche") is still current.
         current = [(span, grain) for span, grain in options if span[1] > now]

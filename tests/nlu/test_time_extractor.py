@@ -34,7 +34,7 @@ def span(text: str, entity: dict) -> str:
         ("Veranstaltungen im Dezember", "Dezember",
          {"from": "2026-12-01T00:00:00.000+01:00", "to": "2027-01-01T00:00:00.000+01:00"}, "month"),
         ("Ist heute Abend etwas?", "heute Abend",
-         {"from": "2026-11-26T16:00:00.000+01:00", "to": "2026-11-26T20:00:00.000+01:00"}, "hour"),
+         {"from": "2026-11-26T16:00:00.000+01:00", "to": "2026-11-27T00:00:00.000+01:00"}, "hour"),
         ("Was ist am Freitag?", "Freitag", "2026-11-27T00:00:00.000+01:00", "day"),
         ("nächsten Samstag", "nächsten Samstag", "2026-12-05T00:00:00.000+01:00", "day"),
         ("Termine diese Woche", "diese Woche",
@@ -153,3 +153,13 @@ def test_the_cue_filter_skips_only_text_without_a_time(extractor):
     assert len(skipped) > 300
     missed = [text for text in skipped if extractor.recognize(text, NOW)]
     assert missed == []
+
+
+def test_this_evening_still_counts_late_in_the_evening(extractor):
+    """Found by CI at 20:15: "heute Abend" had ended at 20:00 and was dropped."""
+    late = NOW.replace(hour=21, minute=30)
+    (entity,) = extractor.extract("Ist heute Abend noch etwas?", late)
+    assert entity["value"] == {
+        "from": "2026-11-26T16:00:00.000+01:00",
+        "to": "2026-11-27T00:00:00.000+01:00",
+    }

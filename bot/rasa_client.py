@@ -65,7 +65,12 @@ class RasaClient:
             raise RasaUnavailable(f"{type(error).__name__}: {error}") from error
         if not isinstance(replies, list):
             raise RasaUnavailable("Rasa's reply is not a list of messages")
-        return [m for m in replies if isinstance(m, dict)]
+        messages = [m for m in replies if isinstance(m, dict)]
+        # Rasa answers with nothing when a custom action failed, e.g. because the
+        # action server is down; otherwise the model simply had nothing to say.
+        if not messages and not await self.actions_up():
+            raise RasaUnavailable("the action server is not answering")
+        return messages
 
     async def _answers(self, url: str) -> bool:
         try:
@@ -79,5 +84,5 @@ class RasaClient:
         return await self._answers(self._health)
 
     async def actions_up(self) -> bool:
-        """Whether the action server answers; an empty Rasa reply often means it doesn't."""
+        """Whether the action server answers."""
         return await self._answers(self._action_health)

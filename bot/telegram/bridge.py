@@ -239,15 +239,9 @@ class Bridge:
         except RasaUnavailable as error:
             logger.warning("Rasa is unavailable: %s", error)
             return [Outgoing(escape(texts.UNAVAILABLE, quote=False))]
-        outgoing = render(messages, self.payloads)
-        if outgoing:
-            return outgoing
-        # Rasa answers with nothing when a custom action failed, e.g. the action
-        # server is down; otherwise the model simply had nothing to say.
-        actions_up = await self.rasa.actions_up()
-        if not actions_up:
-            logger.warning("the action server is not answering")
-        return [Outgoing(escape(texts.NO_ANSWER if actions_up else texts.UNAVAILABLE))]
+        return render(messages, self.payloads) or [
+            Outgoing(escape(texts.NO_ANSWER, quote=False))
+        ]
 
     async def on_error(
         self, update: object, context: ContextTypes.DEFAULT_TYPE

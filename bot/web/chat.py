@@ -105,8 +105,6 @@ class ChatApi:
             return error(503, UNAVAILABLE)
         messages = [m for m in map(_visible, replies) if m]
         if not messages:
-            if not await self.rasa.actions_up():
-                return error(503, UNAVAILABLE)
             messages = [{"text": NO_ANSWER, "buttons": []}]
         return web.json_response({"messages": messages})
 

@@ -9,6 +9,7 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
+from playwright import sync_api as playwright_api
 from sqlalchemy.orm import Session
 
 from actions.db.models import Notification
@@ -16,7 +17,6 @@ from actions.db.session import get_engine
 from bot.settings import PROJECT_ROOT, Settings
 from bot.web.chat import ChatApi
 
-playwright_api = pytest.importorskip("playwright.sync_api")
 SCREENSHOTS = PROJECT_ROOT / "reports" / "screenshots"
 QUESTION = "Was ist die Mitmachplattform?"
 

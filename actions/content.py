@@ -7,6 +7,7 @@ content always has upcoming events.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
@@ -328,3 +329,30 @@ def import_content(
             )
         ).rowcount
     return ImportReport(created, updated, events_created, events_updated, removed)
+
+
+def dump_projects(projects: Iterable[Project]) -> str:
+    """projects.yml for the given projects, so that training sees new names."""
+    items = []
+    for p in projects:
+        item = {
+            "slug": p.slug,
+            "name": p.name,
+            "aliases": list(p.aliases),
+            "topic": p.topic,
+            "status": p.status,
+            "summary": p.summary,
+            "description": p.description,
+            "district": p.district,
+            "contact": p.contact,
+            "url": p.url,
+            "start": p.start_date,
+            "end": p.end_date,
+        }
+        items.append(
+            {k: v for k, v in item.items() if v not in (None, "", [], CITYWIDE)}
+        )
+    header = "# Written by `smartcity content export-projects` from the database.\n"
+    return header + yaml.safe_dump(
+        {"projects": items}, allow_unicode=True, sort_keys=False, width=88
+    )

@@ -83,6 +83,135 @@ def _non_negative_days(text: str) -> int:
     return days
 
 
+def _in_transaction(settings: Settings, work):
+    from actions.db.session import in_transaction
+
+    return in_transaction(settings.database_url, work)
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    """From stdin (one line) with --password-stdin, else typed twice at a terminal."""
+    from bot.staff.accounts import AccountError
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif sys.stdin.isatty():
+        import getpass
+
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Repeat: ") != password:
+            raise AccountError("the passwords differ")
+    else:
+        raise AccountError("no terminal to ask for the password; use --password-stdin")
+    return password
+
+
+def _staff_add(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.staff import accounts
+
+    password = _read_password(args)
+    name = _in_transaction(
+        settings,
+        lambda s: accounts.add_user(
+            s, args.name, args.role, password, actor="cli"
+        ).username,
+    )
+    print(f"added {name} ({args.role})")
+    return 0
+
+
+def _staff_list(settings: Settings, _args: argparse.Namespace) -> int:
+    from bot.staff import accounts
+
+    def work(session):
+        return [
+            (u.username, u.role, "active" if u.active else "disabled", u.last_login_at)
+            for u in accounts.all_users(session)
+        ]
+
+    rows = _in_transaction(settings, work)
+    if not rows:
+        print(
+            "no staff users yet; add one with: smartcity staff add-user NAME --role admin"
+        )
+    for name, role, state, last_login in rows:
+        seen = (
+            last_login.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
+            if last_login
+            else "never"
+        )
+        print(f"{name:<24} {role:<9} {state:<9} last login: {seen}")
+    return 0
+
+
+def _staff_set_active(active: bool):
+    def handle(settings: Settings, args: argparse.Namespace) -> int:
+        from bot.staff import accounts
+
+        _in_transaction(
+            settings, lambda s: accounts.set_active(s, args.name, active, actor="cli")
+        )
+        print(f"{'enabled' if active else 'disabled'} {args.name}")
+        return 0
+
+    return handle
+
+
+def _staff_reset(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.staff import accounts
+
+    password = _read_password(args)
+    _in_transaction(
+        settings,
+        lambda s: accounts.reset_password(s, args.name, password, actor="cli"),
+    )
+    print(f"new password set for {args.name}; their sessions have ended")
+    return 0
+
+
+def _events_import_ics(settings: Settings, args: argparse.Namespace) -> int:
+    from actions.content import ContentError, load_topics
+    from bot.staff import ics
+
+    try:
+        data = args.file.read_bytes()
+    except OSError as error:
+        raise ContentError(f"{args.file}: {error.strerror}") from None
+    topics = {
+        name.casefold(): t.name
+        for t in load_topics(settings.content_dir)
+        for name in (t.name, *t.aliases)
+    }
+    try:
+        report = _in_transaction(
+            settings,
+            lambda s: ics.import_events(s, data, tz=settings.tz, topics=topics),
+        )
+    except ics.IcsError as error:
+        raise ContentError(f"{args.file}: not an iCalendar file ({error})") from None
+    print(
+        f"imported {args.file}: {report.created} new, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {report.removed} cancelled and removed"
+    )
+    for reason in report.skipped:
+        print(f"skipped: {reason}", file=sys.stderr)
+    return 0
+
+
+def _content_export_projects(settings: Settings, args: argparse.Namespace) -> int:
+    from actions.content import dump_projects
+    from actions.db.models import Project
+
+    target = args.to or settings.content_dir / "projects.yml"
+    text = _in_transaction(
+        settings,
+        lambda s: dump_projects(s.scalars(select(Project).order_by(Project.name))),
+    )
+    target.write_text(text, encoding="utf-8")
+    print(f"wrote the projects of the database to {target}; now run: make train")
+    return 0
+
+
 def _run(settings: Settings, _args: argparse.Namespace) -> int:
     from bot.launcher import run
 
@@ -134,6 +263,53 @@ def build_parser() -> argparse.ArgumentParser:
     )
     purge.set_defaults(handler=_retention_purge)
 
+    exporter = content.add_parser(
+        "export-projects",
+        help="write the projects of the database to projects.yml, for training",
+    )
+    exporter.add_argument(
+        "--to", type=Path, help="target file (default: CONTENT_DIR/projects.yml)"
+    )
+    exporter.set_defaults(handler=_content_export_projects)
+
+    events = commands.add_parser("events", help="events").add_subparsers(
+        dest="events_command", required=True, metavar="ACTION"
+    )
+    ics_import = events.add_parser(
+        "import-ics", help="import events from an iCalendar file (by UID)"
+    )
+    ics_import.add_argument("file", type=Path, help="an .ics file")
+    ics_import.set_defaults(handler=_events_import_ics)
+
+    staff = commands.add_parser("staff", help="staff accounts").add_subparsers(
+        dest="staff_command", required=True, metavar="ACTION"
+    )
+    add_user = staff.add_parser("add-user", help="create a staff account")
+    add_user.add_argument("name", help="user name: a-z, 0-9, '.', '_', '-'")
+    add_user.add_argument("--role", required=True, choices=["reviewer", "admin"])
+    add_user.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin"
+    )
+    add_user.set_defaults(handler=_staff_add)
+    staff.add_parser("list-users", help="list staff accounts").set_defaults(
+        handler=_staff_list
+    )
+    for action, active, text in (
+        ("disable-user", False, "lock an account and end its sessions"),
+        ("enable-user", True, "unlock an account"),
+    ):
+        parser_ = staff.add_parser(action, help=text)
+        parser_.add_argument("name")
+        parser_.set_defaults(handler=_staff_set_active(active))
+    reset = staff.add_parser(
+        "reset-password", help="set a new password and end the user's sessions"
+    )
+    reset.add_argument("name")
+    reset.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin"
+    )
+    reset.set_defaults(handler=_staff_reset)
+
     commands.add_parser("run", help="start the action server and Rasa").set_defaults(
         handler=_run
     )
@@ -144,6 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from actions.content import ContentError
     from bot.launcher import LaunchError
+    from bot.staff.accounts import AccountError
 
     try:
         settings = Settings.from_env()
@@ -151,8 +328,10 @@ def main(argv: list[str] | None = None) -> int:
             level=settings.log_level,
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
+        # Alembic announces each of its plugins at INFO on every command.
+        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
         return args.handler(settings, args)
-    except (SettingsError, ContentError, LaunchError) as error:
+    except (SettingsError, ContentError, LaunchError, AccountError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except SQLAlchemyError as error:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,7 +17,12 @@ class SecretKeyError(ValueError):
     pass
 
 
-def _read_or_create(path: Path) -> str:
+def _new_secret() -> str:
+    return secrets.token_urlsafe(48)
+
+
+def read_or_create(path: Path, make: Callable[[], str] = _new_secret) -> str:
+    """The key in `path`; made once with `make` and stored with mode 0600."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         # O_EXCL: if two processes start at once, exactly one writes the key.
@@ -24,7 +30,7 @@ def _read_or_create(path: Path) -> str:
     except FileExistsError:
         return path.read_text(encoding="ascii").strip()
     with os.fdopen(fd, "w", encoding="ascii") as key_file:
-        key = secrets.token_urlsafe(48)
+        key = make()
         key_file.write(key + "\n")
     return key
 
@@ -32,7 +38,7 @@ def _read_or_create(path: Path) -> str:
 @lru_cache(maxsize=4)
 def secret_key(settings: Settings) -> bytes:
     """Read once per settings: actions call this on every message."""
-    key = settings.secret_key_env or _read_or_create(settings.secret_key_file)
+    key = settings.secret_key_env or read_or_create(settings.secret_key_file)
     if len(key) < MIN_LENGTH:
         raise SecretKeyError(
             f"the secret key must have at least {MIN_LENGTH} characters "

@@ -162,6 +162,9 @@ class Settings:
     rasa_timeout: float
     outbox_poll_seconds: float
     telegram: TelegramSettings | None
+    staff_session_key_env: str | None
+    staff_idle_minutes: int
+    staff_login_attempts: int
 
     @property
     def tz(self) -> ZoneInfo:
@@ -170,6 +173,10 @@ class Settings:
     @property
     def secret_key_file(self) -> Path:
         return self.var_dir / "secret.key"
+
+    @property
+    def staff_session_key_file(self) -> Path:
+        return self.var_dir / "staff-session.key"
 
     @property
     def rasa_url(self) -> str:
@@ -218,6 +225,9 @@ class Settings:
             rasa_timeout=_float(env, "RASA_TIMEOUT", 10.0),
             outbox_poll_seconds=_float(env, "OUTBOX_POLL_SECONDS", 5.0),
             telegram=TelegramSettings.from_env(env),
+            staff_session_key_env=env.get("STAFF_SESSION_KEY", "").strip() or None,
+            staff_idle_minutes=_int(env, "STAFF_IDLE_MINUTES", 30),
+            staff_login_attempts=_int(env, "STAFF_LOGIN_ATTEMPTS", 5),
         )
 
 

@@ -6,6 +6,7 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -114,11 +115,22 @@ class Suggestion(Base):
     reply_to: Mapped[str | None] = Column(String(255))
     email: Mapped[str | None] = Column(String(254))
     email_consent_at: Mapped[datetime | None] = Column(UTCDateTime)
-    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    created_at: Mapped[datetime] = Column(
+        UTCDateTime, nullable=False, default=utcnow, index=True
+    )
     updated_at: Mapped[datetime] = Column(
         UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow
     )
     closed_at: Mapped[datetime | None] = Column(UTCDateTime)
+    # Review by staff: who handles it, which older idea it repeats, hidden as spam.
+    assigned_to: Mapped[str | None] = Column(String(40))
+    duplicate_of_id: Mapped[int | None] = Column(
+        Integer,
+        ForeignKey(
+            "suggestions.id", name="fk_suggestions_duplicate_of", ondelete="SET NULL"
+        ),
+    )
+    hidden_at: Mapped[datetime | None] = Column(UTCDateTime)
 
     history: Mapped[list[StatusChange]] = relationship(
         "StatusChange",
@@ -143,6 +155,8 @@ class StatusChange(Base):
     from_status: Mapped[str | None] = Column(String(20))
     to_status: Mapped[str] = Column(String(20), nullable=False)
     public_note: Mapped[str | None] = Column(Text)
+    # For staff only; never sent to the citizen.
+    internal_note: Mapped[str | None] = Column(Text)
 
     suggestion: Mapped[Suggestion] = relationship(
         "Suggestion", back_populates="history"
@@ -172,3 +186,38 @@ class Notification(Base):
     next_attempt_at: Mapped[datetime | None] = Column(UTCDateTime)
     claimed_until: Mapped[datetime | None] = Column(UTCDateTime)
     failed_at: Mapped[datetime | None] = Column(UTCDateTime)
+
+
+class StaffUser(Base):
+    """A member of the Smart-City office; role "reviewer" or "admin"."""
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    username: Mapped[str] = Column(String(40), nullable=False, unique=True)
+    password_hash: Mapped[str] = Column(String(255), nullable=False)
+    role: Mapped[str] = Column(String(20), nullable=False)
+    active: Mapped[bool] = Column(Boolean, nullable=False, default=True)
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    # Sessions issued before this instant are void: a reset logs everyone out.
+    password_changed_at: Mapped[datetime] = Column(
+        UTCDateTime, nullable=False, default=utcnow
+    )
+    last_login_at: Mapped[datetime | None] = Column(UTCDateTime)
+
+
+class AuditEntry(Base):
+    """Who changed what, when, with the values before and after."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    at: Mapped[datetime] = Column(
+        UTCDateTime, nullable=False, default=utcnow, index=True
+    )
+    actor: Mapped[str] = Column(String(40), nullable=False, index=True)
+    action: Mapped[str] = Column(String(40), nullable=False)
+    object_type: Mapped[str] = Column(String(40), nullable=False)
+    object_id: Mapped[str] = Column(String(80), nullable=False)
+    before: Mapped[dict | None] = Column(JSON)
+    after: Mapped[dict | None] = Column(JSON)

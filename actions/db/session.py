@@ -27,6 +27,12 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+    # SQLite's lower() folds only ASCII; searching "über" must also find "Über".
+    dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+
+
+def _lower(value):
+    return value.lower() if isinstance(value, str) else value
 
 
 def _begin_immediate(connection) -> None:
@@ -48,9 +54,17 @@ def get_engine(url: str) -> Engine:
     return create_engine(url, future=True, pool_pre_ping=True, pool_size=10)
 
 
-def in_transaction(url: str, work: Callable[[Session], T]) -> T:
-    """Run `work` in one committed transaction; blocking, so call it in a thread."""
-    with Session(get_engine(url), future=True) as session, session.begin():
+def in_transaction(
+    url: str, work: Callable[[Session], T], *, expire_on_commit: bool = True
+) -> T:
+    """Run `work` in one committed transaction; blocking, so call it in a thread.
+
+    With expire_on_commit=False the loaded objects stay readable afterwards,
+    e.g. for rendering a page from them.
+    """
+    with Session(
+        get_engine(url), future=True, expire_on_commit=expire_on_commit
+    ) as session, session.begin():
         return work(session)
 
 

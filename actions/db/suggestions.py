@@ -218,6 +218,7 @@ def change_status(
     *,
     actor: str,
     public_note: str | None = None,
+    internal_note: str | None = None,
     now: datetime | None = None,
 ) -> StatusChange:
     """Move a suggestion along an allowed transition, record it, and queue news.
@@ -238,6 +239,7 @@ def change_status(
         from_status=suggestion.status,
         to_status=to_status,
         public_note=note,
+        internal_note=(internal_note or "").strip() or None,
     )
     suggestion.history.append(change)
     suggestion.status = to_status

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from bot.rasa_client import RasaClient
 from bot.settings import Settings
+from bot.staff.app import mount as mount_staff
 from bot.telegram.service import TelegramService
 from bot.web.chat import ChatApi
 from bot.web.security import add_security_headers, allow_origins
@@ -99,6 +100,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/api/notifications", _api("news"))
     app.router.add_post("/api/notifications/seen", _api("news_seen"))
     app.router.add_post("/api/forget", _api("forget"))
+    mount_staff(app, settings)
     allow_origins(app, settings.web_allowed_origins)
     app.on_response_prepare.append(add_security_headers)
     app.cleanup_ctx.append(_rasa_client)

@@ -1,0 +1,1 @@
+"""The staff review app under /staff: inbox, answers, export, dashboard, content."""

@@ -1,0 +1,60 @@
+"""The audit log: who changed what, when, with the values before and after."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from actions.db.models import AuditEntry
+
+ACTION_LABELS = {
+    "status_changed": "Status geändert",
+    "assigned": "Zuständigkeit geändert",
+    "marked_duplicate": "Als Duplikat markiert",
+    "hidden_as_spam": "Als Spam ausgeblendet",
+    "unhidden": "Wieder eingeblendet",
+    "project_created": "Projekt angelegt",
+    "project_updated": "Projekt geändert",
+    "event_created": "Termin angelegt",
+    "event_updated": "Termin geändert",
+    "events_imported": "Termine importiert",
+    "user_added": "Konto angelegt",
+    "user_disabled": "Konto gesperrt",
+    "user_enabled": "Konto entsperrt",
+    "password_reset": "Passwort zurückgesetzt",
+    "csv_exported": "Export heruntergeladen",
+}
+
+
+def record(
+    session: Session,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> AuditEntry:
+    entry = AuditEntry(
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        before=before,
+        after=after,
+    )
+    session.add(entry)
+    return entry
+
+
+def page(session: Session, *, offset: int, limit: int) -> tuple[list[AuditEntry], int]:
+    total = session.scalar(select(func.count(AuditEntry.id)))
+    entries = session.scalars(
+        select(AuditEntry)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(entries), total

@@ -1,0 +1,70 @@
+"""The dashboard at /staff: charts and the questions the assistant could not answer."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+
+from aiohttp import web
+
+from bot.staff import charts, stats
+from bot.staff.app import SETTINGS, db, render
+
+# Drawn from our own figures with no script in them; matplotlib's SVG needs
+# inline style attributes, which the pages' policy rightly forbids.
+CHART_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
+
+
+async def _figures(request: web.Request) -> dict:
+    tz = request.app[SETTINGS].tz
+
+    def work(session):
+        return {
+            "weeks": stats.per_week(session, tz),
+            "topics": stats.per_topic(session),
+            "statuses": stats.per_status(session),
+        }
+
+    return await db(request, work)
+
+
+async def dashboard(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    figures = await _figures(request)
+    unanswered = await asyncio.to_thread(stats.unanswered, settings.tracker_store_url)
+    return await render(
+        request,
+        "dashboard.html",
+        {
+            **figures,
+            "week_rows": list(zip(*figures["weeks"], strict=True)),
+            "unanswered": unanswered,
+            "days": stats.UNANSWERED_DAYS,
+        },
+    )
+
+
+async def chart(request: web.Request) -> web.Response:
+    name = request.match_info["name"]
+    figures = await _figures(request)
+    if name == "woche":
+        draw = partial(charts.columns, *figures["weeks"], "Vorschläge pro Woche")
+    elif name in ("thema", "status"):
+        pairs = figures["topics" if name == "thema" else "statuses"]
+        title = "Vorschläge nach Thema" if name == "thema" else "Vorschläge nach Status"
+        labels = [label for label, _ in pairs]
+        draw = partial(charts.bars, labels, [value for _, value in pairs], title)
+    else:
+        raise web.HTTPNotFound()
+    svg = await asyncio.to_thread(draw)
+    return web.Response(
+        body=svg,
+        content_type="image/svg+xml",
+        headers={"Cache-Control": "no-store", "Content-Security-Policy": CHART_POLICY},
+    )
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("", dashboard, name="dashboard")
+    app.router.add_get("/", dashboard)
+    app.router.add_get("/charts/{name}.svg", chart, name="chart")

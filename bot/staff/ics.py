@@ -1,0 +1,159 @@
+"""Import of events from an iCalendar (.ics) file, idempotent by UID."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from actions.db.models import Event
+from bot.staff.audit import record
+
+URL = re.compile(r"^https?://\S+$")
+FIELDS = ("title", "description", "starts_at", "ends_at", "location", "topic", "url")
+
+
+class IcsError(ValueError):
+    """The file is no iCalendar file; the message says so in German."""
+
+
+@dataclass
+class IcsReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        text = (
+            f"{self.created} neu, {self.updated} geändert, {self.unchanged} "
+            f"unverändert, {self.removed} abgesagt und entfernt"
+        )
+        if self.skipped:
+            text += f", {len(self.skipped)} übersprungen"
+        return text
+
+
+def _text(component, name: str, limit: int) -> str | None:
+    value = component.get(name)
+    text = " ".join(str(value).split()) if value is not None else ""
+    return text[:limit] or None
+
+
+def _moment(value: date | datetime, tz: ZoneInfo) -> datetime:
+    """All-day dates start at local midnight; floating times are local."""
+    if not isinstance(value, datetime):
+        return datetime.combine(value, time.min, tz)
+    return value if value.tzinfo else value.replace(tzinfo=tz)
+
+
+def _topic(component, topics: dict[str, str]) -> str | None:
+    for category in getattr(component, "categories", []) or []:
+        name = topics.get(str(category).strip().casefold())
+        if name:
+            return name
+    return None
+
+
+def _fields(component, tz: ZoneInfo, topics: dict[str, str]) -> dict:
+    try:
+        start = component.start
+    except Exception:  # icalendar raises several kinds for a broken DTSTART
+        raise ValueError("ohne gültigen Beginn (DTSTART)") from None
+    try:
+        end = component.end
+    except Exception:
+        end = None
+    title = _text(component, "SUMMARY", 300)
+    if not title:
+        raise ValueError("ohne Titel (SUMMARY)")
+    url = _text(component, "URL", 500)
+    starts_at = _moment(start, tz)
+    ends_at = _moment(end, tz) if end is not None else None
+    return {
+        "title": title,
+        "description": str(component.get("DESCRIPTION") or "").strip()[:5000],
+        "starts_at": starts_at,
+        "ends_at": ends_at if ends_at and ends_at > starts_at else None,
+        "location": _text(component, "LOCATION", 300),
+        "topic": _topic(component, topics),
+        "url": url if url and URL.match(url) else None,
+    }
+
+
+def parse(data: bytes) -> Calendar:
+    try:
+        return Calendar.from_ical(data)
+    except (ValueError, IndexError, KeyError) as error:
+        raise IcsError(
+            f"Die Datei ist keine gültige iCalendar-Datei ({error})."
+        ) from None
+
+
+def import_events(
+    session: Session,
+    data: bytes,
+    *,
+    tz: ZoneInfo,
+    topics: dict[str, str] | None = None,
+    actor: str = "cli",
+) -> IcsReport:
+    """Create or update one event per UID; cancelled events are removed.
+
+    `topics` maps a lower-case category or alias to the topic's name.
+    """
+    calendar = parse(data)
+    report = IcsReport()
+    events = {e.uid: e for e in session.scalars(select(Event))}
+    seen: set[str] = set()
+    for component in calendar.walk("VEVENT"):
+        uid = _text(component, "UID", 1000) or ""
+        label = _text(component, "SUMMARY", 60) or uid or "ohne Titel"
+        if not uid or len(uid) > 200:
+            report.skipped.append(f"„{label}“: ohne gültige UID")
+            continue
+        if uid in seen:
+            continue  # a recurrence override of an event already taken
+        seen.add(uid)
+        existing = events.get(uid)
+        if str(component.get("STATUS", "")).upper() == "CANCELLED":
+            if existing is not None:
+                session.delete(existing)
+                report.removed += 1
+            continue
+        try:
+            values = _fields(component, tz, topics or {})
+        except ValueError as reason:
+            report.skipped.append(f"„{label}“: {reason}")
+            continue
+        if existing is None:
+            session.add(Event(uid=uid, **values))
+            report.created += 1
+        elif all(getattr(existing, name) == values[name] for name in FIELDS):
+            report.unchanged += 1
+        else:
+            for name in FIELDS:
+                setattr(existing, name, values[name])
+            report.updated += 1
+    if report.created or report.updated or report.removed:
+        record(
+            session,
+            actor,
+            "events_imported",
+            "events",
+            "ics",
+            None,
+            {
+                "created": report.created,
+                "updated": report.updated,
+                "removed": report.removed,
+                "skipped": len(report.skipped),
+            },
+        )
+    return report

@@ -1,0 +1,75 @@
+"""Login and logout of staff members."""
+
+from __future__ import annotations
+
+import math
+
+from aiohttp import web
+from aiohttp_session import get_session
+
+from bot.staff import accounts
+from bot.staff.app import (
+    THROTTLE,
+    StaffMember,
+    db,
+    render,
+    safe_next,
+    start_session,
+)
+
+
+async def _form(request: web.Request, status: int = 200, **context) -> web.Response:
+    context.setdefault("error", None)
+    context.setdefault("username", "")
+    context.setdefault("expired", request.query.get("abgelaufen") == "1")
+    context.setdefault("next", safe_next(request.query.get("next")))
+    return await render(request, "login.html", context, status)
+
+
+async def login_page(request: web.Request) -> web.Response:
+    return await _form(request)
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    username = str(form.get("username", "")).strip().lower()[:80]
+    password = str(form.get("password", ""))
+    next_path = safe_next(str(form.get("next", "")))
+    throttle = request.app[THROTTLE]
+    keys = [f"user:{username}", f"addr:{request.remote}"]
+    limit = throttle.attempts
+    wait = throttle.wait_seconds([(keys[0], limit), (keys[1], limit * 4)])
+    if wait:
+        minutes = math.ceil(wait / 60)
+        return await _form(
+            request,
+            429,
+            username=username,
+            next=next_path,
+            error=f"Zu viele Fehlversuche. Bitte warten Sie {minutes} "
+            f"Minute{'n' if minutes != 1 else ''} und versuchen Sie es dann erneut.",
+        )
+    user = await db(request, lambda s: accounts.verify_login(s, username, password))
+    if user is None:
+        throttle.failed(keys)
+        return await _form(
+            request,
+            401,
+            username=username,
+            next=next_path,
+            error="Benutzername oder Passwort ist falsch.",
+        )
+    throttle.succeeded(keys[0])
+    await start_session(request, StaffMember(user.username, user.role))
+    raise web.HTTPSeeOther(next_path)
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    (await get_session(request)).invalidate()
+    raise web.HTTPSeeOther("/staff/login?abgemeldet=1")
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/login", login_page, name="login")
+    app.router.add_post("/login", login)
+    app.router.add_post("/logout", logout, name="logout")

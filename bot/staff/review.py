@@ -1,0 +1,215 @@
+"""What a reviewer does to a suggestion; every change is written to the audit log.
+
+Each function takes an open session (the caller owns the transaction) and raises
+ReviewError with a German message for the reviewer when it cannot be done.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from actions.db import suggestions
+from actions.db.models import Suggestion, utcnow
+from actions.db.suggestions import STATUS_LABELS, TRANSITIONS, InvalidTransition
+from bot.staff import accounts
+from bot.staff.audit import record
+
+MAX_NOTE_LENGTH = 2000
+DUPLICATE_NOTE = (
+    "Ein gleicher Vorschlag liegt uns bereits vor. Wir bearbeiten beide gemeinsam "
+    "weiter. Vielen Dank für Ihre Idee!"
+)
+
+
+class ReviewError(ValueError):
+    """The change cannot be done; the message tells the reviewer why, in German."""
+
+
+def load(session: Session, reference: str) -> Suggestion | None:
+    canonical = suggestions.normalize_reference(reference)
+    if canonical is None:
+        return None
+    return session.scalar(
+        select(Suggestion)
+        .where(Suggestion.reference == canonical)
+        .options(selectinload(Suggestion.history))
+    )
+
+
+def _required(session: Session, reference: str) -> Suggestion:
+    suggestion = load(session, reference)
+    if suggestion is None:
+        raise ReviewError(f"Den Vorschlag {reference} gibt es nicht.")
+    return suggestion
+
+
+def _note(text: str | None, label: str) -> str | None:
+    note = (text or "").strip() or None
+    if note and len(note) > MAX_NOTE_LENGTH:
+        raise ReviewError(f"{label} ist zu lang (höchstens {MAX_NOTE_LENGTH} Zeichen).")
+    return note
+
+
+def next_statuses(suggestion: Suggestion) -> list[str]:
+    """Where the status form may go; a duplicate is marked with its own form."""
+    return [
+        status
+        for status in STATUS_LABELS
+        if status in TRANSITIONS[suggestion.status] and status != "duplikat"
+    ]
+
+
+def set_status(
+    session: Session,
+    reference: str,
+    to_status: str,
+    *,
+    actor: str,
+    public_note: str | None = None,
+    internal_note: str | None = None,
+) -> Suggestion:
+    suggestion = _required(session, reference)
+    if to_status == "duplikat":
+        raise ReviewError(
+            "Bitte nutzen Sie „Als Duplikat markieren“ und nennen das Original."
+        )
+    public = _note(public_note, "Die Antwort")
+    internal = _note(internal_note, "Die interne Notiz")
+    before = suggestion.status
+    try:
+        suggestions.change_status(
+            session,
+            suggestion,
+            to_status,
+            actor=actor,
+            public_note=public,
+            internal_note=internal,
+        )
+    except InvalidTransition:
+        if to_status in suggestions.NEEDS_PUBLIC_NOTE and not public:
+            raise ReviewError(
+                "Bitte schreiben Sie eine Antwort mit dem Grund der Ablehnung."
+            ) from None
+        raise ReviewError(
+            f"Von „{STATUS_LABELS[before]}“ geht es nicht zu "
+            f"„{STATUS_LABELS.get(to_status, to_status)}“."
+        ) from None
+    record(
+        session,
+        actor,
+        "status_changed",
+        "suggestion",
+        suggestion.reference,
+        {"status": before},
+        {"status": to_status, "public_note": public, "internal_note": internal},
+    )
+    return suggestion
+
+
+def assign(
+    session: Session, reference: str, username: str, *, actor: str
+) -> Suggestion:
+    suggestion = _required(session, reference)
+    name = username.strip().lower() or None
+    if name and name not in accounts.active_names(session):
+        raise ReviewError(f"Es gibt kein aktives Konto „{name}“.")
+    before = suggestion.assigned_to
+    if before == name:
+        return suggestion
+    suggestion.assigned_to = name
+    record(
+        session,
+        actor,
+        "assigned",
+        "suggestion",
+        suggestion.reference,
+        {"assigned_to": before},
+        {"assigned_to": name},
+    )
+    return suggestion
+
+
+def mark_duplicate(
+    session: Session,
+    reference: str,
+    original_reference: str,
+    *,
+    actor: str,
+    public_note: str | None = None,
+) -> Suggestion:
+    suggestion = _required(session, reference)
+    original = load(session, original_reference)
+    if original is None:
+        raise ReviewError(f"Das Original „{original_reference}“ gibt es nicht.")
+    # Point at the root, so that duplicates never form a chain or a loop.
+    seen = {suggestion.id}
+    while original.duplicate_of_id is not None and original.id not in seen:
+        seen.add(original.id)
+        original = session.get(Suggestion, original.duplicate_of_id)
+    if original.id in seen:
+        raise ReviewError("Ein Vorschlag kann kein Duplikat von sich selbst sein.")
+    if "duplikat" not in TRANSITIONS[suggestion.status]:
+        raise ReviewError(
+            f"Ein Vorschlag mit Status „{STATUS_LABELS[suggestion.status]}“ kann "
+            "kein Duplikat mehr werden."
+        )
+    before = {"status": suggestion.status, "duplicate_of": None}
+    note = _note(public_note, "Die Antwort") or DUPLICATE_NOTE
+    suggestions.change_status(
+        session,
+        suggestion,
+        "duplikat",
+        actor=actor,
+        public_note=note,
+        internal_note=f"Duplikat von {original.reference}",
+    )
+    suggestion.duplicate_of_id = original.id
+    record(
+        session,
+        actor,
+        "marked_duplicate",
+        "suggestion",
+        suggestion.reference,
+        before,
+        {"status": "duplikat", "duplicate_of": original.reference, "public_note": note},
+    )
+    return suggestion
+
+
+def set_hidden(
+    session: Session, reference: str, hidden: bool, *, actor: str
+) -> Suggestion:
+    """Hide as spam (or show again); the citizen gets no message about it."""
+    suggestion = _required(session, reference)
+    before = suggestion.hidden_at is not None
+    if before == hidden:
+        return suggestion
+    suggestion.hidden_at = utcnow() if hidden else None
+    record(
+        session,
+        actor,
+        "hidden_as_spam" if hidden else "unhidden",
+        "suggestion",
+        suggestion.reference,
+        {"hidden": before},
+        {"hidden": hidden},
+    )
+    return suggestion
+
+
+def duplicate_reference(session: Session, suggestion: Suggestion) -> str | None:
+    if suggestion.duplicate_of_id is None:
+        return None
+    original = session.get(Suggestion, suggestion.duplicate_of_id)
+    return original.reference if original else None
+
+
+def duplicates_of(session: Session, suggestion: Suggestion) -> list[str]:
+    return list(
+        session.scalars(
+            select(Suggestion.reference)
+            .where(Suggestion.duplicate_of_id == suggestion.id)
+            .order_by(Suggestion.created_at)
+        )
+    )

@@ -1,0 +1,133 @@
+"""Sessions, CSRF tokens and login throttling of the staff app.
+
+Sessions live in Fernet-encrypted cookies: the server keeps no session table,
+and a cookie older than the idle timeout no longer decrypts.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+from collections import deque
+from dataclasses import dataclass
+
+from aiohttp import web
+from aiohttp_session import Session, get_session
+from aiohttp_session.cookie_storage import EncryptedCookieStorage
+from cryptography.fernet import Fernet
+
+from bot.secret_key import read_or_create
+from bot.settings import Settings, SettingsError
+
+COOKIE_NAME = "smartcity_staff"
+CSRF_FIELD = "csrf_token"
+
+
+def session_fernet(settings: Settings) -> Fernet:
+    """The Fernet key: STAFF_SESSION_KEY, else var/staff-session.key (mode 0600)."""
+    key = settings.staff_session_key_env or read_or_create(
+        settings.staff_session_key_file, lambda: Fernet.generate_key().decode()
+    )
+    try:
+        return Fernet(key)
+    except ValueError:
+        raise SettingsError(
+            "STAFF_SESSION_KEY must be a Fernet key: 32 bytes in URL-safe base64, "
+            "e.g. from python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())'"
+        ) from None
+
+
+def cookie_storage(settings: Settings) -> EncryptedCookieStorage:
+    return EncryptedCookieStorage(
+        session_fernet(settings),
+        cookie_name=COOKIE_NAME,
+        path="/staff",
+        httponly=True,
+        samesite="Strict",
+        # The cookie dies with the idle timeout; every request renews it.
+        max_age=settings.staff_idle_minutes * 60,
+    )
+
+
+@web.middleware
+async def secure_cookies_over_tls(request: web.Request, handler):
+    """Mark the session cookie Secure whenever the request came over TLS.
+
+    Outermost, so it sees the cookie that the session middleware has just set.
+    """
+    try:
+        response = await handler(request)
+    except web.HTTPException as redirect_or_error:
+        _mark_secure(request, redirect_or_error)
+        raise
+    _mark_secure(request, response)
+    return response
+
+
+def _mark_secure(request: web.Request, response: web.StreamResponse) -> None:
+    if request.secure and COOKIE_NAME in response.cookies:
+        response.cookies[COOKIE_NAME]["secure"] = True
+
+
+def csrf_token(session: Session) -> str:
+    """The session's CSRF token, made on first use (synchronizer token pattern)."""
+    token = session.get(CSRF_FIELD)
+    if not token:
+        token = secrets.token_urlsafe(32)
+        session[CSRF_FIELD] = token
+    return token
+
+
+async def csrf_valid(request: web.Request, form) -> bool:
+    expected = (await get_session(request)).get(CSRF_FIELD)
+    sent = form.get(CSRF_FIELD)
+    return (
+        isinstance(sent, str)
+        and bool(expected)
+        and hmac.compare_digest(sent.encode(), expected.encode())
+    )
+
+
+@dataclass
+class LoginThrottle:
+    """Failed logins per key (user name, client address) in a sliding window.
+
+    Kept in memory: several web processes would each count on their own.
+    """
+
+    attempts: int
+    window_seconds: float = 15 * 60
+
+    def __post_init__(self) -> None:
+        self._failures: dict[str, deque[float]] = {}
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        failures = self._failures.setdefault(key, deque())
+        while failures and failures[0] <= now - self.window_seconds:
+            failures.popleft()
+        return failures
+
+    def wait_seconds(
+        self, keys: list[tuple[str, int]], now: float | None = None
+    ) -> int:
+        """Seconds until another try is allowed; keys pair a key with its limit."""
+        now = time.monotonic() if now is None else now
+        wait = 0.0
+        for key, limit in keys:
+            failures = self._recent(key, now)
+            if len(failures) >= limit:
+                wait = max(wait, failures[-limit] + self.window_seconds - now)
+        return int(wait) + 1 if wait > 0 else 0
+
+    def failed(self, keys: list[str], now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        for key in keys:
+            self._recent(key, now).append(now)
+        if len(self._failures) > 10_000:  # bound memory under a spray of names
+            for key in [k for k, v in self._failures.items() if not v]:
+                del self._failures[key]
+
+    def succeeded(self, key: str) -> None:
+        self._failures.pop(key, None)

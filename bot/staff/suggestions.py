@@ -1,0 +1,180 @@
+"""Inbox, detail view, review actions, CSV export and the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from aiohttp import web
+from sqlalchemy import select
+
+from actions.db.models import Notification
+from actions.db.suggestions import normalize_reference
+from bot.staff import accounts, audit, inbox, review
+from bot.staff.app import SETTINGS, admin_only, db, error_page, flash, redirect, render
+from bot.staff.export import to_csv
+from bot.staff.inbox import InboxFilter
+
+AUDIT_PAGE_SIZE = 50
+
+
+async def inbox_page(request: web.Request) -> web.Response:
+    wanted = InboxFilter.from_query(request.query)
+    tz = request.app[SETTINGS].tz
+    result = await db(request, lambda s: inbox.search(s, wanted, tz))
+    return await render(
+        request,
+        "suggestions.html",
+        {"filter": wanted, "result": result, "sorts": inbox.SORTS},
+    )
+
+
+async def export_csv(request: web.Request) -> web.Response:
+    wanted = InboxFilter.from_query(request.query)
+    user = request["user"]
+    tz = request.app[SETTINGS].tz
+
+    def work(session):
+        rows = inbox.matching(session, wanted, tz)
+        audit.record(
+            session,
+            user.username,
+            "csv_exported",
+            "export",
+            "suggestions",
+            None,
+            {"filter": wanted.to_query(page=1), "rows": len(rows)},
+        )
+        return to_csv(rows, tz, with_contact=user.is_admin)
+
+    body = await db(request, work)
+    stamp = datetime.now(tz).strftime("%Y-%m-%d")
+    return web.Response(
+        body=body,
+        content_type="text/csv",
+        charset="utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="vorschlaege-{stamp}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+async def detail_page(request: web.Request) -> web.Response:
+    reference = request.match_info["reference"]
+
+    def work(session):
+        suggestion = review.load(session, reference)
+        if suggestion is None:
+            return None
+        outbox = session.scalars(
+            select(Notification)
+            .where(Notification.suggestion_id == suggestion.id)
+            .order_by(Notification.id)
+        )
+        return {
+            "suggestion": suggestion,
+            "next_statuses": review.next_statuses(suggestion),
+            "staff": accounts.active_names(session),
+            "duplicate_of": review.duplicate_reference(session, suggestion),
+            "duplicates": review.duplicates_of(session, suggestion),
+            "outbox": list(outbox),
+            "can_be_duplicate": "duplikat" in review.TRANSITIONS[suggestion.status],
+        }
+
+    context = await db(request, work)
+    if context is None:
+        return await error_page(
+            request, 404, f"Den Vorschlag „{reference}“ gibt es nicht."
+        )
+    context["back"] = request.query.get("zurueck", "")
+    return await render(request, "suggestion.html", context)
+
+
+def _action(change):
+    """A POST that changes a suggestion, then back to its page with a message."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        reference = normalize_reference(request.match_info["reference"])
+        if reference is None:
+            return await error_page(request, 404, "Diesen Vorschlag gibt es nicht.")
+        form = await request.post()
+        actor = request["user"].username
+        try:
+            message = await db(request, lambda s: change(s, reference, form, actor))
+        except review.ReviewError as error:
+            await flash(request, str(error), "error")
+        else:
+            await flash(request, message)
+        raise redirect(f"/staff/suggestions/{reference}")
+
+    return handle
+
+
+def _set_status(session, reference, form, actor) -> str:
+    to_status = str(form.get("status", ""))
+    review.set_status(
+        session,
+        reference,
+        to_status,
+        actor=actor,
+        public_note=str(form.get("public_note", "")),
+        internal_note=str(form.get("internal_note", "")),
+    )
+    label = review.STATUS_LABELS[to_status]
+    return f"Der Status ist jetzt „{label}“."
+
+
+def _assign(session, reference, form, actor) -> str:
+    suggestion = review.assign(
+        session, reference, str(form.get("assignee", "")), actor=actor
+    )
+    if suggestion.assigned_to:
+        return f"Zuständig ist jetzt {suggestion.assigned_to}."
+    return "Die Zuständigkeit ist aufgehoben."
+
+
+def _duplicate(session, reference, form, actor) -> str:
+    suggestion = review.mark_duplicate(
+        session,
+        reference,
+        str(form.get("original", "")).strip(),
+        actor=actor,
+        public_note=str(form.get("public_note", "")),
+    )
+    original = review.duplicate_reference(session, suggestion)
+    return f"Als Duplikat von {original} markiert."
+
+
+def _hide(session, reference, form, actor) -> str:
+    hidden = form.get("hidden") == "1"
+    review.set_hidden(session, reference, hidden, actor=actor)
+    return "Als Spam ausgeblendet." if hidden else "Wieder eingeblendet."
+
+
+@admin_only
+async def audit_page(request: web.Request) -> web.Response:
+    try:
+        page = max(1, int(request.query.get("seite", "1")))
+    except ValueError:
+        page = 1
+    offset = (page - 1) * AUDIT_PAGE_SIZE
+    entries, total = await db(
+        request, lambda s: audit.page(s, offset=offset, limit=AUDIT_PAGE_SIZE)
+    )
+    pages = max(1, -(-total // AUDIT_PAGE_SIZE))
+    return await render(
+        request,
+        "audit.html",
+        {"entries": entries, "page": page, "pages": pages, "total": total},
+    )
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/suggestions", inbox_page, name="suggestions")
+    app.router.add_get("/suggestions.csv", export_csv, name="export")
+    app.router.add_get("/suggestions/{reference}", detail_page, name="suggestion")
+    app.router.add_post("/suggestions/{reference}/status", _action(_set_status))
+    app.router.add_post("/suggestions/{reference}/assign", _action(_assign))
+    app.router.add_post("/suggestions/{reference}/duplicate", _action(_duplicate))
+    app.router.add_post("/suggestions/{reference}/hide", _action(_hide))
+    app.router.add_get("/audit", audit_page, name="audit")

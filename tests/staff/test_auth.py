@@ -1,0 +1,235 @@
+"""Login, sessions, CSRF, throttling and roles of the staff app."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from actions.db.session import in_transaction
+from bot.staff import accounts
+from bot.staff.security import COOKIE_NAME
+from tests.staff.conftest import PASSWORDS, csrf_token, login, post_form
+
+PAGES = [
+    "/staff",
+    "/staff/suggestions",
+    "/staff/suggestions.csv",
+    "/staff/suggestions/V-AAAA-BBBB",
+    "/staff/audit",
+    "/staff/projects",
+    "/staff/events",
+    "/staff/charts/woche.svg",
+]
+
+
+@pytest.mark.parametrize("path", PAGES)
+async def test_anonymous_requests_are_redirected_to_the_login(client, path):
+    response = await client.get(path, allow_redirects=False)
+    assert response.status == 303
+    assert response.headers["Location"].startswith("/staff/login?next=")
+
+
+async def test_the_login_form_has_the_three_fields(client):
+    response = await client.get("/staff/login")
+    page = await response.text()
+    assert response.status == 200
+    for field in ('name="username"', 'name="password"', 'name="csrf_token"'):
+        assert field in page
+    assert '<label for="username">' in page and '<label for="password">' in page
+
+
+async def test_good_login_opens_the_inbox(client):
+    response = await login(client)
+    assert response.status == 303
+    assert response.headers["Location"] == "/staff/suggestions"
+    cookie = response.cookies[COOKIE_NAME]
+    assert cookie["httponly"] and cookie["samesite"] == "Strict"
+    assert cookie["path"] == "/staff"
+    assert int(cookie["max-age"]) == 30 * 60  # idle timeout
+    inbox = await client.get("/staff/suggestions", allow_redirects=False)
+    assert inbox.status == 200
+    assert "Vorschläge" in await inbox.text()
+
+
+async def test_login_goes_back_to_the_requested_page_but_never_elsewhere(client):
+    token = await csrf_token(client)
+    for wanted, expected in [
+        ("/staff/audit", "/staff/audit"),
+        ("https://evil.example/", "/staff/suggestions"),
+        ("//evil.example/staff/", "/staff/suggestions"),
+        ("/staff//evil.example", "/staff/suggestions"),
+    ]:
+        response = await client.post(
+            "/staff/login",
+            data={
+                "csrf_token": token,
+                "username": "anna",
+                "password": PASSWORDS["anna"],
+                "next": wanted,
+            },
+            allow_redirects=False,
+        )
+        assert response.headers["Location"] == expected
+        token = await csrf_token(client, "/staff/login")
+
+
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [
+        ("anna", "falsches-passwort-123"),
+        ("niemand", "irgendein-passwort-1"),
+        ("anna", ""),
+    ],
+)
+async def test_wrong_credentials_are_refused_in_german(client, username, password):
+    response = await login(client, username, password)
+    assert response.status == 401
+    assert "Benutzername oder Passwort ist falsch." in await response.text()
+    assert (await client.get("/staff/suggestions", allow_redirects=False)).status == 303
+
+
+async def test_a_disabled_user_cannot_log_in_and_loses_the_session(
+    client, staff_settings
+):
+    assert (await login(client, "rudi")).status == 303
+    in_transaction(
+        staff_settings.database_url,
+        lambda s: accounts.set_active(s, "rudi", False, actor="test"),
+    )
+    assert (await client.get("/staff/suggestions", allow_redirects=False)).status == 303
+    assert (await login(client, "rudi")).status == 401
+
+
+async def test_a_password_reset_ends_existing_sessions(client, staff_settings):
+    assert (await login(client, "rudi")).status == 303
+    in_transaction(
+        staff_settings.database_url,
+        lambda s: accounts.reset_password(
+            s, "rudi", "ganz-neues-passwort-9", actor="t"
+        ),
+    )
+    assert (await client.get("/staff/suggestions", allow_redirects=False)).status == 303
+    assert (await login(client, "rudi", "ganz-neues-passwort-9")).status == 303
+
+
+async def test_repeated_failures_are_throttled_even_with_the_right_password(client):
+    for _ in range(3):  # STAFF_LOGIN_ATTEMPTS=3 in the test settings
+        assert (await login(client, "anna", "falsch-falsch-falsch")).status == 401
+    response = await login(client, "anna")
+    assert response.status == 429
+    assert "Zu viele Fehlversuche" in await response.text()
+    # Another user from the same address is not locked out by anna's failures yet.
+    assert (await login(client, "rudi")).status == 303
+
+
+async def test_login_without_or_with_a_wrong_csrf_token_is_forbidden(client):
+    await client.get("/staff/login")
+    form = {"username": "anna", "password": PASSWORDS["anna"]}
+    missing = await client.post("/staff/login", data=form, allow_redirects=False)
+    wrong = await client.post(
+        "/staff/login", data={**form, "csrf_token": "x" * 43}, allow_redirects=False
+    )
+    for response in (missing, wrong):
+        assert response.status == 403
+        assert "Formular ist abgelaufen" in await response.text()
+    assert (await client.get("/staff/suggestions", allow_redirects=False)).status == 303
+
+
+async def test_every_post_checks_the_csrf_token(client, staff_settings):
+    from tests.staff.conftest import add_suggestion
+
+    reference = add_suggestion(staff_settings, "Mehr Bänke am Stiftsplatz")
+    await login(client)
+    for path, form in [
+        (f"/staff/suggestions/{reference}/status", {"status": "angenommen"}),
+        (f"/staff/suggestions/{reference}/hide", {"hidden": "1"}),
+        ("/staff/logout", {}),
+        ("/staff/projects/new", {"name": "X"}),
+    ]:
+        response = await client.post(path, data=form, allow_redirects=False)
+        assert response.status == 403, path
+    detail = await (await client.get(f"/staff/suggestions/{reference}")).text()
+    assert "eingegangen" in detail and "Spam</span>" not in detail
+
+
+async def test_csrf_token_of_another_session_does_not_count(
+    client, aiohttp_client, staff_settings
+):
+    from bot.web.app import create_app
+
+    other = await aiohttp_client(create_app(staff_settings))
+    await login(other)
+    foreign = await csrf_token(other, "/staff/suggestions")
+    await login(client)
+    response = await client.post(
+        "/staff/logout", data={"csrf_token": foreign}, allow_redirects=False
+    )
+    assert response.status == 403
+
+
+async def test_logout_ends_the_session(client):
+    await login(client)
+    response = await post_form(client, "/staff/logout", {}, page="/staff/suggestions")
+    assert response.status == 303
+    assert (await client.get("/staff/suggestions", allow_redirects=False)).status == 303
+
+
+async def test_an_idle_session_expires(client, staff_settings, monkeypatch):
+    import time
+
+    await login(client)
+    cookie = client.session.cookie_jar.filter_cookies(client.make_url("/staff/"))
+    value = cookie[COOKIE_NAME].value
+    later = time.time() + staff_settings.staff_idle_minutes * 60 + 5
+    monkeypatch.setattr(time, "time", lambda: later)
+    # The browser drops the cookie (Max-Age); one that is still sent is refused.
+    response = await client.get("/staff/suggestions", allow_redirects=False)
+    assert response.status == 303
+    client.session.cookie_jar.clear()
+    response = await client.get(
+        "/staff/suggestions",
+        headers={"Cookie": f"{COOKIE_NAME}={value}"},
+        allow_redirects=False,
+    )
+    assert response.status == 303
+    assert "abgelaufen=1" in response.headers["Location"]
+    page = await (await client.get(response.headers["Location"])).text()
+    assert "Ihre Sitzung ist abgelaufen" in page
+
+
+async def test_reviewers_review_but_only_admins_manage_content_and_audit(client):
+    await login(client, "rudi")
+    assert (await client.get("/staff/suggestions")).status == 200
+    assert (await client.get("/staff")).status == 200
+    for path in (
+        "/staff/audit",
+        "/staff/projects",
+        "/staff/events",
+        "/staff/projects/new",
+    ):
+        response = await client.get(path)
+        assert response.status == 403, path
+        assert "nur für Administratorinnen" in await response.text()
+    response = await post_form(
+        client, "/staff/projects/new", {"name": "X"}, page="/staff/suggestions"
+    )
+    assert response.status == 403
+    page = await (await client.get("/staff/suggestions")).text()
+    assert 'href="/staff/audit"' not in page
+
+
+async def test_session_key_file_is_private(staff_settings, client):
+    await client.get("/staff/login")
+    mode = stat.S_IMODE(os.stat(staff_settings.staff_session_key_file).st_mode)
+    assert mode == 0o600
+
+
+async def test_passwords_are_stored_as_argon2id(staff_settings):
+    user = in_transaction(
+        staff_settings.database_url,
+        lambda s: accounts.by_name(s, "anna").password_hash,
+    )
+    assert user.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert PASSWORDS["anna"] not in user

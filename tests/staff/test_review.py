@@ -1,0 +1,296 @@
+"""The inbox and review actions: filters, search, escaping, status changes with
+history, audit and outbox, assignment, duplicates and spam."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+
+from actions.db.models import AuditEntry, Notification, Suggestion
+from actions.db.session import in_transaction
+from tests.staff.conftest import add_suggestion, login, post_form
+
+SCRIPT = '<script>alert("x")</script>'
+
+
+def references(page: str) -> list[str]:
+    return re.findall(r">(V-[0-9A-Z]{4}-[0-9A-Z]{4})</a>", page)
+
+
+async def inbox(client, query: str = "") -> str:
+    response = await client.get(f"/staff/suggestions?{query}")
+    assert response.status == 200
+    return await response.text()
+
+
+async def test_filters_and_search_find_exactly_the_matching_suggestions(
+    client, staff_settings
+):
+    def at(day):
+        return datetime(2026, 11, day, 10, tzinfo=timezone.utc)
+
+    bench = add_suggestion(
+        staff_settings, "Mehr Bänke am Stiftsplatz", topic="Stadtentwicklung", now=at(2)
+    )
+    wifi = add_suggestion(
+        staff_settings,
+        "Freies WLAN im Über-Bus",
+        topic="Infrastruktur",
+        channel="telegram",
+        now=at(10),
+    )
+    light = add_suggestion(
+        staff_settings,
+        "Smarte Straßenlaternen 100% dimmbar",
+        topic="Umwelt und Energie",
+        location="Kottenviertel",
+        now=at(20),
+    )
+    await login(client)
+
+    assert set(references(await inbox(client))) == {bench, wifi, light}
+    assert references(await inbox(client, "thema=Infrastruktur")) == [wifi]
+    assert references(await inbox(client, "kanal=telegram")) == [wifi]
+    assert references(await inbox(client, "von=2026-11-05&bis=2026-11-15")) == [wifi]
+    assert references(await inbox(client, "von=2026-11-20&bis=2026-11-20")) == [light]
+    # Case-insensitive across umlauts, all words must match, LIKE characters are text.
+    assert references(await inbox(client, "q=über")) == [wifi]
+    assert references(await inbox(client, "q=BÄNKE+stiftsplatz")) == [bench]
+    assert references(await inbox(client, "q=100%25")) == [light]
+    assert references(await inbox(client, "q=%25")) == [light]
+    assert references(await inbox(client, "q=kottenviertel")) == [light]
+    assert references(await inbox(client, f"q={wifi.lower()}")) == [wifi]
+    assert references(await inbox(client, "q=Rathaus")) == []
+    assert references(await inbox(client, "sort=alt")) == [bench, wifi, light]
+    assert references(await inbox(client, "sort=neu")) == [light, wifi, bench]
+
+
+async def test_counts_per_status_and_bad_filter_values(client, staff_settings):
+    first = add_suggestion(staff_settings, "Idee eins")
+    add_suggestion(staff_settings, "Idee zwei")
+    await login(client)
+    await post_form(
+        client,
+        f"/staff/suggestions/{first}/status",
+        {"status": "in_pruefung"},
+        page=f"/staff/suggestions/{first}",
+    )
+    page = await inbox(client)
+    assert re.search(r"eingegangen <span class=\"count\">1</span>", page)
+    assert re.search(r"in Prüfung <span class=\"count\">1</span>", page)
+    assert references(await inbox(client, "status=in_pruefung")) == [first]
+    page = await inbox(client, "status=kaputt&von=gestern&seite=abc&sort=zufall")
+    assert "Unbekannter Status wurde ignoriert." in page
+    assert "„von“ ist kein gültiges Datum" in page
+    assert len(references(page)) == 2
+
+
+async def test_pagination(client, staff_settings):
+    for n in range(27):
+        add_suggestion(staff_settings, f"Idee Nummer {n}")
+    await login(client)
+    first, second = await inbox(client), await inbox(client, "seite=2")
+    assert len(references(first)) == 25 and len(references(second)) == 2
+    assert not set(references(first)) & set(references(second))
+    assert "Seite 1 von 2" in first and "seite=2" in first
+    assert len(references(await inbox(client, "seite=99"))) == 2  # clamped to the last
+
+
+async def test_suggestion_text_is_escaped_in_list_and_detail(client, staff_settings):
+    reference = add_suggestion(
+        staff_settings, f"Gute Idee {SCRIPT}", location="<b>Markt</b>"
+    )
+    await login(client)
+    for page in (
+        await inbox(client),
+        await (await client.get(f"/staff/suggestions/{reference}")).text(),
+    ):
+        assert SCRIPT not in page and "<b>Markt</b>" not in page
+        assert "&lt;script&gt;" in page
+
+
+async def test_accepting_with_a_reply_writes_history_audit_and_outbox(
+    client, staff_settings
+):
+    reference = add_suggestion(
+        staff_settings,
+        "Sensoren für freie Parkplätze",
+        channel="telegram",
+        reply_to="4711",
+    )
+    await login(client)
+    response = await post_form(
+        client,
+        f"/staff/suggestions/{reference}/status",
+        {
+            "status": "angenommen",
+            "public_note": "Wir prüfen zwei Standorte.",
+            "internal_note": "Budget 2027",
+        },
+        page=f"/staff/suggestions/{reference}",
+    )
+    assert response.status == 303
+    page = await (await client.get(response.headers["Location"])).text()
+    assert "Der Status ist jetzt „angenommen“." in page
+    assert "Wir prüfen zwei Standorte." in page and "Budget 2027" in page
+
+    def stored(session):
+        suggestion = session.scalar(
+            select(Suggestion).where(Suggestion.reference == reference)
+        )
+        notes = session.scalars(
+            select(Notification).where(Notification.suggestion_id == suggestion.id)
+        ).all()
+        entries = session.scalars(
+            select(AuditEntry).where(AuditEntry.object_id == reference)
+        ).all()
+        return (
+            suggestion.status,
+            [(c.changed_by, c.to_status) for c in suggestion.history],
+            notes,
+            entries,
+        )
+
+    status, history, notes, entries = in_transaction(
+        staff_settings.database_url, stored, expire_on_commit=False
+    )
+    assert status == "angenommen"
+    assert history == [("buerger", "eingegangen"), ("anna", "angenommen")]
+    assert [(n.channel, n.recipient) for n in notes] == [("telegram", "4711")]
+    assert (
+        "Wir prüfen zwei Standorte." in notes[0].text and "Budget" not in notes[0].text
+    )
+    assert [(e.actor, e.action, e.before, e.after["status"]) for e in entries] == [
+        ("anna", "status_changed", {"status": "eingegangen"}, "angenommen")
+    ]
+
+
+async def test_transitions_are_enforced(client, staff_settings):
+    reference = add_suggestion(staff_settings, "Digitale Bürgersprechstunde")
+    await login(client)
+    detail = f"/staff/suggestions/{reference}"
+    response = await post_form(
+        client, f"{detail}/status", {"status": "umgesetzt"}, page=detail
+    )
+    assert (
+        "Von „eingegangen“ geht es nicht zu „umgesetzt“."
+        in await (await client.get(response.headers["Location"])).text()
+    )
+    response = await post_form(
+        client, f"{detail}/status", {"status": "abgelehnt"}, page=detail
+    )
+    assert (
+        "Grund der Ablehnung"
+        in await (await client.get(response.headers["Location"])).text()
+    )
+    response = await post_form(
+        client, f"{detail}/status", {"status": "erfunden"}, page=detail
+    )
+    assert response.status == 303
+    status = in_transaction(
+        staff_settings.database_url,
+        lambda s: s.scalar(
+            select(Suggestion.status).where(Suggestion.reference == reference)
+        ),
+    )
+    assert status == "eingegangen"
+
+
+async def test_assign_duplicate_and_spam(client, staff_settings):
+    original = add_suggestion(
+        staff_settings, "Mehr Bäume in der Innenstadt", reply_to="1"
+    )
+    copy = add_suggestion(staff_settings, "Bitte mehr Bäume in die City", reply_to="2")
+    spam = add_suggestion(staff_settings, "Kaufen Sie billige Uhren")
+    await login(client)
+
+    await post_form(
+        client,
+        f"/staff/suggestions/{copy}/assign",
+        {"assignee": "rudi"},
+        page=f"/staff/suggestions/{copy}",
+    )
+    await post_form(
+        client,
+        f"/staff/suggestions/{copy}/assign",
+        {"assignee": "mallory"},
+        page=f"/staff/suggestions/{copy}",
+    )
+    await post_form(
+        client,
+        f"/staff/suggestions/{copy}/duplicate",
+        {"original": original.lower()},
+        page=f"/staff/suggestions/{copy}",
+    )
+    response = await post_form(
+        client,
+        f"/staff/suggestions/{original}/duplicate",
+        {"original": copy},
+        page=f"/staff/suggestions/{original}",
+    )
+    loop_page = await (await client.get(response.headers["Location"])).text()
+    assert "kein Duplikat von sich selbst" in loop_page
+    await post_form(
+        client,
+        f"/staff/suggestions/{spam}/hide",
+        {"hidden": "1"},
+        page=f"/staff/suggestions/{spam}",
+    )
+
+    page = await (await client.get(f"/staff/suggestions/{copy}")).text()
+    assert "Duplikat" in page and f'href="/staff/suggestions/{original}"' in page
+    assert "<dt>Zuständig</dt><dd>rudi</dd>" in page
+    assert spam not in references(await inbox(client))
+    assert spam in references(await inbox(client, "spam=1"))
+
+    def stored(session):
+        rows = {s.reference: s for s in session.scalars(select(Suggestion))}
+        actions = [
+            e.action
+            for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))
+        ]
+        notes = session.scalars(select(Notification.text)).all()
+        return rows, actions, notes
+
+    rows, actions, notes = in_transaction(
+        staff_settings.database_url, stored, expire_on_commit=False
+    )
+    assert (
+        rows[copy].status == "duplikat"
+        and rows[copy].duplicate_of_id == rows[original].id
+    )
+    assert rows[copy].assigned_to == "rudi"
+    assert (
+        rows[original].status == "eingegangen"
+        and rows[original].duplicate_of_id is None
+    )
+    assert rows[spam].hidden_at is not None
+    assert [a for a in actions if a not in ("user_added",)] == [
+        "assigned",
+        "marked_duplicate",
+        "hidden_as_spam",
+    ]
+    assert len(notes) == 1 and "gleicher Vorschlag" in notes[0]
+
+
+async def test_unknown_suggestion_is_a_german_404(client):
+    await login(client)
+    response = await client.get("/staff/suggestions/V-ZZZZ-ZZZZ")
+    assert response.status == 404
+    assert "gibt es nicht" in await response.text()
+
+
+async def test_admins_see_the_audit_log(client, staff_settings):
+    reference = add_suggestion(staff_settings, "Ladesäulen am Bahnhof")
+    await login(client)
+    await post_form(
+        client,
+        f"/staff/suggestions/{reference}/status",
+        {"status": "in_pruefung"},
+        page=f"/staff/suggestions/{reference}",
+    )
+    page = await (await client.get("/staff/audit")).text()
+    assert "Status geändert" in page and reference in page and "anna" in page
+    assert "&#34;status&#34;: &#34;in_pruefung&#34;" in page or '"in_pruefung"' in page

@@ -20,6 +20,7 @@ import urllib.request
 from pathlib import Path
 
 from bot.settings import PROJECT_ROOT, Settings
+from bot.staff.security import session_fernet
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +111,8 @@ def _stop(processes: dict[str, subprocess.Popen]) -> None:
 
 def run(settings: Settings) -> int:
     """Start the servers and supervise them until a signal or a crash."""
+    # A bad STAFF_SESSION_KEY is one clear line here, not a traceback of the web app.
+    session_fernet(settings)
     check_ports_free(settings)
     stop = threading.Event()
     previous = {

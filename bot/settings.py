@@ -76,6 +76,13 @@ def _url(env: dict[str, str], name: str) -> str | None:
     return value
 
 
+def _flag(env: dict[str, str], name: str) -> bool:
+    value = env.get(name, "").strip().lower()
+    if value not in {"", "0", "1", "true", "false"}:
+        raise SettingsError(f"{name} must be 1 or 0, got {value!r}")
+    return value in {"1", "true"}
+
+
 def _float(env: dict[str, str], name: str, default: float) -> float:
     raw = env.get(name, "").strip()
     if not raw:
@@ -165,6 +172,7 @@ class Settings:
     staff_session_key_env: str | None
     staff_idle_minutes: int
     staff_login_attempts: int
+    staff_secure_cookies: bool
 
     @property
     def tz(self) -> ZoneInfo:
@@ -228,6 +236,7 @@ class Settings:
             staff_session_key_env=env.get("STAFF_SESSION_KEY", "").strip() or None,
             staff_idle_minutes=_int(env, "STAFF_IDLE_MINUTES", 30),
             staff_login_attempts=_int(env, "STAFF_LOGIN_ATTEMPTS", 5),
+            staff_secure_cookies=_flag(env, "STAFF_SECURE_COOKIES"),
         )
 
 

@@ -28,7 +28,7 @@ from bot.staff.security import (
     cookie_storage,
     csrf_token,
     csrf_valid,
-    secure_cookies_over_tls,
+    secure_cookies,
 )
 
 T = TypeVar("T")
@@ -36,6 +36,8 @@ HERE = Path(__file__).resolve().parent
 PREFIX = "/staff"
 PUBLIC = ("/staff/login", "/staff/static/")
 MAX_FORM_BYTES = 2 * 1024 * 1024  # an .ics upload; chat requests stay at 64 KiB
+
+CHANNEL_LABELS = {"web": "Website-Chat", "telegram": "Telegram", "rest": "REST-API"}
 
 SETTINGS = web.AppKey("staff_settings", Settings)
 THROTTLE = web.AppKey("staff_throttle", LoginThrottle)
@@ -204,7 +206,7 @@ def create_staff_app(settings: Settings) -> web.Application:
 
     app = web.Application(
         middlewares=[
-            secure_cookies_over_tls,
+            secure_cookies(settings.staff_secure_cookies),
             session_middleware(cookie_storage(settings)),
             guard,
         ]
@@ -218,6 +220,7 @@ def create_staff_app(settings: Settings) -> web.Application:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["local"] = _local_time(settings)
+    env.filters["channel"] = lambda name: CHANNEL_LABELS.get(name, name)
     app.router.add_static("/static/", HERE / "static", name="static")
     login.add_routes(app)
     dashboard.add_routes(app)

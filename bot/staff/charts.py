@@ -13,7 +13,7 @@ TEXT = "#1f2328"
 
 
 def _figure(height: float) -> Figure:
-    figure = Figure(figsize=(6.4, height), dpi=100)
+    figure = Figure(figsize=(5.2, height), dpi=100)
     FigureCanvasSVG(figure)  # no pyplot: no global state shared between requests
     return figure
 
@@ -27,7 +27,7 @@ def _svg(figure: Figure) -> bytes:
 def _style(axes) -> None:
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
-    axes.tick_params(colors=TEXT, labelsize=10)
+    axes.tick_params(colors=TEXT, labelsize=11)
 
 
 def columns(labels: list[str], values: list[int], title: str) -> bytes:
@@ -37,7 +37,7 @@ def columns(labels: list[str], values: list[int], title: str) -> bytes:
     axes.bar(range(len(values)), values, color=BAR)
     axes.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
     axes.yaxis.get_major_locator().set_params(integer=True)
-    axes.set_title(title, color=TEXT, fontsize=12, loc="left")
+    axes.set_title(title, color=TEXT, fontsize=13, loc="left")
     _style(axes)
     return _svg(figure)
 
@@ -60,6 +60,6 @@ def bars(labels: list[str], values: list[int], title: str) -> bytes:
             va="center",
             color=TEXT,
         )
-    axes.set_title(title, color=TEXT, fontsize=12, loc="left")
+    axes.set_title(title, color=TEXT, fontsize=13, loc="left")
     _style(axes)
     return _svg(figure)

@@ -70,6 +70,8 @@ def set_status(
     internal_note: str | None = None,
 ) -> Suggestion:
     suggestion = _required(session, reference)
+    if not to_status:
+        raise ReviewError("Bitte wählen Sie einen neuen Status.")
     if to_status == "duplikat":
         raise ReviewError(
             "Bitte nutzen Sie „Als Duplikat markieren“ und nennen das Original."

@@ -51,24 +51,28 @@ def cookie_storage(settings: Settings) -> EncryptedCookieStorage:
     )
 
 
-@web.middleware
-async def secure_cookies_over_tls(request: web.Request, handler):
-    """Mark the session cookie Secure whenever the request came over TLS.
+def secure_cookies(always: bool):
+    """Middleware marking the session cookie Secure over TLS, or always.
 
+    `always` is for a TLS proxy in front, where the app itself sees plain HTTP.
     Outermost, so it sees the cookie that the session middleware has just set.
     """
-    try:
-        response = await handler(request)
-    except web.HTTPException as redirect_or_error:
-        _mark_secure(request, redirect_or_error)
-        raise
-    _mark_secure(request, response)
-    return response
 
+    def mark(request: web.Request, response: web.StreamResponse) -> None:
+        if (always or request.secure) and COOKIE_NAME in response.cookies:
+            response.cookies[COOKIE_NAME]["secure"] = True
 
-def _mark_secure(request: web.Request, response: web.StreamResponse) -> None:
-    if request.secure and COOKIE_NAME in response.cookies:
-        response.cookies[COOKIE_NAME]["secure"] = True
+    @web.middleware
+    async def middleware(request: web.Request, handler):
+        try:
+            response = await handler(request)
+        except web.HTTPException as redirect_or_error:
+            mark(request, redirect_or_error)
+            raise
+        mark(request, response)
+        return response
+
+    return middleware
 
 
 def csrf_token(session: Session) -> str:

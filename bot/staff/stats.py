@@ -25,15 +25,20 @@ from actions.db.suggestions import STATUS_LABELS
 logger = logging.getLogger(__name__)
 
 WEEKS = 12
-UNANSWERED_INTENTS = ("nlu_fallback", "out_of_scope")
+# A message counts as unanswered when the assistant's next action is one of these
+# (the rules for nlu_fallback and out_of_scope, and Rasa's core fallback).
+# Form answers are classified as fallback too but get the form's next question.
+UNANSWERED_ACTIONS = ("utter_fallback", "utter_out_of_scope", "action_default_fallback")
 UNANSWERED_DAYS = 30
-UNANSWERED_SCAN_LIMIT = 5000
+UNANSWERED_SCAN_LIMIT = 50_000
 
 # Rasa's SQLTrackerStore table, read-only: only the columns needed here.
 TRACKER_EVENTS = table(
     "events",
+    column("id"),
+    column("sender_id"),
     column("type_name"),
-    column("intent_name"),
+    column("action_name"),
     column("timestamp"),
     column("data"),
 )
@@ -86,8 +91,15 @@ def _normalised(text: str) -> str:
     return re.sub(r"[\s?!.]+$", "", " ".join(text.split())).casefold()
 
 
+def _text(raw: str | None) -> str:
+    try:
+        return (json.loads(raw or "{}").get("text") or "").strip()
+    except (TypeError, ValueError, AttributeError):
+        return ""
+
+
 def unanswered(tracker_url: str, limit: int = 10) -> list[tuple[str, int]] | None:
-    """The most frequent messages Rasa took for a fallback or out of scope.
+    """The most frequent messages the assistant answered with a fallback.
 
     None when the tracker store cannot be read; [] when there is nothing yet.
     """
@@ -98,32 +110,34 @@ def unanswered(tracker_url: str, limit: int = 10) -> list[tuple[str, int]] | Non
     ):
         return []  # no conversation yet; connecting would create an empty file
     since = time.time() - UNANSWERED_DAYS * 86400
+    events = TRACKER_EVENTS.c
     statement = (
-        select(TRACKER_EVENTS.c.data)
+        select(events.sender_id, events.type_name, events.action_name, events.data)
         .where(
-            TRACKER_EVENTS.c.type_name == "user",
-            TRACKER_EVENTS.c.intent_name.in_(UNANSWERED_INTENTS),
-            TRACKER_EVENTS.c.timestamp >= since,
+            events.type_name.in_(("user", "action")),
+            events.timestamp >= since,
         )
-        .order_by(TRACKER_EVENTS.c.timestamp.desc())
+        .order_by(events.sender_id, events.id)
         .limit(UNANSWERED_SCAN_LIMIT)
     )
     try:
         with _tracker_engine(tracker_url).connect() as connection:
-            rows = connection.execute(statement).scalars().all()
+            rows = connection.execute(statement).all()
     except SQLAlchemyError as error:
         logger.warning("tracker store not readable for the dashboard: %s", error)
         return None
     counts: Counter[str] = Counter()
     shown: dict[str, str] = {}
-    for raw in rows:
-        try:
-            text = json.loads(raw).get("text") or ""
-        except (TypeError, ValueError, AttributeError):
-            continue
-        if text.startswith("/") or not text.strip():
-            continue  # button payloads, not words of a citizen
-        key = _normalised(text)
-        counts[key] += 1
-        shown.setdefault(key, " ".join(text.split())[:200])
+    waiting: tuple[str, str] | None = None  # (sender, text) awaiting its answer
+    for sender, kind, action, data in rows:
+        if kind == "user":
+            text = _text(data)
+            # Button payloads are not words of a citizen.
+            waiting = (sender, text) if text and not text.startswith("/") else None
+        elif waiting and waiting[0] == sender and action != "action_listen":
+            if action in UNANSWERED_ACTIONS:
+                key = _normalised(waiting[1])
+                counts[key] += 1
+                shown.setdefault(key, " ".join(waiting[1].split())[:200])
+            waiting = None
     return [(shown[key], count) for key, count in counts.most_common(limit)]

@@ -130,3 +130,92 @@ def test_run_refuses_a_port_in_use(cli_env):
     assert result.returncode == 2
     assert f"127.0.0.1:{port} (WEB_PORT) is not available" in result.stderr
     assert "already running" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_run_names_a_bad_staff_session_key(cli_env):
+    done = smartcity("run", env={**cli_env, "STAFF_SESSION_KEY": "kein-schluessel"})
+    assert done.returncode == 2
+    assert "STAFF_SESSION_KEY must be a Fernet key" in done.stderr
+
+
+def staff(cli_env, *args, password=None):
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "staff", *args],
+        input="" if password is None else password + "\n",  # never a terminal
+        capture_output=True,
+        text=True,
+        env=cli_env,
+        timeout=120,
+    )
+
+
+def test_staff_accounts_from_the_command_line(cli_env):
+    assert smartcity("db", "upgrade", env=cli_env).returncode == 0
+    added = staff(
+        cli_env,
+        "add-user",
+        "Anna",
+        "--role",
+        "admin",
+        "--password-stdin",
+        password="ein-langes-passwort",
+    )
+    assert added.returncode == 0 and "added anna (admin)" in added.stdout
+    again = staff(
+        cli_env,
+        "add-user",
+        "anna",
+        "--role",
+        "reviewer",
+        "--password-stdin",
+        password="ein-langes-passwort",
+    )
+    assert again.returncode == 2 and "exists already" in again.stderr
+    assert "disabled anna" in staff(cli_env, "disable-user", "anna").stdout
+    listed = staff(cli_env, "list-users").stdout
+    assert "anna" in listed and "admin" in listed and "disabled" in listed
+    reset = staff(
+        cli_env,
+        "reset-password",
+        "anna",
+        "--password-stdin",
+        password="noch-ein-langes-pw",
+    )
+    assert reset.returncode == 0 and "sessions have ended" in reset.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "password", "message"),
+    [
+        (
+            ["add-user", "x", "--role", "admin", "--password-stdin"],
+            "ein-langes-passwort",
+            "user name must be",
+        ),
+        (
+            ["add-user", "bea", "--role", "admin", "--password-stdin"],
+            "kurz",
+            "at least 12 characters",
+        ),
+        (["add-user", "bea", "--role", "admin"], None, "use --password-stdin"),
+        (
+            ["add-user", "bea", "--role", "chef", "--password-stdin"],
+            "x",
+            "invalid choice: 'chef'",
+        ),
+        (["disable-user", "niemand"], None, "there is no user 'niemand'"),
+        (
+            ["reset-password", "niemand", "--password-stdin"],
+            "ein-langes-passwort",
+            "there is no user",
+        ),
+    ],
+)
+def test_staff_commands_refuse_bad_input_with_one_line(
+    cli_env, args, password, message
+):
+    assert smartcity("db", "upgrade", env=cli_env).returncode == 0
+    done = staff(cli_env, *args, password=password)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr

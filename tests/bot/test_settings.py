@@ -44,6 +44,8 @@ def test_environment_overrides():
         ("LIST_LIMIT", "0", "LIST_LIMIT must be at least 1"),
         ("SMARTCITY_TIMEZONE", "Mars/Olympus", "not a known time zone"),
         ("LOG_LEVEL", "chatty", "LOG_LEVEL must be"),
+        ("STAFF_IDLE_MINUTES", "0", "STAFF_IDLE_MINUTES must be at least 1"),
+        ("STAFF_SECURE_COOKIES", "yes", "STAFF_SECURE_COOKIES must be 1 or 0"),
     ],
 )
 def test_bad_values_are_named(name, value, message):
@@ -138,3 +140,11 @@ def test_allowed_origins():
 def test_bad_origins_are_named(value):
     with pytest.raises(SettingsError, match="WEB_ALLOWED_ORIGINS must list origins"):
         Settings.from_env({"WEB_ALLOWED_ORIGINS": value})
+
+
+def test_staff_session_key_must_be_a_fernet_key(tmp_path):
+    from bot.staff.security import session_fernet
+
+    settings = Settings.from_env({"STAFF_SESSION_KEY": "zu-kurz"})
+    with pytest.raises(SettingsError, match="STAFF_SESSION_KEY must be a Fernet key"):
+        session_fernet(settings)

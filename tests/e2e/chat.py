@@ -7,6 +7,7 @@ import re
 import aiohttp
 
 REFERENCE = re.compile(r"V-[0-9A-Z]{4}-[0-9A-Z]{4}")
+IDEA = "Bitte mehr Trinkbrunnen in der Fußgängerzone aufstellen"
 
 
 async def say(
@@ -27,3 +28,20 @@ def joined(replies: list[dict]) -> str:
 
 def payloads(replies: list[dict]) -> list[str]:
     return [b["payload"] for r in replies for b in r.get("buttons") or []]
+
+
+async def fill_form(chat, idea: str = IDEA) -> str:
+    """Walk through the suggestion form up to the summary (topic Mobilität)."""
+    asked = joined(await chat("Ich möchte einen Vorschlag machen"))
+    assert "Beschreiben Sie Ihre Idee" in asked
+    topics = await chat(idea)
+    assert "Zu welchem Thema" in joined(topics)
+    topic_payload = next(p for p in payloads(topics) if "Mobilität" in p)
+    location = await chat(topic_payload)
+    assert "Ort" in joined(location)
+    assert payloads(location) == ['/inform{"choice":"skip"}']
+    assert "erfahren, was aus Ihrem Vorschlag wird" in joined(await chat("Stiftsplatz"))
+    summary = joined(await chat('/inform{"choice":"chat"}'))
+    assert f"Idee: {idea}" in summary and "Thema: Mobilität" in summary
+    assert "Ort: Stiftsplatz" in summary
+    return summary

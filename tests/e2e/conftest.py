@@ -4,13 +4,19 @@ that stands in for Telegram."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import uuid
 from collections.abc import Iterator
 
+import aiohttp
 import pytest
+from playwright import sync_api as playwright_api
 
 from bot.launcher import LaunchError, find_model
 from bot.settings import PROJECT_ROOT
 from tests.e2e.assistant import Assistant, StartupError, is_listening, start
+from tests.e2e.chat import say
 from tests.telegram.bot_api import TOKEN, FakeBotApi
 
 
@@ -45,3 +51,32 @@ def assistant(tmp_path_factory, bot_api) -> Iterator[Assistant]:
         line for line in running.log.read_text().splitlines() if " ERROR " in line
     ]
     assert not errors, "\n".join(errors[:10])
+
+
+@pytest.fixture
+async def chat(assistant):
+    async with aiohttp.ClientSession() as http:
+        sender = uuid.uuid4().hex
+
+        async def send(text: str, who: str | None = None) -> list[dict]:
+            return await say(http, assistant.webhook, who or sender, text)
+
+        send.sender = sender
+        yield send
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    """Debian's Chromium; per module, so that no async test runs beside it."""
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        message = "Debian's chromium is not installed (apt-get install chromium)"
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium, headless=True, args=["--no-sandbox"]
+        )
+        yield browser
+        browser.close()

@@ -5,24 +5,7 @@ from __future__ import annotations
 import sqlite3
 import uuid
 
-import aiohttp
-import pytest
-
-from tests.e2e.chat import REFERENCE, joined, payloads, say
-
-IDEA = "Bitte mehr Trinkbrunnen in der Fußgängerzone aufstellen"
-
-
-@pytest.fixture
-async def chat(assistant):
-    async with aiohttp.ClientSession() as http:
-        sender = uuid.uuid4().hex
-
-        async def send(text: str, who: str | None = None) -> list[dict]:
-            return await say(http, assistant.webhook, who or sender, text)
-
-        send.sender = sender
-        yield send
+from tests.e2e.chat import IDEA, REFERENCE, fill_form, joined
 
 
 def rows_with_text(assistant, text: str) -> int:
@@ -38,22 +21,6 @@ def tracker_events(assistant, sender: str) -> int:
         return db.execute(
             "SELECT count(*) FROM events WHERE sender_id = ?", (sender,)
         ).fetchone()[0]
-
-
-async def fill_form(chat, idea: str = IDEA) -> str:
-    asked = joined(await chat("Ich möchte einen Vorschlag machen"))
-    assert "Beschreiben Sie Ihre Idee" in asked
-    topics = await chat(idea)
-    assert "Zu welchem Thema" in joined(topics)
-    topic_payload = next(p for p in payloads(topics) if "Mobilität" in p)
-    location = await chat(topic_payload)
-    assert "Ort" in joined(location)
-    assert payloads(location) == ['/inform{"choice":"skip"}']
-    assert "erfahren, was aus Ihrem Vorschlag wird" in joined(await chat("Stiftsplatz"))
-    summary = joined(await chat('/inform{"choice":"chat"}'))
-    assert f"Idee: {idea}" in summary and "Thema: Mobilität" in summary
-    assert "Ort: Stiftsplatz" in summary
-    return summary
 
 
 async def test_suggestion_gets_a_reference_and_status(assistant, chat):

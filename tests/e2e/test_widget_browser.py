@@ -3,10 +3,7 @@ on the demo page of the running assistant (`smartcity run`)."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-from collections.abc import Iterator
 
 import pytest
 from playwright import sync_api as playwright_api
@@ -19,22 +16,6 @@ from bot.web.chat import ChatApi
 
 SCREENSHOTS = PROJECT_ROOT / "reports" / "screenshots"
 QUESTION = "Was ist die Mitmachplattform?"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        message = "Debian's chromium is not installed (apt-get install chromium)"
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium, headless=True, args=["--no-sandbox"]
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -233,3 +233,17 @@ async def test_passwords_are_stored_as_argon2id(staff_settings):
     )
     assert user.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     assert PASSWORDS["anna"] not in user
+
+
+async def test_cookie_is_secure_behind_a_tls_proxy(aiohttp_client, staff_settings):
+    from dataclasses import replace
+
+    from bot.web.app import create_app
+
+    proxied = await aiohttp_client(
+        create_app(replace(staff_settings, staff_secure_cookies=True))
+    )
+    response = await proxied.get("/staff/login")
+    assert response.cookies[COOKIE_NAME]["secure"]
+    plain = await login(await aiohttp_client(create_app(staff_settings)))
+    assert not plain.cookies[COOKIE_NAME]["secure"]

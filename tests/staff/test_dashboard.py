@@ -12,13 +12,15 @@ from tests.staff.conftest import add_suggestion, login
 
 
 async def store_messages(
-    url: str, sender: str, messages: list[tuple[str, str]]
+    url: str, sender: str, turns: list[tuple[str, str, str]]
 ) -> None:
+    """A real conversation in Rasa's SQL tracker store: (text, intent, next action)."""
     store = ErasableSQLTrackerStore(host=url)
     events = []
-    for text, intent in messages:
+    for text, intent, action in turns:
         events += [
             UserUttered(text, intent={"name": intent, "confidence": 0.9}),
+            ActionExecuted(action),
             ActionExecuted("action_listen"),
         ]
     await store.save(DialogueStateTracker.from_events(sender, events))
@@ -52,29 +54,41 @@ async def test_dashboard_lists_the_most_frequent_unanswered_messages(
     client, staff_settings
 ):
     url = staff_settings.tracker_store_url
+    out = "utter_out_of_scope"
     await store_messages(
-        url, "a", [("Wann ist Sperrmüll?", "out_of_scope"), ("Hallo", "greet")]
+        url,
+        "a",
+        [
+            ("Wann ist Sperrmüll?", "out_of_scope", out),
+            ("Hallo", "greet", "utter_greet"),
+        ],
     )
     await store_messages(
         url,
         "b",
         [
-            ("wann ist sperrmüll", "out_of_scope"),
-            ("Wo parke ich <b>gratis</b>?", "nlu_fallback"),
+            ("wann ist sperrmüll", "out_of_scope", out),
+            ("Wo parke ich <b>gratis</b>?", "nlu_fallback", "utter_fallback"),
+            # An answer inside the suggestion form is no unanswered question.
+            ("Stiftsplatz", "nlu_fallback", "suggestion_form"),
         ],
     )
     await store_messages(
         url,
         "c",
-        [("Wann ist Sperrmüll ?!", "out_of_scope"), ("/affirm", "nlu_fallback")],
+        [
+            ("Wann ist Sperrmüll ?!", "out_of_scope", out),
+            ("/affirm", "nlu_fallback", "utter_fallback"),
+        ],
     )
     await login(client)
     page = await (await client.get("/staff")).text()
     section = page[page.index("Fragen ohne Antwort") :]
-    # Spelling, case and end punctuation do not split a question; the latest wording shows.
-    assert '<td class="text">Wann ist Sperrmüll ?!</td><td>3</td>' in section
+    # Case, spacing and end punctuation do not split a question.
+    assert '<td class="text">Wann ist Sperrmüll?</td><td>3</td>' in section
     assert "Wo parke ich &lt;b&gt;gratis&lt;/b&gt;?</td><td>1</td>" in section
-    assert "Hallo" not in section and "/affirm" not in section
+    for answered in ("Hallo", "Stiftsplatz", "/affirm"):
+        assert answered not in section
 
 
 async def test_dashboard_without_any_conversation_yet(client, staff_settings):

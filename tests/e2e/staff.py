@@ -1,0 +1,34 @@
+"""Staff accounts on the running assistant, made with the real `smartcity` CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from bot.settings import PROJECT_ROOT
+from tests.e2e.assistant import Assistant
+
+
+def assistant_env(assistant: Assistant) -> dict[str, str]:
+    return dict(
+        os.environ,
+        DATABASE_URL=assistant.database_url,
+        SMARTCITY_VAR_DIR=str(assistant.workdir / "var"),
+    )
+
+
+def add_staff_user(assistant: Assistant, name: str, role: str, password: str) -> None:
+    """`smartcity staff add-user NAME --role ROLE --password-stdin`; once per name."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "staff", "add-user", name, "--role", role, "--password-stdin"],
+        input=password + "\n",
+        env=assistant_env(assistant),
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )  # fmt: skip
+    if done.returncode != 0 and "exists already" not in done.stderr:
+        raise AssertionError(done.stderr)

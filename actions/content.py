@@ -260,6 +260,22 @@ def load_content(directory: Path) -> Content:
     return Content(topics, districts, projects, events, contact)
 
 
+def apply_project(project: Project, item: ProjectIn) -> None:
+    """Copy a validated project (from a file or the staff form) onto its row."""
+    project.slug = item.slug
+    project.name = item.name
+    project.aliases = list(item.aliases)
+    project.summary = item.summary
+    project.description = item.description
+    project.topic = item.topic
+    project.status = item.status
+    project.district = item.district
+    project.contact = item.contact
+    project.url = item.url
+    project.start_date = item.start
+    project.end_date = item.end
+
+
 def import_content(
     session: Session,
     content: Content,
@@ -280,17 +296,7 @@ def import_content(
             created += 1
         else:
             updated += 1
-        project.name = item.name
-        project.aliases = list(item.aliases)
-        project.summary = item.summary
-        project.description = item.description
-        project.topic = item.topic
-        project.status = item.status
-        project.district = item.district
-        project.contact = item.contact
-        project.url = item.url
-        project.start_date = item.start
-        project.end_date = item.end
+        apply_project(project, item)
     session.flush()
 
     events = {e.uid: e for e in session.scalars(select(Event))}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from bot.staff.security import (
 )
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 PREFIX = "/staff"
 PUBLIC = ("/staff/login", "/staff/static/")
@@ -132,6 +134,9 @@ async def guard(request: web.Request, handler) -> web.StreamResponse:
             return await error_page(
                 request, 413, "Die Datei ist zu groß (höchstens 2 MB)."
             )
+        except Exception:  # aiohttp's parser fails in several ways on broken bodies
+            logger.info("unreadable form body on %s", request.path, exc_info=True)
+            return await error_page(request, 400, "Das Formular kam fehlerhaft an.")
         if not await csrf_valid(request, form):
             return await error_page(
                 request,
@@ -202,7 +207,7 @@ def _local_time(settings: Settings):
 
 
 def create_staff_app(settings: Settings) -> web.Application:
-    from bot.staff import content, dashboard, login, suggestions
+    from bot.staff import content, dashboard, login, suggestions, users
 
     app = web.Application(
         middlewares=[
@@ -226,6 +231,7 @@ def create_staff_app(settings: Settings) -> web.Application:
     dashboard.add_routes(app)
     suggestions.add_routes(app)
     content.add_routes(app)
+    users.add_routes(app)
     return app
 
 

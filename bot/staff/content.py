@@ -20,6 +20,7 @@ from actions.content import (
     Content,
     ContentError,
     ProjectIn,
+    apply_project,
     load_content,
 )
 from actions.db.models import Event, Project, utcnow
@@ -133,18 +134,7 @@ def _save_project(
     if project is None:
         project = Project(slug=item.slug)
         session.add(project)
-    project.slug = item.slug
-    project.name = item.name
-    project.aliases = list(item.aliases)
-    project.summary = item.summary
-    project.description = item.description
-    project.topic = item.topic
-    project.status = item.status
-    project.district = item.district
-    project.contact = item.contact
-    project.url = item.url
-    project.start_date = item.start
-    project.end_date = item.end
+    apply_project(project, item)
     try:
         with session.begin_nested():
             session.flush()

@@ -12,6 +12,7 @@ import pytest
 
 from bot.settings import PROJECT_ROOT
 from tests.e2e.chat import REFERENCE, fill_form, joined, say
+from tests.e2e.contrast import CONTRAST_SCRIPT, contrast
 from tests.e2e.staff import add_staff_user
 
 SCREENSHOTS = PROJECT_ROOT / "reports" / "screenshots"
@@ -71,6 +72,11 @@ def test_log_in_accept_with_reply_and_see_history(staff_page, assistant):
     assert REPLY in row.inner_text() and "redaktion" in row.inner_text()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "staff-detail.png", full_page=True)
+    text = "header a, header span, header button, main p, main td, main th, main label, main a, main button, main dt, main dd, main h1, main h2, .status"
+    pairs = page.locator(text).evaluate_all(CONTRAST_SCRIPT)
+    assert len(pairs) > 30
+    low = [(name, fg, bg) for name, fg, bg in pairs if contrast(fg, bg) < 4.5]
+    assert low == []  # WCAG AA for normal text
 
     page.get_by_role("link", name="Vorschläge").first.click()
     page.get_by_role("link", name=reference).wait_for()

@@ -3,8 +3,6 @@ on the demo page of the running assistant (`smartcity run`)."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright import sync_api as playwright_api
 from sqlalchemy.orm import Session
@@ -13,6 +11,7 @@ from actions.db.models import Notification
 from actions.db.session import get_engine
 from bot.settings import PROJECT_ROOT, Settings
 from bot.web.chat import ChatApi
+from tests.e2e.contrast import CONTRAST_SCRIPT, contrast
 
 SCREENSHOTS = PROJECT_ROOT / "reports" / "screenshots"
 QUESTION = "Was ist die Mitmachplattform?"
@@ -142,33 +141,6 @@ def test_news_appear_when_the_widget_opens(page, assistant):
     log = page.get_by_role("log")
     playwright_api.expect(log).to_contain_text(text)
     assert log.get_by_text(text).count() == 1  # kept in the history, shown once
-
-
-CONTRAST_SCRIPT = """
-nodes => nodes.map(node => {
-  let background = null;
-  for (let at = node; at && !background; at = at.parentElement) {
-    const colour = getComputedStyle(at).backgroundColor;
-    if (colour && !colour.endsWith(', 0)') && colour !== 'transparent') background = colour;
-  }
-  return [node.className || node.tagName, getComputedStyle(node).color,
-          background || 'rgb(255, 255, 255)'];
-})
-"""
-
-
-def luminance(css_colour: str) -> float:
-    red, green, blue = (float(c) / 255 for c in re.findall(r"[\d.]+", css_colour)[:3])
-
-    def linear(c: float) -> float:
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    return 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
-
-
-def contrast(foreground: str, background: str) -> float:
-    light, dark = sorted((luminance(foreground), luminance(background)), reverse=True)
-    return (light + 0.05) / (dark + 0.05)
 
 
 def test_text_contrast_meets_wcag_aa_and_links_are_safe(page):

@@ -18,6 +18,7 @@ PAGES = [
     "/staff/suggestions.csv",
     "/staff/suggestions/V-AAAA-BBBB",
     "/staff/audit",
+    "/staff/users",
     "/staff/projects",
     "/staff/events",
     "/staff/charts/woche.svg",
@@ -247,3 +248,48 @@ async def test_cookie_is_secure_behind_a_tls_proxy(aiohttp_client, staff_setting
     assert response.cookies[COOKIE_NAME]["secure"]
     plain = await login(await aiohttp_client(create_app(staff_settings)))
     assert not plain.cookies[COOKIE_NAME]["secure"]
+
+
+async def test_admins_lock_accounts_in_the_web_but_not_their_own(
+    client, aiohttp_client, staff_settings
+):
+    from bot.web.app import create_app
+
+    rudi = await aiohttp_client(create_app(staff_settings))
+    assert (await login(rudi, "rudi")).status == 303
+    await login(client, "anna")
+    page = await (await client.get("/staff/users")).text()
+    assert "rudi" in page and "Sichtung" in page and "(Ihr Konto)" in page
+    response = await post_form(
+        client, "/staff/users/rudi/active", {"active": "0"}, page="/staff/users"
+    )
+    assert (
+        "Das Konto „rudi“ ist gesperrt."
+        in await (await client.get(response.headers["Location"])).text()
+    )
+    assert (await rudi.get("/staff/suggestions", allow_redirects=False)).status == 303
+    response = await post_form(
+        client, "/staff/users/anna/active", {"active": "0"}, page="/staff/users"
+    )
+    assert (
+        "nicht sperren" in await (await client.get(response.headers["Location"])).text()
+    )
+    assert (await client.get("/staff/users")).status == 200
+
+
+async def test_broken_and_huge_form_bodies_get_a_german_answer(client):
+    await login(client)
+    broken = await client.post(
+        "/staff/logout",
+        data=b"--x\r\nContent-Disposition: form-data\r\n\r\n",
+        headers={"Content-Type": "multipart/form-data; boundary=x"},
+    )
+    assert broken.status == 400
+    assert "<html" in await broken.text()
+    huge = await client.post(
+        "/staff/events/import",
+        data=b"a=" + b"x" * (3 * 1024 * 1024),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert huge.status == 413
+    assert "zu groß" in await huge.text()

@@ -130,49 +130,37 @@ async def test_ics_upload_in_the_staff_app(client, staff_settings, database_url)
 def test_import_ics_command(tmp_path, staff_settings):
     calendar = tmp_path / "stadt.ics"
     calendar.write_text(CALENDAR, encoding="utf-8")
+    (tmp_path / "kaputt.ics").write_bytes(b"\x00\xff kein Kalender")
     env = {
         "PATH": "/usr/bin:/bin",
         "DATABASE_URL": staff_settings.database_url,
         "SMARTCITY_VAR_DIR": str(staff_settings.var_dir),
     }
-    command = [sys.executable, "-m", "bot.cli", "events", "import-ics"]
-    first = subprocess.run(
-        [*command, str(calendar)],
-        env=env,
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    again = subprocess.run(
-        [*command, str(calendar)],
-        env=env,
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+
+    def import_ics(name: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bot.cli",
+                "events",
+                "import-ics",
+                str(tmp_path / name),
+            ],
+            env=env,
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    first, again = import_ics("stadt.ics"), import_ics("stadt.ics")
     assert first.returncode == 0, first.stderr
     assert "2 new, 0 updated" in first.stdout and "skipped:" in first.stderr
     assert "0 new, 0 updated, 2 unchanged" in again.stdout
-    missing = subprocess.run(
-        [*command, str(tmp_path / "fehlt.ics")],
-        env=env,
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    missing = import_ics("fehlt.ics")
     assert missing.returncode == 2 and "error:" in missing.stderr
-    (tmp_path / "kaputt.ics").write_bytes(b"\x00\xff kein Kalender")
-    broken = subprocess.run(
-        [*command, str(tmp_path / "kaputt.ics")],
-        env=env,
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    broken = import_ics("kaputt.ics")
     assert broken.returncode == 2 and "not an iCalendar file" in broken.stderr
 
 
@@ -310,3 +298,32 @@ def test_export_projects_writes_content_the_importer_accepts(
     assert {p.slug: p.aliases for p in reloaded.projects} == {
         p.slug: p.aliases for p in example_content.projects
     }
+
+
+async def test_ics_import_from_a_url(client, aiohttp_server, database_url):
+    from aiohttp import web
+
+    async def calendar(_request):
+        return web.Response(body=CALENDAR.encode(), content_type="text/calendar")
+
+    feed = web.Application()
+    feed.router.add_get("/kalender.ics", calendar)
+    server = await aiohttp_server(feed)
+    await login(client)
+
+    async def import_url(url: str) -> str:
+        response = await post_form(
+            client, "/staff/events/import", {"url": url}, page="/staff/events"
+        )
+        return await (await client.get(response.headers["Location"])).text()
+
+    assert "Kalender importiert: 2 neu" in await import_url(
+        str(server.make_url("/kalender.ics"))
+    )
+    assert "Der Kalender war nicht abrufbar" in await import_url(
+        str(server.make_url("/fehlt.ics"))
+    )
+    assert "muss mit http:// oder https:// beginnen" in await import_url(
+        "file:///etc/passwd"
+    )
+    assert count_events(database_url) == 2

@@ -1,0 +1,43 @@
+"""Admin page of staff accounts: who may log in, and locking an account.
+
+Accounts are created and passwords set with `smartcity staff ...` on the server,
+so that no password ever travels through a web form of another person.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.staff import accounts
+from bot.staff.app import admin_only, db, flash, redirect, render
+
+
+@admin_only
+async def users_page(request: web.Request) -> web.Response:
+    users = await db(request, accounts.all_users)
+    return await render(request, "users.html", {"users": users})
+
+
+@admin_only
+async def set_active(request: web.Request) -> web.StreamResponse:
+    name = request.match_info["name"]
+    form = await request.post()
+    active = form.get("active") == "1"
+    actor = request["user"].username
+    if name == actor and not active:
+        await flash(request, "Sie können Ihr eigenes Konto nicht sperren.", "error")
+        raise redirect("/staff/users")
+    try:
+        await db(request, lambda s: accounts.set_active(s, name, active, actor=actor))
+    except accounts.AccountError:
+        await flash(request, f"Das Konto „{name}“ gibt es nicht.", "error")
+    else:
+        await flash(
+            request, f"Das Konto „{name}“ ist {'entsperrt' if active else 'gesperrt'}."
+        )
+    raise redirect("/staff/users")
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/users", users_page, name="users")
+    app.router.add_post("/users/{name}/active", set_active)

@@ -86,7 +86,8 @@ def test_log_in_accept_with_reply_and_see_history(staff_page, assistant):
 def test_staff_pages_work_with_the_keyboard(staff_page, assistant):
     page = staff_page
     page.goto(f"{assistant.web_url}/staff/login")
-    # The user name field has the focus; Enter in the form logs in.
+    # Only the keyboard from the user name field on; Enter in the form logs in.
+    page.get_by_label("Benutzername").focus()
     page.keyboard.type("redaktion")
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)

@@ -18,6 +18,7 @@ from aiohttp import web
 from aiohttp_session import get_session, session_middleware
 from sqlalchemy.orm import Session
 
+from actions.content import ContentError
 from actions.db.session import in_transaction
 from actions.db.suggestions import STATUS_LABELS
 from bot.settings import Settings
@@ -100,6 +101,14 @@ def safe_next(value: str | None) -> str:
     return f"{PREFIX}/suggestions"
 
 
+def add_form_routes(app: web.Application, base: str, *, listing, form, save, key: str):
+    """A list page, and one form to create (`/new`) and to edit (`/{key}`) items."""
+    app.router.add_get(base, listing)
+    for path in (f"{base}/new", f"{base}/{{{key}}}"):  # /new first: it is no key
+        app.router.add_get(path, form)
+        app.router.add_post(path, save)
+
+
 def admin_only(handler):
     async def guarded(request: web.Request) -> web.StreamResponse:
         if not request["user"].is_admin:
@@ -168,6 +177,11 @@ async def guard(request: web.Request, handler) -> web.StreamResponse:
         return await error_page(request, 404, "Diese Seite gibt es nicht.")
     except web.HTTPMethodNotAllowed:
         return await error_page(request, 405, "Diese Aktion ist hier nicht möglich.")
+    except ContentError as error:  # topics.yml and friends, read by the forms
+        logger.error("content files unusable: %s", error)
+        return await error_page(
+            request, 500, f"Die Inhaltsdateien sind fehlerhaft: {error}"
+        )
 
 
 async def start_session(request: web.Request, user: StaffMember) -> None:
@@ -207,7 +221,7 @@ def _local_time(settings: Settings):
 
 
 def create_staff_app(settings: Settings) -> web.Application:
-    from bot.staff import content, dashboard, login, suggestions, users
+    from bot.staff import dashboard, events, login, projects, suggestions, users
 
     app = web.Application(
         middlewares=[
@@ -230,7 +244,8 @@ def create_staff_app(settings: Settings) -> web.Application:
     login.add_routes(app)
     dashboard.add_routes(app)
     suggestions.add_routes(app)
-    content.add_routes(app)
+    projects.add_routes(app)
+    events.add_routes(app)
     users.add_routes(app)
     return app
 

@@ -327,3 +327,23 @@ async def test_ics_import_from_a_url(client, aiohttp_server, database_url):
         "file:///etc/passwd"
     )
     assert count_events(database_url) == 2
+
+
+async def test_broken_content_files_are_named_not_a_crash(
+    aiohttp_client, staff_settings, tmp_path
+):
+    from dataclasses import replace
+
+    from bot.web.app import create_app
+
+    broken = tmp_path / "kaputt"
+    broken.mkdir()
+    (broken / "topics.yml").write_text("topics: [", encoding="utf-8")
+    client = await aiohttp_client(
+        create_app(replace(staff_settings, content_dir=broken))
+    )
+    await login(client)
+    for path in ("/staff/projects", "/staff/projects/new", "/staff/events/new"):
+        response = await client.get(path)
+        assert response.status == 500, path
+        assert "Die Inhaltsdateien sind fehlerhaft" in await response.text()

@@ -32,6 +32,7 @@ PROJECT_STATUS_ALIASES = {
 }
 WEEKDAYS = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 CITYWIDE = "stadtweit"
+HTTP_URL = r"^https?://\S+$"  # links shown to citizens: web pages only
 
 
 class ContentError(ValueError):
@@ -61,7 +62,7 @@ class ProjectIn(_Strict):
     status: Literal[PROJECT_STATUSES]  # type: ignore[valid-type]
     district: str = CITYWIDE
     contact: str | None = Field(None, max_length=300)
-    url: str | None = Field(None, regex=r"^https?://\S+$", max_length=500)
+    url: str | None = Field(None, regex=HTTP_URL, max_length=500)
     start: date | None = None
     end: date | None = None
 
@@ -85,7 +86,7 @@ class EventIn(_Strict):
     location: str | None = Field(None, max_length=300)
     topic: str | None = None
     project: str | None = None
-    url: str | None = Field(None, regex=r"^https?://\S+$", max_length=500)
+    url: str | None = Field(None, regex=HTTP_URL, max_length=500)
     registration: str | None = None
 
     @validator("time", pre=True)
@@ -121,8 +122,8 @@ class Contact(_Strict):
     phone: str | None = None
     address: str | None = None
     hours: str | None = None
-    url: str | None = Field(None, regex=r"^https?://\S+$")
-    privacy_url: str | None = Field(None, regex=r"^https?://\S+$")
+    url: str | None = Field(None, regex=HTTP_URL)
+    privacy_url: str | None = Field(None, regex=HTTP_URL)
     privacy_contact: str | None = None
     example: bool = False
 

@@ -46,11 +46,13 @@ async def dashboard(request: web.Request) -> web.Response:
 
 async def chart(request: web.Request) -> web.Response:
     name = request.match_info["name"]
-    figures = await _figures(request)
+    tz = request.app[SETTINGS].tz
     if name == "woche":
-        draw = partial(charts.columns, *figures["weeks"], "Vorschläge pro Woche")
+        weeks = await db(request, lambda s: stats.per_week(s, tz))
+        draw = partial(charts.columns, *weeks, "Vorschläge pro Woche")
     elif name in ("thema", "status"):
-        pairs = figures["topics" if name == "thema" else "statuses"]
+        figure = stats.per_topic if name == "thema" else stats.per_status
+        pairs = await db(request, figure)
         title = "Vorschläge nach Thema" if name == "thema" else "Vorschläge nach Status"
         labels = [label for label, _ in pairs]
         draw = partial(charts.bars, labels, [value for _, value in pairs], title)

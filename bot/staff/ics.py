@@ -11,10 +11,11 @@ from icalendar import Calendar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from actions.content import HTTP_URL
 from actions.db.models import Event
 from bot.staff.audit import record
 
-URL = re.compile(r"^https?://\S+$")
+URL = re.compile(HTTP_URL)
 FIELDS = ("title", "description", "starts_at", "ends_at", "location", "topic", "url")
 
 

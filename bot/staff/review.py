@@ -7,7 +7,7 @@ ReviewError with a German message for the reviewer when it cannot be done.
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from actions.db import suggestions
 from actions.db.models import Suggestion, utcnow
@@ -27,14 +27,9 @@ class ReviewError(ValueError):
 
 
 def load(session: Session, reference: str) -> Suggestion | None:
+    """The suggestion with its history, for a reference as a person types it."""
     canonical = suggestions.normalize_reference(reference)
-    if canonical is None:
-        return None
-    return session.scalar(
-        select(Suggestion)
-        .where(Suggestion.reference == canonical)
-        .options(selectinload(Suggestion.history))
-    )
+    return suggestions.by_reference(session, canonical) if canonical else None
 
 
 def _required(session: Session, reference: str) -> Suggestion:

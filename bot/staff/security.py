@@ -108,7 +108,7 @@ class LoginThrottle:
         self._failures: dict[str, deque[float]] = {}
 
     def _recent(self, key: str, now: float) -> deque[float]:
-        failures = self._failures.setdefault(key, deque())
+        failures = self._failures.get(key, deque())  # reading adds no key
         while failures and failures[0] <= now - self.window_seconds:
             failures.popleft()
         return failures
@@ -128,9 +128,10 @@ class LoginThrottle:
     def failed(self, keys: list[str], now: float | None = None) -> None:
         now = time.monotonic() if now is None else now
         for key in keys:
-            self._recent(key, now).append(now)
+            self._failures[key] = self._recent(key, now)
+            self._failures[key].append(now)
         if len(self._failures) > 10_000:  # bound memory under a spray of names
-            for key in [k for k, v in self._failures.items() if not v]:
+            for key in [k for k in self._failures if not self._recent(k, now)]:
                 del self._failures[key]
 
     def succeeded(self, key: str) -> None:

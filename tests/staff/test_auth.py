@@ -293,3 +293,17 @@ async def test_broken_and_huge_form_bodies_get_a_german_answer(client):
     )
     assert huge.status == 413
     assert "zu groß" in await huge.text()
+
+
+def test_throttle_forgets_old_failures_and_bounds_its_memory():
+    from bot.staff.security import LoginThrottle
+
+    throttle = LoginThrottle(attempts=2, window_seconds=60)
+    throttle.failed(["user:a"], now=0)
+    throttle.failed(["user:a"], now=1)
+    assert throttle.wait_seconds([("user:a", 2)], now=2) == 59  # until 0 + 60, rounded up
+    assert throttle.wait_seconds([("user:a", 2)], now=61) == 0
+    throttle.failed([f"user:{n}" for n in range(10_001)], now=100)
+    throttle.failed(["user:neu"], now=200)  # the spray is older than the window
+    assert throttle.wait_seconds([("user:5", 1)], now=200) == 0
+    assert len(throttle._failures) == 1

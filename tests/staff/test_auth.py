@@ -301,7 +301,9 @@ def test_throttle_forgets_old_failures_and_bounds_its_memory():
     throttle = LoginThrottle(attempts=2, window_seconds=60)
     throttle.failed(["user:a"], now=0)
     throttle.failed(["user:a"], now=1)
-    assert throttle.wait_seconds([("user:a", 2)], now=2) == 59  # until 0 + 60, rounded up
+    assert (
+        throttle.wait_seconds([("user:a", 2)], now=2) == 59
+    )  # until 0 + 60, rounded up
     assert throttle.wait_seconds([("user:a", 2)], now=61) == 0
     throttle.failed([f"user:{n}" for n in range(10_001)], now=100)
     throttle.failed(["user:neu"], now=200)  # the spray is older than the window

@@ -1,23 +1,27 @@
 """German dates and times with Microsoft Recognizers-Text, in Duckling's shape.
 
 Duckling cannot run here, so this component resolves "am Wochenende",
-"übermorgen um 18 Uhr" or "im Dezember" in-process. It emits the entity `time`
-the way Rasa's DucklingEntityExtractor does: an ISO-8601 string for a point
-(with its grain in `additional_info`) or `{"from": ..., "to": ...}` for a range,
-where `to` is exclusive. Ambiguous dates resolve to the future.
+"übermorgen um 18 Uhr" or "im Dezember" on this machine. It emits the entity
+`time` the way Rasa's DucklingEntityExtractor does: an ISO-8601 string for a
+point (with its grain in `additional_info`) or `{"from": ..., "to": ...}` for a
+range, where `to` is exclusive. Ambiguous dates resolve to the future.
+
+The recognizer sees short overlapping windows of the message, in a worker
+process with a time budget (nlu/time_worker.py): no message can hold up Rasa.
 """
 
 from __future__ import annotations
 
+import atexit
+import bisect
 import logging
 import re
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ms_recognizers_date_time import DateTimeRecognizer
-from ms_recognizers_text import Culture
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -28,6 +32,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.settings import Settings
+from nlu.time_worker import RecognizerWorker
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +52,6 @@ TIME_CUE = re.compile(
 )
 # Spans start at the time itself: "am [Wochenende]", "um [18 Uhr]".
 LEADING_PREPOSITION = re.compile(r"^(?:am|im|um|ab|an|zum)\s+", re.IGNORECASE)
-MAX_TEXT_LENGTH = 500
 
 RANGE_TYPES = {"daterange", "datetimerange", "timerange"}
 POINT_TYPES = {"date", "datetime", "time"}
@@ -62,8 +66,19 @@ class GermanTimeExtractor(GraphComponent, EntityExtractorMixin):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         """The component's default config (see parent class for full docstring)."""
-        # None means the project settings' time zone (SMARTCITY_TIMEZONE).
-        return {"timezone": None}
+        return {
+            # None means the project settings' time zone (SMARTCITY_TIMEZONE).
+            "timezone": None,
+            # The recognizer's cost explodes with the number of date phrases in
+            # one text, so it sees windows of at most this many characters,
+            # overlapping so that a phrase cut at one edge is whole in the next.
+            "window_chars": 120,
+            "window_overlap": 40,
+            # Windows with a time cue looked at per message (about 640 characters).
+            "max_windows": 8,
+            # Wall-clock seconds per message; a message over it keeps no dates.
+            "budget_seconds": 0.3,
+        }
 
     @staticmethod
     def required_packages() -> list[str]:
@@ -81,7 +96,8 @@ class GermanTimeExtractor(GraphComponent, EntityExtractorMixin):
                 f"{self.__class__.__name__}: unknown time zone '{name}'."
             ) from error
         self._clock = clock or (lambda: datetime.now(timezone.utc))
-        self._model = DateTimeRecognizer(Culture.German).get_datetime_model()
+        self._config = {**self.get_default_config(), **config}
+        self._worker = shared_worker()
 
     @classmethod
     def create(
@@ -106,29 +122,39 @@ class GermanTimeExtractor(GraphComponent, EntityExtractorMixin):
 
     def extract(self, text: str, reference: datetime) -> list[dict[str, Any]]:
         """The time entities in `text`, resolved relative to `reference`."""
-        text = text[:MAX_TEXT_LENGTH]
-        if not TIME_CUE.search(text):
-            return []
-        return self.recognize(text, reference)
+        return self.recognize(text, reference, cue=TIME_CUE)
 
-    def recognize(self, text: str, reference: datetime) -> list[dict[str, Any]]:
-        """Like `extract`, but always runs the recognizer."""
+    def recognize(
+        self, text: str, reference: datetime, cue: re.Pattern | None = None
+    ) -> list[dict[str, Any]]:
+        """Like `extract`; without a `cue` every window goes to the recognizer."""
+        config = self._config
+        chosen = [
+            (offset, piece)
+            for offset, piece in windows(
+                text, config["window_chars"], config["window_overlap"]
+            )
+            if cue is None or cue.search(piece)
+        ][: config["max_windows"]]
+        if not chosen:
+            return []
         local = reference.astimezone(self.timezone)
-        try:
-            results = self._model.parse(text, local.replace(tzinfo=None))
-        except Exception:  # the recognizer's regexes fail on odd input; skip it
-            logger.warning("Could not resolve time expressions.", exc_info=True)
+        results = self._worker.parse(
+            chosen, local.replace(tzinfo=None), config["budget_seconds"]
+        )
+        if results is None:
+            logger.warning("Date recognition ran out of time; this message has none.")
             return []
         entities = []
-        for result in results:
-            end = result.end + 1  # the recognizer's end is inclusive
+        for result in _longest_first(results):
+            end = result["end"] + 1  # the recognizer's end is inclusive
             if end < len(text) and text[end].isalnum():
                 continue  # "eine Mail" is not "ein Mai"
-            resolved = self._resolve(result.type_name, result.resolution, local)
+            resolved = self._resolve(result["type_name"], result["resolution"], local)
             if resolved is None:
                 continue
             value, info = resolved
-            start, end = self._span(text, result.start, end)
+            start, end = self._span(text, result["start"], end)
             entities.append(
                 {
                     "entity": ENTITY,
@@ -139,7 +165,7 @@ class GermanTimeExtractor(GraphComponent, EntityExtractorMixin):
                     "additional_info": info,
                 }
             )
-        return entities
+        return sorted(entities, key=lambda entity: entity["start"])
 
     def _reference(self, message: Message) -> datetime:
         if message.time is not None:
@@ -228,6 +254,50 @@ class GermanTimeExtractor(GraphComponent, EntityExtractorMixin):
 
     def _localize(self, moment: datetime) -> datetime:
         return moment.replace(tzinfo=self.timezone)
+
+
+@lru_cache(maxsize=1)
+def shared_worker() -> RecognizerWorker:
+    """One worker process per Python process, started when first needed."""
+    worker = RecognizerWorker()
+    worker.start()
+    atexit.register(worker.close)
+    return worker
+
+
+def windows(text: str, size: int, overlap: int) -> list[tuple[int, str]]:
+    """Cover `text` with windows of at most `size` characters, cut between words.
+
+    Each window starts `overlap` characters (or more) before the previous one
+    ended, so a phrase of up to `overlap` characters is whole in one of them.
+    """
+    spaces = [match.start() for match in re.finditer(r"\s", text)]
+    found, start = [], 0
+    while start < len(text):
+        end = min(len(text), start + size)
+        if end < len(text):
+            cut = bisect.bisect_right(spaces, end) - 1
+            if cut >= 0 and spaces[cut] > start:
+                end = spaces[cut]  # a word longer than the window is cut hard
+        found.append((start, text[start:end]))
+        if end >= len(text):
+            break
+        following = bisect.bisect_left(spaces, max(start + 1, end - overlap))
+        start = spaces[following] + 1 if following < len(spaces) else end
+        start = min(start, end)
+    return found
+
+
+def _longest_first(results: list[dict]) -> list[dict]:
+    """The longest of overlapping results, as one window may see a phrase cut short."""
+    kept: list[dict] = []
+    for result in sorted(results, key=lambda r: (r["start"] - r["end"], r["start"])):
+        if all(
+            result["end"] < other["start"] or result["start"] > other["end"]
+            for other in kept
+        ):
+            kept.append(result)
+    return sorted(kept, key=lambda result: result["start"])
 
 
 def _first_future(options: list, now: datetime) -> tuple | None:

@@ -20,7 +20,11 @@ from actions.db.models import Notification, StatusChange, Suggestion, utcnow
 
 # Crockford's base32: no I, L, O or U, so references are easy to read aloud.
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-REFERENCE_PATTERN = re.compile(r"\bV-?([0-9A-Z]{4})-?([0-9A-Z]{4})\b", re.IGNORECASE)
+# "V-7KQ2-M9XD", also typed as "v7kq2m9xd", "V 7KQ2 M9XD" or with en dashes.
+REFERENCE_PATTERN = re.compile(
+    r"\bV([-‐–—\s]?)([0-9A-Z]{4})([-‐–—\s]?)([0-9A-Z]{4})\b", re.IGNORECASE
+)
+DASHES = set("-‐–—")
 REFERENCE_ATTEMPTS = 10
 
 STATUS_LABELS = {
@@ -78,20 +82,29 @@ class NewSuggestion:
 
 
 def new_reference() -> str:
-    chars = "".join(secrets.choice(CROCKFORD) for _ in range(8))
-    return f"V-{chars[:4]}-{chars[4:]}"
+    """Eight random Crockford characters, at least one a digit (see below)."""
+    while True:
+        chars = "".join(secrets.choice(CROCKFORD) for _ in range(8))
+        if any(c.isdigit() for c in chars):
+            return f"V-{chars[:4]}-{chars[4:]}"
 
 
 def normalize_reference(text: str) -> str | None:
-    """The reference in `text`, in canonical form; Crockford's look-alikes are mapped."""
-    match = REFERENCE_PATTERN.search(text or "")
-    if not match:
-        return None
-    raw = (match.group(1) + match.group(2)).upper()
-    raw = raw.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
-    if any(c not in CROCKFORD for c in raw):
-        return None
-    return f"V-{raw[:4]}-{raw[4:]}"
+    """The reference in `text`, in canonical form; Crockford's look-alikes are mapped.
+
+    Without both dashes it must hold a digit: "Vorschlag" is V + ORSC + HLAG, and
+    with O read as 0 and L as 1 it would become V-0RSC-H1AG.
+    """
+    for match in REFERENCE_PATTERN.finditer(text or ""):
+        first, second = match.group(1), match.group(3)
+        raw = (match.group(2) + match.group(4)).upper()
+        dashed = first in DASHES and second in DASHES
+        if not dashed and not any(c.isdigit() for c in raw):
+            continue
+        raw = raw.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+        if all(c in CROCKFORD for c in raw):
+            return f"V-{raw[:4]}-{raw[4:]}"
+    return None
 
 
 def fingerprint(text: str) -> str:

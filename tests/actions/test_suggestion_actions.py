@@ -138,6 +138,14 @@ async def test_unknown_reference_and_own_list(dispatcher, make_tracker):
     assert listed.startswith("Ihre Vorschläge:") and reference_in(dispatcher) in listed
 
 
+async def test_the_word_vorschlag_is_no_reference(dispatcher, make_tracker):
+    """Issue 13: it answered "Einen Vorschlag mit der Nummer V-0RSC-H1AG ..."."""
+    await submit(dispatcher, make_tracker)
+    for text in ("Wie steht es um meinen Vorschlag?", "Was ist aus VORSCHLAG geworden"):
+        answer = await ask_status(make_tracker, text, "citizen-1")
+        assert answer.startswith("Ihre Vorschläge:"), answer
+
+
 async def test_delete_my_data(dispatcher, make_tracker, database_url):
     await submit(dispatcher, make_tracker)
     await submit(

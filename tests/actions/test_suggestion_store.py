@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from actions.db import suggestions as store
 from actions.db.models import Notification, StatusChange, Suggestion, utcnow
 from actions.db.session import get_engine
+from bot.settings import PROJECT_ROOT
 
 REFERENCE = re.compile(r"^V-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
 
@@ -47,10 +48,36 @@ def test_reference_format_and_alphabet():
         ("V-UUUU-0000", None),  # U is not in the alphabet
         ("keine Nummer", None),
         ("", None),
+        # Issue 13: the word itself was read as V-0RSC-H1AG.
+        ("Wie steht es um meinen Vorschlag?", None),
+        ("Vorschlag V-7KQ2-M9XD", "V-7KQ2-M9XD"),
+        ("V 7KQ2 M9XD", "V-7KQ2-M9XD"),
+        ("V–7KQ2–M9XD", "V-7KQ2-M9XD"),  # en dashes from a phone keyboard
+        ("V-ABCD-EFGH", "V-ABCD-EFGH"),  # written with its dashes: no digit needed
+        ("VABCDEFGH", None),
+        ("v-abcd efgh", None),
     ],
 )
 def test_normalize_reference(text, expected):
     assert store.normalize_reference(text) == expected
+
+
+def test_new_references_always_hold_a_digit():
+    """So that one typed without dashes is still recognised."""
+    assert all(any(c.isdigit() for c in store.new_reference()) for _ in range(2000))
+
+
+def words_of_the_project() -> set[str]:
+    sources = [PROJECT_ROOT / "domain.yml", *PROJECT_ROOT.glob("data/**/*.yml"),
+               *PROJECT_ROOT.glob("data/**/*.md"), PROJECT_ROOT / "tests/nlu/test_set.yml"]  # fmt: skip
+    text = "\n".join(path.read_text(encoding="utf-8") for path in sources)
+    return set(re.findall(r"\w+", text))
+
+
+def test_no_word_of_the_training_data_or_content_is_a_reference():
+    words = words_of_the_project()
+    assert len(words) > 2000
+    assert [w for w in words if store.normalize_reference(w)] == []
 
 
 def test_fingerprint_ignores_case_spacing_and_punctuation():

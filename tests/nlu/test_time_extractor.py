@@ -1,12 +1,16 @@
+import re
+import time
 from datetime import datetime, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.settings import PROJECT_ROOT
-from nlu.time_extractor import TIME_CUE, GermanTimeExtractor
+from nlu.time_extractor import TIME_CUE, GermanTimeExtractor, windows
 from tests.nlu.conftest import NOW
 
 DEFAULTS = GermanTimeExtractor.get_default_config()
@@ -163,3 +167,76 @@ def test_this_evening_still_counts_late_in_the_evening(extractor):
         "from": "2026-11-26T16:00:00.000+01:00",
         "to": "2026-11-27T00:00:00.000+01:00",
     }
+
+
+# Found in issue 13: the recognizer is exponential in the number of date
+# phrases; "* 20" kept it busy for over a minute, and Rasa's loop with it.
+STALLING = [
+    "in 2 Wochen und 3 Tagen " * 20,
+    "in 2 Wochen und 3 Tagen " * 83,  # 1,992 characters
+    "am 1.1. und 2.2. und 3.3. und 4.4. " * 57,
+    "von 10 bis 12 Uhr und von 13 bis 15 Uhr " * 50,
+    "morgen übermorgen heute gestern " * 62,
+]
+
+
+@pytest.mark.parametrize("text", STALLING, ids=lambda t: f"{t[:20]}…{len(t)}")
+def test_no_text_holds_the_extractor_beyond_its_budget(extractor, text):
+    budget = extractor._config["budget_seconds"]
+    began = time.monotonic()
+    entities = extractor.extract(text, NOW)
+    assert time.monotonic() - began < budget + 0.5
+    assert all(0 <= e["start"] < e["end"] <= len(text) for e in entities)
+
+
+def test_a_worker_over_its_budget_is_replaced_and_the_next_message_has_dates(
+    extractor,
+):
+    impatient = GermanTimeExtractor(
+        {**DEFAULTS, "timezone": "Europe/Berlin", "budget_seconds": 0.000_1,
+         "max_windows": 50, "window_chars": 2000},
+        lambda: NOW,
+    )  # fmt: skip
+    kills = impatient._worker.kills
+    assert impatient.extract("in 2 Wochen und 3 Tagen " * 20, NOW) == []
+    assert impatient._worker.kills == kills + 1
+    deadline = time.monotonic() + 30
+    while not extractor.extract("morgen", NOW) and time.monotonic() < deadline:
+        time.sleep(0.2)  # the new worker is starting
+    (entity,) = extractor.extract("morgen", NOW)
+    assert entity["value"] == "2026-11-27T00:00:00.000+01:00"
+
+
+def test_a_date_at_the_edge_of_a_window_is_found_whole(extractor):
+    text = "x" * 100 + " am 12. Dezember um 18 Uhr"
+    (entity,) = extractor.extract(text, NOW)
+    assert span(text, entity) == "12. Dezember um 18 Uhr"
+    assert entity["value"] == "2026-12-12T18:00:00.000+01:00"
+
+
+def test_dates_in_a_long_text_are_found_in_every_window(extractor):
+    text = (
+        "Am Samstag gehe ich hin. "
+        + "Das ist ein langer Satz. " * 8
+        + "Und am Sonntag?"
+    )
+    found = [span(text, e) for e in extractor.extract(text, NOW)]
+    assert found == ["Samstag", "Sonntag"]
+
+
+@given(st.text(alphabet=" abcdefgh", max_size=600), st.integers(20, 150))
+def test_windows_cover_every_short_phrase(text, size):
+    overlap = size // 3
+    pieces = windows(text, size, overlap)
+    assert all(len(piece) <= size for _, piece in pieces)
+    assert all(text[offset : offset + len(piece)] == piece for offset, piece in pieces)
+    words = [m.span() for m in re.finditer(r"\S+", text)]
+    for first in range(len(words)):
+        for last in range(first, len(words)):
+            start, end = words[first][0], words[last][1]
+            if end - start > overlap:
+                break
+            assert any(
+                offset <= start and end <= offset + len(piece)
+                for offset, piece in pieces
+            ), (start, end)

@@ -5,6 +5,7 @@ Every variable here is documented in the README's "Configuration" table.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from dataclasses import dataclass
@@ -111,6 +112,42 @@ def _origins(env: dict[str, str], name: str) -> tuple[str, ...]:
     return tuple(origins)
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(raw: str) -> tuple[Network, ...]:
+    """ "10.0.0.5, 192.168.0.0/24" -> networks; ValueError names a bad entry."""
+    return tuple(
+        ipaddress.ip_network(item.strip(), strict=False)
+        for item in raw.split(",")
+        if item.strip()
+    )
+
+
+def _networks(env: dict[str, str], name: str) -> tuple[Network, ...]:
+    try:
+        return parse_networks(env.get(name, ""))
+    except ValueError as error:
+        raise SettingsError(
+            f"{name} must list IP addresses or networks like 10.0.0.0/8: {error}"
+        ) from None
+
+
+def _loopback(env: dict[str, str], name: str) -> str:
+    """Rasa and the action server have no authentication: they stay on loopback."""
+    value = env.get(name, "").strip() or "127.0.0.1"
+    try:
+        loopback = ipaddress.ip_address(value).is_loopback
+    except ValueError:
+        loopback = value == "localhost"
+    if not loopback:
+        raise SettingsError(
+            f"{name} must be a loopback address such as 127.0.0.1, got {value!r}: "
+            "Rasa and the action server must not be reachable from outside"
+        )
+    return value
+
+
 @dataclass(frozen=True)
 class TelegramSettings:
     token: str
@@ -173,6 +210,7 @@ class Settings:
     staff_idle_minutes: int
     staff_login_attempts: int
     staff_secure_cookies: bool
+    trusted_proxies: tuple[Network, ...]
 
     @property
     def tz(self) -> ZoneInfo:
@@ -214,7 +252,7 @@ class Settings:
             database_url=database_url,
             content_dir=_path(env, "CONTENT_DIR", PROJECT_ROOT / "data" / "content"),
             timezone=_timezone(env, "SMARTCITY_TIMEZONE", "Europe/Berlin"),
-            host=env.get("SMARTCITY_HOST", "").strip() or "127.0.0.1",
+            host=_loopback(env, "SMARTCITY_HOST"),
             rasa_port=_port(env, "RASA_PORT", 5005),
             action_port=_port(env, "ACTION_PORT", 5055),
             model_path=_path(env, "RASA_MODEL", PROJECT_ROOT / "models"),
@@ -237,6 +275,7 @@ class Settings:
             staff_idle_minutes=_int(env, "STAFF_IDLE_MINUTES", 30),
             staff_login_attempts=_int(env, "STAFF_LOGIN_ATTEMPTS", 5),
             staff_secure_cookies=_flag(env, "STAFF_SECURE_COOKIES"),
+            trusted_proxies=_networks(env, "TRUSTED_PROXIES"),
         )
 
 

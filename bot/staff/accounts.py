@@ -6,6 +6,7 @@ Every function takes an open session; the caller owns the transaction.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 
 from argon2 import PasswordHasher
@@ -125,19 +126,49 @@ def reset_password(
     record(session, actor, "password_reset", "user", user.username, None, None)
 
 
-def verify_login(session: Session, username: str, password: str) -> StaffUser | None:
-    """The active user with this password, else None; slow on purpose (Argon2)."""
+@dataclass(frozen=True)
+class Credentials:
+    """What a login checks, read in one short transaction."""
+
+    username: str
+    password_hash: str
+    active: bool
+
+
+def credentials(session: Session, username: str) -> Credentials | None:
     user = by_name(session, username or "")
+    if user is None:
+        return None
+    return Credentials(user.username, user.password_hash, user.active)
+
+
+def password_matches(stored: Credentials | None, password: str) -> str | None:
+    """None if wrong, else the hash to keep (a new one when parameters changed).
+
+    Slow on purpose (Argon2id) and outside any transaction, so that a login
+    never holds a database lock while it hashes.
+    """
     if len(password) > MAX_PASSWORD_LENGTH:
         return None
     try:
-        HASHER.verify(user.password_hash if user else _DUMMY_HASH, password)
+        HASHER.verify(stored.password_hash if stored else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
         return None
-    if user is None or not user.active:
+    if stored is None or not stored.active:
         return None
-    if HASHER.check_needs_rehash(user.password_hash):
-        user.password_hash = HASHER.hash(password)
+    if HASHER.check_needs_rehash(stored.password_hash):
+        return HASHER.hash(password)
+    return stored.password_hash
+
+
+def record_login(
+    session: Session, stored: Credentials, password_hash: str
+) -> StaffUser | None:
+    """Note the login; None if the account changed since its password was checked."""
+    user = by_name(session, stored.username)
+    if user is None or not user.active or user.password_hash != stored.password_hash:
+        return None
+    user.password_hash = password_hash
     user.last_login_at = utcnow()
     return user
 

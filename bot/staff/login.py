@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 
 from aiohttp import web
 from aiohttp_session import get_session
 
+from bot.proxies import client_address
 from bot.staff import accounts
 from bot.staff.app import (
+    SETTINGS,
     THROTTLE,
     StaffMember,
     db,
@@ -36,9 +39,10 @@ async def login(request: web.Request) -> web.StreamResponse:
     password = str(form.get("password", ""))
     next_path = safe_next(str(form.get("next", "")))
     throttle = request.app[THROTTLE]
-    keys = [f"user:{username}", f"addr:{request.remote}"]
+    address = client_address(request, request.app[SETTINGS].trusted_proxies)
+    user_key, address_key = f"user:{username}", f"addr:{address}"
     limit = throttle.attempts
-    wait = throttle.wait_seconds([(keys[0], limit), (keys[1], limit * 4)])
+    wait, stamp = throttle.reserve([(user_key, limit), (address_key, limit * 4)])
     if wait:
         minutes = math.ceil(wait / 60)
         return await _form(
@@ -49,9 +53,8 @@ async def login(request: web.Request) -> web.StreamResponse:
             error=f"Zu viele Fehlversuche. Bitte warten Sie {minutes} "
             f"Minute{'n' if minutes != 1 else ''} und versuchen Sie es dann erneut.",
         )
-    user = await db(request, lambda s: accounts.verify_login(s, username, password))
+    user = await _verify(request, username, password)
     if user is None:
-        throttle.failed(keys)
         return await _form(
             request,
             401,
@@ -59,9 +62,17 @@ async def login(request: web.Request) -> web.StreamResponse:
             next=next_path,
             error="Benutzername oder Passwort ist falsch.",
         )
-    throttle.succeeded(keys[0])
+    throttle.succeeded(user_key, [address_key], stamp)
     await start_session(request, StaffMember(user.username, user.role))
     raise web.HTTPSeeOther(next_path)
+
+
+async def _verify(request: web.Request, username: str, password: str):
+    stored = await db(request, lambda s: accounts.credentials(s, username))
+    kept_hash = await asyncio.to_thread(accounts.password_matches, stored, password)
+    if kept_hash is None:
+        return None
+    return await db(request, lambda s: accounts.record_login(s, stored, kept_hash))
 
 
 async def logout(request: web.Request) -> web.StreamResponse:

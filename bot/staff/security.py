@@ -96,9 +96,12 @@ async def csrf_valid(request: web.Request, form) -> bool:
 
 @dataclass
 class LoginThrottle:
-    """Failed logins per key (user name, client address) in a sliding window.
+    """Login attempts per key (user name, client address) in a sliding window.
 
-    Kept in memory: several web processes would each count on their own.
+    An attempt is counted before the password is checked, so that parallel
+    requests cannot try more passwords than the limit; a successful login then
+    takes its attempt back. Kept in memory: several web processes would each
+    count on their own.
     """
 
     attempts: int
@@ -125,6 +128,22 @@ class LoginThrottle:
                 wait = max(wait, failures[-limit] + self.window_seconds - now)
         return int(wait) + 1 if wait > 0 else 0
 
+    def reserve(
+        self, keys: list[tuple[str, int]], now: float | None = None
+    ) -> tuple[int, float]:
+        """Count an attempt now, unless one is over its limit.
+
+        Returns (seconds to wait, 0.0) when refused, else (0, the attempt's
+        stamp for `succeeded`). Nothing is awaited in between, so on one event
+        loop no two requests can both pass the last free attempt.
+        """
+        now = time.monotonic() if now is None else now
+        wait = self.wait_seconds(keys, now)
+        if wait:
+            return wait, 0.0
+        self.failed([key for key, _ in keys], now)
+        return 0, now
+
     def failed(self, keys: list[str], now: float | None = None) -> None:
         now = time.monotonic() if now is None else now
         for key in keys:
@@ -134,5 +153,10 @@ class LoginThrottle:
             for key in [k for k in self._failures if not self._recent(k, now)]:
                 del self._failures[key]
 
-    def succeeded(self, key: str) -> None:
-        self._failures.pop(key, None)
+    def succeeded(self, user_key: str, other_keys: list[str], stamp: float) -> None:
+        """The user's failures are forgiven; elsewhere only this attempt is."""
+        self._failures.pop(user_key, None)
+        for key in other_keys:
+            failures = self._failures.get(key)
+            if failures and stamp in failures:
+                failures.remove(stamp)

@@ -24,7 +24,7 @@ async def set_active(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     active = form.get("active") == "1"
     actor = request["user"].username
-    if name == actor and not active:
+    if name.strip().casefold() == actor.casefold() and not active:
         await flash(request, "Sie können Ihr eigenes Konto nicht sperren.", "error")
         raise redirect("/staff/users")
     try:

@@ -46,6 +46,11 @@ def test_environment_overrides():
         ("LOG_LEVEL", "chatty", "LOG_LEVEL must be"),
         ("STAFF_IDLE_MINUTES", "0", "STAFF_IDLE_MINUTES must be at least 1"),
         ("STAFF_SECURE_COOKIES", "yes", "STAFF_SECURE_COOKIES must be 1 or 0"),
+        # Issue 13: Rasa and the action server have no authentication.
+        ("SMARTCITY_HOST", "0.0.0.0", "SMARTCITY_HOST must be a loopback address"),
+        ("SMARTCITY_HOST", "10.1.2.3", "SMARTCITY_HOST must be a loopback address"),
+        ("SMARTCITY_HOST", "rasa.example", "SMARTCITY_HOST must be a loopback"),
+        ("TRUSTED_PROXIES", "10.0.0.1, proxy", "TRUSTED_PROXIES must list IP"),
     ],
 )
 def test_bad_values_are_named(name, value, message):
@@ -148,3 +153,15 @@ def test_staff_session_key_must_be_a_fernet_key(tmp_path):
     settings = Settings.from_env({"STAFF_SESSION_KEY": "zu-kurz"})
     with pytest.raises(SettingsError, match="STAFF_SESSION_KEY must be a Fernet key"):
         session_fernet(settings)
+
+
+def test_loopback_hosts_and_trusted_proxies_are_taken():
+    settings = Settings.from_env(
+        {"SMARTCITY_HOST": "::1", "TRUSTED_PROXIES": "10.0.0.5, 192.168.0.0/24"}
+    )
+    assert settings.host == "::1"
+    assert [str(n) for n in settings.trusted_proxies] == [
+        "10.0.0.5/32",
+        "192.168.0.0/24",
+    ]
+    assert Settings.from_env({"SMARTCITY_HOST": "localhost"}).host == "localhost"

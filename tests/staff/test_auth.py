@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import os
 import stat
 
@@ -9,7 +11,9 @@ import pytest
 
 from actions.db.session import in_transaction
 from bot.staff import accounts
+from bot.settings import parse_networks
 from bot.staff.security import COOKIE_NAME
+from bot.web.app import create_app
 from tests.staff.conftest import PASSWORDS, csrf_token, login, post_form
 
 PAGES = [
@@ -123,6 +127,47 @@ async def test_repeated_failures_are_throttled_even_with_the_right_password(clie
     assert "Zu viele Fehlversuche" in await response.text()
     # Another user from the same address is not locked out by anna's failures yet.
     assert (await login(client, "rudi")).status == 303
+
+
+async def test_parallel_guesses_get_no_more_tries_than_the_limit(client):
+    """Issue 13: the check ran before Argon2 and the count after it, so N
+    simultaneous POSTs got N guesses."""
+    token = await csrf_token(client)
+    form = {"csrf_token": token, "username": "anna", "password": "falsch-falsch-x"}
+    answers = await asyncio.gather(
+        *(client.post("/staff/login", data=form, allow_redirects=False)
+          for _ in range(12))
+    )  # fmt: skip
+    statuses = sorted(response.status for response in answers)
+    assert statuses.count(401) == 3 and statuses.count(429) == 9  # limit 3
+    assert (await login(client, "anna")).status == 429
+
+
+async def test_behind_a_trusted_proxy_each_client_is_counted_alone(
+    aiohttp_client, staff_settings
+):
+    """Behind a proxy every request has its address; 4 x 3 failures would lock
+    out all staff. X-Forwarded-For is believed from the configured proxy only."""
+    settings = dataclasses.replace(
+        staff_settings, trusted_proxies=parse_networks("127.0.0.1")
+    )
+    client = await aiohttp_client(create_app(settings))
+
+    async def attempt(user, forwarded, password="falsch-falsch-x"):
+        token = await csrf_token(client)
+        form = {"csrf_token": token, "username": user, "password": password}
+        headers = {"X-Forwarded-For": forwarded}
+        return await client.post(
+            "/staff/login", data=form, headers=headers, allow_redirects=False
+        )
+
+    for number in range(12):  # the per-address limit is 4 x 3 = 12
+        assert (await attempt(f"name{number}", "203.0.113.7")).status == 401
+    assert (await attempt("someone", "203.0.113.7")).status == 429
+    assert (await attempt("rudi", "198.51.100.2", PASSWORDS["rudi"])).status == 303
+    # A client cannot pick its address by sending the header through the proxy.
+    spoofed = await attempt("other", "198.51.100.9, 203.0.113.7")
+    assert spoofed.status == 429
 
 
 async def test_login_without_or_with_a_wrong_csrf_token_is_forbidden(client):
@@ -268,12 +313,12 @@ async def test_admins_lock_accounts_in_the_web_but_not_their_own(
         in await (await client.get(response.headers["Location"])).text()
     )
     assert (await rudi.get("/staff/suggestions", allow_redirects=False)).status == 303
-    response = await post_form(
-        client, "/staff/users/anna/active", {"active": "0"}, page="/staff/users"
-    )
-    assert (
-        "nicht sperren" in await (await client.get(response.headers["Location"])).text()
-    )
+    for own in ("anna", "ANNA", "Anna"):  # issue 13: the check was case-sensitive
+        response = await post_form(
+            client, f"/staff/users/{own}/active", {"active": "0"}, page="/staff/users"
+        )
+        shown = await (await client.get(response.headers["Location"])).text()
+        assert "nicht sperren" in shown
     assert (await client.get("/staff/users")).status == 200
 
 

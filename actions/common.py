@@ -44,14 +44,16 @@ def channel_of(tracker: Tracker) -> str:
     return tracker.get_latest_input_channel() or "rest"
 
 
-def in_transaction(work: Callable[[Session], T]) -> T:
+def in_transaction(work: Callable[[Session], T], *, read_only: bool = False) -> T:
     """Run `work` in one committed transaction (call it in a worker thread)."""
-    return db_session.in_transaction(get_settings().database_url, work)
+    return db_session.in_transaction(
+        get_settings().database_url, work, read_only=read_only
+    )
 
 
-async def db_call(work: Callable[[Session], T]) -> T:
+async def db_call(work: Callable[[Session], T], *, read_only: bool = False) -> T:
     """`in_transaction` off the event loop, so the action server stays responsive."""
-    return await asyncio.to_thread(in_transaction, work)
+    return await asyncio.to_thread(in_transaction, work, read_only=read_only)
 
 
 def latest_entity(tracker: Tracker, name: str) -> str | None:
@@ -61,7 +63,10 @@ def latest_entity(tracker: Tracker, name: str) -> str | None:
 
 
 class DatabaseAction(Action, ABC):
-    """An action that answers from the project database in a worker thread."""
+    """An action that answers from the project database in a worker thread.
+
+    It only reads: on SQLite it then never waits for a writer's lock.
+    """
 
     @abstractmethod
     def respond(
@@ -75,7 +80,9 @@ class DatabaseAction(Action, ABC):
 
     def _respond(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> EventList:
         settings = get_settings()
-        return in_transaction(lambda s: self.respond(s, dispatcher, tracker, settings))
+        return in_transaction(
+            lambda s: self.respond(s, dispatcher, tracker, settings), read_only=True
+        )
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -29,6 +29,11 @@ def first_sentence(text: str) -> str:
     return sentence + ("." if dot else "")
 
 
+# Sent as a custom message after a deletion has committed; the web API's
+# "Verlauf löschen" reports success only when it sees it.
+DELETED_MARKER = "smartcity_data_deleted"
+
+
 def intent_payload(intent: str, **entities: str) -> str:
     """A Rasa button payload that triggers `intent` with the given entities."""
     if not entities:

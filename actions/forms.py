@@ -128,7 +128,8 @@ class ValidateSuggestionForm(FormValidationAction):
             earlier = await db_call(
                 lambda s: getattr(
                     store.same_text_from_sender(s, key, text), "reference", None
-                )
+                ),
+                read_only=True,
             )
         except SQLAlchemyError:
             logger.exception("duplicate check skipped: database unavailable")

@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import EventList, channel_of, db_call, latest_entity, sender_key
 from actions.db import suggestions as store
-from actions.formatting import intent_payload
+from actions.formatting import DELETED_MARKER, intent_payload
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -176,9 +176,11 @@ class ActionSuggestionStatus(Action):
         limit = get_settings().list_limit
         try:
             if reference:
-                answer = await db_call(lambda s: _status_answer(s, reference, key))
+                answer = await db_call(
+                    lambda s: _status_answer(s, reference, key), read_only=True
+                )
             else:
-                answer = await db_call(lambda s: _own_list(s, key, limit))
+                answer = await db_call(lambda s: _own_list(s, key, limit), read_only=True)
         except SQLAlchemyError:
             logger.exception("cannot look up suggestions")
             dispatcher.utter_message(response="utter_db_unavailable")
@@ -270,4 +272,6 @@ class ActionDeleteMyData(Action):
                 "Gesprächs ist gelöscht."
             )
         )
+        # For the widget's "Verlauf löschen": only this says the deletion committed.
+        dispatcher.utter_message(json_message={DELETED_MARKER: True})
         return reset_form()

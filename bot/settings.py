@@ -203,6 +203,8 @@ class Settings:
     web_port: int
     web_allowed_origins: tuple[str, ...]
     web_chat_per_minute: int
+    web_address_per_minute: int
+    web_global_per_minute: int
     rasa_timeout: float
     outbox_poll_seconds: float
     telegram: TelegramSettings | None
@@ -268,6 +270,8 @@ class Settings:
             web_port=_port(env, "WEB_PORT", 8080),
             web_allowed_origins=_origins(env, "WEB_ALLOWED_ORIGINS"),
             web_chat_per_minute=_int(env, "WEB_CHAT_PER_MINUTE", 20),
+            web_address_per_minute=_int(env, "WEB_ADDRESS_PER_MINUTE", 60),
+            web_global_per_minute=_int(env, "WEB_GLOBAL_PER_MINUTE", 1200),
             rasa_timeout=_float(env, "RASA_TIMEOUT", 10.0),
             outbox_poll_seconds=_float(env, "OUTBOX_POLL_SECONDS", 5.0),
             telegram=TelegramSettings.from_env(env),

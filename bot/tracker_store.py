@@ -2,19 +2,30 @@
 
 Deleting a sender's events from inside an action does not work: Rasa saves the
 tracker after the turn and would write them back. So the deletion action only
-runs, and this store erases the sender's events when it saves that turn.
+runs, and this store erases the sender's events when it saves that turn. An
+erasure that fails (the database is away) is noted in a journal under var/ and
+retried before every later read or write until it succeeds; meanwhile that
+conversation reads as empty.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import ActionExecuted
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import sessionmaker
+
+from bot.files import private_dir, private_file
+from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +39,13 @@ def erase_requested(tracker: DialogueStateTracker) -> bool:
     )
 
 
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA secure_delete=ON")  # erased text is overwritten
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
 class ErasableSQLTrackerStore(SQLTrackerStore):
     """SQL tracker store taking a SQLAlchemy URL (endpoints.yml `url`)."""
 
@@ -35,8 +53,10 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
         self, domain=None, host: str | None = None, event_broker=None, **kwargs: Any
     ):
         url = make_url(host or "sqlite:///rasa.db")
+        sqlite_file = None
         if url.get_backend_name() == "sqlite" and url.database:
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            sqlite_file = Path(url.database)
+            private_dir(sqlite_file.parent)
         super().__init__(
             domain=domain,
             dialect=url.drivername,
@@ -48,11 +68,38 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
             event_broker=event_broker,
             query=dict(url.query) or None,
         )
+        # Rasa's engine neither survives a database restart (pool_pre_ping)
+        # nor keeps the citizens' words out of error messages (hide_parameters).
+        self.engine.dispose()
+        self.engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
+        if sqlite_file is not None:
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+            private_file(sqlite_file)
+        self.sessionmaker = sessionmaker(bind=self.engine)
+        self._journal = get_settings().var_dir / "tracker-erasures.json"
+        self._pending = self._read_journal()
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        self._erase_pending()
+        if sender_id in self._pending:
+            return None
+        return await super().retrieve(sender_id)
+
+    async def retrieve_full_tracker(
+        self, conversation_id: str
+    ) -> DialogueStateTracker | None:
+        self._erase_pending()
+        if conversation_id in self._pending:
+            return None
+        return await super().retrieve_full_tracker(conversation_id)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         if erase_requested(tracker):
-            self.erase(tracker.sender_id)
+            self._pending.add(tracker.sender_id)
+            self._write_journal()
+            self._erase_pending(raise_errors=True)
             return
+        self._erase_pending()
         await super().save(tracker)
 
     def erase(self, sender_id: str) -> int:
@@ -65,3 +112,32 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
             session.commit()
         logger.info("erased %d stored events of one conversation", deleted)
         return deleted
+
+    def _erase_pending(self, raise_errors: bool = False) -> None:
+        for sender_id in sorted(self._pending):
+            try:
+                self.erase(sender_id)
+            except SQLAlchemyError:
+                logger.warning("A conversation could not be erased yet; will retry.")
+                if raise_errors:
+                    raise
+                return
+            self._pending.discard(sender_id)
+            self._write_journal()
+
+    def _read_journal(self) -> set[str]:
+        try:
+            return set(json.loads(self._journal.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            return set()
+        except (OSError, ValueError):
+            logger.error("The erasure journal %s is unreadable.", self._journal)
+            return set()
+
+    def _write_journal(self) -> None:
+        private_dir(self._journal.parent)
+        temporary = self._journal.with_suffix(".tmp")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(sorted(self._pending), out)
+        temporary.replace(self._journal)

@@ -14,6 +14,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.future import create_engine
 from sqlalchemy.orm import Session
 
+from bot.files import private_dir, private_file
+
 T = TypeVar("T")
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -26,6 +28,7 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
     cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA secure_delete=ON")  # deleted personal data is overwritten
     cursor.close()
     # SQLite's lower() folds only ASCII; searching "über" must also find "Über".
     dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
@@ -35,35 +38,63 @@ def _lower(value):
     return value.lower() if isinstance(value, str) else value
 
 
-def _begin_immediate(connection) -> None:
-    # Take the write lock up front: concurrent writers then wait on busy_timeout
-    # instead of failing when a read lock cannot be upgraded.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+READ_ONLY = "smartcity_read_only"
+
+
+def _begin(connection) -> None:
+    # A writer takes the write lock up front: concurrent writers then wait on
+    # busy_timeout instead of failing when a read lock cannot be upgraded.
+    # Readers must not queue behind writers, so they begin a plain transaction.
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @lru_cache(maxsize=8)
 def get_engine(url: str) -> Engine:
-    """One pooled engine per URL and process."""
-    if make_url(url).get_backend_name() == "sqlite":
+    """One pooled engine per URL and process.
+
+    hide_parameters: an error message must not quote an idea or an e-mail.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
         engine = create_engine(
-            url, future=True, connect_args={"timeout": 30, "check_same_thread": False}
+            url,
+            future=True,
+            hide_parameters=True,
+            connect_args={"timeout": 30, "check_same_thread": False},
         )
         event.listen(engine, "connect", _configure_sqlite)
-        event.listen(engine, "begin", _begin_immediate)
+        event.listen(engine, "begin", _begin)
+        if parsed.database:
+            event.listen(
+                engine, "connect", lambda *_: private_file(Path(parsed.database))
+            )
         return engine
-    return create_engine(url, future=True, pool_pre_ping=True, pool_size=10)
+    return create_engine(
+        url, future=True, pool_pre_ping=True, pool_size=10, hide_parameters=True
+    )
 
 
 def in_transaction(
-    url: str, work: Callable[[Session], T], *, expire_on_commit: bool = True
+    url: str,
+    work: Callable[[Session], T],
+    *,
+    expire_on_commit: bool = True,
+    read_only: bool = False,
 ) -> T:
     """Run `work` in one committed transaction; blocking, so call it in a thread.
 
     With expire_on_commit=False the loaded objects stay readable afterwards,
-    e.g. for rendering a page from them.
+    e.g. for rendering a page from them. read_only=True lets SQLite readers
+    run beside a writer (it has effect on SQLite only).
     """
+    engine = get_engine(url)
+    if read_only:
+        engine = engine.execution_options(**{READ_ONLY: True})
     with Session(
-        get_engine(url), future=True, expire_on_commit=expire_on_commit
+        engine, future=True, expire_on_commit=expire_on_commit
     ) as session, session.begin():
         return work(session)
 
@@ -80,5 +111,5 @@ def upgrade(url: str, revision: str = "head") -> None:
     """Bring the schema to the newest migration, creating a SQLite file's folder."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database:
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        private_dir(Path(parsed.database).parent)
     command.upgrade(alembic_config(url), revision)

@@ -56,10 +56,14 @@ class StaffMember:
         return self.role == "admin"
 
 
-async def db(request: web.Request, work: Callable[[Session], T]) -> T:
+async def db(
+    request: web.Request, work: Callable[[Session], T], *, read_only: bool = False
+) -> T:
     """Run `work` in one transaction off the event loop; results stay readable."""
     url = request.app[SETTINGS].database_url
-    return await asyncio.to_thread(in_transaction, url, work, expire_on_commit=False)
+    return await asyncio.to_thread(
+        in_transaction, url, work, expire_on_commit=False, read_only=read_only
+    )
 
 
 async def render(
@@ -127,7 +131,9 @@ async def _current_user(request: web.Request, session) -> StaffMember | None:
     if not name or not issued:
         return None
     issued_at = datetime.fromtimestamp(issued, timezone.utc)
-    user = await db(request, lambda s: accounts.session_user(s, name, issued_at))
+    user = await db(
+        request, lambda s: accounts.session_user(s, name, issued_at), read_only=True
+    )
     return StaffMember(user.username, user.role) if user else None
 
 

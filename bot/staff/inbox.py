@@ -25,14 +25,25 @@ SORTS = {
 }
 
 
+EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
+
+
 def _date(raw: str, label: str, problems: list[str]) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         problems.append(f"„{label}“ ist kein gültiges Datum und wurde ignoriert.")
         return None
+    # 0001-01-01 and 9999-12-31 overflow when turned into UTC or the next day.
+    if not EARLIEST <= day <= LATEST:
+        problems.append(
+            f"„{label}“ muss zwischen {EARLIEST:%Y} und {LATEST:%Y} liegen und "
+            "wurde ignoriert."
+        )
+        return None
+    return day
 
 
 @dataclass(frozen=True)

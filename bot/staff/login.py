@@ -68,7 +68,9 @@ async def login(request: web.Request) -> web.StreamResponse:
 
 
 async def _verify(request: web.Request, username: str, password: str):
-    stored = await db(request, lambda s: accounts.credentials(s, username))
+    stored = await db(
+        request, lambda s: accounts.credentials(s, username), read_only=True
+    )
     kept_hash = await asyncio.to_thread(accounts.password_matches, stored, password)
     if kept_hash is None:
         return None

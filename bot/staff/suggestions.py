@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 from aiohttp import web
@@ -15,12 +16,13 @@ from bot.staff.export import to_csv
 from bot.staff.inbox import InboxFilter
 
 AUDIT_PAGE_SIZE = 50
+MAX_PAGE = 100_000  # beyond it an OFFSET overflows PostgreSQL's bigint
 
 
 async def inbox_page(request: web.Request) -> web.Response:
     wanted = InboxFilter.from_query(request.query)
     tz = request.app[SETTINGS].tz
-    result = await db(request, lambda s: inbox.search(s, wanted, tz))
+    result = await db(request, lambda s: inbox.search(s, wanted, tz), read_only=True)
     return await render(
         request,
         "suggestions.html",
@@ -33,20 +35,21 @@ async def export_csv(request: web.Request) -> web.Response:
     user = request["user"]
     tz = request.app[SETTINGS].tz
 
-    def work(session):
-        rows = inbox.matching(session, wanted, tz)
-        audit.record(
-            session,
+    rows = await db(request, lambda s: inbox.matching(s, wanted, tz), read_only=True)
+    await db(
+        request,
+        lambda s: audit.record(
+            s,
             user.username,
             "csv_exported",
             "export",
             "suggestions",
             None,
             {"filter": wanted.to_query(page=1), "rows": len(rows)},
-        )
-        return to_csv(rows, tz, with_contact=user.is_admin)
-
-    body = await db(request, work)
+        ),
+    )
+    # Building 10,000 rows takes half a second: off the loop, outside a transaction.
+    body = await asyncio.to_thread(to_csv, rows, tz, with_contact=user.is_admin)
     stamp = datetime.now(tz).strftime("%Y-%m-%d")
     return web.Response(
         body=body,
@@ -81,7 +84,7 @@ async def detail_page(request: web.Request) -> web.Response:
             "can_be_duplicate": "duplikat" in review.TRANSITIONS[suggestion.status],
         }
 
-    context = await db(request, work)
+    context = await db(request, work, read_only=True)
     if context is None:
         return await error_page(
             request, 404, f"Den Vorschlag „{reference}“ gibt es nicht."
@@ -154,12 +157,14 @@ def _hide(session, reference, form, actor) -> str:
 @admin_only
 async def audit_page(request: web.Request) -> web.Response:
     try:
-        page = max(1, int(request.query.get("seite", "1")))
+        page = min(max(1, int(request.query.get("seite", "1"))), MAX_PAGE)
     except ValueError:
         page = 1
     offset = (page - 1) * AUDIT_PAGE_SIZE
     entries, total = await db(
-        request, lambda s: audit.page(s, offset=offset, limit=AUDIT_PAGE_SIZE)
+        request,
+        lambda s: audit.page(s, offset=offset, limit=AUDIT_PAGE_SIZE),
+        read_only=True,
     )
     pages = max(1, -(-total // AUDIT_PAGE_SIZE))
     return await render(

@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import json
 import re
-from collections import OrderedDict
+import unicodedata
 from typing import Any
 
 from aiohttp import web
@@ -22,15 +22,20 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.db import outbox
 from actions.db.models import Notification, utcnow
 from actions.db.session import in_transaction
+from actions.formatting import DELETED_MARKER
+from bot.proxies import client_address
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.secret_key import secret_key
 from bot.settings import Settings
+from bot.web.limits import KeyedLimits, take
 
 CHANNEL = "web"
 MAX_MESSAGE = 2000
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 MAX_NEWS = 20
-LIMITER_SESSIONS = 10_000
+# Control characters other than line breaks and tabs, and lone surrogates,
+# which no channel can encode: removed before Rasa sees the text.
+UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 BAD_REQUEST = "Die Anfrage ist ungültig. Bitte laden Sie die Seite neu."
 EMPTY = "Bitte schreiben Sie eine Nachricht."
@@ -41,10 +46,19 @@ UNAVAILABLE = (
     "einmal."
 )
 NO_ANSWER = "Entschuldigung, darauf habe ich gerade keine Antwort."
+NOT_DELETED = (
+    "Ihre Daten konnten gerade nicht gelöscht werden. Es bleibt alles, wie es war. "
+    "Bitte versuchen Sie es gleich noch einmal."
+)
 
 
 def error(status: int, message: str, **headers: str) -> web.Response:
     return web.json_response({"error": message}, status=status, headers=headers)
+
+
+def clean(message: str) -> str:
+    """The text as Rasa should see it: NFC, without unprintable characters."""
+    return unicodedata.normalize("NFC", UNPRINTABLE.sub("", message)).strip()
 
 
 class ChatApi:
@@ -52,27 +66,36 @@ class ChatApi:
         self.settings = settings
         self.rasa = rasa
         self._key = secret_key(settings)
-        self._limiters: OrderedDict[str, AsyncLimiter] = OrderedDict()
+        self._per_session = KeyedLimits(settings.web_chat_per_minute)
+        self._per_address = KeyedLimits(settings.web_address_per_minute)
+        self._overall = AsyncLimiter(settings.web_global_per_minute, 60)
 
     def sender(self, session: str) -> str:
         digest = hmac.new(self._key, f"web-session:{session}".encode(), hashlib.sha256)
         return f"{CHANNEL}:{digest.hexdigest()[:32]}"
 
-    def _limiter(self, sender: str) -> AsyncLimiter:
-        limiter = self._limiters.pop(sender, None) or AsyncLimiter(
-            self.settings.web_chat_per_minute, 60
-        )
-        self._limiters[sender] = limiter  # most recent last; the oldest goes first
-        if len(self._limiters) > LIMITER_SESSIONS:
-            self._limiters.popitem(last=False)
-        return limiter
+    async def _allowed(self, request: web.Request, sender: str | None = None) -> bool:
+        address = client_address(request, self.settings.trusted_proxies)
+        buckets = [self._per_address.bucket(address), self._overall]
+        if sender is not None:
+            buckets.insert(0, self._per_session.bucket(sender))
+        return await take(buckets)
 
     @staticmethod
     async def _body(request: web.Request) -> dict[str, Any] | None:
+        """A JSON object, or None for anything else: JSON is UTF-8 (RFC 8259),
+        whatever charset the request claims, and nesting may not exhaust the stack."""
         try:
-            body = await request.json(loads=json.loads)
-        except (ValueError, UnicodeDecodeError):
+            body = json.loads((await request.read()).decode("utf-8"))
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return None
+        except web.HTTPRequestEntityTooLarge as too_large:
+            raise web.HTTPRequestEntityTooLarge(
+                max_size=request.client_max_size,
+                actual_size=request.content_length or 0,
+                text=json.dumps({"error": TOO_LONG}),
+                content_type="application/json",
+            ) from too_large
         return body if isinstance(body, dict) else None
 
     def _session(self, value: Any) -> str | None:
@@ -88,15 +111,13 @@ class ChatApi:
         message = body.get("message") if body else None
         if sender is None or not isinstance(message, str):
             return error(400, BAD_REQUEST)
-        message = message.strip()
-        if not message:
-            return error(400, EMPTY)
         if len(message) > MAX_MESSAGE:
             return error(400, TOO_LONG)
-        limiter = self._limiter(sender)
-        if not limiter.has_capacity():
+        message = clean(message)
+        if not message:
+            return error(400, EMPTY)
+        if not await self._allowed(request, sender):
             return error(429, TOO_FAST, **{"Retry-After": "10"})
-        await limiter.acquire()
         try:
             replies = await self.rasa.send(
                 sender, message, input_channel=CHANNEL, metadata={"channel": CHANNEL}
@@ -112,11 +133,14 @@ class ChatApi:
         sender = self._session(request.query.get("session"))
         if sender is None:
             return error(400, BAD_REQUEST)
+        if not await self._allowed(request):
+            return error(429, TOO_FAST, **{"Retry-After": "10"})
         try:
             rows = await asyncio.to_thread(
                 in_transaction,
                 self.settings.database_url,
                 lambda s: _pending(s, sender),
+                read_only=True,
             )
         except SQLAlchemyError:
             return error(503, UNAVAILABLE)
@@ -133,6 +157,8 @@ class ChatApi:
             or len(ids) > MAX_NEWS
         ):
             return error(400, BAD_REQUEST)
+        if not await self._allowed(request):
+            return error(429, TOO_FAST, **{"Retry-After": "10"})
         try:
             await asyncio.to_thread(
                 in_transaction,
@@ -144,18 +170,30 @@ class ChatApi:
         return web.json_response({"ok": True})
 
     async def forget(self, request: web.Request) -> web.Response:
-        """ "Verlauf löschen": the same deletion a citizen asks for in the chat."""
+        """ "Verlauf löschen": the same deletion a citizen asks for in the chat.
+
+        Success only when the deletion action says it committed and Rasa saved
+        (erased) the conversation; otherwise the widget keeps its session.
+        """
         body = await self._body(request)
         sender = self._session(body.get("session")) if body else None
         if sender is None:
             return error(400, BAD_REQUEST)
+        if not await self._allowed(request, sender):
+            return error(429, TOO_FAST, **{"Retry-After": "10"})
         try:
             for text in ("/request_data_deletion", "/affirm"):
                 replies = await self.rasa.send(
                     sender, text, input_channel=CHANNEL, metadata={"channel": CHANNEL}
                 )
         except RasaUnavailable:
-            return error(503, UNAVAILABLE)
+            return error(503, NOT_DELETED)
+        if not any(
+            isinstance(reply.get("custom"), dict)
+            and reply["custom"].get(DELETED_MARKER)
+            for reply in replies
+        ):
+            return error(503, NOT_DELETED)
         messages = [m for m in map(_visible, replies) if m]
         return web.json_response({"messages": messages})
 

@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field, ValidationError, root_validator, validato
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from actions.db.models import Event, Project
+from actions.db.models import CONTENT_SOURCE, Event, Project
 
 PROJECT_STATUSES = ("geplant", "in Umsetzung", "im Betrieb", "abgeschlossen")
 # How citizens say a status; the NLU gazetteer maps these to the status.
@@ -144,13 +144,18 @@ class ImportReport:
     events_created: int
     events_updated: int
     removed: int
+    # Rows the staff app created or edited: the files do not overwrite them.
+    kept: int = 0
 
     def __str__(self) -> str:
-        return (
+        text = (
             f"projects: {self.projects_created} new, {self.projects_updated} updated; "
             f"events: {self.events_created} new, {self.events_updated} updated; "
             f"removed: {self.removed}"
         )
+        if self.kept:
+            text += f"; kept as edited in the staff app: {self.kept}"
+        return text
 
 
 def _read_yaml(path: Path, key: str) -> object:
@@ -285,29 +290,42 @@ def import_content(
     tz: ZoneInfo,
     prune: bool = False,
 ) -> ImportReport:
-    """Upsert projects by slug and events by uid; with prune, drop what the files lack."""
+    """Upsert projects by slug and events by uid; with prune, drop what the files lack.
+
+    Only rows that came from the files are touched: projects and events made
+    or edited in the staff app, and events of iCalendar feeds, stay as they are.
+    """
     existing = {p.slug: p for p in session.scalars(select(Project))}
-    created = updated = 0
+    created = updated = kept = 0
     for item in content.projects:
         project = existing.get(item.slug)
         if project is None:
-            project = Project(slug=item.slug)
+            project = Project(slug=item.slug, source=CONTENT_SOURCE)
             session.add(project)
             existing[item.slug] = project
             created += 1
+        elif project.source != CONTENT_SOURCE or project.staff_edited_at:
+            kept += 1
+            continue
         else:
             updated += 1
         apply_project(project, item)
     session.flush()
 
-    events = {e.uid: e for e in session.scalars(select(Event))}
+    events = {
+        e.uid: e
+        for e in session.scalars(select(Event).where(Event.source == CONTENT_SOURCE))
+    }
     events_created = events_updated = 0
     for item in content.events:
         event = events.get(item.uid)
         if event is None:
-            event = Event(uid=item.uid)
+            event = Event(uid=item.uid, source=CONTENT_SOURCE)
             session.add(event)
             events_created += 1
+        elif event.staff_edited_at:
+            kept += 1
+            continue
         else:
             events_updated += 1
         starts_at = item.start_at(today, tz)
@@ -327,15 +345,20 @@ def import_content(
 
     removed = 0
     if prune:
+        from_files = (Event.source == CONTENT_SOURCE, Event.staff_edited_at.is_(None))
         removed += session.execute(
-            delete(Event).where(Event.uid.not_in([e.uid for e in content.events]))
+            delete(Event).where(
+                *from_files, Event.uid.not_in([e.uid for e in content.events])
+            )
         ).rowcount
         removed += session.execute(
             delete(Project).where(
-                Project.slug.not_in([p.slug for p in content.projects])
+                Project.source == CONTENT_SOURCE,
+                Project.staff_edited_at.is_(None),
+                Project.slug.not_in([p.slug for p in content.projects]),
             )
         ).rowcount
-    return ImportReport(created, updated, events_created, events_updated, removed)
+    return ImportReport(created, updated, events_created, events_updated, removed, kept)
 
 
 def dump_projects(projects: Iterable[Project]) -> str:

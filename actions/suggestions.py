@@ -180,7 +180,9 @@ class ActionSuggestionStatus(Action):
                     lambda s: _status_answer(s, reference, key), read_only=True
                 )
             else:
-                answer = await db_call(lambda s: _own_list(s, key, limit), read_only=True)
+                answer = await db_call(
+                    lambda s: _own_list(s, key, limit), read_only=True
+                )
         except SQLAlchemyError:
             logger.exception("cannot look up suggestions")
             dispatcher.utter_message(response="utter_db_unavailable")

@@ -185,7 +185,9 @@ def _events_import_ics(settings: Settings, args: argparse.Namespace) -> int:
     try:
         report = _in_transaction(
             settings,
-            lambda s: ics.import_events(s, data, tz=settings.tz, topics=topics),
+            lambda s: ics.import_events(
+                s, data, tz=settings.tz, topics=topics, feed=f"file:{args.file.name}"
+            ),
         )
     except ics.IcsError as error:
         raise ContentError(f"{args.file}: not an iCalendar file ({error})") from None

@@ -1,4 +1,9 @@
-"""Tables of the project database: the city's Smart-City projects and events."""
+"""Tables of the project database: projects, calendar events, suggestions with
+their history and outbox, staff accounts and the audit log.
+
+No table is named like one of Rasa's (its SQL tracker store has `events`), so
+one database can hold both.
+"""
 
 from __future__ import annotations
 
@@ -15,10 +20,19 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, declarative_base, relationship
 
 Base = declarative_base()
+
+CONTENT_SOURCE = "content"
+STAFF_SOURCE = "staff"
+
+
+def ics_source(feed: str) -> str:
+    """The source of events imported from one iCalendar feed (URL or file name)."""
+    return f"ics:{feed}"[:300]
 
 
 def utcnow() -> datetime:
@@ -61,6 +75,12 @@ class Project(Base):
     updated_at: Mapped[datetime] = Column(
         UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow
     )
+    # Who brought it in: "content" (the files) or "staff". A content import
+    # overwrites and prunes only its own rows, and none that staff edited.
+    source: Mapped[str] = Column(
+        String(300), nullable=False, default=CONTENT_SOURCE, server_default="content"
+    )
+    staff_edited_at: Mapped[datetime | None] = Column(UTCDateTime)
 
     events: Mapped[list[Event]] = relationship("Event", back_populates="project")
 
@@ -71,11 +91,17 @@ class Project(Base):
 
 
 class Event(Base):
-    __tablename__ = "events"
+    __tablename__ = "calendar_events"
+    __table_args__ = (
+        UniqueConstraint("source", "uid", name="uq_calendar_events_source_uid"),
+    )
 
     id: Mapped[int] = Column(Integer, primary_key=True)
-    # Stable key from the content file or an iCalendar UID, so imports are idempotent.
-    uid: Mapped[str] = Column(String(200), nullable=False, unique=True)
+    # "content", "staff" or "ics:<feed>"; an import touches only its own rows.
+    source: Mapped[str] = Column(String(300), nullable=False, default=CONTENT_SOURCE)
+    # Stable key within its source (content file or iCalendar UID), so imports
+    # are idempotent; two feeds may use the same UID.
+    uid: Mapped[str] = Column(String(200), nullable=False)
     title: Mapped[str] = Column(String(300), nullable=False)
     description: Mapped[str] = Column(Text, nullable=False, default="")
     starts_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, index=True)
@@ -90,6 +116,7 @@ class Event(Base):
     updated_at: Mapped[datetime] = Column(
         UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow
     )
+    staff_edited_at: Mapped[datetime | None] = Column(UTCDateTime)
 
     project: Mapped[Project | None] = relationship("Project", back_populates="events")
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from actions.content import Content
-from actions.db.models import Event, Project, utcnow
+from actions.db.models import STAFF_SOURCE, Event, Project, utcnow
 from bot.staff import ics
 from bot.staff.app import (
     MAX_FORM_BYTES,
@@ -189,8 +189,10 @@ async def event_save(request: web.Request) -> web.StreamResponse:
             return ["Diesen Termin gibt es nicht mehr."], _project_choices(session)
         before = _event_values(event, tz) if event else None
         if event is None:
-            event = Event(uid=f"staff-{secrets.token_hex(8)}")
+            event = Event(uid=f"staff-{secrets.token_hex(8)}", source=STAFF_SOURCE)
             session.add(event)
+        else:
+            event.staff_edited_at = utcnow()  # imports no longer overwrite it
         for name, value in parsed["fields"].items():
             setattr(event, name, value)
         slug = parsed["project"]
@@ -239,12 +241,14 @@ async def import_ics(request: web.Request) -> web.StreamResponse:
     url = str(form.get("url", "")).strip()
     if isinstance(upload, web.FileField) and upload.filename:
         data = upload.file.read()
+        feed = f"file:{upload.filename}"
     elif url:
         if not ics.URL.match(url):
             await flash(
                 request, "Die Adresse muss mit http:// oder https:// beginnen.", "error"
             )
             raise redirect("/staff/events")
+        feed = url
         try:
             data = await _download(url)
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
@@ -267,7 +271,9 @@ async def import_ics(request: web.Request) -> web.StreamResponse:
     try:
         report = await db(
             request,
-            lambda s: ics.import_events(s, data, tz=tz, topics=topics, actor=actor),
+            lambda s: ics.import_events(
+                s, data, tz=tz, topics=topics, actor=actor, feed=feed
+            ),
         )
     except ics.IcsError as error:
         await flash(request, str(error), "error")

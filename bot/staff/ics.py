@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from actions.content import HTTP_URL
-from actions.db.models import Event
+from actions.db.models import Event, ics_source
 from bot.staff.audit import record
 
 URL = re.compile(HTTP_URL)
@@ -104,14 +104,21 @@ def import_events(
     tz: ZoneInfo,
     topics: dict[str, str] | None = None,
     actor: str = "cli",
+    feed: str = "upload",
 ) -> IcsReport:
-    """Create or update one event per UID; cancelled events are removed.
+    """Create or update one event per UID of this feed; cancelled ones are removed.
 
+    `feed` names the calendar (its URL or file name): UIDs count within it, and
+    events of other feeds, of the content files or made by staff stay as they
+    are, as do this feed's events once staff edited them.
     `topics` maps a lower-case category or alias to the topic's name.
     """
     calendar = parse(data)
     report = IcsReport()
-    events = {e.uid: e for e in session.scalars(select(Event))}
+    source = ics_source(feed)
+    events = {
+        e.uid: e for e in session.scalars(select(Event).where(Event.source == source))
+    }
     seen: set[str] = set()
     for component in calendar.walk("VEVENT"):
         uid = _text(component, "UID", 1000) or ""
@@ -123,6 +130,9 @@ def import_events(
             continue  # a recurrence override of an event already taken
         seen.add(uid)
         existing = events.get(uid)
+        if existing is not None and existing.staff_edited_at:
+            report.unchanged += 1
+            continue
         if str(component.get("STATUS", "")).upper() == "CANCELLED":
             if existing is not None:
                 session.delete(existing)
@@ -134,7 +144,7 @@ def import_events(
             report.skipped.append(f"„{label}“: {reason}")
             continue
         if existing is None:
-            session.add(Event(uid=uid, **values))
+            session.add(Event(uid=uid, source=source, **values))
             report.created += 1
         elif all(getattr(existing, name) == values[name] for name in FIELDS):
             report.unchanged += 1

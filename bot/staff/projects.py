@@ -16,7 +16,7 @@ from actions.content import (
     apply_project,
     load_content,
 )
-from actions.db.models import Project
+from actions.db.models import STAFF_SOURCE, Project, utcnow
 from bot.staff.app import (
     SETTINGS,
     add_form_routes,
@@ -125,8 +125,10 @@ def _save_project(
     before = _project_values(project) if project else None
     names_before = _names(project)
     if project is None:
-        project = Project(slug=item.slug)
+        project = Project(slug=item.slug, source=STAFF_SOURCE)
         session.add(project)
+    else:
+        project.staff_edited_at = utcnow()  # content imports no longer overwrite it
     apply_project(project, item)
     try:
         with session.begin_nested():

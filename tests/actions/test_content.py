@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from actions.content import ContentError, import_content, load_content
-from actions.db.models import Event, Project
+from actions.db.models import STAFF_SOURCE, Event, Project, utcnow
 from actions.db.session import get_engine
+from bot.staff import ics
 from tests.conftest import EXAMPLE_CONTENT
 
 TZ = ZoneInfo("Europe/Berlin")
@@ -106,6 +107,67 @@ def test_prune_removes_what_the_files_lack(database_url, example_content, today)
     assert report.removed == (len(example_content.projects) - 3) + (
         len(example_content.events) - len(smaller.events)
     )
+
+
+ICS = """BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//Test//DE
+BEGIN:VEVENT
+UID:same-uid@stadt
+DTSTART:20991201T170000Z
+SUMMARY:{title}
+END:VEVENT
+END:VCALENDAR
+"""
+
+
+def test_imports_touch_only_their_own_rows(database_url, example_content, today):
+    """Issue 13: --prune deleted events and projects made in the staff app or
+    imported from a calendar, and a content import overwrote staff edits."""
+    engine = get_engine(database_url)
+    tz = TZ
+    with Session(engine, future=True) as session, session.begin():
+        import_content(session, example_content, today=today, tz=tz)
+        edited = session.scalar(select(Project).where(Project.slug == "smart-parking"))
+        edited.summary, edited.staff_edited_at = (
+            "Von der Stadt neu beschrieben.",
+            utcnow(),
+        )
+        session.add(Project(slug="staff-projekt", name="Neu aus dem Rathaus",
+                            summary="x", topic="Mobilität", status="geplant",
+                            source=STAFF_SOURCE, aliases=[]))  # fmt: skip
+        session.add(Event(uid="staff-1", source=STAFF_SOURCE, title="Sprechstunde",
+                          starts_at=utcnow(), description=""))  # fmt: skip
+        for feed in ("https://a.example/cal.ics", "file:b.ics"):
+            ics.import_events(
+                session, ICS.format(title=feed).encode(), tz=tz, feed=feed
+            )
+    with Session(engine, future=True) as session, session.begin():
+        again = import_content(session, example_content, today=today, tz=tz, prune=True)
+        titles = set(session.scalars(select(Event.title)))
+        assert {"Sprechstunde", "https://a.example/cal.ics", "file:b.ics"} <= titles
+        assert (
+            session.scalar(select(func.count()).where(Event.uid == "same-uid@stadt"))
+            == 2
+        )
+        assert (
+            session.scalar(
+                select(Project.summary).where(Project.slug == "smart-parking")
+            )
+            == "Von der Stadt neu beschrieben."
+        )
+        assert session.scalar(select(Project.id).where(Project.slug == "staff-projekt"))
+    assert again.removed == 0 and again.kept == 1
+
+
+def test_no_table_is_named_like_one_of_rasas():
+    """Issue 13: on one database, the calendar's `events` was Rasa's `events`."""
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    from actions.db.models import Base
+
+    rasa_tables = set(SQLTrackerStore.Base.metadata.tables)
+    assert rasa_tables and not rasa_tables & set(Base.metadata.tables)
 
 
 @pytest.fixture

@@ -57,7 +57,7 @@ async def test_the_weekend_lists_only_events_of_the_coming_weekend(assistant):
     with sqlite3.connect(assistant.database_url.removeprefix("sqlite:///")) as db:
         events = [
             (title, datetime.fromisoformat(at).replace(tzinfo=timezone.utc))
-            for title, at in db.execute("SELECT title, starts_at FROM events")
+            for title, at in db.execute("SELECT title, starts_at FROM calendar_events")
         ]
     inside = {t for t, at in events if start <= at < end and at >= now}
     outside = {t for t, at in events if not start <= at < end}

@@ -10,8 +10,8 @@ import stat
 import pytest
 
 from actions.db.session import in_transaction
-from bot.staff import accounts
 from bot.settings import parse_networks
+from bot.staff import accounts
 from bot.staff.security import COOKIE_NAME
 from bot.web.app import create_app
 from tests.staff.conftest import PASSWORDS, csrf_token, login, post_form

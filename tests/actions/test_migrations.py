@@ -1,0 +1,64 @@
+"""Migrations keep the data: upgrades from an older schema, on both databases."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from actions.db.models import Event, utcnow
+from actions.db.session import get_engine, upgrade
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'old.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+def test_0005_moves_the_calendar_out_of_rasas_way_and_keeps_it(empty_url):
+    upgrade(empty_url, "0004")
+    stamp = datetime(2026, 12, 1, 12)
+    with get_engine(empty_url).begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO projects (id, slug, name, aliases, summary, description, "
+                "topic, status, updated_at) VALUES (7, 'p', 'P', '[]', 's', '', "
+                "'Mobilität', 'geplant', :at)"
+            ),
+            {"at": stamp},
+        )
+        for id_, uid in ((3, "beirat-1"), (9, "staff-ab12")):
+            connection.execute(
+                text(
+                    "INSERT INTO events (id, uid, title, description, starts_at, "
+                    "project_id, updated_at) VALUES (:id, :uid, 'T', '', :at, 7, :at)"
+                ),
+                {"id": id_, "uid": uid, "at": stamp},
+            )
+    get_engine.cache_clear()
+    upgrade(empty_url)
+    with Session(get_engine(empty_url), future=True) as session, session.begin():
+        rows = session.execute(
+            select(Event.id, Event.uid, Event.source, Event.project_id).order_by(
+                Event.id
+            )
+        ).all()
+        assert rows == [(3, "beirat-1", "content", 7), (9, "staff-ab12", "staff", 7)]
+        added = Event(uid="neu", source="content", title="N", starts_at=utcnow())
+        session.add(added)
+        session.flush()
+        assert added.id > 9  # PostgreSQL's id sequence continues after the copy
+        tables = set(
+            session.execute(
+                text(
+                    "SELECT name FROM sqlite_master WHERE type='table'"
+                    if empty_url.startswith("sqlite")
+                    else "SELECT tablename FROM pg_tables WHERE schemaname='public'"
+                )
+            ).scalars()
+        )
+    assert "events" not in tables and "calendar_events" in tables

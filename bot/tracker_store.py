@@ -40,10 +40,19 @@ def erase_requested(tracker: DialogueStateTracker) -> bool:
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # SQLAlchemy, not pysqlite, begins transactions (see _begin_immediate).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA secure_delete=ON")  # erased text is overwritten
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _begin_immediate(connection) -> None:
+    # Rasa reads, then writes, in one transaction. On a file shared with the
+    # project database, another writer in between would make the upgrade of
+    # the read lock fail at once; taking the write lock first waits instead.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class ErasableSQLTrackerStore(SQLTrackerStore):
@@ -74,6 +83,7 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
         self.engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
         if sqlite_file is not None:
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "begin", _begin_immediate)
             private_file(sqlite_file)
         self.sessionmaker = sessionmaker(bind=self.engine)
         self._journal = get_settings().var_dir / "tracker-erasures.json"

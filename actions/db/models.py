@@ -212,6 +212,8 @@ class Notification(Base):
     last_error: Mapped[str | None] = Column(Text)
     next_attempt_at: Mapped[datetime | None] = Column(UTCDateTime)
     claimed_until: Mapped[datetime | None] = Column(UTCDateTime)
+    # The deliverer holding the lease; only it may mark the row.
+    claimed_by: Mapped[str | None] = Column(String(36))
     failed_at: Mapped[datetime | None] = Column(UTCDateTime)
 
 

@@ -37,9 +37,15 @@ def _due(now: datetime):
 
 
 def claim_due(
-    session: Session, channel: str, *, now: datetime, lease: timedelta, limit: int
+    session: Session,
+    channel: str,
+    *,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    holder: str,
 ) -> list[Pending]:
-    """Claim up to `limit` due rows of `channel`, oldest first."""
+    """Claim up to `limit` due rows of `channel` for `holder`, oldest first."""
     ids = session.scalars(
         select(Notification.id)
         .where(Notification.channel == channel, *_due(now))
@@ -52,7 +58,7 @@ def claim_due(
         won = session.execute(
             update(Notification)
             .where(Notification.id == row_id, *_due(now))
-            .values(claimed_until=now + lease)
+            .values(claimed_until=now + lease, claimed_by=holder)
             .execution_options(synchronize_session=False)
         ).rowcount
         if won:
@@ -61,17 +67,24 @@ def claim_due(
     return claimed
 
 
-def _set(session: Session, row_id: int, **values) -> None:
-    session.execute(
-        update(Notification)
-        .where(Notification.id == row_id)
-        .values(claimed_until=None, **values)
-        .execution_options(synchronize_session=False)
+def _set(session: Session, row_id: int, holder: str, **values) -> bool:
+    """Change a row this holder has claimed; False if its lease went to another."""
+    return bool(
+        session.execute(
+            update(Notification)
+            .where(
+                Notification.id == row_id,
+                Notification.claimed_by == holder,
+                Notification.sent_at.is_(None),
+            )
+            .values(claimed_until=None, claimed_by=None, **values)
+            .execution_options(synchronize_session=False)
+        ).rowcount
     )
 
 
-def mark_sent(session: Session, row_id: int, *, now: datetime) -> None:
-    _set(session, row_id, sent_at=now, attempts=Notification.attempts + 1)
+def mark_sent(session: Session, row_id: int, *, now: datetime, holder: str) -> bool:
+    return _set(session, row_id, holder, sent_at=now, attempts=Notification.attempts + 1)
 
 
 def mark_retry(
@@ -80,35 +93,83 @@ def mark_retry(
     *,
     at: datetime,
     error: str,
+    holder: str,
     count_attempt: bool = True,
-) -> None:
+) -> bool:
     attempts = Notification.attempts + (1 if count_attempt else 0)
-    _set(
-        session, row_id, next_attempt_at=at, last_error=error[:1000], attempts=attempts
+    return _set(
+        session,
+        row_id,
+        holder,
+        next_attempt_at=at,
+        last_error=error[:1000],
+        attempts=attempts,
     )
 
 
-def mark_failed(session: Session, row_id: int, *, now: datetime, error: str) -> None:
-    _set(
+def mark_failed(
+    session: Session, row_id: int, *, now: datetime, error: str, holder: str
+) -> bool:
+    return _set(
         session,
         row_id,
+        holder,
         failed_at=now,
         last_error=error[:1000],
         attempts=Notification.attempts + 1,
     )
 
 
-def move_recipient(session: Session, row_id: int, recipient: str) -> None:
+def move_recipient(session: Session, row_id: int, recipient: str, holder: str) -> bool:
     """The chat moved (a group became a supergroup): send there from now on."""
-    _set(session, row_id, recipient=recipient)
+    return _set(session, row_id, holder, recipient=recipient)
 
 
-def release(session: Session, row_ids: list[int]) -> None:
+def release(session: Session, row_ids: list[int], holder: str) -> None:
     """Give back claimed rows that were not attempted, e.g. when shutting down."""
     if row_ids:
         session.execute(
             update(Notification)
-            .where(Notification.id.in_(row_ids), Notification.sent_at.is_(None))
-            .values(claimed_until=None)
+            .where(
+                Notification.id.in_(row_ids),
+                Notification.claimed_by == holder,
+                Notification.sent_at.is_(None),
+            )
+            .values(claimed_until=None, claimed_by=None)
             .execution_options(synchronize_session=False)
         )
+
+
+def pending_for(
+    session: Session, channel: str, recipient: str, limit: int
+) -> list[Notification]:
+    """Undelivered news of one recipient on a pull channel (the widget), oldest first."""
+    return list(
+        session.scalars(
+            select(Notification)
+            .where(
+                Notification.channel == channel,
+                Notification.recipient == recipient,
+                Notification.sent_at.is_(None),
+            )
+            .order_by(Notification.id)
+            .limit(limit)
+        )
+    )
+
+
+def mark_seen(
+    session: Session, channel: str, recipient: str, ids: list[int], *, now: datetime
+) -> int:
+    """The widget showed these; only the recipient's own rows change."""
+    return session.execute(
+        update(Notification)
+        .where(
+            Notification.id.in_(ids),
+            Notification.channel == channel,
+            Notification.recipient == recipient,
+            Notification.sent_at.is_(None),
+        )
+        .values(sent_at=now, attempts=Notification.attempts + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount

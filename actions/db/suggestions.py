@@ -120,12 +120,19 @@ def by_form_run(session: Session, form_run_id: str) -> Suggestion | None:
     )
 
 
-def by_reference(session: Session, reference: str) -> Suggestion | None:
-    return session.scalar(
+def by_reference(
+    session: Session, reference: str, *, for_update: bool = False
+) -> Suggestion | None:
+    """With for_update, the row stays locked until the transaction ends, so that
+    two staff clicks at once change it (and notify the citizen) only once."""
+    statement = (
         select(Suggestion)
         .where(Suggestion.reference == reference)
         .options(selectinload(Suggestion.history))
     )
+    if for_update:
+        statement = statement.with_for_update(of=Suggestion)
+    return session.scalar(statement)
 
 
 def for_sender(session: Session, sender_key: str) -> list[Suggestion]:

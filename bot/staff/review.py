@@ -26,14 +26,19 @@ class ReviewError(ValueError):
     """The change cannot be done; the message tells the reviewer why, in German."""
 
 
-def load(session: Session, reference: str) -> Suggestion | None:
+def load(
+    session: Session, reference: str, *, for_update: bool = False
+) -> Suggestion | None:
     """The suggestion with its history, for a reference as a person types it."""
     canonical = suggestions.normalize_reference(reference)
-    return suggestions.by_reference(session, canonical) if canonical else None
+    if not canonical:
+        return None
+    return suggestions.by_reference(session, canonical, for_update=for_update)
 
 
 def _required(session: Session, reference: str) -> Suggestion:
-    suggestion = load(session, reference)
+    """The suggestion to change, locked: a second click waits and sees the first."""
+    suggestion = load(session, reference, for_update=True)
     if suggestion is None:
         raise ReviewError(f"Den Vorschlag {reference} gibt es nicht.")
     return suggestion

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from html import escape
@@ -63,6 +64,18 @@ class OutboxDeliverer:
         self.clock = clock
         self._stopping = asyncio.Event()
         self._task: asyncio.Task | None = None
+        # Marks only rows this deliverer still holds (outbox._set).
+        self.holder = uuid.uuid4().hex
+        self.failing_since: datetime | None = None
+
+    @property
+    def state(self) -> str:
+        """For /healthz: whether news are being delivered."""
+        if self._task is None:
+            return "stopped"
+        if self._task.done():
+            return "crashed"
+        return "failing" if self.failing_since else "running"
 
     def start(self) -> None:
         self._stopping.clear()
@@ -90,8 +103,16 @@ class OutboxDeliverer:
             claimed = 0
             try:
                 claimed = await self.deliver_due()
+                self.failing_since = None
             except SQLAlchemyError as error:
-                logger.warning("outbox: database unavailable (%s)", error)
+                self.failing_since = self.failing_since or self.clock()
+                logger.warning(
+                    "outbox: database unavailable (%s)", type(error).__name__
+                )
+            except Exception:
+                # A bug must not end delivery silently while /healthz says "ok".
+                self.failing_since = self.failing_since or self.clock()
+                logger.exception("outbox: delivery failed; trying again")
             if claimed < BATCH:
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), self.poll_seconds)
@@ -100,7 +121,12 @@ class OutboxDeliverer:
         """Send what is due now; returns how many rows were claimed."""
         rows = await self._db(
             lambda s: outbox.claim_due(
-                s, CHANNEL, now=self.clock(), lease=LEASE, limit=BATCH
+                s,
+                CHANNEL,
+                now=self.clock(),
+                lease=LEASE,
+                limit=BATCH,
+                holder=self.holder,
             )
         )
         attempted = 0
@@ -111,7 +137,7 @@ class OutboxDeliverer:
             attempted += 1
         unattempted = [row.id for row in rows[attempted:]]
         if unattempted:
-            await self._db(lambda s: outbox.release(s, unattempted))
+            await self._db(lambda s: outbox.release(s, unattempted, self.holder))
         return len(rows)
 
     async def _deliver(self, row: outbox.Pending) -> None:
@@ -131,12 +157,19 @@ class OutboxDeliverer:
             at, message = self.clock() + wait, str(error)
             await self._db(
                 lambda s: outbox.mark_retry(
-                    s, row.id, at=at, error=message, count_attempt=False
+                    s,
+                    row.id,
+                    at=at,
+                    error=message,
+                    holder=self.holder,
+                    count_attempt=False,
                 )
             )
         except ChatMigrated as error:
             moved = f"{CHANNEL}:{error.new_chat_id}"
-            await self._db(lambda s: outbox.move_recipient(s, row.id, moved))
+            await self._db(
+                lambda s: outbox.move_recipient(s, row.id, moved, self.holder)
+            )
         except (Forbidden, BadRequest) as error:
             # Blocked by the citizen, or the chat is gone: retrying cannot help.
             await self._failed(row, f"{type(error).__name__}: {error}")
@@ -152,19 +185,35 @@ class OutboxDeliverer:
             return
         at = self.clock() + retry_delay(failures)
         logger.info("notification %s: %s; retrying at %s", row.id, error, at)
-        await self._db(lambda s: outbox.mark_retry(s, row.id, at=at, error=error))
+        await self._db(
+            lambda s: outbox.mark_retry(
+                s, row.id, at=at, error=error, holder=self.holder
+            )
+        )
 
     async def _failed(self, row: outbox.Pending, error: str) -> None:
         logger.warning("notification %s cannot be delivered: %s", row.id, error)
         await self._db(
-            lambda s: outbox.mark_failed(s, row.id, now=self.clock(), error=error)
+            lambda s: outbox.mark_failed(
+                s, row.id, now=self.clock(), error=error, holder=self.holder
+            )
         )
 
     async def _mark_sent(self, row: outbox.Pending) -> None:
         # Telegram has the message now; losing this write would send it twice.
         for attempt in range(1, MARK_SENT_TRIES + 1):
             try:
-                await self._db(lambda s: outbox.mark_sent(s, row.id, now=self.clock()))
+                marked = await self._db(
+                    lambda s: outbox.mark_sent(
+                        s, row.id, now=self.clock(), holder=self.holder
+                    )
+                )
+                if not marked:
+                    logger.warning(
+                        "notification %s: the lease went to another deliverer "
+                        "before it was marked sent",
+                        row.id,
+                    )
                 return
             except SQLAlchemyError:
                 if attempt == MARK_SENT_TRIES:

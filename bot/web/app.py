@@ -36,9 +36,17 @@ TELEGRAM = web.AppKey("telegram", TelegramService)
 
 
 async def healthz(request: web.Request) -> web.Response:
+    """200 while everything that should run does; 503 when news cannot go out."""
     telegram = request.app.get(TELEGRAM)
+    outbox = telegram.outbox.state if telegram else "off"
+    healthy = outbox in ("off", "stopped", "running")
     return web.json_response(
-        {"status": "ok", "telegram": telegram.state if telegram else "off"}
+        {
+            "status": "ok" if healthy else "degraded",
+            "telegram": telegram.state if telegram else "off",
+            "outbox": outbox,
+        },
+        status=200 if healthy else 503,
     )
 
 

@@ -16,11 +16,10 @@ from typing import Any
 
 from aiohttp import web
 from aiolimiter import AsyncLimiter
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.db import outbox
-from actions.db.models import Notification, utcnow
+from actions.db.models import utcnow
 from actions.db.session import in_transaction
 from actions.formatting import DELETED_MARKER
 from bot.proxies import client_address
@@ -212,16 +211,7 @@ def _visible(message: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _pending(session, sender: str) -> list[dict[str, Any]]:
-    rows = session.scalars(
-        select(Notification)
-        .where(
-            Notification.channel == CHANNEL,
-            Notification.recipient == sender,
-            Notification.sent_at.is_(None),
-        )
-        .order_by(Notification.id)
-        .limit(MAX_NEWS)
-    ).all()
+    rows = outbox.pending_for(session, CHANNEL, sender, MAX_NEWS)
     return [
         {"id": row.id, "text": row.text, "created_at": row.created_at.isoformat()}
         for row in rows
@@ -229,14 +219,5 @@ def _pending(session, sender: str) -> list[dict[str, Any]]:
 
 
 def _mark_seen(session, sender: str, ids: list[int]) -> None:
-    now = utcnow()
-    for row_id in ids:
-        row = session.get(Notification, row_id)
-        # Only one's own news: a guessed id of someone else's row changes nothing.
-        if (
-            row
-            and row.recipient == sender
-            and row.channel == CHANNEL
-            and not row.sent_at
-        ):
-            outbox.mark_sent(session, row.id, now=now)
+    # Only one's own news: a guessed id of someone else's row changes nothing.
+    outbox.mark_seen(session, CHANNEL, sender, ids, now=utcnow())

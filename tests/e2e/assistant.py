@@ -45,11 +45,13 @@ class Assistant:
     process: subprocess.Popen
     log: Path
     workdir: Path
+    tracker_store_url: str
     ready_seconds: float = 0.0
 
     @property
     def tracker_db(self) -> Path:
-        return self.workdir / "var" / "tracker.db"
+        """The SQLite file of the tracker store."""
+        return Path(self.tracker_store_url.removeprefix("sqlite:///"))
 
     @property
     def rasa_url(self) -> str:
@@ -70,9 +72,12 @@ class Assistant:
         return self.process.wait(timeout=60)
 
 
-def start(workdir: Path, extra_env: dict[str, str] | None = None) -> Assistant:
+def start(
+    workdir: Path, extra_env: dict[str, str] | None = None, one_database: bool = False
+) -> Assistant:
     """Migrate and seed a fresh database (SQLite unless extra_env says otherwise),
-    then run the assistant on it. Its var/ (tracker store, secret key) is private."""
+    then run the assistant on it. Its var/ (tracker store, secret key) is private.
+    With one_database, Rasa keeps its conversations in that database too."""
     rasa_port, action_port, web_port = free_port(), free_port(), free_port()
     env = dict(
         os.environ,
@@ -84,6 +89,9 @@ def start(workdir: Path, extra_env: dict[str, str] | None = None) -> Assistant:
         RASA_TELEMETRY_ENABLED="false",
     )
     env.update(extra_env or {})
+    env.setdefault("TRACKER_STORE_URL", f"sqlite:///{workdir / 'var' / 'tracker.db'}")
+    if one_database:
+        env["TRACKER_STORE_URL"] = env["DATABASE_URL"]
     cli = [sys.executable, "-m", "bot.cli"]
     for args in (["db", "upgrade"], ["content", "import", str(EXAMPLE_CONTENT)]):
         subprocess.run([*cli, *args], env=env, cwd=PROJECT_ROOT, check=True,
@@ -94,7 +102,14 @@ def start(workdir: Path, extra_env: dict[str, str] | None = None) -> Assistant:
         process = subprocess.Popen([*cli, "run"], env=env, cwd=PROJECT_ROOT,
                                    stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
     assistant = Assistant(
-        rasa_port, action_port, web_port, env["DATABASE_URL"], process, log, workdir
+        rasa_port,
+        action_port,
+        web_port,
+        env["DATABASE_URL"],
+        process,
+        log,
+        workdir,
+        env["TRACKER_STORE_URL"],
     )
     health = (
         f"{assistant.rasa_url}/webhooks/rest/",

@@ -39,7 +39,9 @@ def assistant(tmp_path_factory, bot_api) -> Iterator[Assistant]:
         "OUTBOX_POLL_SECONDS": "0.5",
     }
     try:
-        running = start(tmp_path_factory.mktemp("e2e"), telegram)
+        # Issue 13: one database for the city's tables and Rasa's conversations
+        # is what an operator tries first.
+        running = start(tmp_path_factory.mktemp("e2e"), telegram, one_database=True)
     except StartupError as error:
         pytest.fail(str(error))
     yield running

@@ -30,7 +30,10 @@ CONVERSATIONS = 200
 @pytest.fixture(scope="module")
 def postgres_assistant(tmp_path_factory):
     with temporary_postgres_database() as url:
-        running = start(tmp_path_factory.mktemp("pg"), {"DATABASE_URL": url})
+        # One PostgreSQL database for the city's tables and Rasa's (issue 13).
+        running = start(
+            tmp_path_factory.mktemp("pg"), {"DATABASE_URL": url}, one_database=True
+        )
         try:
             yield running
         finally:

@@ -4,12 +4,15 @@ history, audit and outbox, assignment, duplicates and spam."""
 from __future__ import annotations
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from actions.db.models import AuditEntry, Notification, Suggestion
 from actions.db.session import in_transaction
+from bot.staff import review
 from tests.staff.conftest import add_suggestion, login, post_form
 
 SCRIPT = '<script>alert("x")</script>'
@@ -294,3 +297,34 @@ async def test_admins_see_the_audit_log(client, staff_settings):
     page = await (await client.get("/staff/audit")).text()
     assert "Status geändert" in page and reference in page and "anna" in page
     assert "&#34;status&#34;: &#34;in_pruefung&#34;" in page or '"in_pruefung"' in page
+
+
+def test_two_clicks_at_once_change_and_notify_once(staff_settings):
+    """Issue 13: on PostgreSQL two simultaneous clicks both read "eingegangen",
+    and the citizen got two notifications."""
+    reference = add_suggestion(
+        staff_settings, "Eine Ampel am Markt", channel="telegram", reply_to="4711"
+    )
+    url = staff_settings.database_url
+    start = threading.Barrier(2)
+
+    def click() -> str:
+        def work(session):
+            review.set_status(session, reference, "angenommen", actor="anna",
+                              public_note="Gute Idee.")  # fmt: skip
+
+        start.wait(timeout=10)
+        try:
+            in_transaction(url, work)
+        except review.ReviewError:
+            return "refused"
+        return "changed"
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = sorted(pool.map(lambda _: click(), range(2)))
+    assert outcomes == ["changed", "refused"]
+
+    def count(session):
+        return session.scalar(select(func.count(Notification.id)))
+
+    assert in_transaction(url, count) == 1

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from telegram.ext import AIORateLimiter, ExtBot
 
+from actions.db import outbox
 from actions.db.models import Notification, utcnow
 from actions.db.session import get_engine
 from bot.telegram.outbox import OutboxDeliverer, retry_delay
@@ -198,3 +199,52 @@ async def test_a_recipient_of_another_channel_fails_cleanly(
     await deliverer.deliver_due()
     assert rows(database_url)[row].failed_at is not None
     assert bot_api.sent("sendMessage") == []
+
+
+def test_a_deliverer_that_lost_its_lease_cannot_mark_the_row(database_url, clock):
+    """Issue 13: mark_* ignored who held the lease."""
+    (row,) = queue(database_url, "telegram:42")
+    lease = timedelta(minutes=2)
+    with Session(get_engine(database_url), future=True) as session, session.begin():
+        outbox.claim_due(session, "telegram", now=clock(), lease=lease, limit=5,
+                         holder="first")  # fmt: skip
+    later = clock() + timedelta(minutes=3)  # the first lease ran out
+    with Session(get_engine(database_url), future=True) as session, session.begin():
+        (taken,) = outbox.claim_due(session, "telegram", now=later, lease=lease,
+                                    limit=5, holder="second")  # fmt: skip
+        assert taken.id == row
+        assert not outbox.mark_failed(
+            session, row, now=later, error="x", holder="first"
+        )
+        assert not outbox.mark_sent(session, row, now=later, holder="first")
+        assert outbox.mark_sent(session, row, now=later, holder="second")
+    stored = rows(database_url)[row]
+    assert stored.sent_at is not None and stored.failed_at is None
+    assert stored.attempts == 1
+
+
+async def test_an_unexpected_error_does_not_end_delivery(
+    bot_api, deliverer, database_url, monkeypatch
+):
+    """Issue 13: the loop ended silently while /healthz still said it ran."""
+    real, calls = deliverer.deliver_due, []
+
+    async def flaky():
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("a bug")
+        return await real()
+
+    monkeypatch.setattr(deliverer, "deliver_due", flaky)
+    (row,) = queue(database_url, "telegram:77")
+    deliverer.start()
+    try:
+        for _ in range(100):
+            if rows(database_url)[row].sent_at:
+                break
+            await asyncio.sleep(0.05)
+        assert rows(database_url)[row].sent_at is not None
+        assert deliverer.state == "running" and len(calls) >= 2
+    finally:
+        await deliverer.stop()
+    assert deliverer.state == "stopped"

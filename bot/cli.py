@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 
 from bot.settings import Settings, SettingsError
 
+MAX_DAYS = 36_500  # a century; more would overflow the date arithmetic
+
 
 def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
     from actions.db.session import upgrade
@@ -56,17 +58,25 @@ def _content_import(settings: Settings, args: argparse.Namespace) -> int:
 def _retention_purge(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import timedelta, timezone
 
-    from actions.db import suggestions
-    from actions.db.session import get_engine
+    from actions.db import outbox, suggestions
+    from bot import conversations
 
     days = args.days if args.days is not None else settings.retention_days
     cutoff = datetime.now(timezone.utc) - timedelta(days=days)
-    with Session(
-        get_engine(settings.database_url), future=True
-    ) as session, session.begin():
-        purged = suggestions.purge_contact_data(session, closed_before=cutoff)
+
+    def work(session):
+        return (
+            suggestions.purge_contact_data(session, closed_before=cutoff),
+            suggestions.purge_internal_notes(session, closed_before=cutoff),
+            outbox.purge_finished(session, before=cutoff),
+        )
+
+    contacts, notes, news = _in_transaction(settings, work)
+    events = conversations.purge_before(settings.tracker_store_url, cutoff)
     print(
-        f"removed contact data from {purged} suggestions closed more than {days} days ago"
+        f"older than {days} days: contact data removed from {contacts} closed "
+        f"suggestions, {notes} internal notes, {news} delivered notifications and "
+        f"{events} conversation events deleted"
     )
     return 0
 
@@ -78,8 +88,8 @@ def _non_negative_days(text: str) -> int:
         raise argparse.ArgumentTypeError(
             f"not a whole number of days: {text!r}"
         ) from None
-    if days < 0:
-        raise argparse.ArgumentTypeError("days cannot be negative")
+    if not 0 <= days <= MAX_DAYS:
+        raise argparse.ArgumentTypeError(f"days must be between 0 and {MAX_DAYS}")
     return days
 
 
@@ -256,7 +266,9 @@ def build_parser() -> argparse.ArgumentParser:
         dest="retention_command", required=True, metavar="ACTION"
     )
     purge = retention.add_parser(
-        "purge", help="remove contact data from suggestions closed long ago"
+        "purge",
+        help="remove contact data, staff notes, delivered news and conversations "
+        "older than the retention period",
     )
     purge.add_argument(
         "--days",

@@ -207,6 +207,7 @@ class Settings:
     web_global_per_minute: int
     rasa_timeout: float
     outbox_poll_seconds: float
+    outbox_lease_seconds: float
     telegram: TelegramSettings | None
     staff_session_key_env: str | None
     staff_idle_minutes: int
@@ -274,6 +275,7 @@ class Settings:
             web_global_per_minute=_int(env, "WEB_GLOBAL_PER_MINUTE", 1200),
             rasa_timeout=_float(env, "RASA_TIMEOUT", 10.0),
             outbox_poll_seconds=_float(env, "OUTBOX_POLL_SECONDS", 5.0),
+            outbox_lease_seconds=_float(env, "OUTBOX_LEASE_SECONDS", 120.0),
             telegram=TelegramSettings.from_env(env),
             staff_session_key_env=env.get("STAFF_SESSION_KEY", "").strip() or None,
             staff_idle_minutes=_int(env, "STAFF_IDLE_MINUTES", 30),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from actions.db.models import Notification
@@ -84,7 +84,9 @@ def _set(session: Session, row_id: int, holder: str, **values) -> bool:
 
 
 def mark_sent(session: Session, row_id: int, *, now: datetime, holder: str) -> bool:
-    return _set(session, row_id, holder, sent_at=now, attempts=Notification.attempts + 1)
+    return _set(
+        session, row_id, holder, sent_at=now, attempts=Notification.attempts + 1
+    )
 
 
 def mark_retry(
@@ -138,6 +140,17 @@ def release(session: Session, row_ids: list[int], holder: str) -> None:
             .values(claimed_until=None, claimed_by=None)
             .execution_options(synchronize_session=False)
         )
+
+
+def purge_finished(session: Session, before: datetime) -> int:
+    """Delete news sent or given up before `before`: they hold a chat address
+    and the city's reply, and their work is done."""
+    finished = or_(Notification.sent_at < before, Notification.failed_at < before)
+    return session.execute(
+        delete(Notification)
+        .where(finished)
+        .execution_options(synchronize_session=False)
+    ).rowcount
 
 
 def pending_for(

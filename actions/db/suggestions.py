@@ -307,3 +307,18 @@ def purge_contact_data(session: Session, closed_before: datetime) -> int:
         .where(Suggestion.closed_at < closed_before, has_contact)
         .values(email=None, email_consent_at=None, reply_to=None)
     ).rowcount
+
+
+def purge_internal_notes(session: Session, closed_before: datetime) -> int:
+    """Drop staff notes of suggestions closed before the given time: they may
+    quote the citizen. Public replies stay; the citizen has read them."""
+    closed = select(Suggestion.id).where(Suggestion.closed_at < closed_before)
+    return session.execute(
+        update(StatusChange)
+        .where(
+            StatusChange.suggestion_id.in_(closed),
+            StatusChange.internal_note.is_not(None),
+        )
+        .values(internal_note=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount

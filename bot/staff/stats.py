@@ -9,18 +9,15 @@ import re
 import time
 from collections import Counter
 from datetime import datetime, timedelta
-from functools import lru_cache
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import column, func, select, table
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.future import create_engine
 from sqlalchemy.orm import Session
 
 from actions.db.models import Suggestion, utcnow
 from actions.db.suggestions import STATUS_LABELS
+from bot import conversations
 
 logger = logging.getLogger(__name__)
 
@@ -31,17 +28,6 @@ WEEKS = 12
 UNANSWERED_ACTIONS = ("utter_fallback", "utter_out_of_scope", "action_default_fallback")
 UNANSWERED_DAYS = 30
 UNANSWERED_SCAN_LIMIT = 50_000
-
-# Rasa's SQLTrackerStore table, read-only: only the columns needed here.
-TRACKER_EVENTS = table(
-    "events",
-    column("id"),
-    column("sender_id"),
-    column("type_name"),
-    column("action_name"),
-    column("timestamp"),
-    column("data"),
-)
 
 
 def per_week(session: Session, tz: ZoneInfo, now: datetime | None = None):
@@ -82,11 +68,6 @@ def per_status(session: Session) -> list[tuple[str, int]]:
     return [(STATUS_LABELS[s], counts.get(s, 0)) for s in STATUS_LABELS]
 
 
-@lru_cache(maxsize=4)
-def _tracker_engine(url: str) -> Engine:
-    return create_engine(url, future=True, pool_pre_ping=True)
-
-
 def _normalised(text: str) -> str:
     return re.sub(r"[\s?!.]+$", "", " ".join(text.split())).casefold()
 
@@ -103,14 +84,10 @@ def unanswered(tracker_url: str, limit: int = 10) -> list[tuple[str, int]] | Non
 
     None when the tracker store cannot be read; [] when there is nothing yet.
     """
-    parsed = make_url(tracker_url)
-    if (
-        parsed.get_backend_name() == "sqlite"
-        and not Path(parsed.database or "").exists()
-    ):
-        return []  # no conversation yet; connecting would create an empty file
+    if not conversations.exists(tracker_url):
+        return []  # no conversation yet
     since = time.time() - UNANSWERED_DAYS * 86400
-    events = TRACKER_EVENTS.c
+    events = conversations.TRACKER_EVENTS.c
     statement = (
         select(events.sender_id, events.type_name, events.action_name, events.data)
         .where(
@@ -121,7 +98,7 @@ def unanswered(tracker_url: str, limit: int = 10) -> list[tuple[str, int]] | Non
         .limit(UNANSWERED_SCAN_LIMIT)
     )
     try:
-        with _tracker_engine(tracker_url).connect() as connection:
+        with conversations.tracker_engine(tracker_url).connect() as connection:
             rows = connection.execute(statement).all()
     except SQLAlchemyError as error:
         logger.warning("tracker store not readable for the dashboard: %s", error)

@@ -38,7 +38,6 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 BATCH = 20
-LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 12  # with the backoff below, about eight hours of trying
 STOP_GRACE_SECONDS = 30
 MARK_SENT_TRIES = 5
@@ -56,9 +55,12 @@ class OutboxDeliverer:
         database_url: str,
         *,
         poll_seconds: float,
+        lease_seconds: float = 120.0,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.bot = bot
+        # After a crash, what was claimed waits this long before it is sent.
+        self.lease = timedelta(seconds=lease_seconds)
         self.database_url = database_url
         self.poll_seconds = poll_seconds
         self.clock = clock
@@ -124,7 +126,7 @@ class OutboxDeliverer:
                 s,
                 CHANNEL,
                 now=self.clock(),
-                lease=LEASE,
+                lease=self.lease,
                 limit=BATCH,
                 holder=self.holder,
             )

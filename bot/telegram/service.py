@@ -88,6 +88,7 @@ class TelegramService:
             self.application.bot,
             settings.database_url,
             poll_seconds=settings.outbox_poll_seconds,
+            lease_seconds=settings.outbox_lease_seconds,
         )
         self.state = "starting"
 

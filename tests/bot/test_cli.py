@@ -81,12 +81,20 @@ def test_unknown_command_shows_usage():
     assert result.returncode == 2 and "usage: smartcity" in result.stderr
 
 
-def test_retention_purge(cli_env):
+def test_retention_purge(cli_env, tmp_path):
+    """Issue 13: copies of personal data outlived retention: conversations with
+    their slot values, delivered news with chat ids, and staff notes."""
+    import time
     from datetime import timedelta
 
-    from actions.db import suggestions as store
-    from actions.db.models import Suggestion, utcnow
+    from rasa.core.tracker_store import SQLTrackerStore
+    from sqlalchemy import text
 
+    from actions.db import suggestions as store
+    from actions.db.models import Notification, StatusChange, Suggestion, utcnow
+
+    tracker_url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    cli_env["TRACKER_STORE_URL"] = tracker_url
     assert smartcity("db", "upgrade", env=cli_env).returncode == 0
     engine = get_engine(cli_env["DATABASE_URL"])
     with Session(engine, future=True) as session, session.begin():
@@ -96,24 +104,43 @@ def test_retention_purge(cli_env):
                                       reply_to="chat-1", email="a@example.org",
                                       email_consent_at=utcnow())  # fmt: skip
             suggestion, _ = store.create(session, new, daily_limit=5)
-            store.change_status(session, suggestion, "zurueckgezogen", actor="buerger",
-                                now=utcnow() - timedelta(days=days_closed))  # fmt: skip
+            at = utcnow() - timedelta(days=days_closed)
+            store.change_status(session, suggestion, "zurueckgezogen", actor="anna",
+                                internal_note=f"Bürger schrieb: {run}", now=at)  # fmt: skip
+            for row in suggestion and session.scalars(select(Notification)):
+                row.sent_at = row.sent_at or at
+    tracker = get_engine(tracker_url)
+    SQLTrackerStore.Base.metadata.create_all(tracker)
+    with tracker.begin() as connection:
+        for sender, age_days in (("alt", 200), ("neu", 1)):
+            connection.execute(
+                text("INSERT INTO events (sender_id, type_name, timestamp, data) "
+                     "VALUES (:s, 'slot', :t, '{\"value\": \"a@example.org\"}')"),
+                {"s": sender, "t": time.time() - age_days * 86400},
+            )  # fmt: skip
     result = smartcity("retention", "purge", env=cli_env)
     assert result.returncode == 0, result.stderr
     assert (
-        "removed contact data from 1 suggestions closed more than 180 days"
+        "older than 180 days: contact data removed from 1 closed suggestions, "
+        "1 internal notes, 1 delivered notifications and 1 conversation events deleted"
         in result.stdout
     )
     with Session(engine, future=True) as session:
         emails = dict(
             session.execute(select(Suggestion.form_run_id, Suggestion.email)).all()
         )
+        notes = set(session.scalars(select(StatusChange.internal_note)))
+        news = session.scalar(select(func.count(Notification.id)))
     assert emails == {"old": None, "recent": "a@example.org"}
+    assert notes == {None, "Bürger schrieb: recent"} and news == 1
+    with tracker.connect() as connection:
+        left = connection.execute(text("SELECT sender_id FROM events")).scalars().all()
+    assert left == ["neu"]
     shorter = smartcity("retention", "purge", "--days", "5", env=cli_env)
-    assert "removed contact data from 1 suggestions" in shorter.stdout
+    assert "contact data removed from 1 closed suggestions" in shorter.stdout
 
 
-@pytest.mark.parametrize("days", ["-3", "viele"])
+@pytest.mark.parametrize("days", ["-3", "viele", "999999999999"])
 def test_retention_purge_rejects_bad_days(cli_env, days):
     result = smartcity("retention", "purge", "--days", days, env=cli_env)
     assert result.returncode == 2 and "usage: smartcity" in result.stderr

@@ -179,6 +179,28 @@ def _staff_reset(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _actor(text: str) -> str:
+    text = text.strip()
+    if not 0 < len(text) <= 40 or not text.isprintable():
+        raise argparse.ArgumentTypeError("the actor must be 1-40 printable characters")
+    return text
+
+
+def _suggestions_delete(settings: Settings, args: argparse.Namespace) -> int:
+    """Erase a suggestion on its author's request (GDPR Art. 17), audited."""
+    from bot.staff import review
+
+    try:
+        reference = _in_transaction(
+            settings, lambda s: review.delete(s, args.reference, actor=args.actor)
+        )
+    except review.ReviewError:
+        print(f"error: there is no suggestion {args.reference!r}", file=sys.stderr)
+        return 2
+    print(f"deleted suggestion {reference} with its history and notifications")
+    return 0
+
+
 def _events_import_ics(settings: Settings, args: argparse.Namespace) -> int:
     from actions.content import ContentError, load_topics
     from bot.staff import ics
@@ -323,6 +345,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--password-stdin", action="store_true", help="read the password from stdin"
     )
     reset.set_defaults(handler=_staff_reset)
+
+    suggestions = commands.add_parser(
+        "suggestions", help="citizens' suggestions"
+    ).add_subparsers(dest="suggestions_command", required=True, metavar="ACTION")
+    delete = suggestions.add_parser(
+        "delete", help="erase one suggestion on its author's request (GDPR Art. 17)"
+    )
+    delete.add_argument("reference", help="the reference, e.g. V-7KQ2-M9XD")
+    delete.add_argument(
+        "--actor", default="cli", type=_actor, help="who did it, for the audit log"
+    )
+    delete.set_defaults(handler=_suggestions_delete)
 
     commands.add_parser("run", help="start the action server and Rasa").set_defaults(
         handler=_run

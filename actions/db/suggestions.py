@@ -299,6 +299,23 @@ def delete_for_sender(session: Session, sender_key: str) -> int:
     ).rowcount
 
 
+def delete_one(session: Session, suggestion: Suggestion) -> None:
+    """Erase one suggestion with its history and news (a request under GDPR Art. 17)."""
+    for dependent in (Notification, StatusChange):
+        session.execute(
+            delete(dependent)
+            .where(dependent.suggestion_id == suggestion.id)
+            .execution_options(synchronize_session=False)
+        )
+    session.execute(
+        update(Suggestion)
+        .where(Suggestion.duplicate_of_id == suggestion.id)
+        .values(duplicate_of_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.delete(suggestion)
+
+
 def purge_contact_data(session: Session, closed_before: datetime) -> int:
     """Drop contact data of suggestions closed before the given time."""
     has_contact = (Suggestion.email.is_not(None)) | (Suggestion.reply_to.is_not(None))

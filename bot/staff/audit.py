@@ -25,6 +25,7 @@ ACTION_LABELS = {
     "user_enabled": "Konto entsperrt",
     "password_reset": "Passwort zurückgesetzt",
     "csv_exported": "Export heruntergeladen",
+    "suggestion_deleted": "Vorschlag gelöscht (auf Antrag)",
 }
 
 

@@ -174,6 +174,26 @@ async def audit_page(request: web.Request) -> web.Response:
     )
 
 
+@admin_only
+async def delete_suggestion(request: web.Request) -> web.StreamResponse:
+    """Erase a suggestion when its author asks by e-mail or letter (Art. 17 GDPR)."""
+    reference = normalize_reference(request.match_info["reference"])
+    if reference is None:
+        return await error_page(request, 404, "Diesen Vorschlag gibt es nicht.")
+    form = await request.post()
+    if form.get("confirm") != "1":
+        await flash(request, "Bitte bestätigen Sie das Löschen.", "error")
+        raise redirect(f"/staff/suggestions/{reference}")
+    actor = request["user"].username
+    try:
+        await db(request, lambda s: review.delete(s, reference, actor=actor))
+    except review.ReviewError as error:
+        await flash(request, str(error), "error")
+        raise redirect("/staff/suggestions") from None
+    await flash(request, f"Der Vorschlag {reference} ist gelöscht.")
+    raise redirect("/staff/suggestions")
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/suggestions", inbox_page, name="suggestions")
     app.router.add_get("/suggestions.csv", export_csv, name="export")
@@ -182,4 +202,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/suggestions/{reference}/assign", _action(_assign))
     app.router.add_post("/suggestions/{reference}/duplicate", _action(_duplicate))
     app.router.add_post("/suggestions/{reference}/hide", _action(_hide))
+    app.router.add_post("/suggestions/{reference}/delete", delete_suggestion)
     app.router.add_get("/audit", audit_page, name="audit")

@@ -246,3 +246,40 @@ def test_staff_commands_refuse_bad_input_with_one_line(
     assert done.returncode == 2
     assert message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_suggestion_is_deleted_on_request_and_audited_without_its_text(cli_env):
+    """Issue 13: staff had no way to erase a suggestion asked for by letter."""
+    from actions.db import suggestions as store
+    from actions.db.models import AuditEntry, Notification, Suggestion
+
+    assert smartcity("db", "upgrade", env=cli_env).returncode == 0
+    engine = get_engine(cli_env["DATABASE_URL"])
+    with Session(engine, future=True) as session, session.begin():
+        new = store.NewSuggestion(form_run_id="r", channel="telegram", sender_key="k",
+                                  text="Geheime Idee von Frau M.", topic="Sonstiges",
+                                  reply_to="telegram:5")  # fmt: skip
+        suggestion, _ = store.create(session, new, daily_limit=5)
+        store.change_status(session, suggestion, "in_pruefung", actor="anna")
+        reference = suggestion.reference
+    result = smartcity("suggestions", "delete", reference.lower(), "--actor", "anna",
+                       env=cli_env)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert f"deleted suggestion {reference}" in result.stdout
+    with Session(engine, future=True) as session:
+        assert session.scalar(select(func.count(Suggestion.id))) == 0
+        assert session.scalar(select(func.count(Notification.id))) == 0
+        (entry,) = session.scalars(select(AuditEntry)).all()
+    assert (entry.actor, entry.action, entry.object_id) == (
+        "anna", "suggestion_deleted", reference)  # fmt: skip
+    assert "Geheime" not in str(entry.before) and entry.after is None
+    again = smartcity("suggestions", "delete", reference, env=cli_env)
+    assert again.returncode == 2 and "there is no suggestion" in again.stderr
+
+
+@pytest.mark.parametrize("args", [["V-1"], ["V-7KQ2-M9XD", "--actor", "x" * 41], []])
+def test_suggestions_delete_refuses_bad_arguments(cli_env, args):
+    smartcity("db", "upgrade", env=cli_env)
+    result = smartcity("suggestions", "delete", *args, env=cli_env)
+    assert result.returncode == 2 and result.stderr.strip()
+    assert "Traceback" not in result.stderr

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from actions.db.models import AuditEntry, Notification, Suggestion
 from actions.db.session import in_transaction
 from bot.staff import review
-from tests.staff.conftest import add_suggestion, login, post_form
+from tests.staff.conftest import add_suggestion, csrf_token, login, post_form
 
 SCRIPT = '<script>alert("x")</script>'
 
@@ -328,3 +328,30 @@ def test_two_clicks_at_once_change_and_notify_once(staff_settings):
         return session.scalar(select(func.count(Notification.id)))
 
     assert in_transaction(url, count) == 1
+
+
+async def test_admins_delete_a_suggestion_on_request(client, staff_settings):
+    reference = add_suggestion(staff_settings, "Bitte löschen: Bank am Weiher")
+    page = f"/staff/suggestions/{reference}"
+    await login(client, "rudi")  # a reviewer may not
+    refused = await post_form(client, f"{page}/delete", {"confirm": "1"}, page=page)
+    assert refused.status == 403
+    await client.post(
+        "/staff/logout", data={"csrf_token": await csrf_token(client, page)}
+    )
+    await login(client, "anna")
+    unconfirmed = await post_form(client, f"{page}/delete", {}, page=page)
+    assert unconfirmed.headers["Location"] == page
+    assert "Endgültig löschen" in await (await client.get(page)).text()
+    done = await post_form(client, f"{page}/delete", {"confirm": "1"}, page=page)
+    assert done.headers["Location"] == "/staff/suggestions"
+    assert (await client.get(page)).status == 404
+
+    def audited(session):
+        entry = session.scalar(
+            select(AuditEntry).where(AuditEntry.action == "suggestion_deleted")
+        )
+        return entry.actor, entry.object_id, str(entry.before)
+
+    actor, object_id, before = in_transaction(staff_settings.database_url, audited)
+    assert (actor, object_id) == ("anna", reference) and "Weiher" not in before

@@ -80,10 +80,13 @@ class ActionPrivacy(Action):
             "• Ich bin ein automatischer Assistent, kein Mensch.",
             "• Ich speichere den Verlauf dieses Gesprächs, damit ich Sie verstehe. "
             "Ihren Namen brauche ich nicht.",
-            "• Vorschläge speichert die Stadt mit Thema, Ort und Datum. Ihre Kennung "
-            "im Chat wird dabei nur verschlüsselt abgelegt.",
-            "• Eine E-Mail-Adresse speichern wir nur mit Ihrer Einwilligung. Kontaktdaten "
-            f"löschen wir {retention} Tage nach Abschluss Ihres Vorschlags.",
+            "• Vorschläge speichert die Stadt mit Thema, Ort und Datum. Statt Ihrer "
+            "Kennung im Chat speichern wir dabei nur ein Pseudonym.",
+            "• Nur wenn Sie Nachrichten zu Ihrem Vorschlag wünschen, speichern wir "
+            "Ihre Chat-Kennung, und eine E-Mail-Adresse nur mit Ihrer Einwilligung. "
+            f"Diese Kontaktdaten löschen wir {retention} Tage nach Abschluss Ihres "
+            "Vorschlags, den Gesprächsverlauf nach "
+            f"{retention} Tagen.",
             "• Schreiben Sie „Meine Daten löschen“, dann lösche ich Ihre Vorschläge, "
             "Kontaktdaten und diesen Verlauf sofort.",
             "• Bitte schreiben Sie mir keine sensiblen Daten, zum Beispiel zu Ihrer Gesundheit.",

@@ -5,6 +5,7 @@ that stands in for Telegram."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -16,8 +17,12 @@ from playwright import sync_api as playwright_api
 from bot.launcher import LaunchError, find_model
 from bot.settings import PROJECT_ROOT
 from tests.e2e.assistant import Assistant, StartupError, is_listening, start
-from tests.e2e.chat import say
+from tests.e2e.chat import IDEA, say
+from tests.e2e.test_suggestions_rest import PROBE_EMAIL, PROBE_IDEA
 from tests.telegram.bot_api import TOKEN, FakeBotApi
+
+
+CHAT_ID = re.compile(r"telegram:-?\d{3,}")
 
 
 @pytest.fixture(scope="session")
@@ -49,10 +54,17 @@ def assistant(tmp_path_factory, bot_api) -> Iterator[Assistant]:
     assert running.stop() == 0, running.log.read_text()[-3000:]
     for port in (running.rasa_port, running.action_port, running.web_port):
         assert not is_listening(port)
-    errors = [
-        line for line in running.log.read_text().splitlines() if " ERROR " in line
-    ]
+    lines = running.log.read_text().splitlines()
+    errors = [line for line in lines if " ERROR " in line]
     assert not errors, "\n".join(errors[:10])
+    # Issue 13: no idea, e-mail address, chat id or token in any log line.
+    private = (IDEA, PROBE_IDEA, PROBE_EMAIL, TOKEN)
+    leaked = [
+        line
+        for line in lines
+        if any(value in line for value in private) or CHAT_ID.search(line)
+    ]
+    assert not leaked, "\n".join(leaked[:10])
 
 
 @pytest.fixture

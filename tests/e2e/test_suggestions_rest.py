@@ -88,3 +88,22 @@ async def test_deletion_leaves_no_row_and_no_tracker_event(assistant, chat):
     assert "Gelöscht sind: 1 Vorschlag" in done
     assert rows_with_text(assistant, idea) == 0
     assert tracker_events(assistant, chat.sender) == 0
+
+
+PROBE_EMAIL = "buerger.probe@example.org"
+PROBE_IDEA = "Ein Probe-Gedanke: Wasserspender im Rathausfoyer aufstellen"
+
+
+async def test_a_suggestion_with_email_news(assistant, chat):
+    """Also feeds the log check of the e2e session (tests/e2e/conftest.py):
+    neither this idea nor this address may appear in any log line."""
+    await chat("Ich möchte einen Vorschlag machen")
+    await chat(PROBE_IDEA)
+    await chat('/inform{"topic":"Mobilität"}')
+    await chat('/inform{"choice":"skip"}')
+    assert "E-Mail-Adresse" in joined(await chat('/inform{"choice":"email"}'))
+    assert "einwillig" in joined(await chat(PROBE_EMAIL)).casefold()
+    summary = joined(await chat("/affirm"))
+    assert PROBE_EMAIL in summary
+    assert REFERENCE.search(joined(await chat("/affirm")))
+    assert rows_with_text(assistant, PROBE_IDEA) == 1

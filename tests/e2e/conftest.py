@@ -21,7 +21,6 @@ from tests.e2e.chat import IDEA, say
 from tests.e2e.test_suggestions_rest import PROBE_EMAIL, PROBE_IDEA
 from tests.telegram.bot_api import TOKEN, FakeBotApi
 
-
 CHAT_ID = re.compile(r"telegram:-?\d{3,}")
 
 

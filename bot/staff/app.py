@@ -39,6 +39,7 @@ HERE = Path(__file__).resolve().parent
 PREFIX = "/staff"
 PUBLIC = ("/staff/login", "/staff/static/")
 MAX_FORM_BYTES = 2 * 1024 * 1024  # an .ics upload; chat requests stay at 64 KiB
+MAX_PUBLIC_FORM_BYTES = 16 * 1024  # the login form, before anyone is known
 
 CHANNEL_LABELS = {"web": "Website-Chat", "telegram": "Telegram", "rest": "REST-API"}
 
@@ -137,47 +138,68 @@ async def _current_user(request: web.Request, session) -> StaffMember | None:
     return StaffMember(user.username, user.role) if user else None
 
 
+async def _checked_form(request: web.Request, limit: int):
+    """The POST body, read only now and within `limit`, with its CSRF token checked.
+
+    Returns (request, None) to go on, or (request, response) to answer at once.
+    """
+    request = request.clone(client_max_size=limit)
+    try:
+        form = await request.post()
+    except web.HTTPRequestEntityTooLarge:
+        too_large = (
+            "Die Datei ist zu groß (höchstens 2 MB)."
+            if limit == MAX_FORM_BYTES
+            else "Das Formular ist zu groß."
+        )
+        return request, await error_page(request, 413, too_large)
+    except Exception:  # aiohttp's parser fails in several ways on broken bodies
+        logger.info("unreadable form body on %s", request.path, exc_info=True)
+        return request, await error_page(
+            request, 400, "Das Formular kam fehlerhaft an."
+        )
+    if not await csrf_valid(request, form):
+        return request, await error_page(
+            request,
+            403,
+            "Das Formular ist abgelaufen oder unvollständig. Bitte laden Sie "
+            "die Seite neu und versuchen Sie es noch einmal.",
+        )
+    return request, None
+
+
 @web.middleware
 async def guard(request: web.Request, handler) -> web.StreamResponse:
-    """CSRF on every POST, then login and idle timeout for everything not public."""
+    """Login and idle timeout for everything not public, then CSRF on every POST.
+
+    A body is read only after the session was checked, so that an anonymous
+    client cannot make the app parse 2 MB uploads.
+    """
     session = await get_session(request)
-    if request.method == "POST":
-        request = request.clone(client_max_size=MAX_FORM_BYTES)
-        try:
-            form = await request.post()
-        except web.HTTPRequestEntityTooLarge:
-            return await error_page(
-                request, 413, "Die Datei ist zu groß (höchstens 2 MB)."
-            )
-        except Exception:  # aiohttp's parser fails in several ways on broken bodies
-            logger.info("unreadable form body on %s", request.path, exc_info=True)
-            return await error_page(request, 400, "Das Formular kam fehlerhaft an.")
-        if not await csrf_valid(request, form):
-            return await error_page(
-                request,
-                403,
-                "Das Formular ist abgelaufen oder unvollständig. Bitte laden Sie "
-                "die Seite neu und versuchen Sie es noch einmal.",
-            )
     try:
-        if request.path.startswith(PUBLIC):
-            return await handler(request)
-        settings = request.app[SETTINGS]
-        idle = time.time() - session.get("seen", 0)
-        # A cookie that no longer decrypts is past the idle timeout (Fernet TTL).
-        stale_cookie = session.new and COOKIE_NAME in request.cookies
-        if stale_cookie or (
-            session.get("user") and idle > settings.staff_idle_minutes * 60
-        ):
-            session.invalidate()
-            raise redirect(login_url(request.path_qs, abgelaufen="1"))
-        user = await _current_user(request, session)
-        if user is None:
-            session.pop("user", None)
-            next_path = request.path_qs if request.method == "GET" else None
-            raise redirect(login_url(next_path))
-        request["user"] = user
-        session["seen"] = int(time.time())
+        public = request.path.startswith(PUBLIC)
+        if not public:
+            settings = request.app[SETTINGS]
+            idle = time.time() - session.get("seen", 0)
+            # A cookie that no longer decrypts is past the idle timeout (Fernet TTL).
+            stale_cookie = session.new and COOKIE_NAME in request.cookies
+            if stale_cookie or (
+                session.get("user") and idle > settings.staff_idle_minutes * 60
+            ):
+                session.invalidate()
+                raise redirect(login_url(request.path_qs, abgelaufen="1"))
+            user = await _current_user(request, session)
+            if user is None:
+                session.pop("user", None)
+                next_path = request.path_qs if request.method == "GET" else None
+                raise redirect(login_url(next_path))
+            request["user"] = user
+            session["seen"] = int(time.time())
+        if request.method == "POST":
+            limit = MAX_PUBLIC_FORM_BYTES if public else MAX_FORM_BYTES
+            request, refused = await _checked_form(request, limit)
+            if refused is not None:
+                return refused
         return await handler(request)
     except web.HTTPNotFound:
         return await error_page(request, 404, "Diese Seite gibt es nicht.")

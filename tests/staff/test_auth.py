@@ -354,3 +354,18 @@ def test_throttle_forgets_old_failures_and_bounds_its_memory():
     throttle.failed(["user:neu"], now=200)  # the spray is older than the window
     assert throttle.wait_seconds([("user:5", 1)], now=200) == 0
     assert len(throttle._failures) == 1
+
+
+async def test_bodies_are_read_only_after_the_session_is_checked(client):
+    """Issue 13: staff POST bodies were parsed before login and CSRF."""
+    upload = {"file": ("kalender.ics", b"x" * 1_500_000, "text/calendar")}
+    anonymous = await client.post(
+        "/staff/events/import", data=upload, allow_redirects=False
+    )
+    assert anonymous.status == 303
+    assert anonymous.headers["Location"].startswith("/staff/login")
+    huge_login = await client.post(
+        "/staff/login", data={"username": "x" * 100_000}, allow_redirects=False
+    )
+    assert huge_login.status == 413
+    assert "Das Formular ist zu groß." in await huge_login.text()

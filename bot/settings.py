@@ -214,6 +214,7 @@ class Settings:
     staff_login_attempts: int
     staff_secure_cookies: bool
     trusted_proxies: tuple[Network, ...]
+    staff_ics_allowed_hosts: frozenset[str]
 
     @property
     def tz(self) -> ZoneInfo:
@@ -282,6 +283,11 @@ class Settings:
             staff_login_attempts=_int(env, "STAFF_LOGIN_ATTEMPTS", 5),
             staff_secure_cookies=_flag(env, "STAFF_SECURE_COOKIES"),
             trusted_proxies=_networks(env, "TRUSTED_PROXIES"),
+            staff_ics_allowed_hosts=frozenset(
+                host.strip().casefold()
+                for host in env.get("STAFF_ICS_ALLOWED_HOSTS", "").split(",")
+                if host.strip()
+            ),
         )
 
 

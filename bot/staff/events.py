@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
 
-import aiohttp
 from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from actions.content import Content
 from actions.db.models import STAFF_SOURCE, Event, Project, utcnow
-from bot.staff import ics
+from bot.staff import fetch, ics
 from bot.staff.app import (
     MAX_FORM_BYTES,
     SETTINGS,
@@ -222,18 +220,6 @@ async def event_save(request: web.Request) -> web.StreamResponse:
     raise redirect("/staff/events")
 
 
-async def _download(url: str) -> bytes:
-    timeout = aiohttp.ClientTimeout(total=15)
-    async with aiohttp.ClientSession(timeout=timeout) as client, client.get(
-        url
-    ) as response:
-        response.raise_for_status()
-        data = await response.content.read(MAX_FORM_BYTES + 1)
-    if len(data) > MAX_FORM_BYTES:
-        raise ValueError("zu groß")
-    return data
-
-
 @admin_only
 async def import_ics(request: web.Request) -> web.StreamResponse:
     form = await request.post()
@@ -249,10 +235,15 @@ async def import_ics(request: web.Request) -> web.StreamResponse:
             )
             raise redirect("/staff/events")
         feed = url
+        settings = request.app[SETTINGS]
         try:
-            data = await _download(url)
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
-            await flash(request, f"Der Kalender war nicht abrufbar ({error}).", "error")
+            data = await fetch.fetch(
+                url,
+                max_bytes=MAX_FORM_BYTES,
+                allowed_hosts=settings.staff_ics_allowed_hosts,
+            )
+        except fetch.FetchRefused as refused:
+            await flash(request, f"Der Kalender war nicht abrufbar. {refused}", "error")
             raise redirect("/staff/events") from None
     else:
         await flash(

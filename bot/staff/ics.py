@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -15,6 +16,7 @@ from actions.content import HTTP_URL
 from actions.db.models import Event, ics_source
 from bot.staff.audit import record
 
+logger = logging.getLogger(__name__)
 URL = re.compile(HTTP_URL)
 FIELDS = ("title", "description", "starts_at", "ends_at", "location", "topic", "url")
 
@@ -92,9 +94,9 @@ def parse(data: bytes) -> Calendar:
     try:
         return Calendar.from_ical(data)
     except (ValueError, IndexError, KeyError) as error:
-        raise IcsError(
-            f"Die Datei ist keine gültige iCalendar-Datei ({error})."
-        ) from None
+        # icalendar quotes the offending line; it is not shown to the admin.
+        logger.info("unparsable iCalendar data: %s", type(error).__name__)
+        raise IcsError("Die Datei ist keine gültige iCalendar-Datei.") from None
 
 
 def import_events(

@@ -300,33 +300,82 @@ def test_export_projects_writes_content_the_importer_accepts(
     }
 
 
-async def test_ics_import_from_a_url(client, aiohttp_server, database_url):
+async def test_ics_import_from_a_url(
+    client, aiohttp_client, aiohttp_server, database_url, staff_settings
+):
+    """Issue 13: any host was fetched, redirects followed, and the parser's
+    message echoed the first unparsable line. Loopback is our own machine, so
+    the feed here is allowed by name, as an intranet calendar server would be."""
+    from dataclasses import replace
+
     from aiohttp import web
+
+    from bot.web.app import create_app
 
     async def calendar(_request):
         return web.Response(body=CALENDAR.encode(), content_type="text/calendar")
 
+    def redirect_to(target):
+        async def handler(_request):
+            raise web.HTTPFound(target)
+
+        return handler
+
+    async def huge(_request):
+        return web.Response(body=b"x" * (3 * 1024 * 1024))
+
+    async def secret_line(_request):
+        return web.Response(body=b"BEGIN:VCALENDAR\r\nGEHEIM: root:x:0:0\r\n")
+
     feed = web.Application()
     feed.router.add_get("/kalender.ics", calendar)
+    feed.router.add_get("/metadata", redirect_to("http://169.254.169.254/latest/"))
+    feed.router.add_get("/intern", redirect_to("http://10.0.0.1/kalender.ics"))
+    feed.router.add_get("/name", redirect_to("http://localhost:1/kalender.ics"))
+    feed.router.add_get("/gross.ics", huge)
+    feed.router.add_get("/geheim.ics", secret_line)
     server = await aiohttp_server(feed)
-    await login(client)
-
-    async def import_url(url: str) -> str:
-        response = await post_form(
-            client, "/staff/events/import", {"url": url}, page="/staff/events"
+    allowed = await aiohttp_client(
+        create_app(
+            replace(staff_settings, staff_ics_allowed_hosts=frozenset({"127.0.0.1"}))
         )
-        return await (await client.get(response.headers["Location"])).text()
+    )
 
-    assert "Kalender importiert: 2 neu" in await import_url(
-        str(server.make_url("/kalender.ics"))
-    )
-    assert "Der Kalender war nicht abrufbar" in await import_url(
-        str(server.make_url("/fehlt.ics"))
-    )
+    async def import_url(http, url: str) -> str:
+        await login(http)
+        response = await post_form(
+            http, "/staff/events/import", {"url": url}, page="/staff/events"
+        )
+        return await (await http.get(response.headers["Location"])).text()
+
+    own = str(server.make_url("/kalender.ics"))
+    assert "aus dem internen Netz" in await import_url(client, own)
+    assert "Kalender importiert: 2 neu" in await import_url(allowed, own)
+    for path, reason in (
+        ("/metadata", "aus dem internen Netz"),
+        ("/intern", "aus dem internen Netz"),
+        ("/name", "nicht erreichbar"),  # localhost resolves to loopback only
+        ("/fehlt.ics", "antwortete mit 404"),
+        ("/gross.ics", "größer als 2 MB"),
+    ):
+        page = await import_url(allowed, str(server.make_url(path)))
+        assert "Der Kalender war nicht abrufbar" in page and reason in page, path
+    broken = await import_url(allowed, str(server.make_url("/geheim.ics")))
+    assert "keine gültige iCalendar-Datei" in broken and "root:x" not in broken
     assert "muss mit http:// oder https:// beginnen" in await import_url(
-        "file:///etc/passwd"
+        allowed, "file:///etc/passwd"
     )
     assert count_events(database_url) == 2
+
+
+def test_addresses_of_the_internal_network_are_not_public():
+    from bot.staff.fetch import public
+
+    for address in ("127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1",
+                    "169.254.169.254", "::1", "fe80::1", "fd00:ec2::254",
+                    "::ffff:127.0.0.1", "0.0.0.0", "224.0.0.1", "100.64.0.1"):  # fmt: skip
+        assert not public(address), address
+    assert public("93.184.216.34") and public("2a00:1450:4001::1")
 
 
 async def test_broken_content_files_are_named_not_a_crash(

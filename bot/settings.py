@@ -205,6 +205,7 @@ class Settings:
     web_chat_per_minute: int
     web_address_per_minute: int
     web_global_per_minute: int
+    telegram_per_minute: int
     rasa_timeout: float
     outbox_poll_seconds: float
     outbox_lease_seconds: float
@@ -274,6 +275,7 @@ class Settings:
             web_chat_per_minute=_int(env, "WEB_CHAT_PER_MINUTE", 20),
             web_address_per_minute=_int(env, "WEB_ADDRESS_PER_MINUTE", 60),
             web_global_per_minute=_int(env, "WEB_GLOBAL_PER_MINUTE", 1200),
+            telegram_per_minute=_int(env, "TELEGRAM_PER_MINUTE", 20),
             rasa_timeout=_float(env, "RASA_TIMEOUT", 10.0),
             outbox_poll_seconds=_float(env, "OUTBOX_POLL_SECONDS", 5.0),
             outbox_lease_seconds=_float(env, "OUTBOX_LEASE_SECONDS", 120.0),

@@ -7,6 +7,8 @@ import contextlib
 import hmac
 import itertools
 import logging
+import time
+from collections import Counter
 from collections.abc import Awaitable
 from typing import Any
 from weakref import WeakValueDictionary
@@ -16,6 +18,7 @@ from telegram import BotCommand, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor
 
+from bot.limits import KeyedLimits, take
 from bot.rasa_client import RasaClient
 from bot.settings import Settings, TelegramSettings
 from bot.telegram import texts
@@ -27,30 +30,73 @@ logger = logging.getLogger(__name__)
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
 MAX_CONCURRENT_UPDATES = 64
+MAX_WAITING_PER_CHAT = 50
 RATE_LIMIT_RETRIES = 3
 START_RETRY_SECONDS = (2, 5, 10, 30, 60)
 RASA_WAIT_SECONDS = 1
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
-    """Chats are served at the same time, but each chat's updates in order."""
+    """Chats are served at the same time, but each chat's updates in order.
 
-    def __init__(self, max_concurrent_updates: int) -> None:
+    Each person may send `per_minute` updates; beyond that the bot says once a
+    minute that they write too fast and drops the rest, before any work is
+    done. An update waits for its chat's turn before it takes one of the
+    shared slots, so a chat flooding the bot holds at most one slot and cannot
+    block the others.
+    """
+
+    def __init__(self, max_concurrent_updates: int, per_minute: int = 20) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: WeakValueDictionary[int, asyncio.Lock] = WeakValueDictionary()
+        self._waiting: Counter[int] = Counter()
+        self._limits = KeyedLimits(per_minute)
+        self._warned: dict[str, float] = {}
 
-    async def do_process_update(
-        self, update: object, coroutine: Awaitable[Any]
-    ) -> None:
+    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None
         if chat is None:
-            await coroutine
+            async with self._semaphore:
+                await coroutine
+            return
+        person = (
+            f"{chat.id}:{update.effective_user.id if update.effective_user else ''}"
+        )
+        if self._waiting[chat.id] >= MAX_WAITING_PER_CHAT or not await take(
+            [self._limits.bucket(person)]
+        ):
+            coroutine.close()  # never awaited, on purpose
+            await self._too_fast(update, person)
             return
         lock = self._locks.get(chat.id)
         if lock is None:
             lock = self._locks[chat.id] = asyncio.Lock()
-        async with lock:
-            await coroutine
+        self._waiting[chat.id] += 1
+        try:
+            async with lock, self._semaphore:
+                await coroutine
+        finally:
+            self._waiting[chat.id] -= 1
+            if not self._waiting[chat.id]:
+                del self._waiting[chat.id]
+
+    async def _too_fast(self, update: Update, person: str) -> None:
+        now = time.monotonic()
+        if now - self._warned.get(person, -60.0) < 60:
+            return
+        if len(self._warned) > 10_000:  # bound memory under a spray of users
+            self._warned.clear()
+        self._warned[person] = now
+        logger.info("a Telegram user writes too fast; dropping messages for a while")
+        with contextlib.suppress(TelegramError, RuntimeError):
+            await update.get_bot().send_message(
+                update.effective_chat.id, texts.TOO_FAST
+            )
+
+    async def do_process_update(
+        self, update: object, coroutine: Awaitable[Any]
+    ) -> None:
+        await coroutine  # not called: process_update above does the work
 
     async def initialize(self) -> None:
         pass
@@ -59,12 +105,14 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         pass
 
 
-def build_application(config: TelegramSettings, bridge: Bridge) -> Application:
+def build_application(
+    config: TelegramSettings, bridge: Bridge, per_minute: int = 20
+) -> Application:
     builder = (
         Application.builder()
         .token(config.token)
         .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
-        .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
+        .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES, per_minute))
     )
     if config.base_url:
         builder = builder.base_url(config.base_url)
@@ -83,7 +131,9 @@ class TelegramService:
             raise ValueError("TELEGRAM_BOT_TOKEN is not set")
         self.config = settings.telegram
         self.rasa = rasa
-        self.application = build_application(self.config, Bridge(rasa))
+        self.application = build_application(
+            self.config, Bridge(rasa), per_minute=settings.telegram_per_minute
+        )
         self.outbox = OutboxDeliverer(
             self.application.bot,
             settings.database_url,

@@ -25,6 +25,10 @@ STALE_BUTTON = (
     "Diese Auswahl ist nicht mehr aktuell. Bitte schreiben Sie mir Ihr Anliegen."
 )
 CHOSEN = "Ihre Auswahl: {title}"
+TOO_FAST = (
+    "Sie schreiben sehr schnell. Bitte warten Sie einen Moment, dann antworte ich "
+    "wieder."
+)
 FAILED = (
     "Entschuldigung, da ist etwas schiefgegangen. Bitte versuchen Sie es noch einmal."
 )

@@ -22,11 +22,11 @@ from actions.db import outbox
 from actions.db.models import utcnow
 from actions.db.session import in_transaction
 from actions.formatting import DELETED_MARKER
+from bot.limits import KeyedLimits, take
 from bot.proxies import client_address
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.secret_key import secret_key
 from bot.settings import Settings
-from bot.web.limits import KeyedLimits, take
 
 CHANNEL = "web"
 MAX_MESSAGE = 2000

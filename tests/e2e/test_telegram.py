@@ -220,3 +220,17 @@ def test_status_change_reaches_the_citizen_once(assistant, bot_api):
         f"telegram:{chat}",
     )
     assert sent_at is not None and attempts == 1
+
+
+def test_one_user_writing_too_fast_is_slowed_down_once(assistant, bot_api):
+    """Issue 13: one Telegram user could keep Rasa busy; now 20 a minute
+    (TELEGRAM_PER_MINUTE), and the bot says so once, not for every message."""
+    chat_id = next(chat_ids)
+    for _ in range(30):
+        bot_api.send_text(chat_id, "Hallo")
+    bot_api.wait_for("sendMessage", chat_id, count=21, timeout=120)
+    time.sleep(3)  # nothing more comes
+    texts_sent = [html.unescape(c.text) for c in bot_api.sent("sendMessage", chat_id)]
+    assert texts_sent.count(texts.TOO_FAST) == 1
+    answers = [t for t in texts_sent if t != texts.TOO_FAST]
+    assert len(answers) in range(20, 24), texts_sent  # a few leak back in meanwhile

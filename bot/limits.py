@@ -1,4 +1,4 @@
-"""Rate limits of the public API: per widget session, per client address, overall.
+"""Rate limits of the public channels: per person, per client address, overall.
 
 A new session id per request escapes a limit per session, and a spray of
 addresses escapes one per address; the overall limit keeps Rasa answering

@@ -17,6 +17,8 @@ from actions.db.models import Event
 from actions.formatting import format_span, intent_payload
 from bot.settings import Settings
 
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(3000, 1, 1, tzinfo=timezone.utc)
 GRAIN_LENGTH = {
     "second": relativedelta(seconds=1),
     "minute": relativedelta(minutes=1),
@@ -36,10 +38,11 @@ def time_window(
 
     A point covers its grain ("morgen" is a whole day); a range is {"from", "to"}.
     """
-    if not entity:
+    if not isinstance(entity, dict):
         return None
     value = entity.get("value")
-    info = entity.get("additional_info") or {}
+    info = entity.get("additional_info")
+    info = info if isinstance(info, dict) else {}
     try:
         if isinstance(value, dict):
             start = isoparse(value["from"]) if value.get("from") else now
@@ -55,11 +58,13 @@ def time_window(
             )
         else:
             return None
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):
+        return None  # a typed payload can carry anything, e.g. the year 9999
+    if start.tzinfo is None or end.tzinfo is None:
         return None
-    if start.tzinfo is None or end.tzinfo is None or end <= start:
-        return None
-    return start, end
+    # The database stores UTC between these; beyond them, conversions overflow.
+    start, end = max(start, EARLIEST), min(end, LATEST)
+    return (start, end) if start < end else None
 
 
 def latest_time_entity(tracker: Tracker) -> dict[str, Any] | None:

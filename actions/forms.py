@@ -155,7 +155,7 @@ class ValidateSuggestionForm(FormValidationAction):
             return {"suggestion_topic": OTHER_TOPIC}
         entity = next(tracker.get_latest_entity_values("topic"), None)
         for candidate in (entity, plain(value)):
-            if not candidate:
+            if not isinstance(candidate, str) or not candidate:
                 continue
             match = process.extractOne(
                 candidate,

@@ -127,10 +127,36 @@ def test_time_window_shapes(value, grain, expected_hours):
         "2026-12-03T00:00:00",
         {"from": "kaputt"},
         {"from": "2026-12-07T00:00:00+01:00", "to": "2026-12-05T00:00:00+01:00"},
+        # Issue 13: typed payloads carry anything; 9999-12-31 overflowed.
+        "0001-01-01T00:00:00+05:00",
+        {"from": 5, "to": []},
+        ["2026-12-03T00:00:00+01:00"],
+        {"from": "0001-01-01T00:00:00+00:00", "to": "1500-01-01T00:00:00+00:00"},
     ],
 )
 def test_time_window_rejects_unusable_values(value):
     assert time_window({"value": value}, now=berlin(2026, 11, 26)) is None
+
+
+@pytest.mark.parametrize(
+    "entity",
+    [
+        {"value": "9999-12-31T23:00:00+00:00", "additional_info": {"grain": "year"}},
+        {"value": "2026-12-03T00:00:00+01:00", "additional_info": "kaputt"},
+        {"value": "2026-12-03T00:00:00+01:00", "additional_info": {"grain": ["x"]}},
+        {
+            "value": {
+                "from": "2999-12-31T00:00:00+00:00",
+                "to": "9999-01-01T00:00:00+00:00",
+            }
+        },
+    ],
+)
+def test_absurd_time_entities_give_a_window_within_bounds_or_none(entity):
+    window = time_window(entity, now=berlin(2026, 11, 26))
+    if window is not None:
+        start, end = window
+        assert start.year >= 2000 and end.year <= 3000 and start < end
 
 
 @pytest.fixture(scope="module")

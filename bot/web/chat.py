@@ -113,8 +113,8 @@ class ChatApi:
         if len(message) > MAX_MESSAGE:
             return error(400, TOO_LONG)
         message = clean(message)
-        if not message:
-            return error(400, EMPTY)
+        if not any(c.isprintable() and not c.isspace() for c in message):
+            return error(400, EMPTY)  # also only zero-width or format characters
         if not await self._allowed(request, sender):
             return error(429, TOO_FAST, **{"Retry-After": "10"})
         try:

@@ -14,13 +14,16 @@ import aiohttp
 import pytest
 from playwright import sync_api as playwright_api
 
+from actions.db.session import upgrade
 from bot.launcher import LaunchError, find_model
-from bot.settings import PROJECT_ROOT
+from bot.settings import PROJECT_ROOT, Settings
+from bot.web.app import create_app
 from tests.e2e.assistant import Assistant, StartupError, is_listening, start
 from tests.e2e.chat import IDEA, say
 from tests.e2e.test_suggestions_rest import PROBE_EMAIL, PROBE_IDEA
 from tests.telegram.bot_api import TOKEN, FakeBotApi
 
+ORIGIN = "https://www.stadt.example"
 CHAT_ID = re.compile(r"telegram:-?\d{3,}")
 
 
@@ -93,3 +96,24 @@ def browser() -> Iterator:
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def make_client(assistant, aiohttp_client, tmp_path):
+    """The real web app in-process, with its own limits, on the shared Rasa."""
+
+    async def make(**env: str):
+        settings = Settings.from_env(
+            {
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'web.db'}",
+                "SMARTCITY_VAR_DIR": str(tmp_path / "var"),
+                "RASA_PORT": str(assistant.rasa_port),
+                "ACTION_PORT": str(assistant.action_port),
+                "WEB_ALLOWED_ORIGINS": ORIGIN,
+                **env,
+            }
+        )
+        upgrade(settings.database_url)
+        return await aiohttp_client(create_app(settings))
+
+    return make

@@ -11,32 +11,11 @@ import pytest
 from sqlalchemy.orm import Session
 
 from actions.db.models import Notification
-from actions.db.session import get_engine, upgrade
-from bot.settings import Settings
+from actions.db.session import get_engine
 from bot.web import chat
-from bot.web.app import CHAT, create_app
+from bot.web.app import CHAT
 from tests.e2e.assistant import free_port
-
-ORIGIN = "https://www.stadt.example"
-
-
-@pytest.fixture
-def make_client(assistant, aiohttp_client, tmp_path):
-    async def make(**env: str):
-        settings = Settings.from_env(
-            {
-                "DATABASE_URL": f"sqlite:///{tmp_path / 'web.db'}",
-                "SMARTCITY_VAR_DIR": str(tmp_path / "var"),
-                "RASA_PORT": str(assistant.rasa_port),
-                "ACTION_PORT": str(assistant.action_port),
-                "WEB_ALLOWED_ORIGINS": ORIGIN,
-                **env,
-            }
-        )
-        upgrade(settings.database_url)
-        return await aiohttp_client(create_app(settings))
-
-    return make
+from tests.e2e.conftest import ORIGIN
 
 
 def session() -> str:

@@ -80,11 +80,12 @@ validate: $(INSTALLED)  ## rasa data validate
 test: setup lint  ## set everything up and run every test
 	$(BIN)/pytest
 
-bench: setup  ## measure model load, readiness, REST and Telegram round trips, /model/parse, staff pages (ARGS=--train)
+bench: setup  ## measure model load, readiness, REST and Telegram round trips, /model/parse, staff pages, hostile texts (ARGS=--train)
 	$(PY) -m tests.bench.bench_assistant $(ARGS)
 	$(PY) -m tests.bench.bench_parse
 	$(PY) -m tests.bench.bench_telegram
 	$(PY) -m tests.bench.bench_staff
+	$(PY) -m tests.bench.bench_bad_input
 
 eval: setup  ## NLU quality: held-out set and 5-fold cross-validation into reports/nlu
 	$(PY) -m tests.nlu.quality --cross-validation $(ARGS)

@@ -19,7 +19,8 @@ BUTTONS_ONLY_TEXT = "Bitte wählen Sie:"
 
 
 def utf16_length(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
+    # surrogatepass: a lone surrogate counts as the one unit it is, not an error.
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def _fitting_prefix(text: str, limit: int) -> int:

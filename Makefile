@@ -21,10 +21,15 @@ PYTHON310 ?= $(shell for c in python3.10 $$(pyenv root 2>/dev/null)/versions/3.1
 TRAINING_DATA := data/nlu data/stories data/rules
 TRAINING_INPUTS := config.yml domain.yml $(shell find $(TRAINING_DATA) data/content -name '*.yml' 2>/dev/null)
 INSTALLED := $(VENV)/.installed
+# Tools that do not install beside Rasa's pins get an environment of their own.
+TOOLS_VENV := .venv-tools
+TOOLS_PYTHON ?= python3
+TOOLS := schemathesis==4.32.5 pip-audit==2.10.1
+TOOLS_STAMP := $(TOOLS_VENV)/.installed
 SPACY_STAMP := var/.spacy-built
 MODEL_STAMP := models/.trained
 
-.PHONY: help setup run test lint format validate train db bench eval clean
+.PHONY: help setup tools run test lint format validate train db bench eval audit clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -55,6 +60,14 @@ $(MODEL_STAMP): $(SPACY_STAMP) $(TRAINING_INPUTS) $(NLU_COMPONENTS)
 		--out models --fixed-model-name smartcity $(if $(filter nlu/%,$?),--force)
 	@touch $@
 
+$(TOOLS_STAMP): Makefile
+	@echo "==> creating $(TOOLS_VENV) for $(TOOLS)"
+	@[ -x $(TOOLS_VENV)/bin/python ] || $(TOOLS_PYTHON) -m venv $(TOOLS_VENV)
+	$(TOOLS_VENV)/bin/python -m pip install --quiet $(TOOLS)
+	@touch $@
+
+tools: $(TOOLS_STAMP)  ## the tool environment (Schemathesis, pip-audit)
+
 setup: $(MODEL_STAMP)  ## venv, dependencies, spaCy pipeline and trained model
 
 train: $(MODEL_STAMP)  ## train the Rasa model if data, config or domain changed
@@ -77,8 +90,12 @@ format: $(INSTALLED)  ## reformat the code
 validate: $(INSTALLED)  ## rasa data validate
 	$(RASA) data validate --domain domain.yml --data $(TRAINING_DATA) --fail-on-warnings
 
-test: setup lint  ## set everything up and run every test
+test: setup tools lint  ## set everything up and run every test
 	$(BIN)/pytest
+
+audit: tools  ## pip-audit of the pinned dependencies (needs PyPI's JSON API or OSV)
+	$(TOOLS_VENV)/bin/pip-audit --requirement constraints.txt --no-deps --disable-pip \
+		--progress-spinner off
 
 bench: setup  ## measure model load, readiness, REST and Telegram round trips, /model/parse, staff pages, hostile texts (ARGS=--train)
 	$(PY) -m tests.bench.bench_assistant $(ARGS)
@@ -91,4 +108,4 @@ eval: setup  ## NLU quality: held-out set and 5-fold cross-validation into repor
 	$(PY) -m tests.nlu.quality --cross-validation $(ARGS)
 
 clean:  ## remove everything the build made (venv, models, var)
-	rm -rf $(VENV) models var .rasa reports results .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS_VENV) models var .rasa reports results .pytest_cache .ruff_cache

@@ -35,6 +35,8 @@ MAX_NEWS = 20
 # Control characters other than line breaks and tabs, and lone surrogates,
 # which no channel can encode: removed before Rasa sees the text.
 UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# Nothing to read: white space and zero-width characters only (docs/openapi.yaml).
+BLANK = re.compile(r"[\s\u200b-\u200d\u2060\ufeff]*")
 
 BAD_REQUEST = "Die Anfrage ist ungültig. Bitte laden Sie die Seite neu."
 EMPTY = "Bitte schreiben Sie eine Nachricht."
@@ -113,8 +115,8 @@ class ChatApi:
         if len(message) > MAX_MESSAGE:
             return error(400, TOO_LONG)
         message = clean(message)
-        if not any(c.isprintable() and not c.isspace() for c in message):
-            return error(400, EMPTY)  # also only zero-width or format characters
+        if BLANK.fullmatch(message):
+            return error(400, EMPTY)
         if not await self._allowed(request, sender):
             return error(429, TOO_FAST, **{"Retry-After": "10"})
         try:

@@ -9,10 +9,9 @@ write to closing transport". Rasa itself waits up to 300 s for an action.
 
 from __future__ import annotations
 
-import logging
-
 from rasa_sdk.endpoint import create_app
 
+from bot.logs import configure_logging
 from bot.settings import get_settings
 
 BACKLOG = 2048
@@ -21,10 +20,7 @@ IDLE_CONNECTION_SECONDS = 120
 
 def main() -> None:
     settings = get_settings()
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(settings.log_level)
     app = create_app("actions", cors_origins=None)
     app.config.KEEP_ALIVE_TIMEOUT = IDLE_CONNECTION_SECONDS
     app.run(

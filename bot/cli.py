@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -12,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError
 
 MAX_DAYS = 36_500  # a century; more would overflow the date arithmetic
@@ -372,12 +372,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         settings = Settings.from_env()
-        logging.basicConfig(
-            level=settings.log_level,
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        )
-        # Alembic announces each of its plugins at INFO on every command.
-        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+        configure_logging(settings.log_level)
         return args.handler(settings, args)
     except (SettingsError, ContentError, LaunchError, AccountError) as error:
         print(f"error: {error}", file=sys.stderr)

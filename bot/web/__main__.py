@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import logging
-
 from aiohttp import web
 
+from bot.logs import configure_logging
 from bot.settings import get_settings
 from bot.web.app import create_app
 
 
 def main() -> None:
     settings = get_settings()
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # httpx logs every request URL at INFO, and Telegram's URLs carry the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    configure_logging(settings.log_level)
     web.run_app(
         create_app(settings),
         host=settings.web_host,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from actions.db.models import Event, utcnow
 from actions.db.session import get_engine, upgrade
+from bot.logs import FORMAT, PrivateFormatter
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -62,3 +64,38 @@ def test_0005_moves_the_calendar_out_of_rasas_way_and_keeps_it(empty_url):
             ).scalars()
         )
     assert "events" not in tables and "calendar_events" in tables
+
+
+def test_sqlite_files_and_their_folder_are_private(tmp_path):
+    """Issue 13: database files and var/ get 0600/0700, like the key files."""
+    import stat
+
+    folder = tmp_path / "var"
+    url = f"sqlite:///{folder / 'smartcity.db'}"
+    upgrade(url)
+    with get_engine(url).connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    for path in folder.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+def test_database_errors_do_not_quote_the_values(database_url):
+    """Issue 13: engines logged bound parameters (ideas, e-mails) in errors."""
+    from sqlalchemy.exc import IntegrityError
+
+    from actions.db.models import Project
+
+    secret = "geheime-idee@example.org"
+    with pytest.raises(IntegrityError) as raised:
+        with Session(get_engine(database_url), future=True) as session, session.begin():
+            session.add(Project(slug=secret, name=secret, summary=secret,
+                                topic="x", status="x", aliases=[]))  # fmt: skip
+            session.flush()
+            session.add(Project(slug=secret, name=secret, summary=secret,
+                                topic="x", status="x", aliases=[]))  # fmt: skip
+    assert "[SQL parameters hidden due to hide_parameters=True]" in str(raised.value)
+    # PostgreSQL's DETAIL may still quote the row; the log format drops it.
+    record = logging.LogRecord("t", logging.ERROR, "", 0, "failed", None,
+                               (type(raised.value), raised.value, None))  # fmt: skip
+    assert secret not in PrivateFormatter(FORMAT).format(record)

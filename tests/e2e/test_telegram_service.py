@@ -99,7 +99,9 @@ async def test_webhook_accepts_only_requests_with_the_secret(own_api, serve):
         for headers in ({}, {SECRET_HEADER: "wrong"}, {SECRET_HEADER: SECRET[:-1]}):
             async with http.post(hook, json=update, headers=headers) as response:
                 assert response.status == 403
-        for body in ("{kaputt", "[1, 2]", '{"update_id": "x", "message": 5}'):
+        for body in ("{kaputt", "[1, 2]", '{"update_id": "x", "message": 5}',
+                     "[" * 20_000, '{"update_id": 1, "message": {"chat": "x"}}',
+                     '{"update_id": 1e999}', b"\xff\xfe{}", ""):  # fmt: skip
             async with http.post(
                 hook, data=body, headers={SECRET_HEADER: SECRET}
             ) as response:

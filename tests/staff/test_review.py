@@ -8,6 +8,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
+import pytest
 from sqlalchemy import func, select
 
 from actions.db.models import AuditEntry, Notification, Suggestion
@@ -355,3 +356,21 @@ async def test_admins_delete_a_suggestion_on_request(client, staff_settings):
 
     actor, object_id, before = in_transaction(staff_settings.database_url, audited)
     assert (actor, object_id) == ("anna", reference) and "Weiher" not in before
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["von=0001-01-01", "bis=9999-12-31", "von=9999-12-31&bis=0001-01-01",
+     "seite=99999999999999999999", "seite=-5", "seite=1e9", "von=2026-02-30",
+     "status=%00", "q=" + "%25" * 500, "q=%FF%FE", "sort=" + "x" * 5000,
+     "thema=" + "T" * 3000, "kanal=<script>", "von=" + "1" * 400],
+)  # fmt: skip
+async def test_the_inbox_answers_any_query_in_german(client, staff_settings, query):
+    """Issue 13: von=0001-01-01 and bis=9999-12-31 were 500s."""
+    add_suggestion(staff_settings, "Eine Idee für den Test der Filter")
+    await login(client)
+    for path in ("/staff/suggestions", "/staff/suggestions.csv"):
+        response = await client.get(f"{path}?{query}")
+        assert response.status == 200, (path, await response.text())
+    audit = await client.get(f"/staff/audit?{query.replace('von', 'seite')}")
+    assert audit.status == 200

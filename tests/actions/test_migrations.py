@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from actions.db.models import Event, utcnow
-from actions.db.session import get_engine, upgrade
+from actions.db.session import get_engine, in_transaction, upgrade
 from bot.logs import FORMAT, PrivateFormatter
 
 
@@ -87,13 +87,15 @@ def test_database_errors_do_not_quote_the_values(database_url):
     from actions.db.models import Project
 
     secret = "geheime-idee@example.org"
-    with pytest.raises(IntegrityError) as raised:
-        with Session(get_engine(database_url), future=True) as session, session.begin():
+
+    def twice(session):
+        for _ in range(2):
             session.add(Project(slug=secret, name=secret, summary=secret,
                                 topic="x", status="x", aliases=[]))  # fmt: skip
             session.flush()
-            session.add(Project(slug=secret, name=secret, summary=secret,
-                                topic="x", status="x", aliases=[]))  # fmt: skip
+
+    with pytest.raises(IntegrityError) as raised:
+        in_transaction(database_url, twice)
     assert "[SQL parameters hidden due to hide_parameters=True]" in str(raised.value)
     # PostgreSQL's DETAIL may still quote the row; the log format drops it.
     record = logging.LogRecord("t", logging.ERROR, "", 0, "failed", None,

@@ -1,0 +1,86 @@
+"""The erasable tracker store: erasure, its retry after a database failure,
+and Rasa's fallback to memory turned into an error of the turn."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from rasa.core.tracker_store import FailSafeTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.exc import OperationalError
+
+from bot.rasa_channel import TrackerStoreUnavailable, make_tracker_store_errors_fatal
+from bot.settings import get_settings
+from bot.tracker_store import ERASE_ACTION, ErasableSQLTrackerStore
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch) -> ErasableSQLTrackerStore:
+    monkeypatch.setenv("SMARTCITY_VAR_DIR", str(tmp_path / "var"))
+    get_settings.cache_clear()
+    yield ErasableSQLTrackerStore(
+        domain=Domain.empty(), host=f"sqlite:///{tmp_path / 'var' / 'tracker.db'}"
+    )
+    get_settings.cache_clear()
+
+
+def conversation(sender: str, *events) -> DialogueStateTracker:
+    return DialogueStateTracker.from_events(
+        sender, [UserUttered("Meine Idee: mehr Bänke"), *events]
+    )
+
+
+async def test_a_failed_erasure_is_journalled_and_retried_until_it_succeeds(
+    store, monkeypatch
+):
+    await store.save(conversation("citizen"))
+    assert await store.retrieve("citizen") is not None
+    real_erase, failures = store.erase, []
+
+    def erase_fails_once(sender_id):
+        if not failures:
+            failures.append(sender_id)
+            raise OperationalError("DELETE", {}, Exception("database gone"))
+        return real_erase(sender_id)
+
+    monkeypatch.setattr(store, "erase", erase_fails_once)
+    with pytest.raises(OperationalError):
+        await store.save(conversation("citizen", ActionExecuted(ERASE_ACTION)))
+    journal = store._journal
+    assert json.loads(journal.read_text()) == ["citizen"]
+    assert journal.stat().st_mode & 0o777 == 0o600
+    # The next turn of anyone retries it first; the conversation is gone.
+    assert await store.retrieve("someone else") is None
+    assert json.loads(journal.read_text()) == []
+    assert await store.retrieve("citizen") is None
+
+
+async def test_the_journal_survives_a_restart(store, tmp_path):
+    store._pending.add("citizen")
+    store._write_journal()
+    again = ErasableSQLTrackerStore(
+        domain=Domain.empty(), host=f"sqlite:///{tmp_path / 'var' / 'tracker.db'}"
+    )
+    assert again._pending == {"citizen"}
+
+
+async def test_rasas_fallback_to_memory_becomes_an_error_of_the_turn(
+    store, monkeypatch
+):
+    """Issue 13: Rasa's FailSafeTrackerStore lost the form state silently."""
+
+    async def broken(*_args):
+        raise OperationalError("SELECT", {}, Exception("database gone"))
+
+    wrapped = FailSafeTrackerStore(store)
+    monkeypatch.setattr(store, "retrieve", broken)
+    monkeypatch.setattr(store, "save", broken)
+    assert await wrapped.retrieve("citizen") is None  # Rasa's own behaviour
+    make_tracker_store_errors_fatal(wrapped)
+    with pytest.raises(TrackerStoreUnavailable):
+        await wrapped.retrieve("citizen")
+    with pytest.raises(TrackerStoreUnavailable):
+        await wrapped.save(conversation("citizen"))

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
+from bot.files import private_dir
 from bot.settings import Settings
 
 MIN_LENGTH = 32
@@ -23,7 +24,7 @@ def _new_secret() -> str:
 
 def read_or_create(path: Path, make: Callable[[], str] = _new_secret) -> str:
     """The key in `path`; made once with `make` and stored with mode 0600."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     try:
         # O_EXCL: if two processes start at once, exactly one writes the key.
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -113,3 +113,5 @@ def upgrade(url: str, revision: str = "head") -> None:
     if parsed.get_backend_name() == "sqlite" and parsed.database:
         private_dir(Path(parsed.database).parent)
     command.upgrade(alembic_config(url), revision)
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        private_file(Path(parsed.database))

@@ -313,7 +313,12 @@ def delete_one(session: Session, suggestion: Suggestion) -> None:
         .values(duplicate_of_id=None)
         .execution_options(synchronize_session=False)
     )
-    session.delete(suggestion)
+    session.execute(
+        delete(Suggestion)
+        .where(Suggestion.id == suggestion.id)
+        .execution_options(synchronize_session=False)
+    )
+    session.expunge(suggestion)
 
 
 def purge_contact_data(session: Session, closed_before: datetime) -> int:

@@ -67,9 +67,15 @@ def test_0005_moves_the_calendar_out_of_rasas_way_and_keeps_it(empty_url):
 
 
 def test_sqlite_files_and_their_folder_are_private(tmp_path):
-    """Issue 13: database files and var/ get 0600/0700, like the key files."""
+    """Issue 13: database files and var/ get 0600/0700, like the key files;
+    a folder that exists already (it may be /tmp) keeps its mode."""
     import stat
 
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    upgrade(f"sqlite:///{shared / 'x.db'}")
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o755
+    assert stat.S_IMODE((shared / "x.db").stat().st_mode) == 0o600
     folder = tmp_path / "var"
     url = f"sqlite:///{folder / 'smartcity.db'}"
     upgrade(url)

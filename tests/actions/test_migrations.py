@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime
 
 import pytest
@@ -107,3 +108,28 @@ def test_database_errors_do_not_quote_the_values(database_url):
     record = logging.LogRecord("t", logging.ERROR, "", 0, "failed", None,
                                (type(raised.value), raised.value, None))  # fmt: skip
     assert secret not in PrivateFormatter(FORMAT).format(record)
+
+
+def test_sqlite_readers_do_not_wait_for_a_writer(tmp_path):
+    """Issue 13: every transaction, reads included, took the write lock."""
+    import threading
+
+    url = f"sqlite:///{tmp_path / 'lock.db'}"
+    upgrade(url)
+    writing, done = threading.Event(), threading.Event()
+
+    def long_write(session):
+        session.execute(text("UPDATE projects SET name = name"))
+        writing.set()
+        done.wait(timeout=30)
+
+    writer = threading.Thread(target=in_transaction, args=(url, long_write))
+    writer.start()
+    try:
+        assert writing.wait(timeout=10)
+        began = time.monotonic()
+        in_transaction(url, lambda s: s.execute(text("SELECT 1")).all(), read_only=True)
+        assert time.monotonic() - began < 5  # a writer would wait up to 30 s
+    finally:
+        done.set()
+        writer.join()

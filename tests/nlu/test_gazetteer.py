@@ -1,9 +1,12 @@
 import shutil
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from actions.content import PROJECT_STATUS_ALIASES, load_content
 from bot.settings import PROJECT_ROOT
 from nlu.gazetteer import GazetteerEntityExtractor
 
@@ -162,3 +165,34 @@ def test_the_content_dir_comes_from_the_environment(monkeypatch, tmp_path):
     empty = GazetteerEntityExtractor.fingerprint_addon(config)
     (tmp_path / "projects.yml").write_text("projects: []\n")
     assert GazetteerEntityExtractor.fingerprint_addon(config) != empty
+
+
+CANONICAL = {
+    "project": {p.name for p in load_content(CONTENT).projects},
+    "topic": {t.name for t in load_content(CONTENT).topics},
+    "district": set(load_content(CONTENT).districts),
+    "project_status": set(PROJECT_STATUS_ALIASES),
+}
+words = st.sampled_from(
+    ["Mitmachplattform", "Mitmachplatform", "digitalen", "Zwilling", "in", "der",
+     "Innenstadt-West", "Innenstadt", "West", "Betrieb", "Pfaff", "-", "Gelände",
+     "a" * 2000, "Vorschlag", "😀", "\u202e", "ß", "Smart", "PARKING", "Verkehr"]
+)  # fmt: skip
+texts = st.one_of(st.lists(words, max_size=60).map(" ".join), st.text(max_size=300))
+
+
+@settings(max_examples=200, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])  # fmt: skip
+@given(text=texts)
+def test_any_text_gives_canonical_names_on_whole_words_of_it(trained, tokenize, text):
+    """Fuzzing (issue 13): no exception, spans inside the text and apart,
+    values always the canonical names from the content files."""
+    message = tokenize(text)
+    trained.process([message], None)
+    entities = message.get("entities", [])
+    ends = [-1]
+    for entity in sorted(entities, key=lambda e: e["start"]):
+        assert 0 <= entity["start"] < entity["end"] <= len(text)
+        assert entity["start"] >= ends[-1]  # no two entities overlap
+        ends.append(entity["end"])
+        assert entity["value"] in CANONICAL[entity["entity"]]

@@ -19,9 +19,9 @@ MAX_DAYS = 36_500  # a century; more would overflow the date arithmetic
 
 def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
     from actions.db.session import upgrade
-    from bot.files import tighten
+    from bot.files import make_runtime_private
 
-    tighten(settings.var_dir)
+    make_runtime_private(settings.var_dir)
     upgrade(settings.database_url)
     print("database schema is up to date")
     return 0

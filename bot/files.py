@@ -11,18 +11,21 @@ def private_dir(path: Path) -> Path:
     """Create `path` with mode 0700 if it is missing.
 
     An existing folder keeps its mode: it may be a shared one such as /tmp or
-    /srv that a database URL points into. `tighten` is for our own var/.
+    /srv that a database URL points into (see make_runtime_private for var/).
     """
     if not path.exists():
         path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
 
 
-def tighten(path: Path) -> None:
-    """Our own runtime folder (SMARTCITY_VAR_DIR), also when made by an older version."""
-    private_dir(path)
+def make_runtime_private(var_dir: Path) -> None:
+    """Mode 0700 for our var/ (also when an older version made it), and umask
+    077 for this process and its children: what they create (SQLite files and
+    their -wal, keys, the erasure journal) is for the service's user only."""
+    os.umask(0o077)
+    private_dir(var_dir)
     with contextlib.suppress(PermissionError):
-        os.chmod(path, 0o700)
+        os.chmod(var_dir, 0o700)
 
 
 def private_file(path: Path) -> None:

@@ -19,7 +19,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bot.files import tighten
+from bot.files import make_runtime_private
 from bot.settings import PROJECT_ROOT, Settings
 from bot.staff.security import session_fernet
 
@@ -112,7 +112,7 @@ def _stop(processes: dict[str, subprocess.Popen]) -> None:
 
 def run(settings: Settings) -> int:
     """Start the servers and supervise them until a signal or a crash."""
-    tighten(settings.var_dir)  # keys, SQLite files, the erasure journal
+    make_runtime_private(settings.var_dir)  # keys, SQLite files, the erasure journal
     # A bad STAFF_SESSION_KEY is one clear line here, not a traceback of the web app.
     session_fernet(settings)
     check_ports_free(settings)

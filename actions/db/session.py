@@ -67,10 +67,6 @@ def get_engine(url: str) -> Engine:
         )
         event.listen(engine, "connect", _configure_sqlite)
         event.listen(engine, "begin", _begin)
-        if parsed.database:
-            event.listen(
-                engine, "connect", lambda *_: private_file(Path(parsed.database))
-            )
         return engine
     return create_engine(
         url, future=True, pool_pre_ping=True, pool_size=10, hide_parameters=True

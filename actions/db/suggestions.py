@@ -283,9 +283,10 @@ def latest_public_note(suggestion: Suggestion) -> str | None:
     return notes[-1] if notes else None
 
 
-def delete_for_sender(session: Session, sender_key: str) -> int:
-    """Erase every suggestion of a sender, with history and outbox rows."""
-    ids = select(Suggestion.id).where(Suggestion.sender_key == sender_key)
+def _delete_where(session: Session, which) -> int:
+    """Erase the suggestions `which` selects, with history and outbox rows;
+    duplicates pointing at them lose the link (ON DELETE SET NULL)."""
+    ids = select(Suggestion.id).where(which)
     for dependent in (Notification, StatusChange):
         session.execute(
             delete(dependent)
@@ -293,32 +294,18 @@ def delete_for_sender(session: Session, sender_key: str) -> int:
             .execution_options(synchronize_session="fetch")
         )
     return session.execute(
-        delete(Suggestion)
-        .where(Suggestion.sender_key == sender_key)
-        .execution_options(synchronize_session="fetch")
+        delete(Suggestion).where(which).execution_options(synchronize_session="fetch")
     ).rowcount
 
 
+def delete_for_sender(session: Session, sender_key: str) -> int:
+    """Erase every suggestion of a sender ("Meine Daten löschen")."""
+    return _delete_where(session, Suggestion.sender_key == sender_key)
+
+
 def delete_one(session: Session, suggestion: Suggestion) -> None:
-    """Erase one suggestion with its history and news (a request under GDPR Art. 17)."""
-    for dependent in (Notification, StatusChange):
-        session.execute(
-            delete(dependent)
-            .where(dependent.suggestion_id == suggestion.id)
-            .execution_options(synchronize_session=False)
-        )
-    session.execute(
-        update(Suggestion)
-        .where(Suggestion.duplicate_of_id == suggestion.id)
-        .values(duplicate_of_id=None)
-        .execution_options(synchronize_session=False)
-    )
-    session.execute(
-        delete(Suggestion)
-        .where(Suggestion.id == suggestion.id)
-        .execution_options(synchronize_session=False)
-    )
-    session.expunge(suggestion)
+    """Erase one suggestion on its author's request to staff (GDPR Art. 17)."""
+    _delete_where(session, Suggestion.id == suggestion.id)
 
 
 def purge_contact_data(session: Session, closed_before: datetime) -> int:

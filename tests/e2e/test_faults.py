@@ -9,6 +9,7 @@ tests switch off and on (the shared server itself keeps running).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import subprocess
@@ -54,6 +55,15 @@ class ThreadedProxy:
 
     def down(self) -> None:
         self._call(self._proxy.down())
+
+    @contextlib.contextmanager
+    def away(self) -> Iterator[None]:
+        """The database is unreachable inside the block, and back after it."""
+        self.down()
+        try:
+            yield
+        finally:
+            self.up()
 
     def close(self) -> None:
         self.down()
@@ -187,12 +197,9 @@ async def test_the_database_away_mid_form_loses_nothing(servers, database, proxy
     citizen, text_ = Widget(http, servers), idea()
 
     async def outage():
-        proxy.down()
-        try:
+        with proxy.away():
             status, message = await citizen.say('/inform{"topic":"Mobilität"}')
             assert (status, message) == (503, UNAVAILABLE)
-        finally:
-            proxy.up()
 
     await to_summary(citizen, text_, before_topic=outage)
     status, saved = await citizen.say("/affirm")
@@ -208,12 +215,9 @@ async def test_a_deletion_during_an_outage_is_not_reported_as_done(
     citizen, text_ = Widget(http, servers), idea()
     await to_summary(citizen, text_)
     assert (await citizen.say("/affirm"))[0] == 200
-    proxy.down()
-    try:
+    with proxy.away():
         status, body = await citizen.forget()
         assert (status, body["error"]) == (503, NOT_DELETED)
-    finally:
-        proxy.up()
     assert count(database, Suggestion.text == text_) == 1
     status, body = await citizen.forget()
     assert status == 200, body

@@ -26,6 +26,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.rasa_tuning import validate_action_replies_with_one_validator
+
 logger = logging.getLogger(__name__)
 
 # Telegram allows 4,096 characters, the widget 2,000; Rasa's sender column 255.
@@ -53,6 +55,12 @@ def _bad_request(reason: str) -> HTTPResponse:
 
 class RestChannel(RestInput):
     """POST /webhooks/rest/webhook: 200 with the bot's messages, else 4xx/503."""
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> RestChannel:
+        # The one hook Rasa gives our code before the first turn.
+        validate_action_replies_with_one_validator()
+        return cls()
 
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[None]]

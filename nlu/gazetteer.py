@@ -53,7 +53,7 @@ class Name:
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR,
     is_trainable=True,
-    model_from="SpacyNLP",
+    model_from="SharedSpacyNLP",
 )
 class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
     """Extracts content names, tolerant of inflection and small typos."""

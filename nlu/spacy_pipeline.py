@@ -19,6 +19,7 @@ import yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PIPELINE_NAME = "de_smartcity_lookup"
+SPACY_COMPONENTS = ("SpacyNLP", "nlu.spacy_nlp.SharedSpacyNLP")
 
 
 class PipelineConfigError(ValueError):
@@ -29,7 +30,7 @@ def spacy_model_setting(config_path: Path) -> str:
     """The `model` of the SpacyNLP component in the Rasa config."""
     config = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
     for component in config.get("pipeline") or []:
-        if isinstance(component, dict) and component.get("name") == "SpacyNLP":
+        if isinstance(component, dict) and component.get("name") in SPACY_COMPONENTS:
             model = component.get("model")
             if not model:
                 raise PipelineConfigError(f"{config_path}: SpacyNLP has no 'model'")

@@ -32,6 +32,10 @@ class LaunchError(RuntimeError):
     pass
 
 
+# Rasa's own default is 100 queued connections; a burst of citizens is more.
+SANIC_BACKLOG = "2048"
+
+
 def child_env(settings: Settings) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
@@ -39,8 +43,32 @@ def child_env(settings: Settings) -> dict[str, str]:
         TRACKER_STORE_URL=settings.tracker_store_url,
         RASA_TELEMETRY_ENABLED="false",
         TF_CPP_MIN_LOG_LEVEL=env.get("TF_CPP_MIN_LOG_LEVEL", "2"),
+        SANIC_WORKERS=str(settings.rasa_workers),
+        SANIC_BACKLOG=SANIC_BACKLOG,
     )
+    if settings.lock_store_url:
+        env["LOCK_STORE_URL"] = settings.lock_store_url
     return env
+
+
+def endpoints_file(settings: Settings) -> Path:
+    """endpoints.yml, plus the Redis lock store when LOCK_STORE_URL is set.
+
+    The written copy names the variable, not its value: Rasa substitutes it,
+    so a password in the URL never lands in a file.
+    """
+    source = PROJECT_ROOT / "endpoints.yml"
+    if not settings.lock_store_url:
+        return source
+    target = settings.var_dir / "endpoints.yml"
+    text = source.read_text(encoding="utf-8").rstrip("\n")
+    text += (
+        "\n\n# Added by the launcher because LOCK_STORE_URL is set.\n"
+        "lock_store:\n  type: bot.lock_store.RedisURLLockStore\n"
+        "  url: ${LOCK_STORE_URL}\n"
+    )
+    target.write_text(text, encoding="utf-8")
+    return target
 
 
 def find_model(model_path: Path) -> Path:
@@ -60,7 +88,7 @@ def commands(settings: Settings) -> dict[str, list[str]]:
             "--interface", settings.host,
             "--port", str(settings.rasa_port),
             "--model", str(find_model(settings.model_path)),
-            "--endpoints", str(PROJECT_ROOT / "endpoints.yml"),
+            "--endpoints", str(endpoints_file(settings)),
             "--credentials", str(PROJECT_ROOT / "credentials.yml"),
         ],
         "web app": [sys.executable, "-m", "bot.web"],

@@ -77,6 +77,15 @@ def _url(env: dict[str, str], name: str) -> str | None:
     return value
 
 
+def _redis_url(env: dict[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip() or None
+    parts = urlsplit(value or "")
+    if value and (parts.scheme not in {"redis", "rediss"} or not parts.hostname):
+        # Without the value: it may carry a password.
+        raise SettingsError(f"{name} must be a redis:// or rediss:// URL")
+    return value
+
+
 def _flag(env: dict[str, str], name: str) -> bool:
     value = env.get(name, "").strip().lower()
     if value not in {"", "0", "1", "true", "false"}:
@@ -216,6 +225,9 @@ class Settings:
     staff_secure_cookies: bool
     trusted_proxies: tuple[Network, ...]
     staff_ics_allowed_hosts: frozenset[str]
+    lock_store_url: str | None
+    rasa_workers: int
+    redis_url: str | None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -290,7 +302,23 @@ class Settings:
                 for host in env.get("STAFF_ICS_ALLOWED_HOSTS", "").split(",")
                 if host.strip()
             ),
+            lock_store_url=_redis_url(env, "LOCK_STORE_URL"),
+            rasa_workers=_rasa_workers(env),
+            redis_url=_redis_url(env, "REDIS_URL"),
         )
+
+
+def _rasa_workers(env: dict[str, str]) -> int:
+    workers = _int(env, "RASA_WORKERS", 1)
+    if workers > 64:
+        raise SettingsError(f"RASA_WORKERS must be at most 64, got {workers}")
+    if workers > 1 and not env.get("LOCK_STORE_URL", "").strip():
+        # Rasa would quietly fall back to one worker with its in-memory locks.
+        raise SettingsError(
+            "RASA_WORKERS > 1 needs LOCK_STORE_URL (Redis): the workers must share "
+            "their conversation locks"
+        )
+    return workers
 
 
 @lru_cache(maxsize=1)

@@ -68,6 +68,38 @@ def temporary_postgres_database() -> Iterator[str]:
         admin.dispose()
 
 
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
+# Databases 0-9 stay for people; a test takes a free one of these and empties it.
+REDIS_TEST_DBS = range(10, 16)
+
+
+@contextmanager
+def temporary_redis_url() -> Iterator[str]:
+    """An empty Redis database of its own, emptied again afterwards."""
+    import redis
+
+    for number in REDIS_TEST_DBS:
+        url = f"{REDIS_URL}/{number}"
+        client = redis.Redis.from_url(url)
+        try:
+            # A key of our own marks the database as taken by this test run.
+            if client.dbsize() == 0 and client.set("smartcity:test:taken", 1, nx=True):
+                break
+        except redis.exceptions.ConnectionError as error:
+            message = f"Redis not reachable at {REDIS_URL}: {error}"
+            if services_required():
+                pytest.fail(f"REQUIRE_SERVICES=1 but {message}")
+            pytest.skip(message)
+        client.close()
+    else:
+        pytest.fail(f"no empty Redis database among {list(REDIS_TEST_DBS)}")
+    try:
+        yield url
+    finally:
+        client.flushdb()
+        client.close()
+
+
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     with temporary_postgres_database() as url:

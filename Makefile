@@ -24,12 +24,12 @@ INSTALLED := $(VENV)/.installed
 # Tools that do not install beside Rasa's pins get an environment of their own.
 TOOLS_VENV := .venv-tools
 TOOLS_PYTHON ?= python3
-TOOLS := schemathesis==4.32.5 pip-audit==2.10.1
+TOOLS := schemathesis==4.32.5 pip-audit==2.10.1 locust==2.47.0
 TOOLS_STAMP := $(TOOLS_VENV)/.installed
 SPACY_STAMP := var/.spacy-built
 MODEL_STAMP := models/.trained
 
-.PHONY: help setup tools run test lint format validate train db bench eval audit clean
+.PHONY: help setup tools run test lint format validate train db bench bench-compare profile eval audit clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -66,7 +66,7 @@ $(TOOLS_STAMP): Makefile
 	$(TOOLS_VENV)/bin/python -m pip install --quiet $(TOOLS)
 	@touch $@
 
-tools: $(TOOLS_STAMP)  ## the tool environment (Schemathesis, pip-audit)
+tools: $(TOOLS_STAMP)  ## the tool environment (Schemathesis, pip-audit, Locust)
 
 setup: $(MODEL_STAMP)  ## venv, dependencies, spaCy pipeline and trained model
 
@@ -103,6 +103,12 @@ bench: setup  ## measure model load, readiness, REST and Telegram round trips, /
 	$(PY) -m tests.bench.bench_telegram
 	$(PY) -m tests.bench.bench_staff
 	$(PY) -m tests.bench.bench_bad_input
+
+bench-compare: setup tools  ## this assistant against the stock `rasa init` bot at c=1, 10, 50 (ARGS=--scale adds PostgreSQL + Redis, 1 and 2 workers)
+	$(PY) -m tests.bench.bench_compare $(ARGS)
+
+profile: setup  ## where one turn's time goes (pyinstrument; ARGS=--html FILE)
+	$(PY) -m tests.bench.profile_turn $(ARGS)
 
 eval: setup  ## NLU quality: held-out set and 5-fold cross-validation into reports/nlu
 	$(PY) -m tests.nlu.quality --cross-validation $(ARGS)

@@ -1,5 +1,9 @@
 """Rasa's SQL tracker store, configured by one URL, able to forget a conversation.
 
+It also spares Rasa's COUNT of the stored events on every save, which was
+the largest single cost of the store (docs/performance.md): a tracker that
+this store read or wrote knows how many of its events are stored.
+
 Deleting a sender's events from inside an action does not work: Rasa saves the
 tracker after the turn and would write them back. So the deletion action only
 runs, and this store erases the sender's events when it saves that turn. An
@@ -10,14 +14,16 @@ conversation reads as empty.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
+import weakref
 from pathlib import Path
 from typing import Any
 
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import ActionExecuted
+from rasa.shared.core.events import ActionExecuted, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import make_url
@@ -45,6 +51,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA secure_delete=ON")  # erased text is overwritten
     cursor.execute("PRAGMA busy_timeout=30000")
+    # A commit per save: WAL appends instead of rewriting pages and journal,
+    # and syncs at checkpoints; a power cut may lose the last turns, never the file.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
@@ -88,12 +98,19 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
         self.sessionmaker = sessionmaker(bind=self.engine)
         self._journal = get_settings().var_dir / "tracker-erasures.json"
         self._pending = self._read_journal()
+        # id(tracker) -> (the tracker, weakly; how many of its events are stored).
+        # By identity: a tracker read in this turn, under this turn's lock.
+        self._stored: dict[int, tuple[weakref.ref, int]] = {}
+        self._inserting: dict[int, list] = {}
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         self._erase_pending()
         if sender_id in self._pending:
             return None
-        return await super().retrieve(sender_id)
+        tracker = await super().retrieve(sender_id)
+        if tracker is not None:
+            self._know_stored(tracker, len(tracker.events))
+        return tracker
 
     async def retrieve_full_tracker(
         self, conversation_id: str
@@ -110,7 +127,35 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
             self._erase_pending(raise_errors=True)
             return
         self._erase_pending()
-        await super().save(tracker)
+        try:
+            await super().save(tracker)
+        except BaseException:
+            self._stored.pop(id(tracker), None)  # the database knows; ask it next time
+            raise
+        finally:
+            inserted = self._inserting.pop(id(tracker), [])
+        if any(isinstance(event, SessionStarted) for event in inserted):
+            # Rasa counts from the newest session start: ask the database next time.
+            self._stored.pop(id(tracker), None)
+        else:
+            self._know_stored(tracker, len(tracker.events))
+
+    def _additional_events(self, session, tracker: DialogueStateTracker):
+        known = self._stored.get(id(tracker))
+        if known is not None and known[0]() is tracker:
+            stored = known[1]
+        else:
+            stored = self._event_query(
+                session, tracker.sender_id, fetch_events_from_all_sessions=False
+            ).count()
+        events = list(itertools.islice(tracker.events, stored, None))
+        self._inserting[id(tracker)] = events
+        return iter(events)
+
+    def _know_stored(self, tracker: DialogueStateTracker, count: int) -> None:
+        self._stored[id(tracker)] = (weakref.ref(tracker), count)
+        if len(self._stored) > 1000:
+            self._stored = {k: v for k, v in self._stored.items() if v[0]() is not None}
 
     def erase(self, sender_id: str) -> int:
         with self.session_scope() as session:

@@ -84,3 +84,51 @@ async def test_rasas_fallback_to_memory_becomes_an_error_of_the_turn(
         await wrapped.retrieve("citizen")
     with pytest.raises(TrackerStoreUnavailable):
         await wrapped.save(conversation("citizen"))
+
+
+def stored_texts(store, sender: str) -> list[str]:
+    with store.session_scope() as session:
+        rows = (
+            session.query(store.SQLEvent)
+            .filter(store.SQLEvent.sender_id == sender)
+            .order_by(store.SQLEvent.id)
+        )
+        return [
+            json.loads(row.data).get("text") for row in rows if row.type_name == "user"
+        ]
+
+
+async def test_saves_store_each_event_once_without_counting(store, monkeypatch):
+    tracker = conversation("citizen")
+    await store.save(tracker)
+    tracker = await store.retrieve("citizen")
+    # A tracker this store read or wrote needs no COUNT to know what is new.
+    monkeypatch.setattr(store, "_event_query", lambda *a, **k: pytest.fail("counted"))
+    for text in ("zweitens", "drittens"):
+        tracker.update(UserUttered(text))
+        tracker.update(ActionExecuted("action_listen"))
+        await store.save(tracker)
+    monkeypatch.undo()
+    assert stored_texts(store, "citizen") == [
+        "Meine Idee: mehr Bänke",
+        "zweitens",
+        "drittens",
+    ]
+
+
+async def test_a_tracker_it_does_not_know_is_counted_in_the_database(store):
+    await store.save(conversation("citizen"))
+    first, second = await store.retrieve("citizen"), await store.retrieve("citizen")
+    first.update(UserUttered("vom ersten"))
+    await store.save(first)
+    # A copy the store did not hand out, and one read before that save.
+    copy = DialogueStateTracker.from_events("citizen", [*first.events])
+    copy.update(UserUttered("von der Kopie"))
+    await store.save(copy)
+    second.update(UserUttered("vom zweiten"))
+    await store.save(second)
+    assert stored_texts(store, "citizen")[:3] == [
+        "Meine Idee: mehr Bänke",
+        "vom ersten",
+        "von der Kopie",
+    ]

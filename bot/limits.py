@@ -7,9 +7,15 @@ for everyone else. A request passes only if every limit it touches has room.
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 
 from aiolimiter import AsyncLimiter
+from redis.exceptions import RedisError
+
+from bot.redis_state import RedisRateLimits
+
+logger = logging.getLogger(__name__)
 
 MAX_KEYS = 10_000
 
@@ -36,3 +42,19 @@ async def take(buckets: list[AsyncLimiter]) -> bool:
     for bucket in buckets:
         await bucket.acquire()  # returns at once: each has room, nothing awaits
     return True
+
+
+async def take_shared(
+    shared: RedisRateLimits | None,
+    limits: list[tuple[str, int]],
+    local: list[AsyncLimiter],
+) -> bool:
+    """The shared limits in Redis (REDIS_URL) when there are any, else this
+    process's own; when Redis is away, this process's own keep protecting."""
+    if shared is not None:
+        try:
+            return await shared.allow(limits)
+        except RedisError as error:
+            logger.warning("Redis unavailable for rate limits (%s); counting locally.",
+                           type(error).__name__)  # fmt: skip
+    return await take(local)

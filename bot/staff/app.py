@@ -16,11 +16,13 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 from aiohttp_session import get_session, session_middleware
+from redis.asyncio import Redis
 from sqlalchemy.orm import Session
 
 from actions.content import ContentError
 from actions.db.session import in_transaction
 from actions.db.suggestions import STATUS_LABELS
+from bot.redis_state import RedisLoginThrottle
 from bot.settings import Settings
 from bot.staff import accounts
 from bot.staff.audit import ACTION_LABELS
@@ -44,7 +46,7 @@ MAX_PUBLIC_FORM_BYTES = 16 * 1024  # the login form, before anyone is known
 CHANNEL_LABELS = {"web": "Website-Chat", "telegram": "Telegram", "rest": "REST-API"}
 
 SETTINGS = web.AppKey("staff_settings", Settings)
-THROTTLE = web.AppKey("staff_throttle", LoginThrottle)
+THROTTLE = web.AppKey("staff_throttle", LoginThrottle | RedisLoginThrottle)
 
 
 @dataclass(frozen=True)
@@ -248,7 +250,7 @@ def _local_time(settings: Settings):
     return format_time
 
 
-def create_staff_app(settings: Settings) -> web.Application:
+def create_staff_app(settings: Settings, redis: Redis | None = None) -> web.Application:
     from bot.staff import dashboard, events, login, projects, suggestions, users
 
     app = web.Application(
@@ -259,7 +261,11 @@ def create_staff_app(settings: Settings) -> web.Application:
         ]
     )
     app[SETTINGS] = settings
-    app[THROTTLE] = LoginThrottle(settings.staff_login_attempts)
+    app[THROTTLE] = (
+        RedisLoginThrottle(redis, settings.staff_login_attempts)
+        if redis is not None
+        else LoginThrottle(settings.staff_login_attempts)
+    )
     env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(HERE / "templates"),
@@ -278,5 +284,5 @@ def create_staff_app(settings: Settings) -> web.Application:
     return app
 
 
-def mount(app: web.Application, settings: Settings) -> None:
-    app.add_subapp(PREFIX, create_staff_app(settings))
+def mount(app: web.Application, settings: Settings, redis: Redis | None = None) -> None:
+    app.add_subapp(PREFIX, create_staff_app(settings, redis))

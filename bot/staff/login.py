@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import math
 
 from aiohttp import web
 from aiohttp_session import get_session
+from redis.exceptions import RedisError
 
 from bot.proxies import client_address
 from bot.staff import accounts
@@ -19,6 +22,8 @@ from bot.staff.app import (
     safe_next,
     start_session,
 )
+
+logger = logging.getLogger(__name__)
 
 
 async def _form(request: web.Request, status: int = 200, **context) -> web.Response:
@@ -42,7 +47,18 @@ async def login(request: web.Request) -> web.StreamResponse:
     address = client_address(request, request.app[SETTINGS].trusted_proxies)
     user_key, address_key = f"user:{username}", f"addr:{address}"
     limit = throttle.attempts
-    wait, stamp = throttle.reserve([(user_key, limit), (address_key, limit * 4)])
+    try:
+        wait, stamp = await throttle.try_attempt(
+            [(user_key, limit), (address_key, limit * 4)]
+        )
+    except RedisError:
+        # Without the shared count, passwords could be tried without limit.
+        logger.error("Redis unavailable: staff login refused until it is back.")
+        return await _form(
+            request, 503, username=username, next=next_path,
+            error="Die Anmeldung ist gerade nicht möglich. Bitte versuchen Sie es "
+            "in einigen Minuten erneut.",
+        )  # fmt: skip
     if wait:
         minutes = math.ceil(wait / 60)
         return await _form(
@@ -62,7 +78,8 @@ async def login(request: web.Request) -> web.StreamResponse:
             next=next_path,
             error="Benutzername oder Passwort ist falsch.",
         )
-    throttle.succeeded(user_key, [address_key], stamp)
+    with contextlib.suppress(RedisError):  # the attempt then simply stays counted
+        await throttle.forgive(user_key, [address_key], stamp)
     await start_session(request, StaffMember(user.username, user.role))
     raise web.HTTPSeeOther(next_path)
 

@@ -100,8 +100,8 @@ class LoginThrottle:
 
     An attempt is counted before the password is checked, so that parallel
     requests cannot try more passwords than the limit; a successful login then
-    takes its attempt back. Kept in memory: several web processes would each
-    count on their own.
+    takes its attempt back. Kept in memory, for one web-app process; with
+    REDIS_URL, bot.redis_state.RedisLoginThrottle counts for all of them.
     """
 
     attempts: int
@@ -152,6 +152,13 @@ class LoginThrottle:
         if len(self._failures) > 10_000:  # bound memory under a spray of names
             for key in [k for k in self._failures if not self._recent(k, now)]:
                 del self._failures[key]
+
+    async def try_attempt(self, keys: list[tuple[str, int]]) -> tuple[int, float]:
+        """`reserve`, in the interface that RedisLoginThrottle shares."""
+        return self.reserve(keys)
+
+    async def forgive(self, user_key: str, other_keys: list[str], stamp: float) -> None:
+        self.succeeded(user_key, other_keys, stamp)
 
     def succeeded(self, user_key: str, other_keys: list[str], stamp: float) -> None:
         """The user's failures are forgiven; elsewhere only this attempt is."""

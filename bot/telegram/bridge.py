@@ -182,7 +182,7 @@ class Bridge:
         self, update: Update, context: ContextTypes.DEFAULT_TYPE
     ) -> None:
         query = update.callback_query
-        payload = self.payloads.payload(query.data or "")
+        payload = await self.payloads.payload(query.data or "")
         if payload is None:
             await query.answer(texts.STALE_BUTTON, show_alert=True)
             return
@@ -239,9 +239,9 @@ class Bridge:
         except RasaUnavailable as error:
             logger.warning("Rasa is unavailable: %s", error)
             return [Outgoing(escape(texts.UNAVAILABLE, quote=False))]
-        return render(messages, self.payloads) or [
-            Outgoing(escape(texts.NO_ANSWER, quote=False))
-        ]
+        outgoing = render(messages, self.payloads)
+        await self.payloads.share()  # before a button can be pressed elsewhere
+        return outgoing or [Outgoing(escape(texts.NO_ANSWER, quote=False))]
 
     async def on_error(
         self, update: object, context: ContextTypes.DEFAULT_TYPE

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections import OrderedDict
 from dataclasses import dataclass
 from html import escape
 
+from redis.exceptions import RedisError
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.rasa_client import RasaMessage
+from bot.redis_state import RedisPayloads
+
+logger = logging.getLogger(__name__)
 
 # Telegram's limits: message text in UTF-16 code units, callback data in bytes.
 MAX_TEXT = 4096
@@ -56,15 +61,19 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
 class ButtonPayloads:
     """Payloads too long for callback data, kept under a short key.
 
-    Only recent ones are kept, and a restart forgets them: such a button then asks
-    the citizen to type instead. Short payloads travel in the button itself.
+    Only recent ones are kept here. With REDIS_URL they are also kept in Redis
+    for 30 days, so a button sent by one web-app process works on any other
+    and after a restart; without, a forgotten button asks the citizen to type
+    instead. Short payloads travel in the button itself.
     """
 
     PREFIX = "#"
 
-    def __init__(self, capacity: int = 10_000) -> None:
+    def __init__(self, capacity: int = 10_000, shared: RedisPayloads | None = None):
         self._capacity = capacity
         self._payloads: OrderedDict[str, str] = OrderedDict()
+        self._shared = shared
+        self._unshared: dict[str, str] = {}
 
     def callback_data(self, payload: str) -> str:
         if len(payload.encode()) <= MAX_CALLBACK_DATA and not payload.startswith(
@@ -76,12 +85,32 @@ class ButtonPayloads:
         self._payloads.move_to_end(key)
         while len(self._payloads) > self._capacity:
             self._payloads.popitem(last=False)
+        if self._shared is not None:
+            self._unshared[key] = payload
         return key
 
-    def payload(self, callback_data: str) -> str | None:
-        if callback_data.startswith(self.PREFIX):
-            return self._payloads.get(callback_data)
-        return callback_data or None
+    async def share(self) -> None:
+        """Store the keys made since the last call in Redis, before they are sent."""
+        if not self._unshared:
+            return
+        pending, self._unshared = self._unshared, {}
+        try:
+            await self._shared.put(pending)
+        except RedisError as error:
+            logger.warning("Redis unavailable for button payloads (%s).",
+                           type(error).__name__)  # fmt: skip
+
+    async def payload(self, callback_data: str) -> str | None:
+        if not callback_data.startswith(self.PREFIX):
+            return callback_data or None
+        found = self._payloads.get(callback_data)
+        if found is None and self._shared is not None:
+            try:
+                found = await self._shared.get(callback_data)
+            except RedisError as error:
+                logger.warning("Redis unavailable for button payloads (%s).",
+                               type(error).__name__)  # fmt: skip
+        return found
 
 
 @dataclass(frozen=True)

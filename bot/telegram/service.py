@@ -15,16 +15,19 @@ from typing import Any
 from weakref import WeakValueDictionary
 
 from aiohttp import web
+from redis.asyncio import Redis
 from telegram import BotCommand, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor
 
-from bot.limits import KeyedLimits, take
+from bot.limits import KeyedLimits, take_shared
 from bot.rasa_client import RasaClient
+from bot.redis_state import RedisPayloads, RedisRateLimits
 from bot.settings import Settings, TelegramSettings
 from bot.telegram import texts
 from bot.telegram.bridge import Bridge
 from bot.telegram.outbox import OutboxDeliverer
+from bot.telegram.render import ButtonPayloads
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +50,15 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     block the others.
     """
 
-    def __init__(self, max_concurrent_updates: int, per_minute: int = 20) -> None:
+    def __init__(
+        self,
+        max_concurrent_updates: int,
+        per_minute: int = 20,
+        shared_limits: RedisRateLimits | None = None,
+    ) -> None:
         super().__init__(max_concurrent_updates)
+        self._per_minute = per_minute
+        self._shared = shared_limits
         self._locks: WeakValueDictionary[int, asyncio.Lock] = WeakValueDictionary()
         self._waiting: Counter[int] = Counter()
         self._limits = KeyedLimits(per_minute)
@@ -63,8 +73,10 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         person = (
             f"{chat.id}:{update.effective_user.id if update.effective_user else ''}"
         )
-        if self._waiting[chat.id] >= MAX_WAITING_PER_CHAT or not await take(
-            [self._limits.bucket(person)]
+        if self._waiting[chat.id] >= MAX_WAITING_PER_CHAT or not await take_shared(
+            self._shared,
+            [(f"telegram:{person}", self._per_minute)],
+            [self._limits.bucket(person)],
         ):
             coroutine.close()  # never awaited, on purpose
             await self._too_fast(update, person)
@@ -107,13 +119,17 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
 
 def build_application(
-    config: TelegramSettings, bridge: Bridge, per_minute: int = 20
+    config: TelegramSettings,
+    bridge: Bridge,
+    per_minute: int = 20,
+    shared_limits: RedisRateLimits | None = None,
 ) -> Application:
+    updates = PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES, per_minute, shared_limits)
     builder = (
         Application.builder()
         .token(config.token)
         .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
-        .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES, per_minute))
+        .concurrent_updates(updates)
     )
     if config.base_url:
         builder = builder.base_url(config.base_url)
@@ -127,13 +143,19 @@ def build_application(
 class TelegramService:
     """Runs the bridge and the outbox inside the web app's event loop."""
 
-    def __init__(self, settings: Settings, rasa: RasaClient) -> None:
+    def __init__(
+        self, settings: Settings, rasa: RasaClient, redis: Redis | None = None
+    ) -> None:
         if settings.telegram is None:
             raise ValueError("TELEGRAM_BOT_TOKEN is not set")
         self.config = settings.telegram
         self.rasa = rasa
+        payloads = ButtonPayloads(shared=RedisPayloads(redis) if redis else None)
         self.application = build_application(
-            self.config, Bridge(rasa), per_minute=settings.telegram_per_minute
+            self.config,
+            Bridge(rasa, payloads),
+            per_minute=settings.telegram_per_minute,
+            shared_limits=RedisRateLimits(redis) if redis else None,
         )
         self.outbox = OutboxDeliverer(
             self.application.bot,

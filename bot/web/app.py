@@ -11,6 +11,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.rasa_client import RasaClient
+from bot.redis_state import RedisRateLimits, connect
 from bot.settings import Settings
 from bot.staff.app import mount as mount_staff
 from bot.telegram.service import TelegramService
@@ -33,6 +34,7 @@ SETTINGS = web.AppKey("settings", Settings)
 RASA = web.AppKey("rasa", RasaClient)
 CHAT = web.AppKey("chat", ChatApi)
 TELEGRAM = web.AppKey("telegram", TelegramService)
+REDIS = web.AppKey("redis", object)  # redis.asyncio.Redis, or None without REDIS_URL
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -56,12 +58,13 @@ async def _rasa_client(app: web.Application) -> AsyncIterator[None]:
         settings.rasa_url, settings.action_health_url, settings.rasa_timeout
     ) as client:
         app[RASA] = client
-        app[CHAT] = ChatApi(settings, client)
+        redis = app[REDIS]
+        app[CHAT] = ChatApi(settings, client, RedisRateLimits(redis) if redis else None)
         yield
 
 
 async def _telegram(app: web.Application) -> AsyncIterator[None]:
-    service = TelegramService(app[SETTINGS], app[RASA])
+    service = TelegramService(app[SETTINGS], app[RASA], app[REDIS])
     app[TELEGRAM] = service
     # Started in the background: the web app serves even while Telegram is away.
     starting = asyncio.create_task(service.start(), name="telegram-start")
@@ -83,6 +86,10 @@ async def _telegram_webhook(request: web.Request) -> web.Response:
     return await request.app[TELEGRAM].handle_webhook(request)
 
 
+async def _close_redis(app: web.Application) -> None:
+    await app[REDIS].close()
+
+
 def _file(name: str):
     async def serve(_request: web.Request) -> web.FileResponse:
         # no-cache: browsers revalidate (ETag), so a new widget reaches everyone.
@@ -101,6 +108,8 @@ def _api(method: str):
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[SETTINGS] = settings
+    # Connects on first use; shared by the chat API, staff logins and Telegram.
+    app[REDIS] = connect(settings.redis_url) if settings.redis_url else None
     app.router.add_get("/healthz", healthz)
     for path, name in PAGES.items():
         app.router.add_get(path, _file(name))
@@ -108,10 +117,12 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/api/notifications", _api("news"))
     app.router.add_post("/api/notifications/seen", _api("news_seen"))
     app.router.add_post("/api/forget", _api("forget"))
-    mount_staff(app, settings)
+    mount_staff(app, settings, app[REDIS])
     allow_origins(app, settings.web_allowed_origins)
     app.on_response_prepare.append(add_security_headers)
     app.cleanup_ctx.append(_rasa_client)
+    if app[REDIS] is not None:
+        app.on_cleanup.append(_close_redis)
     if settings.telegram is not None:
         app.cleanup_ctx.append(_telegram)
         if settings.telegram.webhook_url:

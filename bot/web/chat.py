@@ -22,9 +22,10 @@ from actions.db import outbox
 from actions.db.models import utcnow
 from actions.db.session import in_transaction
 from actions.formatting import DELETED_MARKER
-from bot.limits import KeyedLimits, take
+from bot.limits import KeyedLimits, take_shared
 from bot.proxies import client_address
 from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.redis_state import RedisRateLimits
 from bot.secret_key import secret_key
 from bot.settings import Settings
 
@@ -63,9 +64,15 @@ def clean(message: str) -> str:
 
 
 class ChatApi:
-    def __init__(self, settings: Settings, rasa: RasaClient) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        rasa: RasaClient,
+        shared_limits: RedisRateLimits | None = None,
+    ) -> None:
         self.settings = settings
         self.rasa = rasa
+        self._shared = shared_limits
         self._key = secret_key(settings)
         self._per_session = KeyedLimits(settings.web_chat_per_minute)
         self._per_address = KeyedLimits(settings.web_address_per_minute)
@@ -77,10 +84,17 @@ class ChatApi:
 
     async def _allowed(self, request: web.Request, sender: str | None = None) -> bool:
         address = client_address(request, self.settings.trusted_proxies)
-        buckets = [self._per_address.bucket(address), self._overall]
+        limits = [
+            (f"web-address:{address}", self.settings.web_address_per_minute),
+            ("web-overall", self.settings.web_global_per_minute),
+        ]
+        local = [self._per_address.bucket(address), self._overall]
         if sender is not None:
-            buckets.insert(0, self._per_session.bucket(sender))
-        return await take(buckets)
+            limits.insert(
+                0, (f"web-session:{sender}", self.settings.web_chat_per_minute)
+            )
+            local.insert(0, self._per_session.bucket(sender))
+        return await take_shared(self._shared, limits, local)
 
     @staticmethod
     async def _body(request: web.Request) -> dict[str, Any] | None:

@@ -1,7 +1,7 @@
 """Two assistants on one PostgreSQL and one Redis, behind HAProxy, act as one.
 
 Each runs the whole `smartcity run` (Rasa, action server, web app) with
-LOCK_STORE_URL; HAProxy (docs/haproxy.cfg, unchanged) balances their Rasa REST
+LOCK_STORE_URL and REDIS_URL; HAProxy (docs/haproxy.cfg, unchanged) balances their Rasa REST
 channels round robin, without stickiness, and says which server answered.
 """
 
@@ -70,6 +70,7 @@ def cluster(tmp_path_factory, bot_api):
         env = {
             "DATABASE_URL": database,
             "LOCK_STORE_URL": redis,
+            "REDIS_URL": redis,
             "TELEGRAM_BOT_TOKEN": TOKEN,
             "TELEGRAM_BASE_URL": bot_api.base_url,
             "OUTBOX_POLL_SECONDS": "0.2",

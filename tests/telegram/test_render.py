@@ -74,19 +74,38 @@ def test_short_titles_share_rows_and_long_ones_do_not():
     assert [len(row) for row in message.keyboard.inline_keyboard] == [1, 1]
 
 
-def test_long_payloads_travel_under_a_key():
+async def test_long_payloads_travel_under_a_key():
     payloads = ButtonPayloads(capacity=2)
     payload = (
         '/ask_project_info{"project": "Nachhaltige Quartiersentwicklung Pfaff-Gelände"}'
     )
     key = payloads.callback_data(payload)
     assert len(key.encode()) <= MAX_CALLBACK_DATA < len(payload.encode())
-    assert payloads.payload(key) == payload
-    assert payloads.payload("/help") == "/help"  # short ones are the payload itself
+    assert await payloads.payload(key) == payload
+    assert await payloads.payload("/help") == "/help"  # short ones: the payload
     payloads.callback_data(payload + "1")
     payloads.callback_data(payload + "2")
-    assert payloads.payload(key) is None  # forgotten: the oldest went first
-    assert payloads.payload("#unknown") is None
+    assert await payloads.payload(key) is None  # forgotten: the oldest went first
+    assert await payloads.payload("#unknown") is None
+
+
+async def test_with_redis_a_button_works_in_every_process_and_after_a_restart():
+    from bot.redis_state import RedisPayloads, connect
+    from tests.conftest import temporary_redis_url
+
+    with temporary_redis_url() as url:
+        sender, other = connect(url), connect(url)
+        try:
+            sending = ButtonPayloads(shared=RedisPayloads(sender))
+            payload = '/inform{"district": "Innenstadt-Ost", "choice": "Nachbarschaft"}'
+            key = sending.callback_data(payload)
+            await sending.share()
+            pressed = ButtonPayloads(shared=RedisPayloads(other))  # another process
+            assert await pressed.payload(key) == payload
+            assert await pressed.payload("#" + "0" * 32) is None
+        finally:
+            await sender.close()
+            await other.close()
 
 
 def test_only_web_links_become_link_buttons():

@@ -83,11 +83,12 @@ def ensure_stock_bot() -> Path:
     models = sorted((STOCK_DIR / "models").glob("*.tar.gz"))
     if models:
         return models[-1]
-    STOCK_DIR.parent.mkdir(parents=True, exist_ok=True)
+    STOCK_DIR.mkdir(parents=True, exist_ok=True)  # rasa init wants it to exist
     print("==> creating and training the stock `rasa init` bot (once)", flush=True)
     subprocess.run(
         [*RASA, "init", "--no-prompt", "--init-dir", str(STOCK_DIR)],
-        cwd=PROJECT_ROOT, check=True, capture_output=True,
+        cwd=STOCK_DIR, check=True, capture_output=True,
+        env=dict(os.environ, RASA_TELEMETRY_ENABLED="false"),
     )  # fmt: skip
     return sorted((STOCK_DIR / "models").glob("*.tar.gz"))[-1]
 

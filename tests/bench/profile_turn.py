@@ -62,8 +62,13 @@ def start_action_server(workdir: Path) -> tuple[subprocess.Popen, dict[str, str]
     return server, env
 
 
-async def load_agent(env: dict[str, str]):
+async def load_agent(env: dict[str, str], tuned: bool = True):
+    """Rasa's Agent as the server runs it; tuned=False leaves out bot.rasa_tuning."""
     os.environ.update(env)
+    if tuned:
+        from bot.rasa_tuning import validate_action_replies_with_one_validator
+
+        validate_action_replies_with_one_validator()
     from rasa.core.agent import load_agent as rasa_load_agent
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.log_utils import configure_structlog
@@ -127,7 +132,7 @@ async def main_async(args) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as workdir:
         server, env = start_action_server(Path(workdir))
         try:
-            agent = await load_agent(env)
+            agent = await load_agent(env, tuned=not args.stock_rasa)
             results = await profile(agent, args.turns, args.html)
             results.update(await history_growth(agent))
         finally:
@@ -140,6 +145,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--turns", type=int, default=200)
     parser.add_argument("--html", type=Path, help="also write pyinstrument's HTML view")
+    parser.add_argument(
+        "--stock-rasa", action="store_true", help="without bot.rasa_tuning"
+    )
     args = parser.parse_args()
     report(asyncio.run(main_async(args)), "profile")
     return 0

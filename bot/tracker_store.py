@@ -45,6 +45,19 @@ def erase_requested(tracker: DialogueStateTracker) -> bool:
     )
 
 
+def _row(sender_id: str, event) -> dict[str, Any]:
+    """An event as Rasa's SQL tracker store keeps it."""
+    data = event.as_dict()
+    return {
+        "sender_id": sender_id,
+        "type_name": event.type_name,
+        "timestamp": data.get("timestamp"),
+        "intent_name": data.get("parse_data", {}).get("intent", {}).get("name"),
+        "action_name": data.get("name"),
+        "data": json.dumps(data),
+    }
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # SQLAlchemy, not pysqlite, begins transactions (see _begin_immediate).
     dbapi_connection.isolation_level = None
@@ -128,7 +141,7 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
             return
         self._erase_pending()
         try:
-            await super().save(tracker)
+            await self._insert_new_events(tracker)
         except BaseException:
             self._stored.pop(id(tracker), None)  # the database knows; ask it next time
             raise
@@ -139,6 +152,19 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
             self._stored.pop(id(tracker), None)
         else:
             self._know_stored(tracker, len(tracker.events))
+
+    async def _insert_new_events(self, tracker: DialogueStateTracker) -> None:
+        """Rasa's save, with one multi-row INSERT instead of one ORM object per
+        event: SQLAlchemy's unit of work was a third of the save's time."""
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            rows = [
+                _row(tracker.sender_id, event)
+                for event in self._additional_events(session, tracker)
+            ]
+            if rows:
+                session.execute(self.SQLEvent.__table__.insert(), rows)
+            session.commit()
 
     def _additional_events(self, session, tracker: DialogueStateTracker):
         known = self._stored.get(id(tracker))

@@ -132,3 +132,30 @@ async def test_a_tracker_it_does_not_know_is_counted_in_the_database(store):
         "vom ersten",
         "von der Kopie",
     ]
+
+
+async def test_rows_are_the_ones_rasas_own_store_writes(store, tmp_path):
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.events import SlotSet
+
+    tracker = conversation(
+        "citizen",
+        ActionExecuted("action_project_info"),
+        SlotSet("topic", "Mobilität"),
+        UserUttered("Danke", intent={"name": "thank", "confidence": 0.9}),
+        ActionExecuted("action_listen"),
+    )
+    rasa = SQLTrackerStore(Domain.empty(), db=str(tmp_path / "rasa.db"))
+    for each in (store, rasa):
+        await each.save(tracker)
+
+    def rows(each):
+        with each.session_scope() as session:
+            found = session.query(each.SQLEvent).order_by(each.SQLEvent.id)
+            return [
+                (r.type_name, r.timestamp, r.intent_name, r.action_name, r.data)
+                for r in found
+            ]
+
+    assert rows(store) == rows(rasa)
+    assert len(rows(store)) == 5

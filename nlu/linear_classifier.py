@@ -14,6 +14,7 @@ the FAQ rules work unchanged.
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import numpy as np
@@ -44,6 +45,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.shared.utils.io import raise_warning
 from scipy.sparse import csr_matrix, vstack
 from sklearn.feature_extraction.text import TfidfTransformer
+
+logger = logging.getLogger(__name__)
 
 WEIGHTS_FILE = "weights.npz"
 RANKING_LENGTH = 10
@@ -149,9 +152,13 @@ class _StoredAsArrays(LogisticRegressionClassifier):
                 metadata = json.loads(
                     (model_dir / "metadata.json").read_text(encoding="utf-8")
                 )
-        except (ValueError, FileNotFoundError):
+        except FileNotFoundError:
             # Trained on no data: Rasa's own classifier also stays unfitted.
-            return component
+            return cls(config, execution_context.node_name, model_storage, resource)
+        except (ValueError, KeyError) as error:
+            logger.error("%s: the stored weights are unreadable (%s); retrain the "
+                         "model.", execution_context.node_name, error)  # fmt: skip
+            return cls(config, execution_context.node_name, model_storage, resource)
         component.clf.n_features_in_ = component.clf.coef_.shape[1]
         component._restore(metadata)
         return component
@@ -182,10 +189,7 @@ class LinearResponseSelector(_StoredAsArrays):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {
-            **LogisticRegressionClassifier.get_default_config(),
-            "retrieval_intent": None,
-        }
+        return {**_StoredAsArrays.get_default_config(), "retrieval_intent": None}
 
     def __init__(self, config, name, model_storage, resource) -> None:
         super().__init__(config, name, model_storage, resource)

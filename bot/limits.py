@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from collections.abc import Callable
 
 from aiolimiter import AsyncLimiter
 from redis.exceptions import RedisError
@@ -47,14 +48,15 @@ async def take(buckets: list[AsyncLimiter]) -> bool:
 async def take_shared(
     shared: RedisRateLimits | None,
     limits: list[tuple[str, int]],
-    local: list[AsyncLimiter],
+    local: Callable[[], list[AsyncLimiter]],
 ) -> bool:
     """The shared limits in Redis (REDIS_URL) when there are any, else this
-    process's own; when Redis is away, this process's own keep protecting."""
+    process's own (`local` makes them only then); when Redis is away, this
+    process's own keep protecting."""
     if shared is not None:
         try:
             return await shared.allow(limits)
         except RedisError as error:
             logger.warning("Redis unavailable for rate limits (%s); counting locally.",
                            type(error).__name__)  # fmt: skip
-    return await take(local)
+    return await take(local())

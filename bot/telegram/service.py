@@ -76,7 +76,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         if self._waiting[chat.id] >= MAX_WAITING_PER_CHAT or not await take_shared(
             self._shared,
             [(f"telegram:{person}", self._per_minute)],
-            [self._limits.bucket(person)],
+            lambda: [self._limits.bucket(person)],
         ):
             coroutine.close()  # never awaited, on purpose
             await self._too_fast(update, person)

@@ -88,12 +88,17 @@ class ChatApi:
             (f"web-address:{address}", self.settings.web_address_per_minute),
             ("web-overall", self.settings.web_global_per_minute),
         ]
-        local = [self._per_address.bucket(address), self._overall]
         if sender is not None:
             limits.insert(
                 0, (f"web-session:{sender}", self.settings.web_chat_per_minute)
             )
-            local.insert(0, self._per_session.bucket(sender))
+
+        def local() -> list[AsyncLimiter]:
+            buckets = [self._per_address.bucket(address), self._overall]
+            if sender is not None:
+                buckets.insert(0, self._per_session.bucket(sender))
+            return buckets
+
         return await take_shared(self._shared, limits, local)
 
     @staticmethod

@@ -30,6 +30,7 @@ from bot.settings import PROJECT_ROOT, Settings
 from bot.web.chat import NOT_DELETED, UNAVAILABLE, ChatApi
 from tests.conftest import temporary_postgres_database
 from tests.e2e.assistant import EXAMPLE_CONTENT, free_port
+from tests.e2e.outbox import delivered, queue_news, wait_until_sent
 from tests.e2e.proxy import SwitchableProxy
 from tests.e2e.servers import Servers
 from tests.telegram.bot_api import TOKEN, FakeBotApi
@@ -251,37 +252,6 @@ async def test_the_action_server_killed_mid_form_loses_nothing(servers, database
     status, saved = await citizen.say("/affirm")
     assert status == 200 and "V-" in saved
     assert count(database, Suggestion.text == text_) == 1
-
-
-def queue_news(database: str, chats: list[int]) -> None:
-    with Session(get_engine(database), future=True) as session, session.begin():
-        session.add_all(
-            Notification(channel="telegram", recipient=f"telegram:{chat}",
-                         text=f"Neuigkeiten {chat}", attempts=0)
-            for chat in chats
-        )  # fmt: skip
-
-
-async def wait_until_sent(database: str, chats: list[int], seconds: float = 60):
-    recipients = [f"telegram:{chat}" for chat in chats]
-    for _ in range(int(seconds * 10)):
-        with Session(get_engine(database), future=True) as session:
-            open_rows = session.scalar(
-                select(func.count(Notification.id)).where(
-                    Notification.recipient.in_(recipients),
-                    Notification.sent_at.is_(None),
-                )
-            )
-        if open_rows == 0:
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"{open_rows} notifications still unsent")
-
-
-def delivered(bot_api: FakeBotApi, chats: list[int]) -> dict[int, int]:
-    """How often Telegram accepted a message for each chat."""
-    accepted = [c.chat_id for c in bot_api.sent() if c.ok and c.chat_id in chats]
-    return {chat: accepted.count(chat) for chat in chats}
 
 
 async def test_two_web_apps_deliver_every_notification_once(servers, database, bot_api):

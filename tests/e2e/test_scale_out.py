@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from actions.db.models import Notification, Suggestion
+from actions.db.models import Suggestion
 from actions.db.session import get_engine
 from bot.launcher import is_up
 from bot.settings import PROJECT_ROOT
@@ -30,6 +30,7 @@ from tests.conftest import (
 )
 from tests.e2e.assistant import free_port, start
 from tests.e2e.chat import REFERENCE, joined
+from tests.e2e.outbox import delivered, queue_news, wait_until_sent
 from tests.telegram.bot_api import TOKEN, FakeBotApi
 
 pytestmark = pytest.mark.postgres
@@ -171,20 +172,6 @@ async def test_messages_of_one_sender_at_once_take_turns(cluster):
 async def test_two_web_apps_deliver_the_outbox_once(cluster, bot_api):
     _, database = cluster
     chats = [700_000 + number for number in range(30)]
-    with Session(get_engine(database), future=True) as session, session.begin():
-        session.add_all(
-            Notification(channel="telegram", recipient=f"telegram:{chat}",
-                         text=f"Antwort {chat}", attempts=0)
-            for chat in chats
-        )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        with Session(get_engine(database), future=True) as session:
-            pending = session.scalar(
-                select(Notification.id).where(Notification.sent_at.is_(None)).limit(1)
-            )
-        if pending is None:
-            break
-        await asyncio.sleep(0.5)
-    sent = [c.chat_id for c in bot_api.sent("sendMessage") if c.chat_id in chats]
-    assert sorted(sent) == chats  # each exactly once
+    queue_news(database, chats)
+    await wait_until_sent(database, chats)
+    assert delivered(bot_api, chats) == {chat: 1 for chat in chats}

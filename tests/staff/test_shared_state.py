@@ -45,6 +45,18 @@ async def test_parallel_guesses_on_both_apps_get_the_limit_together(two_web_apps
     assert statuses.count(401) == 3 and statuses.count(429) == 7
 
 
+async def test_the_chat_api_limit_per_address_counts_both_apps(
+    aiohttp_client, staff_settings, redis_url
+):
+    settings = dataclasses.replace(
+        staff_settings, redis_url=redis_url, web_address_per_minute=3
+    )
+    first, second = [await aiohttp_client(create_app(settings)) for _ in range(2)]
+    news = "/api/notifications?session=abcdefghijklmnop1234"
+    statuses = [(await c.get(news)).status for c in (first, second, first, second)]
+    assert statuses == [200, 200, 200, 429]
+
+
 async def test_a_bucket_is_shared_and_taken_from_all_keys_or_none(redis_url):
     one, two = connect(redis_url), connect(redis_url)
     try:

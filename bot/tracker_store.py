@@ -29,6 +29,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from bot.files import private_dir, private_file
 from bot.settings import get_settings
@@ -58,6 +59,15 @@ def _row(sender_id: str, event) -> dict[str, Any]:
     }
 
 
+# SQLAlchemy 1.4 opens a new SQLite connection per session; closing the last
+# one checkpoints the WAL, a sync per turn. A pool keeps them open (2.0's default).
+SQLITE_POOL = {
+    "poolclass": QueuePool,
+    "pool_size": 5,
+    "connect_args": {"check_same_thread": False},
+}
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # SQLAlchemy, not pysqlite, begins transactions (see _begin_immediate).
     dbapi_connection.isolation_level = None
@@ -78,6 +88,27 @@ def _begin_immediate(connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _create_tables(engine) -> None:
+    """Rasa's tables, created by one process at a time.
+
+    Rasa creates them in its constructor and logs an ERROR when another
+    worker, starting at the same moment, created them first. Here the check
+    and the creation are one transaction that holds the database's write
+    lock (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory lock), so Rasa's
+    own attempt then finds them. A database that is not up yet is left to
+    Rasa's constructor, which waits for it.
+    """
+    try:
+        with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql(
+                    "SELECT pg_advisory_xact_lock(hashtext('rasa tracker tables'))"
+                )
+            SQLTrackerStore.Base.metadata.create_all(connection)
+    except SQLAlchemyError as error:
+        logger.debug("Rasa's tables were not created here: %s", error)
+
+
 class ErasableSQLTrackerStore(SQLTrackerStore):
     """SQL tracker store taking a SQLAlchemy URL (endpoints.yml `url`)."""
 
@@ -89,6 +120,15 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
         if url.get_backend_name() == "sqlite" and url.database:
             sqlite_file = Path(url.database)
             private_dir(sqlite_file.parent)
+        # Rasa's engine neither survives a database restart (pool_pre_ping)
+        # nor keeps the citizens' words out of error messages (hide_parameters).
+        if sqlite_file is None:
+            engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
+        else:
+            engine = create_engine(url, **SQLITE_POOL, hide_parameters=True)
+            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _begin_immediate)
+        _create_tables(engine)
         super().__init__(
             domain=domain,
             dialect=url.drivername,
@@ -100,13 +140,9 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
             event_broker=event_broker,
             query=dict(url.query) or None,
         )
-        # Rasa's engine neither survives a database restart (pool_pre_ping)
-        # nor keeps the citizens' words out of error messages (hide_parameters).
         self.engine.dispose()
-        self.engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
+        self.engine = engine
         if sqlite_file is not None:
-            event.listen(self.engine, "connect", _sqlite_pragmas)
-            event.listen(self.engine, "begin", _begin_immediate)
             private_file(sqlite_file)
         self.sessionmaker = sessionmaker(bind=self.engine)
         self._journal = get_settings().var_dir / "tracker-erasures.json"
@@ -191,6 +227,10 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
                 .delete(synchronize_session=False)
             )
             session.commit()
+        if self.engine.dialect.name == "sqlite":
+            # The pool keeps the WAL file; the erased rows' old pages are in it.
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         logger.info("erased %d stored events of one conversation", deleted)
         return deleted
 

@@ -13,6 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.future import create_engine
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import QueuePool
 
 from bot.files import private_dir, private_file
 
@@ -63,6 +64,9 @@ def get_engine(url: str) -> Engine:
             url,
             future=True,
             hide_parameters=True,
+            # SQLAlchemy 1.4 would open a connection per session and close the
+            # last one with a WAL checkpoint; a pool keeps them (2.0's default).
+            poolclass=QueuePool,
             connect_args={"timeout": 30, "check_same_thread": False},
         )
         event.listen(engine, "connect", _configure_sqlite)

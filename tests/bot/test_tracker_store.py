@@ -159,3 +159,60 @@ async def test_rows_are_the_ones_rasas_own_store_writes(store, tmp_path):
 
     assert rows(store) == rows(rasa)
     assert len(rows(store)) == 5
+
+
+async def test_erased_words_are_left_in_no_file(store, tmp_path):
+    await store.save(conversation("citizen"))
+    await store.save(conversation("neighbour"))
+    await store.save(conversation("citizen", ActionExecuted(ERASE_ACTION)))
+    files = list((tmp_path / "var").glob("tracker.db*"))
+    assert files  # the database, and its WAL while the pool keeps connections
+    leftovers = [f.name for f in files if b"citizen" in f.read_bytes()]
+    assert leftovers == []
+    assert await store.retrieve("neighbour") is not None
+
+
+def _open_store_at_once(url: str, start, errors) -> None:
+    """In a forked process, like a Sanic worker: open the store, note ERRORs."""
+    import logging
+
+    class Count(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            errors.append(record.getMessage())
+
+    logging.getLogger("rasa.core.tracker_store").addHandler(Count(logging.ERROR))
+    start.wait()
+    ErasableSQLTrackerStore(domain=Domain.empty(), host=url)
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_workers_starting_together_create_the_tables_without_an_error(
+    backend, tmp_path, monkeypatch
+):
+    import multiprocessing
+    from contextlib import ExitStack
+
+    from tests.conftest import temporary_postgres_database
+
+    monkeypatch.setenv("SMARTCITY_VAR_DIR", str(tmp_path / "var"))
+    get_settings.cache_clear()
+    fork = multiprocessing.get_context("fork")
+    with ExitStack() as stack, fork.Manager() as manager:
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp_path / 'var' / 'tracker.db'}"
+        else:
+            url = stack.enter_context(temporary_postgres_database())
+        start, errors = manager.Barrier(4), manager.list()
+        workers = [
+            fork.Process(target=_open_store_at_once, args=(url, start, errors))
+            for _ in range(4)
+        ]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=60)
+        assert [w.exitcode for w in workers] == [0] * 4
+        assert list(errors) == []
+    get_settings.cache_clear()

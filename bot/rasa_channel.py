@@ -26,7 +26,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.rasa_tuning import validate_action_replies_with_one_validator
+from bot import rasa_tuning
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ class RestChannel(RestInput):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> RestChannel:
         # The one hook Rasa gives our code before the first turn.
-        validate_action_replies_with_one_validator()
+        rasa_tuning.install()
         return cls()
 
     def blueprint(

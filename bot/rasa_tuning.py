@@ -1,10 +1,13 @@
-"""One change to Rasa 3.6's turn, found by profiling (docs/performance.md).
+"""Two changes to Rasa 3.6's turn, found by profiling (docs/performance.md).
 
-Rasa checks every reply of the action server against a JSON schema with
+1. Rasa checks every reply of the action server against a JSON schema with
 `jsonschema.validate`, which first validates that constant schema against the
 draft 2020-12 meta-schema. That check took 26 ms per custom action call, more
 than the action itself. Here the schema is checked once and one validator is
 kept; replies are validated exactly as before and fail with the same error.
+
+2. Rasa runs the model graph through dask's scheduler on every message;
+bot.graph_runner runs the same nodes in an order computed once.
 """
 
 from __future__ import annotations
@@ -12,9 +15,12 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+import rasa.core.processor
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 from rasa.core.actions.action import RemoteAction
+
+from bot.graph_runner import OrderedGraphRunner
 
 
 @lru_cache(maxsize=1)
@@ -38,3 +44,15 @@ def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
 def validate_action_replies_with_one_validator() -> None:
     """Idempotent; called when the Rasa server creates our channel."""
     RemoteAction._validate_action_result = _validate_action_result
+
+
+def run_model_graphs_in_fixed_order() -> None:
+    """Idempotent; must run before the model is loaded."""
+    rasa.core.processor.DaskGraphRunner = OrderedGraphRunner
+
+
+def install() -> None:
+    """Both changes; called when the Rasa server creates our channel, before
+    it loads the model (and before Sanic forks its workers)."""
+    validate_action_replies_with_one_validator()
+    run_model_graphs_in_fixed_order()

@@ -66,9 +66,9 @@ async def load_agent(env: dict[str, str], tuned: bool = True):
     """Rasa's Agent as the server runs it; tuned=False leaves out bot.rasa_tuning."""
     os.environ.update(env)
     if tuned:
-        from bot.rasa_tuning import validate_action_replies_with_one_validator
+        from bot import rasa_tuning
 
-        validate_action_replies_with_one_validator()
+        rasa_tuning.install()
     from rasa.core.agent import load_agent as rasa_load_agent
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.log_utils import configure_structlog

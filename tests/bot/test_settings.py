@@ -165,3 +165,13 @@ def test_loopback_hosts_and_trusted_proxies_are_taken():
         "192.168.0.0/24",
     ]
     assert Settings.from_env({"SMARTCITY_HOST": "localhost"}).host == "localhost"
+
+
+def test_rasa_uses_a_worker_per_core_unless_told(monkeypatch):
+    monkeypatch.setattr("os.sched_getaffinity", lambda _pid: {0, 1, 2})
+    assert Settings.from_env({}).rasa_workers == 3
+    assert Settings.from_env({"RASA_WORKERS": "1"}).rasa_workers == 1
+    monkeypatch.setattr("os.sched_getaffinity", lambda _pid: set(range(32)))
+    assert Settings.from_env({}).rasa_workers == 4
+    with pytest.raises(SettingsError, match="RASA_WORKERS"):
+        Settings.from_env({"RASA_WORKERS": "0"})

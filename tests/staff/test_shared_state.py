@@ -79,5 +79,4 @@ def test_redis_url_must_be_a_redis_url():
     with pytest.raises(SettingsError, match="redis://"):
         Settings.from_env({"REDIS_URL": "http://cache:6379"})
     with pytest.raises(SettingsError, match="LOCK_STORE_URL"):
-        Settings.from_env({"RASA_WORKERS": "2"})
-    assert Settings.from_env({"RASA_WORKERS": "2", "LOCK_STORE_URL": "redis://r/1"})
+        Settings.from_env({"LOCK_STORE_URL": "sqlite:///var/locks.db"})

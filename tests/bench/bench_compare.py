@@ -49,17 +49,26 @@ class Bot:
     results: dict = field(default_factory=dict)
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process and its Sanic workers, in MB."""
-    total = 0
+def memory_mb(pid: int) -> tuple[float, float]:
+    """RSS and PSS of a process and its Sanic workers, in MB.
+
+    Forked workers share their parent's pages: RSS counts those in every
+    process, PSS splits them between the processes that share them.
+    """
+    rss = pss = 0
     for each in [pid, *children(pid)]:
         try:
             status = Path(f"/proc/{each}/status").read_text()
+            rollup = Path(f"/proc/{each}/smaps_rollup").read_text()
         except OSError:
             continue
-        line = next(x for x in status.splitlines() if x.startswith("VmRSS"))
-        total += int(line.split()[1])
-    return total / 1024
+        rss += _kilobytes(status, "VmRSS:")
+        pss += _kilobytes(rollup, "Pss:")
+    return rss / 1024, pss / 1024
+
+
+def _kilobytes(text: str, field: str) -> int:
+    return int(next(x for x in text.splitlines() if x.startswith(field)).split()[1])
 
 
 def children(pid: int) -> list[int]:
@@ -164,7 +173,7 @@ def measure(bots: list[Bot], levels: list[int], seconds: int, workdir: Path) -> 
             bot.results[f"c={users}"] = figures
             print(f"{bot.name:44} c={users:<3} {figures}", flush=True)
     for bot in bots:
-        bot.results["rss_mb"] = rss_mb(bot.rasa_pid)
+        bot.results["rss_mb"], bot.results["pss_mb"] = memory_mb(bot.rasa_pid)
         bot.results["ready_s"] = bot.ready_s
 
 
@@ -191,6 +200,7 @@ def table(bots: list[Bot], levels: list[int]) -> str:
         row(f"p95 at {key} (ms)", lambda r, k=key: r[k]["p95_ms"], 0)
         row(f"errors at {key}", lambda r, k=key: r[k]["errors"], 0)
     row("Rasa RSS after the load (MB)", lambda r: r["rss_mb"], 0)
+    row("Rasa PSS after the load (MB)", lambda r: r["pss_mb"], 0)
     row("start to ready (s)", lambda r: r["ready_s"])
     return "\n".join(rows)
 
@@ -199,6 +209,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--levels", default="1,10,50")
+    parser.add_argument(
+        "--workers", default="1,2",
+        help="RASA_WORKERS of the embedded assistant, one run each (default 1,2)",
+    )  # fmt: skip
     parser.add_argument(
         "--scale", action="store_true",
         help="also PostgreSQL + Redis with RASA_WORKERS=1 and 2 (needs both)",
@@ -211,9 +225,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         workdir = Path(tmp)
         bots = [stack.enter_context(stock_bot(model))]
-        bots.append(
-            stack.enter_context(assistant("smartcity (make run)", workdir / "sqlite"))
-        )
+        for workers in (int(w) for w in args.workers.split(",")):
+            bots.append(stack.enter_context(assistant(
+                f"smartcity (SQLite, RASA_WORKERS={workers})",
+                workdir / f"sqlite-{workers}", {"RASA_WORKERS": str(workers)},
+            )))  # fmt: skip
         if args.scale:
             from tests.bench.scale import scaled_environment
 

@@ -103,3 +103,22 @@ def test_unreadable_weights_leave_the_classifier_unfitted_and_say_so(storage, ca
     (untouched,) = broken.process([message("hallo")])
     assert untouched.get(INTENT) is None
     assert "unreadable" in caplog.text
+
+
+def test_a_class_boost_weighs_a_label_up(tmp_path):
+    def goodbye_confidence(config) -> float:
+        folder = tmp_path / str(len(list(tmp_path.iterdir())))
+        folder.mkdir()
+        classifier = trained(LinearIntentClassifier, LocalModelStorage(folder), config)
+        # As much a greeting as a goodbye: the weights decide.
+        (parsed,) = classifier.process([message("hallo tschüss")])
+        ranking = {r["name"]: r["confidence"] for r in parsed.get("intent_ranking")}
+        return ranking["goodbye"]
+
+    assert goodbye_confidence({"class_boost": {"goodbye": 20}}) > goodbye_confidence({})
+
+
+@pytest.mark.parametrize("boost", [{"no_such_intent": 2}, {"greet": 0}, {"greet": "x"}])
+def test_a_wrong_class_boost_fails_training_clearly(storage, boost):
+    with pytest.raises(ValueError, match="class_boost"):
+        trained(LinearIntentClassifier, storage, {"class_boost": boost})

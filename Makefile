@@ -104,7 +104,7 @@ bench: setup  ## measure model load, readiness, REST and Telegram round trips, /
 	$(PY) -m tests.bench.bench_staff
 	$(PY) -m tests.bench.bench_bad_input
 
-bench-compare: setup tools  ## this assistant against the stock `rasa init` bot at c=1, 10, 50 (ARGS=--scale adds PostgreSQL + Redis, 1 and 2 workers)
+bench-compare: setup tools  ## this assistant (SQLite, 1 and 2 workers) against the stock `rasa init` bot at c=1, 10, 50 (ARGS=--scale adds PostgreSQL + Redis)
 	$(PY) -m tests.bench.bench_compare $(ARGS)
 
 profile: setup  ## where one turn's time goes (pyinstrument; ARGS=--html FILE)

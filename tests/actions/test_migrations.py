@@ -133,3 +133,19 @@ def test_sqlite_readers_do_not_wait_for_a_writer(tmp_path):
     finally:
         done.set()
         writer.join()
+
+
+def test_the_migrations_build_exactly_the_models_schema(empty_url):
+    """A model changed without a migration (or the reverse) fails here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from actions.db.models import Base
+
+    upgrade(empty_url)
+    with get_engine(empty_url).connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "render_as_batch": True}
+        )
+        differences = compare_metadata(context, Base.metadata)
+    assert differences == []

@@ -29,7 +29,7 @@ TOOLS_STAMP := $(TOOLS_VENV)/.installed
 SPACY_STAMP := var/.spacy-built
 MODEL_STAMP := models/.trained
 
-.PHONY: help setup tools run test lint format validate train db bench bench-compare profile eval audit clean
+.PHONY: help setup tools run test test-unit lint format validate train db bench bench-compare profile eval audit clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -92,6 +92,9 @@ validate: $(INSTALLED)  ## rasa data validate
 
 test: setup tools lint  ## set everything up and run every test
 	$(BIN)/pytest
+
+test-unit: $(SPACY_STAMP)  ## the fast inner loop: no trained model, no running assistant (ARGS=-x, -k ...)
+	$(BIN)/pytest -m "not model" --ignore=tests/e2e $(ARGS)
 
 audit: tools  ## pip-audit of the pinned dependencies (needs PyPI's JSON API or OSV)
 	$(TOOLS_VENV)/bin/pip-audit --requirement constraints.txt --no-deps --disable-pip \

@@ -65,6 +65,7 @@ def test_rasa_data_validate_has_no_unexpected_warnings():
 
 
 @pytest.mark.model
+@pytest.mark.model
 def test_stories_predict_without_errors(tmp_path):
     model = find_model(PROJECT_ROOT / "models")
     result = subprocess.run(

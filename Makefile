@@ -51,7 +51,8 @@ $(SPACY_STAMP): $(INSTALLED) nlu/spacy_pipeline.py config.yml
 	$(PY) -m nlu.spacy_pipeline
 	@mkdir -p $(@D) && touch $@
 
-NLU_COMPONENTS := $(wildcard nlu/*.py)
+# The gazetteer also compiles the status aliases of actions/content.py.
+NLU_COMPONENTS := $(wildcard nlu/*.py) actions/content.py
 
 # Rasa's cache knows data and config but not component code: changed code forces.
 $(MODEL_STAMP): $(SPACY_STAMP) $(TRAINING_INPUTS) $(NLU_COMPONENTS)

@@ -11,6 +11,7 @@ value is always the canonical name.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -34,7 +35,6 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from actions.content import PROJECT_STATUS_ALIASES, ContentError, load_content
-from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +64,9 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
     def get_default_config() -> dict[str, Any]:
         """The component's default config (see parent class for full docstring)."""
         return {
-            # None means the project settings' folder (CONTENT_DIR).
-            "content_dir": None,
+            # The content files whose names are recognised; relative to the
+            # folder Rasa runs in, as SpacyNLP's `model` is.
+            "content_dir": "data/content",
             # Lowest rapidfuzz ratio (0-100) that counts as a match; measured
             # in docs/nlu-quality.md.
             "threshold": 90,
@@ -106,12 +107,14 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
-        """Retrain when the content files change, not only the training data."""
+        """Retrain when anything the names come from changes: the content
+        files and the status aliases, not only the training data."""
         digest = hashlib.sha256()
         directory = content_dir(config)
         for name in CONTENT_FILES:
             path = directory / name
             digest.update(path.read_bytes() if path.is_file() else b"-")
+        digest.update(json.dumps(PROJECT_STATUS_ALIASES, sort_keys=True).encode())
         return digest.hexdigest()
 
     def train(self, training_data: TrainingData, model: SpacyModel) -> Resource:
@@ -277,10 +280,9 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
 
 
 def content_dir(config: dict[str, Any]) -> Path:
-    """The configured folder, else the one the project settings give (CONTENT_DIR)."""
-    if config.get("content_dir"):
-        return Path(config["content_dir"])
-    return Settings.from_env().content_dir
+    """The configured folder (config.yml); never the environment, so that the
+    model's fingerprint sees everything training read."""
+    return Path(config.get("content_dir") or "data/content")
 
 
 def _form(words: Iterable[str]) -> str:

@@ -31,7 +31,6 @@ from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.settings import Settings
 from nlu.time_worker import RecognizerWorker
 
 logger = logging.getLogger(__name__)
@@ -67,8 +66,9 @@ class GermanTimeExtractor(GraphComponent, EntityExtractorMixin):
     def get_default_config() -> dict[str, Any]:
         """The component's default config (see parent class for full docstring)."""
         return {
-            # None means the project settings' time zone (SMARTCITY_TIMEZONE).
-            "timezone": None,
+            # Resolves "morgen" and "am Wochenende"; keep it equal to
+            # SMARTCITY_TIMEZONE, which the actions use to show dates.
+            "timezone": "Europe/Berlin",
             # The recognizer's cost explodes with the number of date phrases in
             # one text, so it sees windows of at most this many characters,
             # overlapping so that a phrase cut at one edge is whole in the next.
@@ -88,7 +88,7 @@ class GermanTimeExtractor(GraphComponent, EntityExtractorMixin):
     def __init__(self, config: dict[str, Any], clock: Clock | None = None) -> None:
         """Creates the extractor; `clock` gives the reference time in tests."""
         self.component_config = config
-        name = config.get("timezone") or Settings.from_env().timezone
+        name = config.get("timezone") or self.get_default_config()["timezone"]
         try:
             self.timezone = ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError) as error:

@@ -1,4 +1,5 @@
 import shutil
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -8,7 +9,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from actions.content import PROJECT_STATUS_ALIASES, load_content
 from bot.settings import PROJECT_ROOT
-from nlu.gazetteer import GazetteerEntityExtractor
+from nlu.gazetteer import GazetteerEntityExtractor, content_dir
 
 CONTENT = PROJECT_ROOT / "data" / "content"
 
@@ -159,12 +160,20 @@ def test_broken_content_stops_training_with_a_clear_error(
         extractor.train(TrainingData(), spacy_model)
 
 
-def test_the_content_dir_comes_from_the_environment(monkeypatch, tmp_path):
-    monkeypatch.setenv("CONTENT_DIR", str(tmp_path))
-    config = GazetteerEntityExtractor.get_default_config()
+def test_the_content_dir_comes_from_the_config_only(monkeypatch, tmp_path):
+    monkeypatch.setenv("CONTENT_DIR", str(tmp_path / "elsewhere"))
+    monkeypatch.setenv(
+        "RASA_WORKERS", "many"
+    )  # a bad setting is not training's business
+    config = {
+        **GazetteerEntityExtractor.get_default_config(),
+        "content_dir": str(tmp_path),
+    }
     empty = GazetteerEntityExtractor.fingerprint_addon(config)
     (tmp_path / "projects.yml").write_text("projects: []\n")
     assert GazetteerEntityExtractor.fingerprint_addon(config) != empty
+    defaults = GazetteerEntityExtractor.get_default_config()
+    assert content_dir(defaults) == Path("data/content")
 
 
 CANONICAL = {
@@ -196,3 +205,22 @@ def test_any_text_gives_canonical_names_on_whole_words_of_it(trained, tokenize, 
         assert entity["start"] >= ends[-1]  # no two entities overlap
         ends.append(entity["end"])
         assert entity["value"] in CANONICAL[entity["entity"]]
+
+
+def test_every_input_of_the_names_changes_the_fingerprint(monkeypatch, tmp_path):
+    for name in ("topics.yml", "districts.yml", "projects.yml"):
+        shutil.copy(CONTENT / name, tmp_path / name)
+    config = {
+        **GazetteerEntityExtractor.get_default_config(),
+        "content_dir": str(tmp_path),
+    }
+    seen = {GazetteerEntityExtractor.fingerprint_addon(config)}
+    for name in ("topics.yml", "districts.yml", "projects.yml"):
+        with (tmp_path / name).open("a") as changed:
+            changed.write("# edited\n")
+        seen.add(GazetteerEntityExtractor.fingerprint_addon(config))
+    monkeypatch.setitem(
+        PROJECT_STATUS_ALIASES, "geplant", ("in Planung", "in Vorbereitung")
+    )
+    seen.add(GazetteerEntityExtractor.fingerprint_addon(config))
+    assert len(seen) == 5

@@ -95,6 +95,7 @@ class RecognizerWorker:
         """The raw results for `windows`, or None if the budget ran out first."""
         with self._lock:
             if self._process is None or self._process.poll() is not None:
+                self._end_process()  # it died: its pipes are still open
                 self._spawn()
             if not self._ready and not self._await_ready():
                 return None
@@ -119,10 +120,7 @@ class RecognizerWorker:
 
     def close(self) -> None:
         with self._lock:
-            if self._process is not None:
-                self._process.kill()
-                self._process.wait()
-                self._process = None
+            self._end_process()
 
     def _spawn(self) -> None:
         self._buffer, self._ready = b"", False
@@ -166,10 +164,19 @@ class RecognizerWorker:
     def _kill(self, reason: str) -> None:
         self.kills += 1
         logger.warning("Stopping the date recognizer: %s. Restarting it.", reason)
+        self._end_process()
+        self._spawn()
+
+    def _end_process(self) -> None:
+        """Kill the worker and close its pipes, which would otherwise wait for
+        the garbage collector (a stream of hostile texts kills many workers)."""
         if self._process is not None:
             self._process.kill()
             self._process.wait()
-        self._spawn()
+            for pipe in (self._process.stdin, self._process.stdout):
+                if pipe is not None:
+                    pipe.close()
+            self._process = None
 
 
 if __name__ == "__main__":

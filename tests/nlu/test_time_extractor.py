@@ -251,3 +251,26 @@ def test_windows_cover_every_short_phrase(text, size):
                 offset <= start and end <= offset + len(piece)
                 for offset, piece in pieces
             ), (start, end)
+
+
+def test_a_replaced_worker_leaves_no_open_pipe():
+    import gc
+    import warnings
+
+    from nlu.time_worker import RecognizerWorker
+
+    worker = RecognizerWorker()
+    worker.start()
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ResourceWarning)
+            for _ in range(3):
+                worker._kill("a test")
+            worker._process.kill()  # one that dies by itself
+            worker._process.wait()
+            worker.parse([(0, "morgen")], NOW, 5)  # notices it and starts another
+            gc.collect()
+        assert [str(w.message) for w in caught if w.category is ResourceWarning] == []
+        assert worker.kills == 3
+    finally:
+        worker.close()

@@ -14,6 +14,8 @@ conversation reads as empty.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import itertools
 import json
 import logging
@@ -88,6 +90,23 @@ def _begin_immediate(connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+@contextlib.contextmanager
+def _one_process_at_a_time(sqlite_file: Path | None):
+    """On SQLite, Sanic workers of one host open the store one after another:
+    SQLite's own locks let a second process fail at once (switching the file
+    to WAL), and Rasa's table creation would then race (flock on the file is
+    independent of SQLite's fcntl locks)."""
+    if sqlite_file is None:
+        yield
+        return
+    with open(sqlite_file, "ab") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _create_tables(engine) -> None:
     """Rasa's tables, created by one process at a time.
 
@@ -128,18 +147,9 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
             engine = create_engine(url, **SQLITE_POOL, hide_parameters=True)
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _begin_immediate)
-        _create_tables(engine)
-        super().__init__(
-            domain=domain,
-            dialect=url.drivername,
-            host=url.host,
-            port=url.port,
-            db=url.database,
-            username=url.username,
-            password=url.password,
-            event_broker=event_broker,
-            query=dict(url.query) or None,
-        )
+        with _one_process_at_a_time(sqlite_file):
+            _create_tables(engine)
+            self._rasa_init(url, domain, event_broker)
         self.engine.dispose()
         self.engine = engine
         if sqlite_file is not None:
@@ -151,6 +161,19 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
         # By identity: a tracker read in this turn, under this turn's lock.
         self._stored: dict[int, tuple[weakref.ref, int]] = {}
         self._inserting: dict[int, list] = {}
+
+    def _rasa_init(self, url, domain, event_broker) -> None:
+        super().__init__(
+            domain=domain,
+            dialect=url.drivername,
+            host=url.host,
+            port=url.port,
+            db=url.database,
+            username=url.username,
+            password=url.password,
+            event_broker=event_broker,
+            query=dict(url.query) or None,
+        )
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         self._erase_pending()

@@ -1,1 +1,2 @@
-"""The public web app on port 8080: health, the Telegram webhook, and more to come."""
+"""The public web app on port 8080: the chat widget and its API, the Telegram
+webhook, the staff app under /staff, and /healthz."""

@@ -308,7 +308,7 @@ class Settings:
         )
 
 
-# Each worker holds its own model (~300 MB PSS); beyond this, add hosts.
+# Each worker holds its own model (about 370 MB more PSS); beyond this, add hosts.
 DEFAULT_MAX_RASA_WORKERS = 4
 
 

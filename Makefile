@@ -24,7 +24,7 @@ INSTALLED := $(VENV)/.installed
 # Tools that do not install beside Rasa's pins get an environment of their own.
 TOOLS_VENV := .venv-tools
 TOOLS_PYTHON ?= python3
-TOOLS := schemathesis==4.32.5 pip-audit==2.10.1 locust==2.47.0
+TOOLS := schemathesis==4.32.5 pip-audit==2.10.1 locust==2.47.0 import-linter==2.16
 TOOLS_STAMP := $(TOOLS_VENV)/.installed
 SPACY_STAMP := var/.spacy-built
 MODEL_STAMP := models/.trained
@@ -51,8 +51,8 @@ $(SPACY_STAMP): $(INSTALLED) nlu/spacy_pipeline.py config.yml
 	$(PY) -m nlu.spacy_pipeline
 	@mkdir -p $(@D) && touch $@
 
-# The gazetteer also compiles the status aliases of actions/content.py.
-NLU_COMPONENTS := $(wildcard nlu/*.py) actions/content.py
+# The gazetteer also compiles the status aliases of actions/db/content.py.
+NLU_COMPONENTS := $(wildcard nlu/*.py) actions/db/content.py
 
 # Rasa's cache knows data and config but not component code: changed code forces.
 $(MODEL_STAMP): $(SPACY_STAMP) $(TRAINING_INPUTS) $(NLU_COMPONENTS)
@@ -67,7 +67,7 @@ $(TOOLS_STAMP): Makefile
 	$(TOOLS_VENV)/bin/python -m pip install --quiet $(TOOLS)
 	@touch $@
 
-tools: $(TOOLS_STAMP)  ## the tool environment (Schemathesis, pip-audit, Locust)
+tools: $(TOOLS_STAMP)  ## the tool environment (Schemathesis, pip-audit, Locust, import-linter)
 
 setup: $(MODEL_STAMP)  ## venv, dependencies, spaCy pipeline and trained model
 
@@ -80,9 +80,10 @@ db: $(INSTALLED)  ## migrate the database and import the example content if it i
 run: setup db  ## set everything up and run the assistant (Ctrl-C stops it)
 	$(SMARTCITY) run
 
-lint: $(INSTALLED)  ## check style with ruff and black
+lint: $(INSTALLED) $(TOOLS_STAMP)  ## check style (ruff, black) and the layers (import-linter contracts in pyproject.toml)
 	$(BIN)/ruff check bot nlu actions tests
 	$(BIN)/black --check --quiet bot nlu actions tests
+	$(TOOLS_VENV)/bin/lint-imports --no-logo --cache-dir var/.import-linter
 
 format: $(INSTALLED)  ## reformat the code
 	$(BIN)/ruff check --fix bot nlu actions tests

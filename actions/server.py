@@ -21,7 +21,7 @@ IDLE_CONNECTION_SECONDS = 120
 def main() -> None:
     settings = get_settings()
     configure_logging(settings.log_level)
-    app = create_app("actions", cors_origins=None)
+    app = create_app("actions.sdk", cors_origins=None)
     app.config.KEEP_ALIVE_TIMEOUT = IDLE_CONNECTION_SECONDS
     app.run(
         host=settings.host,

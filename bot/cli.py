@@ -28,7 +28,7 @@ def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def _content_import(settings: Settings, args: argparse.Namespace) -> int:
-    from actions.content import import_content, load_content
+    from actions.db.content import import_content, load_content
     from actions.db.models import Project
     from actions.db.session import get_engine
 
@@ -60,8 +60,7 @@ def _content_import(settings: Settings, args: argparse.Namespace) -> int:
 def _retention_purge(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import timedelta, timezone
 
-    from actions.db import outbox, suggestions
-    from bot import conversations
+    from actions.db import conversations, notifications, suggestions
 
     days = args.days if args.days is not None else settings.retention_days
     cutoff = datetime.now(timezone.utc) - timedelta(days=days)
@@ -70,14 +69,14 @@ def _retention_purge(settings: Settings, args: argparse.Namespace) -> int:
         return (
             suggestions.purge_contact_data(session, closed_before=cutoff),
             suggestions.purge_internal_notes(session, closed_before=cutoff),
-            outbox.purge_finished(session, before=cutoff),
+            notifications.purge_finished(session, before=cutoff),
         )
 
-    contacts, notes, news = _in_transaction(settings, work)
+    contacts, notes, sent = _in_transaction(settings, work)
     events = conversations.purge_before(settings.tracker_store_url, cutoff)
     print(
         f"older than {days} days: contact data removed from {contacts} closed "
-        f"suggestions, {notes} internal notes, {news} delivered notifications and "
+        f"suggestions, {notes} internal notes, {sent} delivered notifications and "
         f"{events} conversation events deleted"
     )
     return 0
@@ -103,7 +102,7 @@ def _in_transaction(settings: Settings, work):
 
 def _read_password(args: argparse.Namespace) -> str:
     """From stdin (one line) with --password-stdin, else typed twice at a terminal."""
-    from bot.staff.accounts import AccountError
+    from actions.db.accounts import AccountError
 
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -119,7 +118,7 @@ def _read_password(args: argparse.Namespace) -> str:
 
 
 def _staff_add(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.staff import accounts
+    from actions.db import accounts
 
     password = _read_password(args)
     name = _in_transaction(
@@ -133,7 +132,7 @@ def _staff_add(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _staff_list(settings: Settings, _args: argparse.Namespace) -> int:
-    from bot.staff import accounts
+    from actions.db import accounts
 
     def work(session):
         return [
@@ -158,7 +157,7 @@ def _staff_list(settings: Settings, _args: argparse.Namespace) -> int:
 
 def _staff_set_active(active: bool):
     def handle(settings: Settings, args: argparse.Namespace) -> int:
-        from bot.staff import accounts
+        from actions.db import accounts
 
         _in_transaction(
             settings, lambda s: accounts.set_active(s, args.name, active, actor="cli")
@@ -170,7 +169,7 @@ def _staff_set_active(active: bool):
 
 
 def _staff_reset(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.staff import accounts
+    from actions.db import accounts
 
     password = _read_password(args)
     _in_transaction(
@@ -190,7 +189,7 @@ def _actor(text: str) -> str:
 
 def _suggestions_delete(settings: Settings, args: argparse.Namespace) -> int:
     """Erase a suggestion on its author's request (GDPR Art. 17), audited."""
-    from bot.staff import review
+    from actions.db import review
 
     try:
         reference = _in_transaction(
@@ -204,8 +203,8 @@ def _suggestions_delete(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _events_import_ics(settings: Settings, args: argparse.Namespace) -> int:
-    from actions.content import ContentError, load_topics
-    from bot.staff import ics
+    from actions.db import ics
+    from actions.db.content import ContentError, load_topics
 
     try:
         data = args.file.read_bytes()
@@ -235,7 +234,7 @@ def _events_import_ics(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _content_export_projects(settings: Settings, args: argparse.Namespace) -> int:
-    from actions.content import dump_projects
+    from actions.db.content import dump_projects
     from actions.db.models import Project
 
     target = args.to or settings.content_dir / "projects.yml"
@@ -291,7 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     purge = retention.add_parser(
         "purge",
-        help="remove contact data, staff notes, delivered news and conversations "
+        help="remove contact data, staff notes, delivered notifications and conversations "
         "older than the retention period",
     )
     purge.add_argument(
@@ -368,9 +367,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from actions.content import ContentError
+    from actions.db.accounts import AccountError
+    from actions.db.content import ContentError
     from bot.launcher import LaunchError
-    from bot.staff.accounts import AccountError
 
     try:
         settings = Settings.from_env()

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from bot.files import make_runtime_private, private_dir
 from bot.settings import PROJECT_ROOT, Settings
-from bot.staff.security import session_fernet
+from bot.staff.sessions import session_fernet
 
 logger = logging.getLogger(__name__)
 
@@ -62,10 +62,14 @@ def endpoints_file(settings: Settings) -> Path:
     """
     source = PROJECT_ROOT / "endpoints.yml"
     if settings.lock_store_url:
-        lock_store = "bot.lock_store.RedisURLLockStore", "${LOCK_STORE_URL}", "set"
+        lock_store = (
+            "bot.plugins.lock_store.RedisURLLockStore",
+            "${LOCK_STORE_URL}",
+            "set",
+        )
     elif settings.rasa_workers > 1:
         url = json.dumps(f"sqlite:///{settings.var_dir.resolve() / 'locks.db'}")
-        lock_store = "bot.lock_store.SQLiteLockStore", url, "unset"
+        lock_store = "bot.plugins.lock_store.SQLiteLockStore", url, "unset"
     else:
         return source
     kind, url, why = lock_store
@@ -100,7 +104,7 @@ def commands(settings: Settings) -> dict[str, list[str]]:
             "--endpoints", str(endpoints_file(settings)),
             "--credentials", str(PROJECT_ROOT / "credentials.yml"),
         ],
-        "web app": [sys.executable, "-m", "bot.web"],
+        "web app": [sys.executable, "-m", "bot.server"],
     }  # fmt: skip
 
 

@@ -34,7 +34,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from actions.content import PROJECT_STATUS_ALIASES, ContentError, load_content
+from actions.db.content import PROJECT_STATUS_ALIASES, ContentError, load_content
 
 logger = logging.getLogger(__name__)
 

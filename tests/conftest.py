@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.future import create_engine
 from sqlalchemy.orm import Session
 
-from actions.content import Content, import_content, load_content
+from actions.db.content import Content, import_content, load_content
 from actions.db.session import get_engine, upgrade
 from bot.settings import PROJECT_ROOT, get_settings
 

@@ -138,7 +138,7 @@ class Suggestion(Base):
     topic: Mapped[str] = Column(String(80), nullable=False)
     location: Mapped[str | None] = Column(String(200))
     status: Mapped[str] = Column(String(20), nullable=False, index=True)
-    # Where to send status news (the chat), kept only if the citizen asked for it.
+    # Where to send status notifications (the chat), kept only if the citizen asked for it.
     reply_to: Mapped[str | None] = Column(String(255))
     email: Mapped[str | None] = Column(String(254))
     email_consent_at: Mapped[datetime | None] = Column(UTCDateTime)

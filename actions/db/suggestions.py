@@ -241,7 +241,7 @@ def change_status(
     internal_note: str | None = None,
     now: datetime | None = None,
 ) -> StatusChange:
-    """Move a suggestion along an allowed transition, record it, and queue news.
+    """Move a suggestion along an allowed transition, record it, and queue notifications.
 
     This is the one function staff code calls to change a status.
     """

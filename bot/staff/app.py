@@ -19,14 +19,14 @@ from aiohttp_session import get_session, session_middleware
 from redis.asyncio import Redis
 from sqlalchemy.orm import Session
 
-from actions.content import ContentError
+from actions.db import accounts
+from actions.db.audit import ACTION_LABELS
+from actions.db.content import ContentError
 from actions.db.session import in_transaction
 from actions.db.suggestions import STATUS_LABELS
-from bot.redis_state import RedisLoginThrottle
 from bot.settings import Settings
-from bot.staff import accounts
-from bot.staff.audit import ACTION_LABELS
-from bot.staff.security import (
+from bot.shared.redis_state import RedisLoginThrottle
+from bot.staff.sessions import (
     COOKIE_NAME,
     LoginThrottle,
     cookie_storage,
@@ -251,7 +251,14 @@ def _local_time(settings: Settings):
 
 
 def create_staff_app(settings: Settings, redis: Redis | None = None) -> web.Application:
-    from bot.staff import dashboard, events, login, projects, suggestions, users
+    from bot.staff import (
+        dashboard_views,
+        event_views,
+        login_views,
+        project_views,
+        suggestion_views,
+        user_views,
+    )
 
     app = web.Application(
         middlewares=[
@@ -275,12 +282,12 @@ def create_staff_app(settings: Settings, redis: Redis | None = None) -> web.Appl
     env.filters["local"] = _local_time(settings)
     env.filters["channel"] = lambda name: CHANNEL_LABELS.get(name, name)
     app.router.add_static("/static/", HERE / "static", name="static")
-    login.add_routes(app)
-    dashboard.add_routes(app)
-    suggestions.add_routes(app)
-    projects.add_routes(app)
-    events.add_routes(app)
-    users.add_routes(app)
+    login_views.add_routes(app)
+    dashboard_views.add_routes(app)
+    suggestion_views.add_routes(app)
+    project_views.add_routes(app)
+    event_views.add_routes(app)
+    user_views.add_routes(app)
     return app
 
 

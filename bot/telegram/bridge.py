@@ -30,8 +30,8 @@ from telegram.ext import (
 )
 
 from actions.db.suggestions import normalize_reference
-from actions.formatting import intent_payload
-from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.formatting import intent_payload
+from bot.shared.rasa_client import RasaClient, RasaUnavailable
 from bot.telegram import texts
 from bot.telegram.render import ButtonPayloads, Outgoing, render
 

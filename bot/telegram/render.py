@@ -11,8 +11,8 @@ from html import escape
 from redis.exceptions import RedisError
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.rasa_client import RasaMessage
-from bot.redis_state import RedisPayloads
+from bot.shared.rasa_client import RasaMessage
+from bot.shared.redis_state import RedisPayloads
 
 logger = logging.getLogger(__name__)
 

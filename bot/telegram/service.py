@@ -1,4 +1,4 @@
-"""The Telegram bot's life: start (polling or webhook), deliver news, stop."""
+"""The Telegram bot's life: start (polling or webhook), deliver notifications, stop."""
 
 from __future__ import annotations
 
@@ -20,13 +20,13 @@ from telegram import BotCommand, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor
 
-from bot.limits import KeyedLimits, take_shared
-from bot.rasa_client import RasaClient
-from bot.redis_state import RedisPayloads, RedisRateLimits
 from bot.settings import Settings, TelegramSettings
+from bot.shared.limits import KeyedLimits, take_shared
+from bot.shared.rasa_client import RasaClient
+from bot.shared.redis_state import RedisPayloads, RedisRateLimits
 from bot.telegram import texts
 from bot.telegram.bridge import Bridge
-from bot.telegram.outbox import OutboxDeliverer
+from bot.telegram.delivery import NotificationDelivery
 from bot.telegram.render import ButtonPayloads
 
 logger = logging.getLogger(__name__)
@@ -141,7 +141,7 @@ def build_application(
 
 
 class TelegramService:
-    """Runs the bridge and the outbox inside the web app's event loop."""
+    """Runs the bridge and the notification delivery inside the web app's event loop."""
 
     def __init__(
         self, settings: Settings, rasa: RasaClient, redis: Redis | None = None
@@ -157,7 +157,7 @@ class TelegramService:
             per_minute=settings.telegram_per_minute,
             shared_limits=RedisRateLimits(redis) if redis else None,
         )
-        self.outbox = OutboxDeliverer(
+        self.delivery = NotificationDelivery(
             self.application.bot,
             settings.database_url,
             poll_seconds=settings.outbox_poll_seconds,
@@ -208,12 +208,12 @@ class TelegramService:
         else:
             await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
             mode = "long polling"
-        self.outbox.start()
+        self.delivery.start()
         self.state = "running"
         logger.info("Telegram bot @%s is running (%s)", application.bot.username, mode)
 
     async def stop(self) -> None:
-        await self.outbox.stop()
+        await self.delivery.stop()
         await self._stop_application()
         self.state = "stopped"
 

@@ -1,4 +1,4 @@
-"""The web widget's API: chat, news from the outbox, and forgetting a session.
+"""The web widget's API: chat, notifications, and forgetting a session.
 
 The widget keeps a random session id; the Rasa sender is derived from it here,
 with the secret key, so no client can pick another session's conversation.
@@ -18,21 +18,21 @@ from aiohttp import web
 from aiolimiter import AsyncLimiter
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.db import outbox
+from actions.db import notifications
 from actions.db.models import utcnow
 from actions.db.session import in_transaction
-from actions.formatting import DELETED_MARKER
-from bot.limits import KeyedLimits, take_shared
-from bot.proxies import client_address
-from bot.rasa_client import RasaClient, RasaUnavailable
-from bot.redis_state import RedisRateLimits
+from bot.formatting import DELETED_MARKER
 from bot.secret_key import secret_key
 from bot.settings import Settings
+from bot.shared.limits import KeyedLimits, take_shared
+from bot.shared.proxies import client_address
+from bot.shared.rasa_client import RasaClient, RasaUnavailable
+from bot.shared.redis_state import RedisRateLimits
 
 CHANNEL = "web"
 MAX_MESSAGE = 2000
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-MAX_NEWS = 20
+MAX_NOTIFICATIONS = 20
 # Control characters other than line breaks and tabs, and lone surrogates,
 # which no channel can encode: removed before Rasa sees the text.
 UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
@@ -149,7 +149,7 @@ class ChatApi:
             messages = [{"text": NO_ANSWER, "buttons": []}]
         return web.json_response({"messages": messages})
 
-    async def news(self, request: web.Request) -> web.Response:
+    async def notifications(self, request: web.Request) -> web.Response:
         sender = self._session(request.query.get("session"))
         if sender is None:
             return error(400, BAD_REQUEST)
@@ -166,7 +166,7 @@ class ChatApi:
             return error(503, UNAVAILABLE)
         return web.json_response({"notifications": rows})
 
-    async def news_seen(self, request: web.Request) -> web.Response:
+    async def notifications_seen(self, request: web.Request) -> web.Response:
         body = await self._body(request)
         sender = self._session(body.get("session")) if body else None
         ids = body.get("ids") if body else None
@@ -174,7 +174,7 @@ class ChatApi:
             sender is None
             or not isinstance(ids, list)
             or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids)
-            or len(ids) > MAX_NEWS
+            or len(ids) > MAX_NOTIFICATIONS
         ):
             return error(400, BAD_REQUEST)
         if not await self._allowed(request):
@@ -232,7 +232,7 @@ def _visible(message: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _pending(session, sender: str) -> list[dict[str, Any]]:
-    rows = outbox.pending_for(session, CHANNEL, sender, MAX_NEWS)
+    rows = notifications.pending_for(session, CHANNEL, sender, MAX_NOTIFICATIONS)
     return [
         {"id": row.id, "text": row.text, "created_at": row.created_at.isoformat()}
         for row in rows
@@ -240,5 +240,5 @@ def _pending(session, sender: str) -> list[dict[str, Any]]:
 
 
 def _mark_seen(session, sender: str, ids: list[int]) -> None:
-    # Only one's own news: a guessed id of someone else's row changes nothing.
-    outbox.mark_seen(session, CHANNEL, sender, ids, now=utcnow())
+    # Only the recipient's own notifications: a guessed id of someone else's row changes nothing.
+    notifications.mark_seen(session, CHANNEL, sender, ids, now=utcnow())

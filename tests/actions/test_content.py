@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from actions.content import ContentError, import_content, load_content
+from actions.db import ics
+from actions.db.content import ContentError, import_content, load_content
 from actions.db.models import STAFF_SOURCE, Event, Project, utcnow
 from actions.db.session import get_engine
-from bot.staff import ics
 from tests.conftest import EXAMPLE_CONTENT
 
 TZ = ZoneInfo("Europe/Berlin")

@@ -2,8 +2,8 @@
 
 import pytest
 
-from actions.events import ActionListEvents
-from actions.projects import ActionListProjects, ActionProjectInfo
+from actions.sdk.event_actions import ActionListEvents
+from actions.sdk.project_actions import ActionListProjects, ActionProjectInfo
 from bot.settings import get_settings
 from tests.helpers import responses
 

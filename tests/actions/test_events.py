@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import pytest
 
-from actions.events import ActionListEvents, time_window
+from actions.sdk.event_actions import ActionListEvents, time_window
 from tests.helpers import berlin, entity, texts
 
 pytestmark = pytest.mark.usefixtures("seeded")

@@ -2,8 +2,8 @@ import shutil
 
 import pytest
 
-from actions.content import load_contact
-from actions.info import ActionContact, ActionPrivacy
+from actions.db.content import load_contact
+from actions.sdk.contact_actions import ActionContact, ActionPrivacy
 from bot.settings import get_settings
 from tests.conftest import EXAMPLE_CONTENT
 from tests.helpers import responses, texts

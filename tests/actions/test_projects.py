@@ -1,6 +1,6 @@
 import pytest
 
-from actions.projects import ActionListProjects, ActionProjectInfo
+from actions.sdk.project_actions import ActionListProjects, ActionProjectInfo
 from tests.helpers import button_titles, entity, texts
 
 pytestmark = pytest.mark.usefixtures("seeded")

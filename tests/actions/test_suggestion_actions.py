@@ -4,10 +4,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from actions.common import sender_key
 from actions.db.models import Suggestion
 from actions.db.session import get_engine
-from actions.suggestions import (
+from actions.sdk.base import sender_key
+from actions.sdk.suggestion_actions import (
     ActionDeleteMyData,
     ActionStartSuggestion,
     ActionSubmitSuggestion,

@@ -1,6 +1,6 @@
 import pytest
 
-from actions.forms import ValidateSuggestionForm
+from actions.sdk.suggestion_form import ValidateSuggestionForm
 from tests.helpers import entity, responses
 
 pytestmark = pytest.mark.usefixtures("settings_env")

@@ -23,12 +23,12 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
+from actions.db import accounts
 from actions.db.models import StatusChange, Suggestion, utcnow
 from actions.db.session import in_transaction, upgrade
 from actions.db.suggestions import fingerprint, new_reference
+from bot.server import create_app
 from bot.settings import Settings
-from bot.staff import accounts
-from bot.web.app import create_app
 from tests.bench.bench_assistant import report
 from tests.e2e.assistant import free_port
 

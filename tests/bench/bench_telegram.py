@@ -26,8 +26,8 @@ import aiohttp
 from aiohttp import web
 
 from actions.db.session import upgrade
+from bot.server import create_app
 from bot.settings import Settings
-from bot.web.app import create_app
 from tests.bench.bench_assistant import report
 from tests.e2e.assistant import Assistant, free_port, start
 from tests.e2e.chat import say

@@ -10,8 +10,8 @@ from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.graph_runner import OrderedGraphRunner
 from bot.launcher import find_model
+from bot.plugins.graph_runner import OrderedGraphRunner
 from bot.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.model
@@ -33,7 +33,7 @@ def agents():
 
     model = str(find_model(PROJECT_ROOT / "models"))
     with pytest.MonkeyPatch.context() as patch:
-        # Rasa's own, also when another test installed bot.rasa_tuning already.
+        # Rasa's own, also when another test installed bot.plugins.tuning already.
         patch.setattr(rasa.core.processor, "DaskGraphRunner", DaskGraphRunner)
         dask = Agent.load(model_path=model)
         patch.setattr(rasa.core.processor, "DaskGraphRunner", OrderedGraphRunner)

@@ -7,7 +7,7 @@ from rasa.core.lock_store import LockStore
 from rasa.utils.endpoints import read_endpoint_config
 
 from bot.launcher import child_env, endpoints_file
-from bot.lock_store import SQLiteLockStore
+from bot.plugins.lock_store import SQLiteLockStore
 from bot.settings import PROJECT_ROOT, Settings
 
 
@@ -40,4 +40,7 @@ def test_a_redis_url_is_named_not_written(tmp_path):
     path = endpoints_file(settings(tmp_path, RASA_WORKERS="2", LOCK_STORE_URL=url))
     text = path.read_text()
     assert "geheim" not in text
-    assert "bot.lock_store.RedisURLLockStore" in text and "${LOCK_STORE_URL}" in text
+    assert (
+        "bot.plugins.lock_store.RedisURLLockStore" in text
+        and "${LOCK_STORE_URL}" in text
+    )

@@ -9,7 +9,7 @@ import pytest
 from rasa.core.lock_store import LockError
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.lock_store import RedisURLLockStore, SQLiteLockStore
+from bot.plugins.lock_store import RedisURLLockStore, SQLiteLockStore
 from tests.conftest import temporary_redis_url
 
 STORES = 8  # separate clients, as separate Rasa processes have

@@ -4,7 +4,7 @@ import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
 
-from bot.rasa_tuning import validate_action_replies_with_one_validator
+from bot.plugins.tuning import validate_action_replies_with_one_validator
 
 REPLIES = [
     {"events": [], "responses": []},

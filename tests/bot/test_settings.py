@@ -148,7 +148,7 @@ def test_bad_origins_are_named(value):
 
 
 def test_staff_session_key_must_be_a_fernet_key(tmp_path):
-    from bot.staff.security import session_fernet
+    from bot.staff.sessions import session_fernet
 
     settings = Settings.from_env({"STAFF_SESSION_KEY": "zu-kurz"})
     with pytest.raises(SettingsError, match="STAFF_SESSION_KEY must be a Fernet key"):

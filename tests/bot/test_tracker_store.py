@@ -12,9 +12,9 @@ from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.exc import OperationalError
 
-from bot.rasa_channel import TrackerStoreUnavailable, make_tracker_store_errors_fatal
+from bot.plugins.channel import TrackerStoreUnavailable, make_tracker_store_errors_fatal
+from bot.plugins.tracker_store import ERASE_ACTION, ErasableSQLTrackerStore
 from bot.settings import get_settings
-from bot.tracker_store import ERASE_ACTION, ErasableSQLTrackerStore
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ from bot.settings import PROJECT_ROOT, Settings
 from bot.web.chat import NOT_DELETED, UNAVAILABLE, ChatApi
 from tests.conftest import temporary_postgres_database
 from tests.e2e.assistant import EXAMPLE_CONTENT, free_port
-from tests.e2e.outbox import delivered, queue_news, wait_until_sent
+from tests.e2e.notifications import delivered, queue_notifications, wait_until_sent
 from tests.e2e.proxy import SwitchableProxy
 from tests.e2e.servers import Servers
 from tests.telegram.bot_api import TOKEN, FakeBotApi
@@ -260,7 +260,7 @@ async def test_two_web_apps_deliver_every_notification_once(servers, database, b
     second.start("web app")
     try:
         bot_api.delays["sendMessage"] = 0.02
-        queue_news(database, chats)
+        queue_notifications(database, chats)
         await wait_until_sent(database, chats)
     finally:
         bot_api.delays.pop("sendMessage", None)
@@ -274,7 +274,7 @@ async def test_a_web_app_killed_while_delivering_loses_no_notification(
     chats = list(range(920_000, 920_020))
     bot_api.delays["sendMessage"] = 0.3
     try:
-        queue_news(database, chats)
+        queue_notifications(database, chats)
         for _ in range(100):  # until delivery is under way
             if any(c.chat_id in chats for c in bot_api.sent()):
                 break

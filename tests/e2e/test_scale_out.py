@@ -30,7 +30,7 @@ from tests.conftest import (
 )
 from tests.e2e.assistant import free_port, start
 from tests.e2e.chat import REFERENCE, joined
-from tests.e2e.outbox import delivered, queue_news, wait_until_sent
+from tests.e2e.notifications import delivered, queue_notifications, wait_until_sent
 from tests.telegram.bot_api import TOKEN, FakeBotApi
 
 pytestmark = pytest.mark.postgres
@@ -172,6 +172,6 @@ async def test_messages_of_one_sender_at_once_take_turns(cluster):
 async def test_two_web_apps_deliver_the_outbox_once(cluster, bot_api):
     _, database = cluster
     chats = [700_000 + number for number in range(30)]
-    queue_news(database, chats)
+    queue_notifications(database, chats)
     await wait_until_sent(database, chats)
     assert delivered(bot_api, chats) == {chat: 1 for chat in chats}

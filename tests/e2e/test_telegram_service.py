@@ -15,12 +15,12 @@ from aiohttp import web
 from telegram import Chat
 
 from actions.db.session import upgrade
-from bot.rasa_client import RasaClient
+from bot.server import create_app
 from bot.settings import Settings
+from bot.shared.rasa_client import RasaClient
 from bot.telegram import texts
 from bot.telegram.bridge import Bridge
 from bot.telegram.service import SECRET_HEADER
-from bot.web.app import create_app
 from tests.e2e.assistant import free_port
 from tests.e2e.proxy import SwitchableProxy
 from tests.telegram.bot_api import TOKEN, FakeBotApi

@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from actions.db.suggestions import new_reference, normalize_reference
-from actions.events import time_window
-from actions.forms import folded, plain
+from actions.sdk.event_actions import time_window
+from actions.sdk.suggestion_form import folded, plain
 from bot.telegram.render import split_text, utf16_length
 from bot.web.chat import clean
 from nlu.time_extractor import GermanTimeExtractor

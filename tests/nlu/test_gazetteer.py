@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from actions.content import PROJECT_STATUS_ALIASES, load_content
+from actions.db.content import PROJECT_STATUS_ALIASES, load_content
 from bot.settings import PROJECT_ROOT
 from nlu.gazetteer import GazetteerEntityExtractor, content_dir
 

@@ -8,11 +8,10 @@ from datetime import datetime, timezone
 
 import pytest
 
-from actions.db import suggestions
+from actions.db import accounts, suggestions
 from actions.db.session import in_transaction
+from bot.server import create_app
 from bot.settings import Settings
-from bot.staff import accounts
-from bot.web.app import create_app
 
 PASSWORDS = {"anna": "anna-sagt-hallo-123", "rudi": "rudi-liest-gerne-456"}
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -9,11 +9,11 @@ import stat
 
 import pytest
 
+from actions.db import accounts
 from actions.db.session import in_transaction
+from bot.server import create_app
 from bot.settings import parse_networks
-from bot.staff import accounts
-from bot.staff.security import COOKIE_NAME
-from bot.web.app import create_app
+from bot.staff.sessions import COOKIE_NAME
 from tests.staff.conftest import PASSWORDS, csrf_token, login, post_form
 
 PAGES = [
@@ -203,7 +203,7 @@ async def test_every_post_checks_the_csrf_token(client, staff_settings):
 async def test_csrf_token_of_another_session_does_not_count(
     client, aiohttp_client, staff_settings
 ):
-    from bot.web.app import create_app
+    from bot.server import create_app
 
     other = await aiohttp_client(create_app(staff_settings))
     await login(other)
@@ -284,7 +284,7 @@ async def test_passwords_are_stored_as_argon2id(staff_settings):
 async def test_cookie_is_secure_behind_a_tls_proxy(aiohttp_client, staff_settings):
     from dataclasses import replace
 
-    from bot.web.app import create_app
+    from bot.server import create_app
 
     proxied = await aiohttp_client(
         create_app(replace(staff_settings, staff_secure_cookies=True))
@@ -298,7 +298,7 @@ async def test_cookie_is_secure_behind_a_tls_proxy(aiohttp_client, staff_setting
 async def test_admins_lock_accounts_in_the_web_but_not_their_own(
     client, aiohttp_client, staff_settings
 ):
-    from bot.web.app import create_app
+    from bot.server import create_app
 
     rudi = await aiohttp_client(create_app(staff_settings))
     assert (await login(rudi, "rudi")).status == 303
@@ -341,7 +341,7 @@ async def test_broken_and_huge_form_bodies_get_a_german_answer(client):
 
 
 def test_throttle_forgets_old_failures_and_bounds_its_memory():
-    from bot.staff.security import LoginThrottle
+    from bot.staff.sessions import LoginThrottle
 
     throttle = LoginThrottle(attempts=2, window_seconds=60)
     throttle.failed(["user:a"], now=0)

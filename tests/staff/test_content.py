@@ -8,10 +8,10 @@ import sys
 from aiohttp import FormData
 from sqlalchemy import func, select
 
+from actions.db import ics
 from actions.db.models import AuditEntry, Event, Project
 from actions.db.session import in_transaction
 from bot.settings import PROJECT_ROOT
-from bot.staff import ics
 from tests.staff.conftest import csrf_token, login, post_form
 
 CALENDAR = """BEGIN:VCALENDAR
@@ -277,7 +277,7 @@ async def test_event_form_creates_an_event(client, database_url, staff_settings)
 def test_export_projects_writes_content_the_importer_accepts(
     tmp_path, staff_settings, example_content, today
 ):
-    from actions.content import dump_projects, import_content, load_content
+    from actions.db.content import dump_projects, import_content, load_content
 
     in_transaction(
         staff_settings.database_url,
@@ -310,7 +310,7 @@ async def test_ics_import_from_a_url(
 
     from aiohttp import web
 
-    from bot.web.app import create_app
+    from bot.server import create_app
 
     async def calendar(_request):
         return web.Response(body=CALENDAR.encode(), content_type="text/calendar")
@@ -383,7 +383,7 @@ async def test_broken_content_files_are_named_not_a_crash(
 ):
     from dataclasses import replace
 
-    from bot.web.app import create_app
+    from bot.server import create_app
 
     broken = tmp_path / "kaputt"
     broken.mkdir()

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.tracker_store import ErasableSQLTrackerStore
+from bot.plugins.tracker_store import ErasableSQLTrackerStore
 from tests.staff.conftest import add_suggestion, login
 
 

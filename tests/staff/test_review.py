@@ -11,9 +11,9 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import func, select
 
+from actions.db import review
 from actions.db.models import AuditEntry, Notification, Suggestion
 from actions.db.session import in_transaction
-from bot.staff import review
 from tests.staff.conftest import add_suggestion, csrf_token, login, post_form
 
 SCRIPT = '<script>alert("x")</script>'

@@ -7,9 +7,9 @@ import dataclasses
 
 import pytest
 
-from bot.redis_state import RedisRateLimits, connect
+from bot.server import create_app
 from bot.settings import Settings
-from bot.web.app import create_app
+from bot.shared.redis_state import RedisRateLimits, connect
 from tests.conftest import temporary_redis_url
 from tests.staff.test_auth import login
 

@@ -7,10 +7,10 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from actions.common import DatabaseAction, EventList, latest_entity
 from actions.db import repository
 from actions.db.models import Project
-from actions.formatting import first_sentence, intent_payload
+from actions.sdk.base import DatabaseAction, EventList, latest_entity
+from bot.formatting import first_sentence, intent_payload
 from bot.settings import Settings
 
 

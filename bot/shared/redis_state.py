@@ -78,7 +78,7 @@ class RedisRateLimits:
 
 
 class RedisLoginThrottle:
-    """LoginThrottle's rules (bot/staff/security.py), counted in Redis."""
+    """LoginThrottle's rules (bot/staff/sessions.py), counted in Redis."""
 
     def __init__(
         self, client: redis.Redis, attempts: int, window_seconds: float = 15 * 60

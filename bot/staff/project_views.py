@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from actions.content import (
+from actions.db.audit import record
+from actions.db.content import (
     CITYWIDE,
     PROJECT_STATUSES,
     Content,
@@ -27,7 +28,6 @@ from bot.staff.app import (
     redirect,
     render,
 )
-from bot.staff.audit import record
 
 RETRAIN_COMMAND = "smartcity content export-projects && make train"
 PROJECT_LABELS = {

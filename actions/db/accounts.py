@@ -14,8 +14,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from actions.db.audit import record
 from actions.db.models import StaffUser, utcnow
-from bot.staff.audit import record
 
 ROLES = ("reviewer", "admin")
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")

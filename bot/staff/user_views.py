@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.staff import accounts
+from actions.db import accounts
 from bot.staff.app import admin_only, db, flash, redirect, render
 
 

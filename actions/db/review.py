@@ -9,11 +9,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from actions.db import suggestions
+from actions.db import accounts, suggestions
+from actions.db.audit import record
 from actions.db.models import Suggestion, utcnow
 from actions.db.suggestions import STATUS_LABELS, TRANSITIONS, InvalidTransition
-from bot.staff import accounts
-from bot.staff.audit import record
 
 MAX_NOTE_LENGTH = 2000
 DUPLICATE_NOTE = (

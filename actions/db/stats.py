@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from actions.db import conversations
 from actions.db.models import Suggestion, utcnow
 from actions.db.suggestions import STATUS_LABELS
-from bot import conversations
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from actions.db.session import get_engine
 from tests.telegram.bot_api import FakeBotApi
 
 
-def queue_news(database: str, chats: list[int]) -> None:
+def queue_notifications(database: str, chats: list[int]) -> None:
     with Session(get_engine(database), future=True) as session, session.begin():
         session.add_all(
             Notification(channel="telegram", recipient=f"telegram:{chat}",

@@ -12,9 +12,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import EventList, channel_of, db_call, latest_entity, sender_key
 from actions.db import suggestions as store
-from actions.formatting import DELETED_MARKER, intent_payload
+from actions.sdk.base import EventList, channel_of, db_call, latest_entity, sender_key
+from bot.formatting import DELETED_MARKER, intent_payload
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ class ActionSubmitSuggestion(Action):
         if slot("suggestion_confirmed") is not True or not slot("suggestion_run"):
             return reset_form()
         settings = get_settings()
-        wants_news = slot("suggestion_notify") in ("chat", "email")
+        wants_notifications = slot("suggestion_notify") in ("chat", "email")
         email = slot("suggestion_email") or None
         consented = bool(email) and slot("suggestion_email_consent") is True
         new = store.NewSuggestion(
@@ -106,7 +106,7 @@ class ActionSubmitSuggestion(Action):
             text=slot("suggestion_text"),
             topic=slot("suggestion_topic"),
             location=slot("suggestion_location") or None,
-            reply_to=tracker.sender_id if wants_news else None,
+            reply_to=tracker.sender_id if wants_notifications else None,
             email=email if consented else None,
             email_consent_at=datetime.now(timezone.utc) if consented else None,
         )
@@ -246,7 +246,7 @@ def _own_list(session, key: str, limit: int) -> tuple[str, list]:
 class ActionDeleteMyData(Action):
     """Deletes the sender's suggestions and contact data (GDPR Art. 17).
 
-    Rasa's tracker store (bot.tracker_store) erases the conversation itself.
+    Rasa's tracker store (bot.plugins.tracker_store) erases the conversation itself.
     """
 
     def name(self) -> str:

@@ -10,9 +10,11 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from actions.content import Content
+from actions.db import ics
+from actions.db.audit import record
+from actions.db.content import Content
 from actions.db.models import STAFF_SOURCE, Event, Project, utcnow
-from bot.staff import fetch, ics
+from bot.staff import fetch
 from bot.staff.app import (
     MAX_FORM_BYTES,
     SETTINGS,
@@ -24,8 +26,7 @@ from bot.staff.app import (
     redirect,
     render,
 )
-from bot.staff.audit import record
-from bot.staff.projects import content_files
+from bot.staff.project_views import content_files
 
 EVENT_LABELS = {
     "title": "Titel",

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from aiolimiter import AsyncLimiter
 from redis.exceptions import RedisError
 
-from bot.redis_state import RedisRateLimits
+from bot.shared.redis_state import RedisRateLimits
 
 logger = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from aiohttp import web
 from aiohttp_session import get_session
 from redis.exceptions import RedisError
 
-from bot.proxies import client_address
-from bot.staff import accounts
+from actions.db import accounts
+from bot.shared.proxies import client_address
 from bot.staff.app import (
     SETTINGS,
     THROTTLE,

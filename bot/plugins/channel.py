@@ -26,7 +26,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import rasa_tuning
+from bot.plugins import tuning
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ class RestChannel(RestInput):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> RestChannel:
         # The one hook Rasa gives our code before the first turn.
-        rasa_tuning.install()
+        tuning.install()
         return cls()
 
     def blueprint(

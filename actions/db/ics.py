@@ -12,9 +12,9 @@ from icalendar import Calendar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from actions.content import HTTP_URL
+from actions.db.audit import record
+from actions.db.content import HTTP_URL
 from actions.db.models import Event, ics_source
-from bot.staff.audit import record
 
 logger = logging.getLogger(__name__)
 URL = re.compile(HTTP_URL)

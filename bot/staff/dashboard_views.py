@@ -7,7 +7,8 @@ from functools import partial
 
 from aiohttp import web
 
-from bot.staff import charts, stats
+from actions.db import stats
+from bot.staff import charts
 from bot.staff.app import SETTINGS, db, render
 
 # Drawn from our own figures with no script in them; matplotlib's SVG needs

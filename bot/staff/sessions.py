@@ -101,7 +101,7 @@ class LoginThrottle:
     An attempt is counted before the password is checked, so that parallel
     requests cannot try more passwords than the limit; a successful login then
     takes its attempt back. Kept in memory, for one web-app process; with
-    REDIS_URL, bot.redis_state.RedisLoginThrottle counts for all of them.
+    REDIS_URL, bot.shared.redis_state.RedisLoginThrottle counts for all of them.
     """
 
     attempts: int

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from telegram.ext import AIORateLimiter, ExtBot
 
-from actions.db import outbox
+from actions.db import notifications
 from actions.db.models import Notification, utcnow
 from actions.db.session import get_engine
-from bot.telegram.outbox import OutboxDeliverer, retry_delay
+from bot.telegram.delivery import NotificationDelivery, retry_delay
 from bot.telegram.service import RATE_LIMIT_RETRIES
 from tests.telegram.bot_api import TOKEN
 
@@ -44,7 +44,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def deliverer(bot, database_url, clock):
-    return OutboxDeliverer(bot, database_url, poll_seconds=0.1, clock=clock)
+    return NotificationDelivery(bot, database_url, poll_seconds=0.1, clock=clock)
 
 
 def queue(database_url, *recipients: str, channel: str = "telegram") -> list[int]:
@@ -101,7 +101,7 @@ async def test_restart_mid_delivery_neither_loses_nor_repeats(
     assert stored[second].sent_at is None and stored[second].claimed_until is None
 
     bot_api.delays.clear()
-    restarted = OutboxDeliverer(bot, database_url, poll_seconds=0.1)
+    restarted = NotificationDelivery(bot, database_url, poll_seconds=0.1)
     restarted.start()
     await bot_api.until("sendMessage", 502, timeout=10)
     await asyncio.sleep(0.5)  # a few more rounds
@@ -186,7 +186,7 @@ async def test_moved_group_gets_the_message_in_its_new_chat(
 async def test_two_deliverers_never_send_the_same_row(bot_api, bot, database_url):
     queue(database_url, *(f"telegram:{500 + i}" for i in range(6)))
     bot_api.delays["sendMessage"] = 0.05
-    both = [OutboxDeliverer(bot, database_url, poll_seconds=0.1) for _ in range(2)]
+    both = [NotificationDelivery(bot, database_url, poll_seconds=0.1) for _ in range(2)]
     await asyncio.gather(*(d.deliver_due() for d in both))
     sent = sorted(c.chat_id for c in bot_api.sent("sendMessage"))
     assert sent == [500 + i for i in range(6)]
@@ -206,18 +206,18 @@ def test_a_deliverer_that_lost_its_lease_cannot_mark_the_row(database_url, clock
     (row,) = queue(database_url, "telegram:42")
     lease = timedelta(minutes=2)
     with Session(get_engine(database_url), future=True) as session, session.begin():
-        outbox.claim_due(session, "telegram", now=clock(), lease=lease, limit=5,
+        notifications.claim_due(session, "telegram", now=clock(), lease=lease, limit=5,
                          holder="first")  # fmt: skip
     later = clock() + timedelta(minutes=3)  # the first lease ran out
     with Session(get_engine(database_url), future=True) as session, session.begin():
-        (taken,) = outbox.claim_due(session, "telegram", now=later, lease=lease,
+        (taken,) = notifications.claim_due(session, "telegram", now=later, lease=lease,
                                     limit=5, holder="second")  # fmt: skip
         assert taken.id == row
-        assert not outbox.mark_failed(
+        assert not notifications.mark_failed(
             session, row, now=later, error="x", holder="first"
         )
-        assert not outbox.mark_sent(session, row, now=later, holder="first")
-        assert outbox.mark_sent(session, row, now=later, holder="second")
+        assert not notifications.mark_sent(session, row, now=later, holder="first")
+        assert notifications.mark_sent(session, row, now=later, holder="second")
     stored = rows(database_url)[row]
     assert stored.sent_at is not None and stored.failed_at is None
     assert stored.attempts == 1

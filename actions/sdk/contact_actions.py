@@ -8,8 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import EventList
-from actions.content import Contact, ContentError, load_contact
+from actions.db.content import Contact, ContentError, load_contact
+from actions.sdk.base import EventList
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)

@@ -8,12 +8,12 @@ from datetime import datetime
 from aiohttp import web
 from sqlalchemy import select
 
+from actions.db import accounts, audit, inbox, review
+from actions.db.inbox import InboxFilter
 from actions.db.models import Notification
 from actions.db.suggestions import normalize_reference
-from bot.staff import accounts, audit, inbox, review
 from bot.staff.app import SETTINGS, admin_only, db, error_page, flash, redirect, render
 from bot.staff.export import to_csv
-from bot.staff.inbox import InboxFilter
 
 AUDIT_PAGE_SIZE = 50
 MAX_PAGE = 100_000  # beyond it an OFFSET overflows PostgreSQL's bigint

@@ -14,10 +14,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import EventList, db_call, sender_key
-from actions.content import ContentError, load_contact, load_topics
 from actions.db import suggestions as store
-from actions.formatting import intent_payload
+from actions.db.content import ContentError, load_contact, load_topics
+from actions.sdk.base import EventList, db_call, sender_key
+from bot.formatting import intent_payload
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -247,7 +247,7 @@ class ValidateSuggestionForm(FormValidationAction):
         ):
             return {"suggestion_email_consent": True}
         if intent_of(tracker) == "deny" or answer.startswith(("nein", "ohne")):
-            # No consent, no address: news then come in the chat only.
+            # No consent, no address: notifications then come in the chat only.
             return {
                 "suggestion_email_consent": False,
                 "suggestion_email": "",

@@ -29,7 +29,7 @@ from telegram.error import (
     TelegramError,
 )
 
-from actions.db import outbox
+from actions.db import notifications
 from actions.db.models import utcnow
 from actions.db.session import in_transaction
 from bot.telegram.bridge import CHANNEL, chat_id_of
@@ -48,7 +48,7 @@ def retry_delay(failures: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(failures - 1, 0), 3600))
 
 
-class OutboxDeliverer:
+class NotificationDelivery:
     def __init__(
         self,
         bot: Bot,
@@ -66,13 +66,13 @@ class OutboxDeliverer:
         self.clock = clock
         self._stopping = asyncio.Event()
         self._task: asyncio.Task | None = None
-        # Marks only rows this deliverer still holds (outbox._set).
+        # Marks only rows this deliverer still holds (notifications._set).
         self.holder = uuid.uuid4().hex
         self.failing_since: datetime | None = None
 
     @property
     def state(self) -> str:
-        """For /healthz: whether news are being delivered."""
+        """For /healthz: whether notifications are being delivered."""
         if self._task is None:
             return "stopped"
         if self._task.done():
@@ -122,7 +122,7 @@ class OutboxDeliverer:
     async def deliver_due(self) -> int:
         """Send what is due now; returns how many rows were claimed."""
         rows = await self._db(
-            lambda s: outbox.claim_due(
+            lambda s: notifications.claim_due(
                 s,
                 CHANNEL,
                 now=self.clock(),
@@ -139,10 +139,10 @@ class OutboxDeliverer:
             attempted += 1
         unattempted = [row.id for row in rows[attempted:]]
         if unattempted:
-            await self._db(lambda s: outbox.release(s, unattempted, self.holder))
+            await self._db(lambda s: notifications.release(s, unattempted, self.holder))
         return len(rows)
 
-    async def _deliver(self, row: outbox.Pending) -> None:
+    async def _deliver(self, row: notifications.Pending) -> None:
         chat_id = chat_id_of(row.recipient)
         if chat_id is None:
             await self._failed(row, "not a Telegram recipient")
@@ -158,7 +158,7 @@ class OutboxDeliverer:
                 wait = timedelta(seconds=wait)
             at, message = self.clock() + wait, str(error)
             await self._db(
-                lambda s: outbox.mark_retry(
+                lambda s: notifications.mark_retry(
                     s,
                     row.id,
                     at=at,
@@ -170,7 +170,7 @@ class OutboxDeliverer:
         except ChatMigrated as error:
             moved = f"{CHANNEL}:{error.new_chat_id}"
             await self._db(
-                lambda s: outbox.move_recipient(s, row.id, moved, self.holder)
+                lambda s: notifications.move_recipient(s, row.id, moved, self.holder)
             )
         except (Forbidden, BadRequest) as error:
             # Blocked by the citizen, or the chat is gone: retrying cannot help.
@@ -180,7 +180,7 @@ class OutboxDeliverer:
         else:
             await self._mark_sent(row)
 
-    async def _retry_or_fail(self, row: outbox.Pending, error: str) -> None:
+    async def _retry_or_fail(self, row: notifications.Pending, error: str) -> None:
         failures = row.attempts + 1
         if failures >= MAX_ATTEMPTS:
             await self._failed(row, error)
@@ -188,25 +188,25 @@ class OutboxDeliverer:
         at = self.clock() + retry_delay(failures)
         logger.info("notification %s: %s; retrying at %s", row.id, error, at)
         await self._db(
-            lambda s: outbox.mark_retry(
+            lambda s: notifications.mark_retry(
                 s, row.id, at=at, error=error, holder=self.holder
             )
         )
 
-    async def _failed(self, row: outbox.Pending, error: str) -> None:
+    async def _failed(self, row: notifications.Pending, error: str) -> None:
         logger.warning("notification %s cannot be delivered: %s", row.id, error)
         await self._db(
-            lambda s: outbox.mark_failed(
+            lambda s: notifications.mark_failed(
                 s, row.id, now=self.clock(), error=error, holder=self.holder
             )
         )
 
-    async def _mark_sent(self, row: outbox.Pending) -> None:
+    async def _mark_sent(self, row: notifications.Pending) -> None:
         # Telegram has the message now; losing this write would send it twice.
         for attempt in range(1, MARK_SENT_TRIES + 1):
             try:
                 marked = await self._db(
-                    lambda s: outbox.mark_sent(
+                    lambda s: notifications.mark_sent(
                         s, row.id, now=self.clock(), holder=self.holder
                     )
                 )

@@ -11,10 +11,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from actions.common import DatabaseAction, EventList, latest_entity
 from actions.db import repository
 from actions.db.models import Event
-from actions.formatting import format_span, intent_payload
+from actions.sdk.base import DatabaseAction, EventList, latest_entity
+from bot.formatting import format_span, intent_payload
 from bot.settings import Settings
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)

@@ -1,4 +1,4 @@
-"""Delivery side of the notification outbox, for every channel that pushes news.
+"""Delivery side of the notification outbox, for every channel.
 
 A deliverer claims due rows for a while (a lease), sends them, and then marks each
 one sent, due again later, or failed. The lease keeps two deliverers from sending
@@ -143,7 +143,7 @@ def release(session: Session, row_ids: list[int], holder: str) -> None:
 
 
 def purge_finished(session: Session, before: datetime) -> int:
-    """Delete news sent or given up before `before`: they hold a chat address
+    """Delete notifications sent or given up before `before`: they hold a chat address
     and the city's reply, and their work is done."""
     finished = or_(Notification.sent_at < before, Notification.failed_at < before)
     return session.execute(
@@ -156,7 +156,7 @@ def purge_finished(session: Session, before: datetime) -> int:
 def pending_for(
     session: Session, channel: str, recipient: str, limit: int
 ) -> list[Notification]:
-    """Undelivered news of one recipient on a pull channel (the widget), oldest first."""
+    """Undelivered notifications of one recipient on a pull channel (the widget), oldest first."""
     return list(
         session.scalars(
             select(Notification)

@@ -7,7 +7,7 @@ than the action itself. Here the schema is checked once and one validator is
 kept; replies are validated exactly as before and fail with the same error.
 
 2. Rasa runs the model graph through dask's scheduler on every message;
-bot.graph_runner runs the same nodes in an order computed once.
+bot.plugins.graph_runner runs the same nodes in an order computed once.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 from rasa.core.actions.action import RemoteAction
 
-from bot.graph_runner import OrderedGraphRunner
+from bot.plugins.graph_runner import OrderedGraphRunner
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,99 @@
+"""`python -m bot.server`: the one public process.
+
+It composes the apps, which never import each other: the citizens' web app at
+/, the staff app under /staff and, with a token, the Telegram bot beside them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from bot.logs import configure_logging
+from bot.settings import Settings, get_settings
+from bot.shared.redis_state import connect
+from bot.staff.app import PREFIX as STAFF_PREFIX
+from bot.staff.app import create_staff_app
+from bot.telegram.service import TelegramService
+from bot.web.app import RASA, REDIS, SETTINGS
+from bot.web.app import create_app as create_web_app
+
+TELEGRAM = web.AppKey("telegram", TelegramService)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """200 while everything that should run does; 503 when notifications cannot go out."""
+    telegram = request.app.get(TELEGRAM)
+    delivery = telegram.delivery.state if telegram else "off"
+    healthy = delivery in ("off", "stopped", "running")
+    return web.json_response(
+        {
+            "status": "ok" if healthy else "degraded",
+            "telegram": telegram.state if telegram else "off",
+            "notifications": delivery,
+        },
+        status=200 if healthy else 503,
+    )
+
+
+async def _telegram(app: web.Application) -> AsyncIterator[None]:
+    service = TelegramService(app[SETTINGS], app[RASA], app[REDIS])
+    app[TELEGRAM] = service
+    # Started in the background: the web app serves even while Telegram is away.
+    starting = asyncio.create_task(service.start(), name="telegram-start")
+
+    async def stop(_app: web.Application) -> None:
+        starting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await starting
+        await service.stop()
+
+    # On shutdown, not on cleanup: aiohttp waits for running tasks in between,
+    # and polling and the delivery loop would keep it waiting for the whole timeout.
+    app.on_shutdown.append(stop)
+    yield
+    await stop(app)
+
+
+async def _telegram_webhook(request: web.Request) -> web.Response:
+    return await request.app[TELEGRAM].handle_webhook(request)
+
+
+async def _close_redis(app: web.Application) -> None:
+    await app[REDIS].close()
+
+
+def create_app(settings: Settings) -> web.Application:
+    # Connects on first use; shared by the chat API, staff logins and Telegram.
+    redis = connect(settings.redis_url) if settings.redis_url else None
+    app = create_web_app(settings, redis)
+    app.router.add_get("/healthz", healthz, name="healthz")
+    app.add_subapp(STAFF_PREFIX, create_staff_app(settings, redis))
+    if redis is not None:
+        app.on_cleanup.append(_close_redis)
+    if settings.telegram is not None:
+        app.cleanup_ctx.append(_telegram)
+        if settings.telegram.webhook_url:
+            app.router.add_post(
+                settings.telegram.webhook_path, _telegram_webhook, name="telegram"
+            )
+    return app
+
+
+def main() -> None:
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    web.run_app(
+        create_app(settings),
+        host=settings.web_host,
+        port=settings.web_port,
+        print=None,
+        shutdown_timeout=10,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -72,6 +72,24 @@ class ProjectIn(_Strict):
             raise ValueError("end lies before start")
         return values
 
+    @classmethod
+    def from_row(cls, project: Project) -> ProjectIn:
+        """The stored project in the file's and the form's terms (not revalidated)."""
+        return cls.construct(
+            slug=project.slug,
+            name=project.name,
+            aliases=list(project.aliases),
+            summary=project.summary,
+            description=project.description,
+            topic=project.topic,
+            status=project.status,
+            district=project.district or CITYWIDE,
+            contact=project.contact,
+            url=project.url,
+            start=project.start_date,
+            end=project.end_date,
+        )
+
 
 class EventIn(_Strict):
     uid: str = Field(max_length=200)
@@ -282,6 +300,32 @@ def apply_project(project: Project, item: ProjectIn) -> None:
     project.end_date = item.end
 
 
+EVENT_COLUMNS = (
+    "title",
+    "description",
+    "starts_at",
+    "ends_at",
+    "location",
+    "topic",
+    "url",
+    "registration",
+    "project",
+)
+
+
+def apply_event(event: Event, **values) -> bool:
+    """Copy an event's fields (from a file, the staff form or iCalendar) onto its row.
+
+    Every column of EVENT_COLUMNS must be given; returns whether one changed.
+    """
+    if set(values) != set(EVENT_COLUMNS):
+        raise TypeError(f"apply_event needs exactly {EVENT_COLUMNS}")
+    changed = any(getattr(event, name) != values[name] for name in EVENT_COLUMNS)
+    for name in EVENT_COLUMNS:
+        setattr(event, name, values[name])
+    return changed
+
+
 def import_content(
     session: Session,
     content: Content,
@@ -329,19 +373,22 @@ def import_content(
         else:
             events_updated += 1
         starts_at = item.start_at(today, tz)
-        event.title = item.title
-        event.description = item.description
-        event.starts_at = starts_at
-        event.ends_at = (
-            starts_at + timedelta(minutes=item.duration_minutes)
-            if item.duration_minutes
-            else None
+        apply_event(
+            event,
+            title=item.title,
+            description=item.description,
+            starts_at=starts_at,
+            ends_at=(
+                starts_at + timedelta(minutes=item.duration_minutes)
+                if item.duration_minutes
+                else None
+            ),
+            location=item.location,
+            topic=item.topic,
+            project=existing[item.project] if item.project else None,
+            url=item.url,
+            registration=item.registration,
         )
-        event.location = item.location
-        event.topic = item.topic
-        event.project = existing[item.project] if item.project else None
-        event.url = item.url
-        event.registration = item.registration
 
     removed = 0
     if prune:
@@ -365,20 +412,9 @@ def dump_projects(projects: Iterable[Project]) -> str:
     """projects.yml for the given projects, so that training sees new names."""
     items = []
     for p in projects:
-        item = {
-            "slug": p.slug,
-            "name": p.name,
-            "aliases": list(p.aliases),
-            "topic": p.topic,
-            "status": p.status,
-            "summary": p.summary,
-            "description": p.description,
-            "district": p.district,
-            "contact": p.contact,
-            "url": p.url,
-            "start": p.start_date,
-            "end": p.end_date,
-        }
+        item = ProjectIn.from_row(p).dict()
+        order = ("slug", "name", "aliases", "topic", "status", "summary")
+        item = {k: item[k] for k in (*order, *(k for k in item if k not in order))}
         items.append(
             {k: v for k, v in item.items() if v not in (None, "", [], CITYWIDE)}
         )

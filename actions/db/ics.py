@@ -13,12 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from actions.db.audit import record
-from actions.db.content import HTTP_URL
+from actions.db.content import HTTP_URL, apply_event
 from actions.db.models import Event, ics_source
 
 logger = logging.getLogger(__name__)
 URL = re.compile(HTTP_URL)
-FIELDS = ("title", "description", "starts_at", "ends_at", "location", "topic", "url")
 
 
 class IcsError(ValueError):
@@ -87,6 +86,8 @@ def _fields(component, tz: ZoneInfo, topics: dict[str, str]) -> dict:
         "location": _text(component, "LOCATION", 300),
         "topic": _topic(component, topics),
         "url": url if url and URL.match(url) else None,
+        "registration": None,
+        "project": None,
     }
 
 
@@ -146,14 +147,14 @@ def import_events(
             report.skipped.append(f"„{label}“: {reason}")
             continue
         if existing is None:
-            session.add(Event(uid=uid, source=source, **values))
+            event = Event(uid=uid, source=source)
+            apply_event(event, **values)
+            session.add(event)
             report.created += 1
-        elif all(getattr(existing, name) == values[name] for name in FIELDS):
-            report.unchanged += 1
-        else:
-            for name in FIELDS:
-                setattr(existing, name, values[name])
+        elif apply_event(existing, **values):
             report.updated += 1
+        else:
+            report.unchanged += 1
     if report.created or report.updated or report.removed:
         record(
             session,

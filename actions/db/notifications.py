@@ -186,3 +186,14 @@ def mark_seen(
         .values(sent_at=now, attempts=Notification.attempts + 1)
         .execution_options(synchronize_session=False)
     ).rowcount
+
+
+def for_suggestion(session: Session, suggestion_id: int) -> list[Notification]:
+    """Every notification about one suggestion, in the order they were queued."""
+    return list(
+        session.scalars(
+            select(Notification)
+            .where(Notification.suggestion_id == suggestion_id)
+            .order_by(Notification.id)
+        )
+    )

@@ -11,7 +11,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from actions.db import repository
+from actions.db import events, projects
 from actions.db.models import Event
 from actions.sdk.base import DatabaseAction, EventList, latest_entity
 from bot.formatting import format_span, intent_payload
@@ -111,14 +111,12 @@ class ActionListEvents(DatabaseAction):
                 )
                 return []
 
-        topic = repository.canonical_value(
+        topic = projects.canonical_value(
             session, Event.topic, latest_entity(tracker, "topic")
         )
         project_name = latest_entity(tracker, "project")
-        project = (
-            repository.find_project(session, project_name) if project_name else None
-        )
-        page = repository.upcoming_events(
+        project = projects.find_project(session, project_name) if project_name else None
+        page = events.upcoming_events(
             session,
             start=start,
             end=end,

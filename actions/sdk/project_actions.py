@@ -7,7 +7,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from actions.db import repository
+from actions.db import projects
 from actions.db.models import Project
 from actions.sdk.base import DatabaseAction, EventList, latest_entity
 from bot.formatting import first_sentence, intent_payload
@@ -50,9 +50,9 @@ class ActionProjectInfo(DatabaseAction):
     ) -> EventList:
         asked = latest_entity(tracker, "project")
         text = tracker.latest_message.get("text") or ""
-        project = repository.find_project(session, asked) if asked else None
+        project = projects.find_project(session, asked) if asked else None
         if project is None and not asked:
-            mentioned = repository.projects_mentioned_in(session, text)
+            mentioned = projects.projects_mentioned_in(session, text)
             project = mentioned[0] if len(mentioned) == 1 else None
             if len(mentioned) > 1:
                 dispatcher.utter_message(
@@ -80,7 +80,7 @@ class ActionProjectInfo(DatabaseAction):
             return [SlotSet("project", project.name)]
 
         if asked:
-            similar = repository.similar_projects(session, asked)
+            similar = projects.similar_projects(session, asked)
             if similar:
                 dispatcher.utter_message(
                     text=f"Ein Projekt „{asked}“ kenne ich leider nicht. Meinten Sie eines davon?",
@@ -98,10 +98,10 @@ class ActionProjectInfo(DatabaseAction):
             )
             return []
 
-        projects = repository.all_projects(session)[: settings.list_limit]
+        shown = projects.all_projects(session)[: settings.list_limit]
         dispatcher.utter_message(
             text="Zu welchem Projekt möchten Sie mehr wissen?",
-            buttons=[project_button(p) for p in projects],
+            buttons=[project_button(p) for p in shown],
         )
         return []
 
@@ -119,16 +119,16 @@ class ActionListProjects(DatabaseAction):
         tracker: Tracker,
         settings: Settings,
     ) -> EventList:
-        topic = repository.canonical_value(
+        topic = projects.canonical_value(
             session, Project.topic, latest_entity(tracker, "topic")
         )
-        district = repository.canonical_value(
+        district = projects.canonical_value(
             session, Project.district, latest_entity(tracker, "district")
         )
-        status = repository.canonical_value(
+        status = projects.canonical_value(
             session, Project.status, latest_entity(tracker, "project_status")
         )
-        page = repository.list_projects(
+        page = projects.list_projects(
             session,
             topic=topic,
             district=district,
@@ -151,7 +151,7 @@ class ActionListProjects(DatabaseAction):
                 "Diese Themen gibt es:",
                 buttons=[
                     {"title": t, "payload": intent_payload("ask_projects", topic=t)}
-                    for t in repository.project_topics(session)
+                    for t in projects.project_topics(session)
                 ],
             )
             return []

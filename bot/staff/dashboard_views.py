@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 from functools import partial
 
+import aiohttp_jinja2
 from aiohttp import web
 
 from actions.db import stats
 from bot.staff import charts
-from bot.staff.app import SETTINGS, db, render
+from bot.staff.helpers import SETTINGS, db
 
 # Drawn from our own figures with no script in them; matplotlib's SVG needs
 # inline style attributes, which the pages' policy rightly forbids.
@@ -33,9 +34,9 @@ async def dashboard(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     figures = await _figures(request)
     unanswered = await asyncio.to_thread(stats.unanswered, settings.tracker_store_url)
-    return await render(
-        request,
+    return aiohttp_jinja2.render_template(
         "dashboard.html",
+        request,
         {
             **figures,
             "week_rows": list(zip(*figures["weeks"], strict=True)),
@@ -65,9 +66,3 @@ async def chart(request: web.Request) -> web.Response:
         content_type="image/svg+xml",
         headers={"Cache-Control": "no-store", "Content-Security-Policy": CHART_POLICY},
     )
-
-
-def add_routes(app: web.Application) -> None:
-    app.router.add_get("", dashboard, name="dashboard")
-    app.router.add_get("/", dashboard)
-    app.router.add_get("/charts/{name}.svg", chart, name="chart")

@@ -2,31 +2,26 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
 
+import aiohttp_jinja2
 from aiohttp import web
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from actions.db import ics
-from actions.db.audit import record
+from actions.db import events, ics, projects
 from actions.db.content import Content
-from actions.db.models import STAFF_SOURCE, Event, Project, utcnow
+from actions.db.models import utcnow
 from bot.staff import fetch
-from bot.staff.app import (
+from bot.staff.helpers import (
     MAX_FORM_BYTES,
     SETTINGS,
-    add_form_routes,
+    PageError,
     admin_only,
+    content_files,
     db,
-    error_page,
     flash,
     redirect,
-    render,
 )
-from bot.staff.project_views import content_files
 
 EVENT_LABELS = {
     "title": "Titel",
@@ -40,29 +35,6 @@ EVENT_LABELS = {
     "url": "Webseite",
     "registration": "Anmeldung",
 }
-
-
-def _event_values(event: Event | None, tz) -> dict[str, str]:
-    if event is None:
-        return {name: "" for name in EVENT_LABELS}
-    start = event.starts_at.astimezone(tz)
-    minutes = (
-        int((event.ends_at - event.starts_at).total_seconds() // 60)
-        if event.ends_at
-        else ""
-    )
-    return {
-        "title": event.title,
-        "day": start.date().isoformat(),
-        "time": start.strftime("%H:%M"),
-        "duration": str(minutes),
-        "location": event.location or "",
-        "topic": event.topic or "",
-        "project": event.project.slug if event.project else "",
-        "description": event.description,
-        "url": event.url or "",
-        "registration": event.registration or "",
-    }
 
 
 def _parse_event(form, tz, content: Content) -> tuple[dict, list[str]]:
@@ -108,45 +80,27 @@ def _parse_event(form, tz, content: Content) -> tuple[dict, list[str]]:
 
 @admin_only
 async def events_page(request: web.Request) -> web.Response:
-    since = utcnow() - timedelta(days=1)
-
-    def work(session):
-        return list(
-            session.scalars(
-                select(Event)
-                .where(Event.starts_at >= since)
-                .options(selectinload(Event.project))
-                .order_by(Event.starts_at)
-            )
-        )
-
-    events = await db(request, work)
-    return await render(request, "events.html", {"events": events})
+    start = utcnow() - timedelta(days=1)
+    listed = await db(request, lambda s: events.since(s, start), read_only=True)
+    return aiohttp_jinja2.render_template("events.html", request, {"events": listed})
 
 
-async def _event_form(
-    request, content, values, problems, event_id=None, projects=(), status=200
+def _event_form(
+    request, content, values, problems, event_id=None, choices=(), status=200
 ):
-    return await render(
-        request,
+    return aiohttp_jinja2.render_template(
         "event_form.html",
+        request,
         {
             "values": values,
             "problems": problems,
             "event_id": event_id,
             "labels": EVENT_LABELS,
             "topics": [t.name for t in content.topics],
-            "projects": projects,
+            "projects": choices,
         },
-        status,
+        status=status,
     )
-
-
-def _project_choices(session) -> list[tuple[str, str]]:
-    return [
-        (p.slug, p.name)
-        for p in session.scalars(select(Project).order_by(Project.name))
-    ]
 
 
 def _event_id(request) -> int | None:
@@ -161,14 +115,17 @@ async def event_form(request: web.Request) -> web.Response:
     event_id = _event_id(request)
 
     def work(session):
-        event = session.get(Event, event_id) if event_id else None
-        values = _event_values(event, tz) if event or not event_id else None
-        return values, _project_choices(session)
+        if not event_id:
+            values = {name: "" for name in EVENT_LABELS}
+        else:
+            event = events.by_id(session, event_id)
+            values = events.form_values(event, tz) if event else None
+        return values, projects.choices(session)
 
-    values, projects = await db(request, work)
+    values, choices = await db(request, work, read_only=True)
     if values is None:
-        return await error_page(request, 404, "Diesen Termin gibt es nicht.")
-    return await _event_form(request, content, values, [], event_id, projects)
+        raise PageError(404, "Diesen Termin gibt es nicht.")
+    return _event_form(request, content, values, [], event_id, choices)
 
 
 @admin_only
@@ -181,44 +138,18 @@ async def event_save(request: web.Request) -> web.StreamResponse:
     actor = request["user"].username
 
     def work(session):
-        if problems:
-            return problems, _project_choices(session)
-        event = session.get(Event, event_id) if event_id else None
-        if event_id and event is None:
-            return ["Diesen Termin gibt es nicht mehr."], _project_choices(session)
-        before = _event_values(event, tz) if event else None
-        if event is None:
-            event = Event(uid=f"staff-{secrets.token_hex(8)}", source=STAFF_SOURCE)
-            session.add(event)
-        else:
-            event.staff_edited_at = utcnow()  # imports no longer overwrite it
-        for name, value in parsed["fields"].items():
-            setattr(event, name, value)
-        slug = parsed["project"]
-        event.project = (
-            session.scalar(select(Project).where(Project.slug == slug))
-            if slug
-            else None
+        found = problems or events.save(
+            session, event_id, parsed["fields"], parsed["project"], actor=actor, tz=tz
         )
-        session.flush()
-        record(
-            session,
-            actor,
-            "event_updated" if before else "event_created",
-            "event",
-            event.uid,
-            before,
-            _event_values(event, tz),
-        )
-        return [], []
+        return found, projects.choices(session) if found else []
 
-    problems, projects = await db(request, work)
+    problems, choices = await db(request, work)
     if problems:
-        return await _event_form(
-            request, content, parsed["values"], problems, event_id, projects, 400
+        return _event_form(
+            request, content, parsed["values"], problems, event_id, choices, 400
         )
     await flash(request, f"Der Termin „{parsed['values']['title']}“ ist gespeichert.")
-    raise redirect("/staff/events")
+    raise redirect(request, "events")
 
 
 @admin_only
@@ -234,7 +165,7 @@ async def import_ics(request: web.Request) -> web.StreamResponse:
             await flash(
                 request, "Die Adresse muss mit http:// oder https:// beginnen.", "error"
             )
-            raise redirect("/staff/events")
+            raise redirect(request, "events")
         feed = url
         settings = request.app[SETTINGS]
         try:
@@ -245,14 +176,14 @@ async def import_ics(request: web.Request) -> web.StreamResponse:
             )
         except fetch.FetchRefused as refused:
             await flash(request, f"Der Kalender war nicht abrufbar. {refused}", "error")
-            raise redirect("/staff/events") from None
+            raise redirect(request, "events") from None
     else:
         await flash(
             request,
             "Bitte wählen Sie eine .ics-Datei oder geben eine Adresse an.",
             "error",
         )
-        raise redirect("/staff/events")
+        raise redirect(request, "events")
     tz = request.app[SETTINGS].tz
     topics = {
         name.casefold(): t.name
@@ -273,16 +204,4 @@ async def import_ics(request: web.Request) -> web.StreamResponse:
         await flash(request, f"Kalender importiert: {report}.")
         for reason in report.skipped[:10]:
             await flash(request, f"Übersprungen: {reason}", "error")
-    raise redirect("/staff/events")
-
-
-def add_routes(app: web.Application) -> None:
-    app.router.add_post("/events/import", import_ics)
-    add_form_routes(
-        app,
-        "/events",
-        listing=events_page,
-        form=event_form,
-        save=event_save,
-        key="event_id:\\d+",
-    )
+    raise redirect(request, "events")

@@ -7,20 +7,21 @@ import contextlib
 import logging
 import math
 
+import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_session import get_session
 from redis.exceptions import RedisError
 
 from actions.db import accounts
 from bot.shared.proxies import client_address
-from bot.staff.app import (
+from bot.staff.helpers import (
     SETTINGS,
     THROTTLE,
     StaffMember,
     db,
-    render,
     safe_next,
     start_session,
+    url,
 )
 
 logger = logging.getLogger(__name__)
@@ -30,8 +31,8 @@ async def _form(request: web.Request, status: int = 200, **context) -> web.Respo
     context.setdefault("error", None)
     context.setdefault("username", "")
     context.setdefault("expired", request.query.get("abgelaufen") == "1")
-    context.setdefault("next", safe_next(request.query.get("next")))
-    return await render(request, "login.html", context, status)
+    context.setdefault("next", safe_next(request, request.query.get("next")))
+    return aiohttp_jinja2.render_template("login.html", request, context, status=status)
 
 
 async def login_page(request: web.Request) -> web.Response:
@@ -42,7 +43,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     username = str(form.get("username", "")).strip().lower()[:80]
     password = str(form.get("password", ""))
-    next_path = safe_next(str(form.get("next", "")))
+    next_path = safe_next(request, str(form.get("next", "")))
     throttle = request.app[THROTTLE]
     address = client_address(request, request.app[SETTINGS].trusted_proxies)
     user_key, address_key = f"user:{username}", f"addr:{address}"
@@ -96,10 +97,4 @@ async def _verify(request: web.Request, username: str, password: str):
 
 async def logout(request: web.Request) -> web.StreamResponse:
     (await get_session(request)).invalidate()
-    raise web.HTTPSeeOther("/staff/login?abgemeldet=1")
-
-
-def add_routes(app: web.Application) -> None:
-    app.router.add_get("/login", login_page, name="login")
-    app.router.add_post("/login", login)
-    app.router.add_post("/logout", logout, name="logout")
+    raise web.HTTPSeeOther(url(request, "login", {"abgemeldet": "1"}))

@@ -5,15 +5,14 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
+import aiohttp_jinja2
 from aiohttp import web
-from sqlalchemy import select
 
-from actions.db import accounts, audit, inbox, review
+from actions.db import accounts, audit, inbox, notifications, review
 from actions.db.inbox import InboxFilter
-from actions.db.models import Notification
 from actions.db.suggestions import normalize_reference
-from bot.staff.app import SETTINGS, admin_only, db, error_page, flash, redirect, render
 from bot.staff.export import to_csv
+from bot.staff.helpers import SETTINGS, PageError, admin_only, db, flash, redirect
 
 AUDIT_PAGE_SIZE = 50
 MAX_PAGE = 100_000  # beyond it an OFFSET overflows PostgreSQL's bigint
@@ -23,9 +22,9 @@ async def inbox_page(request: web.Request) -> web.Response:
     wanted = InboxFilter.from_query(request.query)
     tz = request.app[SETTINGS].tz
     result = await db(request, lambda s: inbox.search(s, wanted, tz), read_only=True)
-    return await render(
-        request,
+    return aiohttp_jinja2.render_template(
         "suggestions.html",
+        request,
         {"filter": wanted, "result": result, "sorts": inbox.SORTS},
     )
 
@@ -69,28 +68,21 @@ async def detail_page(request: web.Request) -> web.Response:
         suggestion = review.load(session, reference)
         if suggestion is None:
             return None
-        outbox = session.scalars(
-            select(Notification)
-            .where(Notification.suggestion_id == suggestion.id)
-            .order_by(Notification.id)
-        )
         return {
             "suggestion": suggestion,
             "next_statuses": review.next_statuses(suggestion),
             "staff": accounts.active_names(session),
             "duplicate_of": review.duplicate_reference(session, suggestion),
             "duplicates": review.duplicates_of(session, suggestion),
-            "outbox": list(outbox),
+            "notifications": notifications.for_suggestion(session, suggestion.id),
             "can_be_duplicate": "duplikat" in review.TRANSITIONS[suggestion.status],
         }
 
     context = await db(request, work, read_only=True)
     if context is None:
-        return await error_page(
-            request, 404, f"Den Vorschlag „{reference}“ gibt es nicht."
-        )
+        raise PageError(404, f"Den Vorschlag „{reference}“ gibt es nicht.")
     context["back"] = request.query.get("zurueck", "")
-    return await render(request, "suggestion.html", context)
+    return aiohttp_jinja2.render_template("suggestion.html", request, context)
 
 
 def _action(change):
@@ -99,7 +91,7 @@ def _action(change):
     async def handle(request: web.Request) -> web.StreamResponse:
         reference = normalize_reference(request.match_info["reference"])
         if reference is None:
-            return await error_page(request, 404, "Diesen Vorschlag gibt es nicht.")
+            raise PageError(404, "Diesen Vorschlag gibt es nicht.")
         form = await request.post()
         actor = request["user"].username
         try:
@@ -108,7 +100,7 @@ def _action(change):
             await flash(request, str(error), "error")
         else:
             await flash(request, message)
-        raise redirect(f"/staff/suggestions/{reference}")
+        raise redirect(request, "suggestion", reference=reference)
 
     return handle
 
@@ -154,6 +146,12 @@ def _hide(session, reference, form, actor) -> str:
     return "Als Spam ausgeblendet." if hidden else "Wieder eingeblendet."
 
 
+set_status = _action(_set_status)
+assign = _action(_assign)
+duplicate = _action(_duplicate)
+hide = _action(_hide)
+
+
 @admin_only
 async def audit_page(request: web.Request) -> web.Response:
     try:
@@ -167,9 +165,9 @@ async def audit_page(request: web.Request) -> web.Response:
         read_only=True,
     )
     pages = max(1, -(-total // AUDIT_PAGE_SIZE))
-    return await render(
-        request,
+    return aiohttp_jinja2.render_template(
         "audit.html",
+        request,
         {"entries": entries, "page": page, "pages": pages, "total": total},
     )
 
@@ -179,28 +177,16 @@ async def delete_suggestion(request: web.Request) -> web.StreamResponse:
     """Erase a suggestion when its author asks by e-mail or letter (Art. 17 GDPR)."""
     reference = normalize_reference(request.match_info["reference"])
     if reference is None:
-        return await error_page(request, 404, "Diesen Vorschlag gibt es nicht.")
+        raise PageError(404, "Diesen Vorschlag gibt es nicht.")
     form = await request.post()
     if form.get("confirm") != "1":
         await flash(request, "Bitte bestätigen Sie das Löschen.", "error")
-        raise redirect(f"/staff/suggestions/{reference}")
+        raise redirect(request, "suggestion", reference=reference)
     actor = request["user"].username
     try:
         await db(request, lambda s: review.delete(s, reference, actor=actor))
     except review.ReviewError as error:
         await flash(request, str(error), "error")
-        raise redirect("/staff/suggestions") from None
+        raise redirect(request, "suggestions") from None
     await flash(request, f"Der Vorschlag {reference} ist gelöscht.")
-    raise redirect("/staff/suggestions")
-
-
-def add_routes(app: web.Application) -> None:
-    app.router.add_get("/suggestions", inbox_page, name="suggestions")
-    app.router.add_get("/suggestions.csv", export_csv, name="export")
-    app.router.add_get("/suggestions/{reference}", detail_page, name="suggestion")
-    app.router.add_post("/suggestions/{reference}/status", _action(_set_status))
-    app.router.add_post("/suggestions/{reference}/assign", _action(_assign))
-    app.router.add_post("/suggestions/{reference}/duplicate", _action(_duplicate))
-    app.router.add_post("/suggestions/{reference}/hide", _action(_hide))
-    app.router.add_post("/suggestions/{reference}/delete", delete_suggestion)
-    app.router.add_get("/audit", audit_page, name="audit")
+    raise redirect(request, "suggestions")

@@ -6,16 +6,17 @@ so that no password ever travels through a web form of another person.
 
 from __future__ import annotations
 
+import aiohttp_jinja2
 from aiohttp import web
 
 from actions.db import accounts
-from bot.staff.app import admin_only, db, flash, redirect, render
+from bot.staff.helpers import admin_only, db, flash, redirect
 
 
 @admin_only
 async def users_page(request: web.Request) -> web.Response:
     users = await db(request, accounts.all_users)
-    return await render(request, "users.html", {"users": users})
+    return aiohttp_jinja2.render_template("users.html", request, {"users": users})
 
 
 @admin_only
@@ -26,7 +27,7 @@ async def set_active(request: web.Request) -> web.StreamResponse:
     actor = request["user"].username
     if name.strip().casefold() == actor.casefold() and not active:
         await flash(request, "Sie können Ihr eigenes Konto nicht sperren.", "error")
-        raise redirect("/staff/users")
+        raise redirect(request, "users")
     try:
         await db(request, lambda s: accounts.set_active(s, name, active, actor=actor))
     except accounts.AccountError:
@@ -35,9 +36,4 @@ async def set_active(request: web.Request) -> web.StreamResponse:
         await flash(
             request, f"Das Konto „{name}“ ist {'entsperrt' if active else 'gesperrt'}."
         )
-    raise redirect("/staff/users")
-
-
-def add_routes(app: web.Application) -> None:
-    app.router.add_get("/users", users_page, name="users")
-    app.router.add_post("/users/{name}/active", set_active)
+    raise redirect(request, "users")

@@ -341,7 +341,7 @@ async def test_broken_and_huge_form_bodies_get_a_german_answer(client):
 
 
 def test_throttle_forgets_old_failures_and_bounds_its_memory():
-    from bot.staff.sessions import LoginThrottle
+    from bot.staff.throttle import LoginThrottle
 
     throttle = LoginThrottle(attempts=2, window_seconds=60)
     throttle.failed(["user:a"], now=0)

@@ -1,17 +1,19 @@
-"""Every query of the project database. Each function takes an open session."""
+"""Queries and writes of projects. Each function takes an open session."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 
 from rapidfuzz import fuzz, process, utils
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from actions.db.models import Event, Project
+from actions.db.audit import record
+from actions.db.content import Content, ProjectIn, apply_project
+from actions.db.models import STAFF_SOURCE, Project, utcnow
 
 # Below this WRatio score a name is too far off to offer as "did you mean".
 SIMILAR_NAME_CUTOFF = 70
@@ -113,30 +115,81 @@ def list_projects(
     return Page(items=items, total=total or 0)
 
 
-def upcoming_events(
-    session: Session,
-    *,
-    start: datetime,
-    end: datetime,
-    topic: str | None = None,
-    project: Project | None = None,
-    limit: int = 8,
-) -> Page:
-    """Events that overlap [start, end), soonest first."""
-    query = select(Event).where(
-        Event.starts_at < end,
-        func.coalesce(Event.ends_at, Event.starts_at) >= start,
+def by_slug(session: Session, slug: str) -> Project | None:
+    return session.scalar(select(Project).where(Project.slug == slug))
+
+
+def choices(session: Session) -> list[tuple[str, str]]:
+    """(slug, name) of every project, for a form's select list."""
+    return [(p.slug, p.name) for p in all_projects(session)]
+
+
+def untrained_names(session: Session, content: Content) -> list[str]:
+    """Project names in the database that the content files (and so the
+    gazetteer of the next training) do not know yet."""
+    known = {n.casefold() for p in content.projects for n in (p.name, *p.aliases)}
+    names = [n for p in all_projects(session) for n in p.names]
+    return sorted(n for n in names if n.casefold() not in known)
+
+
+def form_values(project: Project) -> dict[str, str]:
+    """The staff form's fields of a project, and its audit record."""
+    item = ProjectIn.from_row(project)
+    return {
+        "slug": item.slug,
+        "name": item.name,
+        "aliases": ", ".join(item.aliases),
+        "summary": item.summary,
+        "description": item.description,
+        "topic": item.topic,
+        "status": item.status,
+        "district": item.district,
+        "contact": item.contact or "",
+        "url": item.url or "",
+        "start": item.start.isoformat() if item.start else "",
+        "end": item.end.isoformat() if item.end else "",
+    }
+
+
+def save(
+    session: Session, slug: str | None, item: ProjectIn, actor: str
+) -> tuple[list[str], set[str]]:
+    """Create or update from the staff form, audited.
+
+    Returns (problems in German, names that are new to the assistant).
+    """
+    project = by_slug(session, slug) if slug else None
+    taken = {
+        n.casefold(): p.name
+        for p in all_projects(session)
+        if p is not project
+        for n in p.names
+    }
+    clashes = [n for n in (item.name, *item.aliases) if n.casefold() in taken]
+    if clashes:
+        return [
+            f"„{n}“ ist schon ein Name von „{taken[n.casefold()]}“." for n in clashes
+        ], set()
+    before = form_values(project) if project else None
+    names_before = set(project.names) if project else set()
+    if project is None:
+        project = Project(slug=item.slug, source=STAFF_SOURCE)
+        session.add(project)
+    else:
+        project.staff_edited_at = utcnow()  # content imports no longer overwrite it
+    apply_project(project, item)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        return ["Dieser Name oder Kurzname ist schon vergeben."], set()
+    record(
+        session,
+        actor,
+        "project_updated" if before else "project_created",
+        "project",
+        project.slug,
+        before,
+        form_values(project),
     )
-    if topic:
-        query = query.where(Event.topic == canonical_value(session, Event.topic, topic))
-    if project is not None:
-        query = query.where(Event.project_id == project.id)
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
-    items = list(
-        session.scalars(
-            query.options(selectinload(Event.project))
-            .order_by(Event.starts_at, Event.title)
-            .limit(limit)
-        )
-    )
-    return Page(items=items, total=total or 0)
+    return [], set(project.names) - names_before

@@ -7,9 +7,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError
@@ -28,9 +26,8 @@ def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def _content_import(settings: Settings, args: argparse.Namespace) -> int:
+    from actions.db import projects
     from actions.db.content import import_content, load_content
-    from actions.db.models import Project
-    from actions.db.session import get_engine
 
     content = load_content(args.path)
     if args.check:
@@ -38,21 +35,24 @@ def _content_import(settings: Settings, args: argparse.Namespace) -> int:
             f"{args.path}: {len(content.projects)} projects, {len(content.events)} events, OK"
         )
         return 0
-    with Session(
-        get_engine(settings.database_url), future=True
-    ) as session, session.begin():
-        if args.if_empty and session.scalar(select(func.count(Project.id))):
-            print(
-                "database already has content; nothing imported (drop --if-empty to update)"
-            )
-            return 0
-        report = import_content(
+
+    def work(session):
+        if args.if_empty and projects.any_project(session):
+            return None
+        return import_content(
             session,
             content,
             today=datetime.now(settings.tz).date(),
             tz=settings.tz,
             prune=args.prune,
         )
+
+    report = _in_transaction(settings, work)
+    if report is None:
+        print(
+            "database already has content; nothing imported (drop --if-empty to update)"
+        )
+        return 0
     print(f"imported {args.path}: {report}")
     return 0
 
@@ -95,6 +95,7 @@ def _non_negative_days(text: str) -> int:
 
 
 def _in_transaction(settings: Settings, work):
+    # Imported here: `smartcity --help` should not wait for SQLAlchemy and Alembic.
     from actions.db.session import in_transaction
 
     return in_transaction(settings.database_url, work)
@@ -234,14 +235,11 @@ def _events_import_ics(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _content_export_projects(settings: Settings, args: argparse.Namespace) -> int:
+    from actions.db import projects
     from actions.db.content import dump_projects
-    from actions.db.models import Project
 
     target = args.to or settings.content_dir / "projects.yml"
-    text = _in_transaction(
-        settings,
-        lambda s: dump_projects(s.scalars(select(Project).order_by(Project.name))),
-    )
+    text = _in_transaction(settings, lambda s: dump_projects(projects.all_projects(s)))
     target.write_text(text, encoding="utf-8")
     print(f"wrote the projects of the database to {target}; now run: make train")
     return 0

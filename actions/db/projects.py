@@ -41,6 +41,10 @@ def canonical_value(session: Session, column, value: str | None) -> str | None:
     return _casefold_match(value, known) or value
 
 
+def any_project(session: Session) -> bool:
+    return session.scalar(select(Project.id).limit(1)) is not None
+
+
 def all_projects(session: Session) -> list[Project]:
     return list(session.scalars(select(Project).order_by(Project.name)))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -97,6 +98,23 @@ def in_transaction(
         engine, future=True, expire_on_commit=expire_on_commit
     ) as session, session.begin():
         return work(session)
+
+
+async def run_in_transaction(
+    url: str,
+    work: Callable[[Session], T],
+    *,
+    expire_on_commit: bool = True,
+    read_only: bool = False,
+) -> T:
+    """`in_transaction` in a worker thread, so the event loop keeps serving."""
+    return await asyncio.to_thread(
+        in_transaction,
+        url,
+        work,
+        expire_on_commit=expire_on_commit,
+        read_only=read_only,
+    )
 
 
 def alembic_config(url: str) -> Config:

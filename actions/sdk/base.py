@@ -44,16 +44,11 @@ def channel_of(tracker: Tracker) -> str:
     return tracker.get_latest_input_channel() or "rest"
 
 
-def in_transaction(work: Callable[[Session], T], *, read_only: bool = False) -> T:
-    """Run `work` in one committed transaction (call it in a worker thread)."""
-    return db_session.in_transaction(
+async def db_call(work: Callable[[Session], T], *, read_only: bool = False) -> T:
+    """`work` in one transaction off the event loop, on the configured database."""
+    return await db_session.run_in_transaction(
         get_settings().database_url, work, read_only=read_only
     )
-
-
-async def db_call(work: Callable[[Session], T], *, read_only: bool = False) -> T:
-    """`in_transaction` off the event loop, so the action server stays responsive."""
-    return await asyncio.to_thread(in_transaction, work, read_only=read_only)
 
 
 def latest_entity(tracker: Tracker, name: str) -> str | None:
@@ -80,8 +75,10 @@ class DatabaseAction(Action, ABC):
 
     def _respond(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> EventList:
         settings = get_settings()
-        return in_transaction(
-            lambda s: self.respond(s, dispatcher, tracker, settings), read_only=True
+        return db_session.in_transaction(
+            settings.database_url,
+            lambda s: self.respond(s, dispatcher, tracker, settings),
+            read_only=True,
         )
 
     async def run(

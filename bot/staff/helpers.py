@@ -3,7 +3,6 @@ call, flash messages, links by route name and the German error page."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from actions.db import accounts
 from actions.db.content import Content, load_content
-from actions.db.session import in_transaction
+from actions.db.session import run_in_transaction
 from bot.settings import Settings
 from bot.shared.redis_state import RedisLoginThrottle
 from bot.staff.sessions import csrf_token
@@ -55,9 +54,11 @@ async def db(
     request: web.Request, work: Callable[[Session], T], *, read_only: bool = False
 ) -> T:
     """Run `work` in one transaction off the event loop; results stay readable."""
-    url = request.app[SETTINGS].database_url
-    return await asyncio.to_thread(
-        in_transaction, url, work, expire_on_commit=False, read_only=read_only
+    return await run_in_transaction(
+        request.app[SETTINGS].database_url,
+        work,
+        expire_on_commit=False,
+        read_only=read_only,
     )
 
 

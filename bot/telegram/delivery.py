@@ -31,7 +31,7 @@ from telegram.error import (
 
 from actions.db import notifications
 from actions.db.models import utcnow
-from actions.db.session import in_transaction
+from actions.db.session import run_in_transaction
 from bot.telegram.bridge import CHANNEL, chat_id_of
 
 logger = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ class NotificationDelivery:
         self._task = None
 
     async def _db(self, work: Callable[[Session], T]) -> T:
-        return await asyncio.to_thread(in_transaction, self.database_url, work)
+        return await run_in_transaction(self.database_url, work)
 
     async def _run(self) -> None:
         while not self._stopping.is_set():

@@ -6,7 +6,6 @@ with the secret key, so no client can pick another session's conversation.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
@@ -20,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.db import notifications
 from actions.db.models import utcnow
-from actions.db.session import in_transaction
+from actions.db.session import run_in_transaction
 from bot.formatting import DELETED_MARKER
 from bot.secret_key import secret_key
 from bot.settings import Settings
@@ -156,8 +155,7 @@ class ChatApi:
         if not await self._allowed(request):
             return error(429, TOO_FAST, **{"Retry-After": "10"})
         try:
-            rows = await asyncio.to_thread(
-                in_transaction,
+            rows = await run_in_transaction(
                 self.settings.database_url,
                 lambda s: _pending(s, sender),
                 read_only=True,
@@ -180,8 +178,7 @@ class ChatApi:
         if not await self._allowed(request):
             return error(429, TOO_FAST, **{"Retry-After": "10"})
         try:
-            await asyncio.to_thread(
-                in_transaction,
+            await run_in_transaction(
                 self.settings.database_url,
                 lambda s: _mark_seen(s, sender, ids),
             )

@@ -51,7 +51,7 @@ $(SPACY_STAMP): $(INSTALLED) nlu/spacy_pipeline.py config.yml
 	$(PY) -m nlu.spacy_pipeline
 	@mkdir -p $(@D) && touch $@
 
-# The gazetteer also compiles the status aliases of actions/db/content.py.
+# The gazetteer reads the content files through actions/db/content.py.
 NLU_COMPONENTS := $(wildcard nlu/*.py) actions/db/content.py
 
 # Rasa's cache knows data and config but not component code: changed code forces.

@@ -11,7 +11,6 @@ value is always the canonical name.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -34,11 +33,11 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from actions.db.content import PROJECT_STATUS_ALIASES, ContentError, load_content
+from actions.db.content import ContentError, load_content
 
 logger = logging.getLogger(__name__)
 
-CONTENT_FILES = ("topics.yml", "districts.yml", "projects.yml")
+CONTENT_FILES = ("topics.yml", "districts.yml", "statuses.yml", "projects.yml")
 
 
 @dataclass(frozen=True)
@@ -107,14 +106,13 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
-        """Retrain when anything the names come from changes: the content
-        files and the status aliases, not only the training data."""
+        """Retrain when a content file the names come from changes, not only
+        when the training data does."""
         digest = hashlib.sha256()
         directory = content_dir(config)
         for name in CONTENT_FILES:
             path = directory / name
             digest.update(path.read_bytes() if path.is_file() else b"-")
-        digest.update(json.dumps(PROJECT_STATUS_ALIASES, sort_keys=True).encode())
         return digest.hexdigest()
 
     def train(self, training_data: TrainingData, model: SpacyModel) -> Resource:
@@ -131,8 +129,8 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
             *(("topic", t.name, [t.name, *t.aliases]) for t in content.topics),
             *(("district", d, [d]) for d in content.districts),
             *(
-                ("project_status", status, [status, *aliases])
-                for status, aliases in PROJECT_STATUS_ALIASES.items()
+                ("project_status", s.name, [s.name, *s.aliases])
+                for s in content.statuses
             ),
         ]
         words_only = set(self.component_config["word_forms_only"])

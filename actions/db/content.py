@@ -1,7 +1,7 @@
 """City content in YAML files: validation and idempotent import into the database.
 
-A content directory holds topics.yml, districts.yml, projects.yml, events.yml and
-contact.yml. Events may be dated relative to the import day, so that example
+A content directory holds topics.yml, districts.yml, statuses.yml, projects.yml,
+events.yml and contact.yml. Events may be dated relative to the import day, so that example
 content always has upcoming events.
 """
 
@@ -22,14 +22,6 @@ from sqlalchemy.orm import Session
 
 from actions.db.models import CONTENT_SOURCE, Event, Project
 
-PROJECT_STATUSES = ("geplant", "in Umsetzung", "im Betrieb", "abgeschlossen")
-# How citizens say a status; the NLU gazetteer maps these to the status.
-PROJECT_STATUS_ALIASES = {
-    "geplant": ("in Planung",),
-    "in Umsetzung": ("in Arbeit", "im Aufbau"),
-    "im Betrieb": ("in Betrieb", "fertig", "umgesetzt"),
-    "abgeschlossen": ("beendet",),
-}
 WEEKDAYS = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 CITYWIDE = "stadtweit"
 HTTP_URL = r"^https?://\S+$"  # links shown to citizens: web pages only
@@ -52,6 +44,13 @@ class Topic(_Strict):
     description: str = ""
 
 
+class Status(_Strict):
+    """A stage of a project; the NLU gazetteer maps the aliases to the name."""
+
+    name: str = Field(max_length=80)
+    aliases: list[str] = []
+
+
 class ProjectIn(_Strict):
     slug: str = Field(regex=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)
     name: str = Field(max_length=200)
@@ -59,7 +58,7 @@ class ProjectIn(_Strict):
     summary: str
     description: str = ""
     topic: str
-    status: Literal[PROJECT_STATUSES]  # type: ignore[valid-type]
+    status: str = Field(max_length=80)  # a name of statuses.yml
     district: str = CITYWIDE
     contact: str | None = Field(None, max_length=300)
     url: str | None = Field(None, regex=HTTP_URL, max_length=500)
@@ -150,6 +149,7 @@ class Contact(_Strict):
 class Content:
     topics: list[Topic]
     districts: list[str]
+    statuses: list[Status]
     projects: list[ProjectIn]
     events: list[EventIn]
     contact: Contact
@@ -245,6 +245,7 @@ def load_content(directory: Path) -> Content:
             f"{directory / 'districts.yml'}: 'districts' must be a list of names"
         )
     districts = [d.strip() for d in districts_raw]
+    statuses = _parse(directory / "statuses.yml", "statuses", Status)
     projects = _parse(directory / "projects.yml", "projects", ProjectIn)
     events = _parse(directory / "events.yml", "events", EventIn)
     contact = load_contact(directory)
@@ -257,6 +258,11 @@ def load_content(directory: Path) -> Content:
         [n for t in topics for n in (t.name, *t.aliases)],
     )
     _unique(directory / "districts.yml", "district", districts)
+    _unique(
+        directory / "statuses.yml",
+        "status name or alias",
+        [n for st in statuses for n in (st.name, *st.aliases)],
+    )
     _unique(projects_path, "slug", [p.slug for p in projects])
     _unique(
         projects_path,
@@ -266,10 +272,15 @@ def load_content(directory: Path) -> Content:
     _unique(events_path, "uid", [e.uid for e in events])
     topic_names = {t.name for t in topics}
     district_names = {*districts, CITYWIDE}
+    status_names = {st.name for st in statuses}
     slugs = {p.slug for p in projects}
     for p in projects:
         if p.topic not in topic_names:
             raise ContentError(f"{projects_path}: {p.slug}: unknown topic '{p.topic}'")
+        if p.status not in status_names:
+            raise ContentError(
+                f"{projects_path}: {p.slug}: unknown status '{p.status}'"
+            )
         if p.district not in district_names:
             raise ContentError(
                 f"{projects_path}: {p.slug}: unknown district '{p.district}'"
@@ -281,7 +292,7 @@ def load_content(directory: Path) -> Content:
             raise ContentError(
                 f"{events_path}: {e.uid}: unknown project slug '{e.project}'"
             )
-    return Content(topics, districts, projects, events, contact)
+    return Content(topics, districts, statuses, projects, events, contact)
 
 
 def apply_project(project: Project, item: ProjectIn) -> None:

@@ -7,7 +7,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from actions.db import projects
-from actions.db.content import CITYWIDE, PROJECT_STATUSES, Content, ProjectIn
+from actions.db.content import CITYWIDE, Content, ProjectIn
 from bot.staff.helpers import PageError, admin_only, content_files, db, flash, redirect
 
 RETRAIN_COMMAND = "smartcity content export-projects && make train"
@@ -48,6 +48,8 @@ def _validate_project(form, content: Content) -> tuple[ProjectIn | None, list[st
         problems.append("Bitte wählen Sie ein Thema aus der Liste.")
     if project.district not in {*content.districts, CITYWIDE}:
         problems.append("Bitte wählen Sie einen Stadtteil aus der Liste.")
+    if project.status not in {st.name for st in content.statuses}:
+        problems.append("Bitte wählen Sie einen Stand aus der Liste.")
     return project, problems
 
 
@@ -79,7 +81,7 @@ def _project_form(request, content, values, problems, slug=None, status=200):
             "labels": PROJECT_LABELS,
             "topics": [t.name for t in content.topics],
             "districts": [CITYWIDE, *content.districts],
-            "statuses": PROJECT_STATUSES,
+            "statuses": [st.name for st in content.statuses],
         },
         status=status,
     )
@@ -91,7 +93,7 @@ async def project_form(request: web.Request) -> web.Response:
     slug = request.match_info.get("slug")
     if slug is None:
         values = {name: "" for name in PROJECT_FIELDS}
-        values.update(status=PROJECT_STATUSES[0], district=CITYWIDE)
+        values.update(status=content.statuses[0].name, district=CITYWIDE)
         return _project_form(request, content, values, [])
 
     def work(session):

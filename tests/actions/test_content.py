@@ -92,6 +92,7 @@ def test_prune_removes_what_the_files_lack(database_url, example_content, today)
     smaller = type(example_content)(
         example_content.topics,
         example_content.districts,
+        example_content.statuses,
         example_content.projects[:3],
         [
             e

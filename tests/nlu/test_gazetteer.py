@@ -7,9 +7,9 @@ from hypothesis import strategies as st
 from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from actions.db.content import PROJECT_STATUS_ALIASES, load_content
+from actions.db.content import load_content
 from bot.settings import PROJECT_ROOT
-from nlu.gazetteer import GazetteerEntityExtractor, content_dir
+from nlu.gazetteer import CONTENT_FILES, GazetteerEntityExtractor, content_dir
 
 CONTENT = PROJECT_ROOT / "data" / "content"
 
@@ -180,7 +180,7 @@ CANONICAL = {
     "project": {p.name for p in load_content(CONTENT).projects},
     "topic": {t.name for t in load_content(CONTENT).topics},
     "district": set(load_content(CONTENT).districts),
-    "project_status": set(PROJECT_STATUS_ALIASES),
+    "project_status": {s.name for s in load_content(CONTENT).statuses},
 }
 words = st.sampled_from(
     ["Mitmachplattform", "Mitmachplatform", "digitalen", "Zwilling", "in", "der",
@@ -207,20 +207,34 @@ def test_any_text_gives_canonical_names_on_whole_words_of_it(trained, tokenize, 
         assert entity["value"] in CANONICAL[entity["entity"]]
 
 
-def test_every_input_of_the_names_changes_the_fingerprint(monkeypatch, tmp_path):
-    for name in ("topics.yml", "districts.yml", "projects.yml"):
+def test_every_input_of_the_names_changes_the_fingerprint(tmp_path):
+    for name in CONTENT_FILES:
         shutil.copy(CONTENT / name, tmp_path / name)
     config = {
         **GazetteerEntityExtractor.get_default_config(),
         "content_dir": str(tmp_path),
     }
     seen = {GazetteerEntityExtractor.fingerprint_addon(config)}
-    for name in ("topics.yml", "districts.yml", "projects.yml"):
+    for name in CONTENT_FILES:
         with (tmp_path / name).open("a") as changed:
             changed.write("# edited\n")
         seen.add(GazetteerEntityExtractor.fingerprint_addon(config))
-    monkeypatch.setitem(
-        PROJECT_STATUS_ALIASES, "geplant", ("in Planung", "in Vorbereitung")
-    )
-    seen.add(GazetteerEntityExtractor.fingerprint_addon(config))
-    assert len(seen) == 5
+    assert len(seen) == len(CONTENT_FILES) + 1
+
+
+def test_the_fingerprint_covers_every_content_file_that_training_reads(
+    tmp_path, monkeypatch
+):
+    """A file that load_content reads but the fingerprint does not see would
+    leave an old model running: training reads only what CONTENT_FILES names."""
+    read: set[str] = set()
+    original = Path.read_text
+
+    def spy(path, *args, **kwargs):
+        read.add(path.name)
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", spy)
+    load_content(CONTENT)
+    names_read = read - {"events.yml", "contact.yml"}  # not part of the names
+    assert names_read == set(CONTENT_FILES)

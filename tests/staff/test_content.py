@@ -224,6 +224,7 @@ async def test_project_form_refuses_bad_input_in_german(client, database_url):
         ({"name": ""}, "Bitte prüfen Sie das Feld „Name“."),
         ({"slug": "Mit Leerzeichen"}, "Kurzname"),
         ({"topic": "Erfunden"}, "Bitte wählen Sie ein Thema aus der Liste."),
+        ({"status": "vielleicht"}, "Bitte wählen Sie einen Stand aus der Liste."),
         ({"url": "javascript:alert(1)"}, "Webseite"),
         (
             {"start": "2027-02-01", "end": "2027-01-01"},
@@ -285,7 +286,13 @@ def test_export_projects_writes_content_the_importer_accepts(
     )
     folder = tmp_path / "content"
     folder.mkdir()
-    for name in ("topics.yml", "districts.yml", "events.yml", "contact.yml"):
+    for name in (
+        "topics.yml",
+        "districts.yml",
+        "statuses.yml",
+        "events.yml",
+        "contact.yml",
+    ):
         (folder / name).write_text(
             (PROJECT_ROOT / "data" / "content" / name).read_text()
         )

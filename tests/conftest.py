@@ -2,102 +2,20 @@
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy import text
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.future import create_engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from actions.db.content import Content, import_content, load_content
 from actions.db.session import get_engine, upgrade
-from bot.settings import PROJECT_ROOT, get_settings
-
-EXAMPLE_CONTENT = PROJECT_ROOT / "data" / "content"
-POSTGRES_ADMIN_URL = os.environ.get(
-    "TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
-)
-
-
-def services_required() -> bool:
-    return os.environ.get("REQUIRE_SERVICES") == "1"
-
-
-def _postgres_or_skip() -> Engine:
-    admin = create_engine(POSTGRES_ADMIN_URL, future=True, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except OperationalError as error:
-        admin.dispose()
-        message = f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {error.orig}"
-        if services_required():
-            pytest.fail(f"REQUIRE_SERVICES=1 but {message}")
-        pytest.skip(message)
-    return admin
-
-
-@contextmanager
-def temporary_postgres_database() -> Iterator[str]:
-    """A fresh PostgreSQL database, dropped afterwards."""
-    admin = _postgres_or_skip()
-    name = f"smartcity_test_{secrets.token_hex(6)}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = (
-        make_url(POSTGRES_ADMIN_URL)
-        .set(database=name)
-        .render_as_string(hide_password=False)
-    )
-    try:
-        yield url
-    finally:
-        get_engine(url).dispose()
-        get_engine.cache_clear()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
-# Databases 0-9 stay for people; a test takes a free one of these and empties it.
-REDIS_TEST_DBS = range(10, 16)
-
-
-@contextmanager
-def temporary_redis_url() -> Iterator[str]:
-    """An empty Redis database of its own, emptied again afterwards."""
-    import redis
-
-    for number in REDIS_TEST_DBS:
-        url = f"{REDIS_URL}/{number}"
-        client = redis.Redis.from_url(url)
-        try:
-            # A key of our own marks the database as taken by this test run.
-            if client.dbsize() == 0 and client.set("smartcity:test:taken", 1, nx=True):
-                break
-        except redis.exceptions.ConnectionError as error:
-            message = f"Redis not reachable at {REDIS_URL}: {error}"
-            if services_required():
-                pytest.fail(f"REQUIRE_SERVICES=1 but {message}")
-            pytest.skip(message)
-        client.close()
-    else:
-        pytest.fail(f"no empty Redis database among {list(REDIS_TEST_DBS)}")
-    try:
-        yield url
-    finally:
-        client.flushdb()
-        client.close()
+from bot.settings import get_settings
+from tests.helpers import EXAMPLE_CONTENT, temporary_postgres_database
 
 
 @pytest.fixture

@@ -104,7 +104,7 @@ def set_active(session: Session, username: str, active: bool, *, actor: str) -> 
     user = _existing(session, username)
     before = user.active
     user.active = active
-    # Disabling also ends the user's sessions (see authenticate_session).
+    # Disabling also ends the user's sessions (see session_user).
     user.password_changed_at = utcnow()
     record(
         session,

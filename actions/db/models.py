@@ -1,5 +1,6 @@
-"""Tables of the project database: projects, calendar events, suggestions with
-their history and outbox, staff accounts and the audit log.
+"""The seven tables of the project database: projects, calendar events,
+suggestions and their status changes, notifications, staff accounts and the
+audit log.
 
 No table is named like one of Rasa's (its SQL tracker store has `events`), so
 one database can hold both.

@@ -1,0 +1,1 @@
+"""The Rasa SDK custom actions, split by topic; `actions.server` serves them."""

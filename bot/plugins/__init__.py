@@ -1,0 +1,1 @@
+"""Plugins that Rasa loads by name: tracker store, lock store, REST channel, graph runner."""

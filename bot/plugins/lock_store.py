@@ -23,6 +23,8 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -134,24 +136,30 @@ class SQLiteLockStore(AtomicLockStore):
         self.path = Path(url.removeprefix("sqlite:///"))
         self._connection: sqlite3.Connection | None = None
         self._pid = 0
+        self._opening = threading.Lock()
         super().__init__()
 
     @property
     def connection(self) -> sqlite3.Connection:
         if self._connection is None or self._pid != os.getpid():  # not across fork
-            private_dir(self.path.parent)
-            connection = sqlite3.connect(
-                self.path, timeout=30, isolation_level=None, check_same_thread=False
-            )
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")
-            connection.execute(
-                "CREATE TABLE IF NOT EXISTS ticket_locks"
-                " (conversation_id TEXT PRIMARY KEY, lock TEXT NOT NULL)"
-            )
-            private_file(self.path)
-            self._connection, self._pid = connection, os.getpid()
+            with self._opening:  # Rasa calls from several threads at once
+                if self._connection is None or self._pid != os.getpid():
+                    self._connection, self._pid = self._open(), os.getpid()
         return self._connection
+
+    def _open(self) -> sqlite3.Connection:
+        private_dir(self.path.parent)
+        connection = sqlite3.connect(
+            self.path, timeout=30, isolation_level=None, check_same_thread=False
+        )
+        _use_wal(connection)
+        connection.execute("PRAGMA synchronous=NORMAL")
+        connection.execute(
+            "CREATE TABLE IF NOT EXISTS ticket_locks"
+            " (conversation_id TEXT PRIMARY KEY, lock TEXT NOT NULL)"
+        )
+        private_file(self.path)
+        return connection
 
     def get_lock(self, conversation_id: str) -> TicketLock | None:
         row = self.connection.execute(
@@ -186,3 +194,19 @@ class SQLiteLockStore(AtomicLockStore):
             raise
         connection.execute("COMMIT")
         return result
+
+
+def _use_wal(connection: sqlite3.Connection, attempts: int = 50) -> None:
+    """Switch the file to WAL once. The switch needs the file to itself and
+    SQLite answers "locked" at once rather than waiting, so it is retried
+    while another process (a Sanic worker starting too) opens the file."""
+    for attempt in range(attempts):
+        try:
+            if connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                return
+            connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.02 * (attempt + 1))

@@ -1,0 +1,1 @@
+"""What the apps share: the Rasa client, Redis state, rate limits, proxy addresses."""

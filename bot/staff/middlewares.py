@@ -108,13 +108,19 @@ async def csrf(request: web.Request, handler) -> web.StreamResponse:
         return await handler(request)  # refused by `login`, unread
     limit = MAX_FORM_BYTES if signed_in else MAX_PUBLIC_FORM_BYTES
     request = await _read_form(request, limit)
-    if not await csrf_valid(request, await request.post()):
-        raise PageError(
-            403,
-            "Das Formular ist abgelaufen oder unvollständig. Bitte laden Sie "
-            "die Seite neu und versuchen Sie es noch einmal.",
-        )
-    return await handler(request)
+    form = await request.post()
+    try:
+        if not await csrf_valid(request, form):
+            raise PageError(
+                403,
+                "Das Formular ist abgelaufen oder unvollständig. Bitte laden Sie "
+                "die Seite neu und versuchen Sie es noch einmal.",
+            )
+        return await handler(request)
+    finally:
+        for value in form.values():  # uploads wait in temporary files
+            if isinstance(value, web.FileField):
+                value.file.close()
 
 
 def _login_url(request: web.Request, next_path: str | None, **extra: str) -> str:

@@ -10,7 +10,7 @@ from actions.db import ics
 from actions.db.content import ContentError, import_content, load_content
 from actions.db.models import STAFF_SOURCE, Event, Project, utcnow
 from actions.db.session import get_engine
-from tests.conftest import EXAMPLE_CONTENT
+from tests.helpers import EXAMPLE_CONTENT
 
 TZ = ZoneInfo("Europe/Berlin")
 

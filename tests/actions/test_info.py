@@ -5,8 +5,7 @@ import pytest
 from actions.db.content import load_contact
 from actions.sdk.contact_actions import ActionContact, ActionPrivacy
 from bot.settings import get_settings
-from tests.conftest import EXAMPLE_CONTENT
-from tests.helpers import responses, texts
+from tests.helpers import EXAMPLE_CONTENT, responses, texts
 
 
 @pytest.fixture

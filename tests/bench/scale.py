@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from tests.conftest import temporary_postgres_database, temporary_redis_url
+from tests.helpers import temporary_postgres_database, temporary_redis_url
 
 
 @contextmanager

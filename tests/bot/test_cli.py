@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from actions.db.models import Event, Project
 from actions.db.session import get_engine
-from tests.conftest import EXAMPLE_CONTENT
+from tests.helpers import EXAMPLE_CONTENT
 
 
 def smartcity(*args, env=None):

@@ -10,7 +10,7 @@ from rasa.core.lock_store import LockError
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.plugins.lock_store import RedisURLLockStore, SQLiteLockStore
-from tests.conftest import temporary_redis_url
+from tests.helpers import temporary_redis_url
 
 STORES = 8  # separate clients, as separate Rasa processes have
 

@@ -194,7 +194,7 @@ def test_workers_starting_together_create_the_tables_without_an_error(
     import multiprocessing
     from contextlib import ExitStack
 
-    from tests.conftest import temporary_postgres_database
+    from tests.helpers import temporary_postgres_database
 
     monkeypatch.setenv("SMARTCITY_VAR_DIR", str(tmp_path / "var"))
     get_settings.cache_clear()

@@ -8,6 +8,10 @@ import aiohttp
 
 REFERENCE = re.compile(r"V-[0-9A-Z]{4}-[0-9A-Z]{4}")
 IDEA = "Bitte mehr Trinkbrunnen in der Fußgängerzone aufstellen"
+# Personal data that the logs must never show (checked at the end of the session).
+PROBE_EMAIL = "buerger.probe@example.org"
+PROBE_IDEA = "Ein Probe-Gedanke: Wasserspender im Rathausfoyer aufstellen"
+ORIGIN = "https://www.stadt.example"  # the city's site that embeds the widget
 
 
 async def say(

@@ -19,11 +19,9 @@ from bot.launcher import LaunchError, find_model
 from bot.server import create_app
 from bot.settings import PROJECT_ROOT, Settings
 from tests.e2e.assistant import Assistant, StartupError, is_listening, start
-from tests.e2e.chat import IDEA, say
-from tests.e2e.test_suggestions_rest import PROBE_EMAIL, PROBE_IDEA
+from tests.e2e.chat import IDEA, ORIGIN, PROBE_EMAIL, PROBE_IDEA, say
 from tests.telegram.bot_api import TOKEN, FakeBotApi
 
-ORIGIN = "https://www.stadt.example"
 CHAT_ID = re.compile(r"telegram:-?\d{3,}")
 
 

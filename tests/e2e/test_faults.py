@@ -28,11 +28,11 @@ from actions.db.models import Notification, Suggestion
 from actions.db.session import get_engine
 from bot.settings import PROJECT_ROOT, Settings
 from bot.web.chat import NOT_DELETED, UNAVAILABLE, ChatApi
-from tests.conftest import temporary_postgres_database
 from tests.e2e.assistant import EXAMPLE_CONTENT, free_port
 from tests.e2e.notifications import delivered, queue_notifications, wait_until_sent
 from tests.e2e.proxy import SwitchableProxy
 from tests.e2e.servers import Servers
+from tests.helpers import temporary_postgres_database
 from tests.telegram.bot_api import TOKEN, FakeBotApi
 
 pytestmark = pytest.mark.postgres

@@ -23,14 +23,14 @@ from actions.db.models import Suggestion
 from actions.db.session import get_engine
 from bot.launcher import is_up
 from bot.settings import PROJECT_ROOT
-from tests.conftest import (
+from tests.e2e.assistant import free_port, start
+from tests.e2e.chat import REFERENCE, joined
+from tests.e2e.notifications import delivered, queue_notifications, wait_until_sent
+from tests.helpers import (
     services_required,
     temporary_postgres_database,
     temporary_redis_url,
 )
-from tests.e2e.assistant import free_port, start
-from tests.e2e.chat import REFERENCE, joined
-from tests.e2e.notifications import delivered, queue_notifications, wait_until_sent
 from tests.telegram.bot_api import TOKEN, FakeBotApi
 
 pytestmark = pytest.mark.postgres

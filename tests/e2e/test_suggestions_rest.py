@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import uuid
 
-from tests.e2e.chat import IDEA, REFERENCE, fill_form, joined
+from tests.e2e.chat import IDEA, PROBE_EMAIL, PROBE_IDEA, REFERENCE, fill_form, joined
 
 
 def rows_with_text(assistant, text: str) -> int:
@@ -88,10 +88,6 @@ async def test_deletion_leaves_no_row_and_no_tracker_event(assistant, chat):
     assert "Gelöscht sind: 1 Vorschlag" in done
     assert rows_with_text(assistant, idea) == 0
     assert tracker_events(assistant, chat.sender) == 0
-
-
-PROBE_EMAIL = "buerger.probe@example.org"
-PROBE_IDEA = "Ein Probe-Gedanke: Wasserspender im Rathausfoyer aufstellen"
 
 
 async def test_a_suggestion_with_email_news(assistant, chat):

@@ -15,7 +15,7 @@ from actions.db.session import get_engine
 from bot.web import chat
 from bot.web.app import CHAT
 from tests.e2e.assistant import free_port
-from tests.e2e.conftest import ORIGIN
+from tests.e2e.chat import ORIGIN
 
 
 def session() -> str:

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import re
-import uuid
-from datetime import datetime, timezone
-
 import pytest
 
-from actions.db import accounts, suggestions
+from actions.db import accounts
 from actions.db.session import in_transaction
 from bot.server import create_app
 from bot.settings import Settings
-
-PASSWORDS = {"anna": "anna-sagt-hallo-123", "rudi": "rudi-liest-gerne-456"}
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+from tests.staff.helpers import PASSWORDS
 
 
 @pytest.fixture
@@ -40,50 +34,3 @@ def staff_settings(database_url, tmp_path) -> Settings:
 @pytest.fixture
 async def client(aiohttp_client, staff_settings):
     return await aiohttp_client(create_app(staff_settings))
-
-
-def add_suggestion(settings: Settings, text: str, **fields) -> str:
-    """A suggestion as the chat would store it; returns its reference."""
-    email = fields.pop("email", None)
-    new = suggestions.NewSuggestion(
-        form_run_id=uuid.uuid4().hex,
-        channel=fields.pop("channel", "web"),
-        sender_key=fields.pop("sender_key", uuid.uuid4().hex),
-        text=text,
-        topic=fields.pop("topic", "Mobilität"),
-        location=fields.pop("location", None),
-        reply_to=fields.pop("reply_to", None),
-        email=email,
-        email_consent_at=datetime.now(timezone.utc) if email else None,
-    )
-    now = fields.pop("now", None)
-    return in_transaction(
-        settings.database_url,
-        lambda s: suggestions.create(s, new, daily_limit=100, now=now)[0].reference,
-    )
-
-
-async def csrf_token(client, path: str = "/staff/login") -> str:
-    page = await (await client.get(path)).text()
-    return CSRF.search(page).group(1)
-
-
-async def login(client, username: str = "anna", password: str | None = None):
-    token = await csrf_token(client)
-    return await client.post(
-        "/staff/login",
-        data={
-            "csrf_token": token,
-            "username": username,
-            "password": PASSWORDS.get(username, "") if password is None else password,
-        },
-        allow_redirects=False,
-    )
-
-
-async def post_form(client, path: str, data: dict, page: str | None = None):
-    """POST like the browser: with the CSRF token of the page that has the form."""
-    token = await csrf_token(client, page or path)
-    return await client.post(
-        path, data={"csrf_token": token, **data}, allow_redirects=False
-    )

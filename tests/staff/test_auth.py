@@ -14,7 +14,7 @@ from actions.db.session import in_transaction
 from bot.server import create_app
 from bot.settings import parse_networks
 from bot.staff.sessions import COOKIE_NAME
-from tests.staff.conftest import PASSWORDS, csrf_token, login, post_form
+from tests.staff.helpers import PASSWORDS, csrf_token, login, post_form
 
 PAGES = [
     "/staff",
@@ -184,7 +184,7 @@ async def test_login_without_or_with_a_wrong_csrf_token_is_forbidden(client):
 
 
 async def test_every_post_checks_the_csrf_token(client, staff_settings):
-    from tests.staff.conftest import add_suggestion
+    from tests.staff.helpers import add_suggestion
 
     reference = add_suggestion(staff_settings, "Mehr Bänke am Stiftsplatz")
     await login(client)

@@ -12,7 +12,7 @@ from actions.db import ics
 from actions.db.models import AuditEntry, Event, Project
 from actions.db.session import in_transaction
 from bot.settings import PROJECT_ROOT
-from tests.staff.conftest import csrf_token, login, post_form
+from tests.staff.helpers import csrf_token, login, post_form
 
 CALENDAR = """BEGIN:VCALENDAR
 VERSION:2.0

@@ -8,7 +8,7 @@ from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.plugins.tracker_store import ErasableSQLTrackerStore
-from tests.staff.conftest import add_suggestion, login
+from tests.staff.helpers import add_suggestion, login
 
 
 async def store_messages(

@@ -6,7 +6,7 @@ import csv
 import io
 
 from bot.staff.export import neutralise
-from tests.staff.conftest import add_suggestion, login
+from tests.staff.helpers import add_suggestion, login
 
 
 def rows(body: bytes) -> list[list[str]]:

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from actions.db import review
 from actions.db.models import AuditEntry, Notification, Suggestion
 from actions.db.session import in_transaction
-from tests.staff.conftest import add_suggestion, csrf_token, login, post_form
+from tests.staff.helpers import add_suggestion, csrf_token, login, post_form
 
 SCRIPT = '<script>alert("x")</script>'
 

@@ -10,7 +10,7 @@ import pytest
 from bot.server import create_app
 from bot.settings import Settings
 from bot.shared.redis_state import RedisRateLimits, connect
-from tests.conftest import temporary_redis_url
+from tests.helpers import temporary_redis_url
 from tests.staff.test_auth import login
 
 

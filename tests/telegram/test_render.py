@@ -91,7 +91,7 @@ async def test_long_payloads_travel_under_a_key():
 
 async def test_with_redis_a_button_works_in_every_process_and_after_a_restart():
     from bot.shared.redis_state import RedisPayloads, connect
-    from tests.conftest import temporary_redis_url
+    from tests.helpers import temporary_redis_url
 
     with temporary_redis_url() as url:
         sender, other = connect(url), connect(url)

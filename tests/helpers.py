@@ -6,6 +6,7 @@ here, so that a test module imports them from a module, not from a conftest.
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 from collections.abc import Iterator
@@ -14,6 +15,8 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+import yaml
+from rasa.core.nlg.interpolator import interpolate_text
 from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
@@ -108,13 +111,37 @@ def berlin(*args: int) -> datetime:
     return datetime(*args, tzinfo=get_settings().tz)
 
 
+@functools.lru_cache(maxsize=1)
+def domain_responses() -> dict[str, list[dict]]:
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    return domain["responses"]
+
+
+def rendered(message: dict) -> dict:
+    """A dispatcher message as Rasa sends it: a named response's first variant
+    filled in with the message's variables, its buttons before the computed ones."""
+    name = message.get("response")
+    if not name:
+        return message
+    variant = domain_responses()[name][0]
+    return {
+        **message,
+        "text": interpolate_text(variant.get("text", ""), message),
+        "buttons": [*variant.get("buttons", []), *(message.get("buttons") or [])],
+    }
+
+
 def texts(dispatcher) -> str:
     """Everything the dispatcher said, as one string."""
-    return "\n".join(m.get("text") or "" for m in dispatcher.messages)
+    return "\n".join(rendered(m).get("text") or "" for m in dispatcher.messages)
 
 
 def button_titles(dispatcher) -> list[str]:
-    return [b["title"] for m in dispatcher.messages for b in m.get("buttons") or []]
+    return [
+        b["title"]
+        for m in dispatcher.messages
+        for b in rendered(m).get("buttons") or []
+    ]
 
 
 def responses(dispatcher) -> list[str]:

@@ -105,10 +105,7 @@ class ActionListEvents(DatabaseAction):
                 else f"vom {first_day:%d.%m.} bis {last_day:%d.%m.%Y}"
             )
             if end <= now:
-                dispatcher.utter_message(
-                    text="Dieser Zeitraum liegt in der Vergangenheit. "
-                    "Ich kann Ihnen nur kommende Termine nennen."
-                )
+                dispatcher.utter_message(response="utter_past_period")
                 return []
 
         topic = projects.canonical_value(
@@ -130,7 +127,9 @@ class ActionListEvents(DatabaseAction):
 
         if not page.items:
             dispatcher.utter_message(
-                text=f"{period[0].upper()}{period[1:]} habe ich keine Termine{about} gefunden.",
+                response="utter_no_events_found",
+                period=period[0].upper() + period[1:],
+                about=about,
                 buttons=[
                     {"title": "Alle Termine", "payload": intent_payload("ask_events")}
                 ]

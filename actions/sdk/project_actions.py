@@ -56,7 +56,7 @@ class ActionProjectInfo(DatabaseAction):
             project = mentioned[0] if len(mentioned) == 1 else None
             if len(mentioned) > 1:
                 dispatcher.utter_message(
-                    text="Dazu passen mehrere Projekte. Welches meinen Sie?",
+                    response="utter_which_of_these_projects",
                     buttons=[
                         project_button(p) for p in mentioned[: settings.list_limit]
                     ],
@@ -83,24 +83,17 @@ class ActionProjectInfo(DatabaseAction):
             similar = projects.similar_projects(session, asked)
             if similar:
                 dispatcher.utter_message(
-                    text=f"Ein Projekt „{asked}“ kenne ich leider nicht. Meinten Sie eines davon?",
+                    response="utter_unknown_project_did_you_mean",
+                    asked=asked,
                     buttons=[project_button(p) for p in similar],
                 )
                 return []
-            dispatcher.utter_message(
-                text=f"Ein Projekt „{asked}“ kenne ich leider nicht.",
-                buttons=[
-                    {
-                        "title": "Alle Projekte",
-                        "payload": intent_payload("ask_projects"),
-                    }
-                ],
-            )
+            dispatcher.utter_message(response="utter_unknown_project", asked=asked)
             return []
 
         shown = projects.all_projects(session)[: settings.list_limit]
         dispatcher.utter_message(
-            text="Zu welchem Projekt möchten Sie mehr wissen?",
+            response="utter_ask_which_project",
             buttons=[project_button(p) for p in shown],
         )
         return []
@@ -147,8 +140,8 @@ class ActionListProjects(DatabaseAction):
 
         if not page.items:
             dispatcher.utter_message(
-                text=f"Projekte {filters} habe ich leider nicht gefunden. "
-                "Diese Themen gibt es:",
+                response="utter_no_projects_found",
+                filters=filters,
                 buttons=[
                     {"title": t, "payload": intent_payload("ask_projects", topic=t)}
                     for t in projects.project_topics(session)

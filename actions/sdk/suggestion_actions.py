@@ -187,24 +187,15 @@ class ActionSuggestionStatus(Action):
             logger.exception("cannot look up suggestions")
             dispatcher.utter_message(response="utter_db_unavailable")
             return []
-        text, buttons = answer
-        dispatcher.utter_message(text=text, buttons=buttons)
+        dispatcher.utter_message(**answer)
         return [SlotSet("reference", reference)] if reference else []
 
 
-def _status_answer(session, reference: str, key: str) -> tuple[str, list]:
+def _status_answer(session, reference: str, key: str) -> dict:
+    """The keyword arguments of the one message that answers."""
     suggestion = store.by_reference(session, reference)
     if suggestion is None:
-        return (
-            f"Einen Vorschlag mit der Nummer {reference} habe ich nicht gefunden. "
-            "Bitte prüfen Sie die Nummer.",
-            [
-                {
-                    "title": "Meine Vorschläge",
-                    "payload": intent_payload("ask_suggestion_status"),
-                }
-            ],
-        )
+        return {"response": "utter_suggestion_not_found", "reference": reference}
     status = store.STATUS_LABELS[suggestion.status]
     if suggestion.sender_key == key:
         created = suggestion.created_at.astimezone(get_settings().tz)
@@ -219,28 +210,22 @@ def _status_answer(session, reference: str, key: str) -> tuple[str, list]:
     note = store.latest_public_note(suggestion)
     if note:
         lines.append(f"Antwort der Stadt: {note}")
-    return "\n".join(lines), []
+    return {"text": "\n".join(lines)}
 
 
-def _own_list(session, key: str, limit: int) -> tuple[str, list]:
+def _own_list(session, key: str, limit: int) -> dict:
     own = store.for_sender(session, key)
     if not own:
-        return (
-            "Von Ihnen habe ich noch keinen Vorschlag. Haben Sie eine Nummer wie "
-            "V-ABCD-1234? Dann schreiben Sie sie mir.",
-            [
-                {
-                    "title": "Vorschlag machen",
-                    "payload": intent_payload("submit_suggestion"),
-                }
-            ],
-        )
+        return {"response": "utter_no_own_suggestions"}
     lines = ["Ihre Vorschläge:"]
     lines += [
         f"• {s.reference}: {store.STATUS_LABELS[s.status]} – „{preview(s.text)}“"
         for s in own[:limit]
     ]
-    return "\n".join(lines), [status_button(s.reference) for s in own[:limit]]
+    return {
+        "text": "\n".join(lines),
+        "buttons": [status_button(s.reference) for s in own[:limit]],
+    }
 
 
 class ActionDeleteMyData(Action):
@@ -262,18 +247,11 @@ class ActionDeleteMyData(Action):
             logger.exception("cannot delete a sender's suggestions")
             dispatcher.utter_message(response="utter_deletion_failed")
             return []
-        what = (
-            f"{deleted} Vorschlag" if deleted == 1 else f"{deleted} Vorschläge"
-        ) + " mit allen Kontaktdaten"
-        dispatcher.utter_message(
-            text=(
-                f"Erledigt. Gelöscht sind: {what} und der Verlauf dieses Gesprächs. "
-                "Wenn Sie mir wieder schreiben, beginnt ein neues Gespräch."
-                if deleted
-                else "Erledigt. Vorschläge von Ihnen gab es keine. Der Verlauf dieses "
-                "Gesprächs ist gelöscht."
-            )
-        )
+        if deleted:
+            what = f"{deleted} Vorschlag" if deleted == 1 else f"{deleted} Vorschläge"
+            dispatcher.utter_message(response="utter_data_deleted", what=what)
+        else:
+            dispatcher.utter_message(response="utter_data_deleted_no_suggestions")
         # For the widget's "Verlauf löschen": only this says the deletion committed.
         dispatcher.utter_message(json_message={DELETED_MARKER: True})
         return reset_form()

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
 from actions.db.content import Content, import_content, load_content
@@ -24,15 +26,37 @@ def postgres_url() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory) -> Path:
+    """A migrated SQLite file to copy: migrating per test took most of its time."""
+    path = tmp_path_factory.mktemp("template") / "migrated.db"
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    get_engine(url).dispose()  # closing checkpoints the WAL into the file
+    return path
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres() -> Iterator[str]:
+    """The name of a migrated PostgreSQL database that tests copy (TEMPLATE)."""
+    with temporary_postgres_database() as url:
+        upgrade(url)
+        get_engine(url).dispose()  # a template must have no connections
+        yield make_url(url).database
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
+def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
     """An empty, migrated database: each test runs on SQLite and on PostgreSQL."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'test.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    upgrade(url)
-    return url
+        path = tmp_path / "test.db"
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), path)
+        path.chmod(0o600)
+        yield f"sqlite:///{path}"
+        return
+    template = request.getfixturevalue("migrated_postgres")
+    with temporary_postgres_database(template) as url:
+        yield url
 
 
 @pytest.fixture

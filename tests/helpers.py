@@ -50,12 +50,14 @@ def _postgres_or_skip() -> Engine:
 
 
 @contextmanager
-def temporary_postgres_database() -> Iterator[str]:
-    """A fresh PostgreSQL database, dropped afterwards."""
+def temporary_postgres_database(template: str | None = None) -> Iterator[str]:
+    """A fresh PostgreSQL database, dropped afterwards; a copy of `template`
+    (a database name) if given."""
     admin = _postgres_or_skip()
     name = f"smartcity_test_{secrets.token_hex(6)}"
+    copy = f' TEMPLATE "{template}"' if template else ""
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     url = (
         make_url(POSTGRES_ADMIN_URL)
         .set(database=name)

@@ -60,24 +60,26 @@ def _content_import(settings: Settings, args: argparse.Namespace) -> int:
 def _retention_purge(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import timedelta, timezone
 
-    from actions.db import conversations, notifications, suggestions
+    from actions.db import conversations, notifications, photos, suggestions
 
     days = args.days if args.days is not None else settings.retention_days
-    cutoff = datetime.now(timezone.utc) - timedelta(days=days)
+    now = datetime.now(timezone.utc)
+    cutoff = now - timedelta(days=days)
 
     def work(session):
         return (
             suggestions.purge_contact_data(session, closed_before=cutoff),
             suggestions.purge_internal_notes(session, closed_before=cutoff),
             notifications.purge_finished(session, before=cutoff),
+            photos.purge(session, now=now, closed_before=cutoff),
         )
 
-    contacts, notes, sent = _in_transaction(settings, work)
+    contacts, notes, sent, pictures = _in_transaction(settings, work)
     events = conversations.purge_before(settings.tracker_store_url, cutoff)
     print(
         f"older than {days} days: contact data removed from {contacts} closed "
-        f"suggestions, {notes} internal notes, {sent} delivered notifications and "
-        f"{events} conversation events deleted"
+        f"suggestions, {notes} internal notes, {sent} delivered notifications, "
+        f"{pictures} photos and {events} conversation events deleted"
     )
     return 0
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from collections.abc import Callable
@@ -46,3 +48,9 @@ def secret_key(settings: Settings) -> bytes:
             f"(SMARTCITY_SECRET_KEY or {settings.secret_key_file})"
         )
     return key.encode()
+
+
+def sender_key(sender_id: str, settings: Settings) -> str:
+    """A stable pseudonym for a sender: HMAC, so the platform id is not stored."""
+    digest = hmac.new(secret_key(settings), sender_id.encode(), hashlib.sha256)
+    return digest.hexdigest()

@@ -105,20 +105,28 @@ def make_tracker() -> Callable[..., Tracker]:
         entities: list[dict[str, Any]] | None = None,
         slots: dict[str, Any] | None = None,
         sender_id: str = "test-user",
+        after: str | None = None,
+        active_loop: str | None = None,
     ) -> Tracker:
+        """`after`: the bot's action the message answers; `active_loop`: a form."""
         message = {
             "text": text,
             "intent": {"name": intent, "confidence": 1.0},
             "entities": entities or [],
         }
+        earlier = [{"event": "action", "name": after}] if after else []
         return Tracker(
             sender_id=sender_id,
             slots=slots or {},
             latest_message=message,
-            events=[{"event": "user", "text": text, "parse_data": message}],
+            events=[
+                *earlier,
+                {"event": "action", "name": "action_listen"},
+                {"event": "user", "text": text, "parse_data": message},
+            ],
             paused=False,
             followup_action=None,
-            active_loop={},
+            active_loop={"name": active_loop} if active_loop else {},
             latest_action_name="action_listen",
         )
 

@@ -1,6 +1,6 @@
-"""The seven tables of the project database: projects, calendar events,
-suggestions and their status changes, notifications, staff accounts and the
-audit log.
+"""The eight tables of the project database: projects, calendar events,
+suggestions with their status changes and photos, notifications, staff
+accounts and the audit log.
 
 No table is named like one of Rasa's (its SQL tracker store has `events`), so
 one database can hold both.
@@ -18,6 +18,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -166,6 +167,12 @@ class Suggestion(Base):
         cascade="all, delete-orphan",
         order_by="StatusChange.id",
     )
+    photos: Mapped[list[Photo]] = relationship(
+        "Photo",
+        back_populates="suggestion",
+        cascade="all, delete-orphan",
+        order_by="Photo.id",
+    )
 
 
 class StatusChange(Base):
@@ -188,6 +195,31 @@ class StatusChange(Base):
 
     suggestion: Mapped[Suggestion] = relationship(
         "Suggestion", back_populates="history"
+    )
+
+
+class Photo(Base):
+    """A photo of the spot, re-encoded without metadata (bot.shared.photos).
+
+    Until the form is sent it waits for its sender (`suggestion_id` NULL);
+    stale waiting photos go with the retention purge.
+    """
+
+    __tablename__ = "suggestion_photos"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    suggestion_id: Mapped[int | None] = Column(
+        Integer, ForeignKey("suggestions.id", ondelete="CASCADE"), index=True
+    )
+    sender_key: Mapped[str] = Column(String(64), nullable=False, index=True)
+    content: Mapped[bytes] = Column(LargeBinary, nullable=False)
+    media_type: Mapped[str] = Column(String(40), nullable=False)
+    width: Mapped[int] = Column(Integer, nullable=False)
+    height: Mapped[int] = Column(Integer, nullable=False)
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+
+    suggestion: Mapped[Suggestion | None] = relationship(
+        "Suggestion", back_populates="photos"
     )
 
 

@@ -16,7 +16,8 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from actions.db.models import Notification, StatusChange, Suggestion, utcnow
+from actions.db import photos
+from actions.db.models import Notification, Photo, StatusChange, Suggestion, utcnow
 
 # Crockford's base32: no I, L, O or U, so references are easy to read aloud.
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -212,6 +213,7 @@ def create(
         try:
             with session.begin_nested():
                 session.add(suggestion)
+            photos.attach_pending(session, suggestion)
             return suggestion, True
         except IntegrityError:
             # Either the same form run raced us, or the reference collided: retry.
@@ -287,7 +289,7 @@ def _delete_where(session: Session, which) -> int:
     """Erase the suggestions `which` selects, with history and outbox rows;
     duplicates pointing at them lose the link (ON DELETE SET NULL)."""
     ids = select(Suggestion.id).where(which)
-    for dependent in (Notification, StatusChange):
+    for dependent in (Notification, StatusChange, Photo):
         session.execute(
             delete(dependent)
             .where(dependent.suggestion_id.in_(ids))
@@ -299,7 +301,9 @@ def _delete_where(session: Session, which) -> int:
 
 
 def delete_for_sender(session: Session, sender_key: str) -> int:
-    """Erase every suggestion of a sender ("Meine Daten löschen")."""
+    """Erase every suggestion of a sender ("Meine Daten löschen"), and the
+    photos still waiting for a form."""
+    photos.discard_pending(session, sender_key)
     return _delete_where(session, Suggestion.sender_key == sender_key)
 
 

@@ -4,8 +4,6 @@ apology instead of a crash when the database cannot be reached."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import logging
 import re
 from abc import ABC, abstractmethod
@@ -19,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from actions.db import session as db_session
-from bot.secret_key import secret_key
+from bot.secret_key import sender_key as secret_sender_key
 from bot.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -30,9 +28,8 @@ CHANNEL_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
 def sender_key(sender_id: str) -> str:
-    """A stable pseudonym for the sender: HMAC, so the platform id is not stored."""
-    digest = hmac.new(secret_key(get_settings()), sender_id.encode(), hashlib.sha256)
-    return digest.hexdigest()
+    """The sender's pseudonym (bot.secret_key.sender_key) with this process's settings."""
+    return secret_sender_key(sender_id, get_settings())
 
 
 def channel_of(tracker: Tracker) -> str:
@@ -55,6 +52,22 @@ def latest_entity(tracker: Tracker, name: str) -> str | None:
     """The entity's value in the latest user message only, so old filters don't stick."""
     value = next(tracker.get_latest_entity_values(name), None)
     return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def previous_action(tracker: Tracker) -> str | None:
+    """The bot's last action before the latest user message (not action_listen):
+    what the citizen is answering or following up on."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return None
+            seen_user = True
+        elif seen_user and event.get("event") == "action":
+            name = event.get("name")
+            if name and name != "action_listen":
+                return name
+    return None
 
 
 class DatabaseAction(Action, ABC):

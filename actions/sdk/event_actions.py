@@ -8,12 +8,14 @@ from typing import Any
 from dateutil.parser import isoparse
 from dateutil.relativedelta import relativedelta
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions.db import events, projects
 from actions.db.models import Event
 from actions.sdk.base import DatabaseAction, EventList, latest_entity
+from actions.sdk.follow_up import follow_up_subject
 from bot.formatting import format_span, intent_payload
 from bot.settings import Settings
 
@@ -108,10 +110,12 @@ class ActionListEvents(DatabaseAction):
                 dispatcher.utter_message(response="utter_past_period")
                 return []
 
-        topic = projects.canonical_value(
-            session, Event.topic, latest_entity(tracker, "topic")
-        )
+        topic_asked = latest_entity(tracker, "topic")
         project_name = latest_entity(tracker, "project")
+        if not topic_asked and not project_name:
+            subject = follow_up_subject(tracker)
+            topic_asked, project_name = subject.get("topic"), subject.get("project")
+        topic = projects.canonical_value(session, Event.topic, topic_asked)
         project = projects.find_project(session, project_name) if project_name else None
         page = events.upcoming_events(
             session,
@@ -124,19 +128,23 @@ class ActionListEvents(DatabaseAction):
         about = (
             f" zu {project.name}" if project else f" zum Thema {topic}" if topic else ""
         )
+        # The subject of this answer, for a follow-up like "und nächste Woche?".
+        subject = [
+            SlotSet("project", project.name if project else None),
+            SlotSet("topic", topic),
+        ]
+        all_events = [
+            {"title": "Alle Termine", "payload": intent_payload("ask_events")}
+        ]
 
         if not page.items:
             dispatcher.utter_message(
                 response="utter_no_events_found",
                 period=period[0].upper() + period[1:],
                 about=about,
-                buttons=[
-                    {"title": "Alle Termine", "payload": intent_payload("ask_events")}
-                ]
-                if about or window
-                else [],
+                buttons=all_events if about or window else [],
             )
-            return []
+            return subject
 
         lines = [f"Termine{about} {period}:"]
         for event in page.items:
@@ -151,5 +159,7 @@ class ActionListEvents(DatabaseAction):
                 f"Das sind die ersten {len(page.items)} von {page.total} Terminen. "
                 "Fragen Sie gern nach einem Thema, einem Projekt oder einem Zeitraum."
             )
-        dispatcher.utter_message(text="\n".join(lines))
-        return []
+        dispatcher.utter_message(
+            text="\n".join(lines), buttons=all_events if about else []
+        )
+        return subject

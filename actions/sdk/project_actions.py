@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from actions.db import projects
 from actions.db.models import Project
 from actions.sdk.base import DatabaseAction, EventList, latest_entity
+from actions.sdk.follow_up import follow_up_subject
 from bot.formatting import first_sentence, intent_payload
 from bot.settings import Settings
 
@@ -51,6 +52,9 @@ class ActionProjectInfo(DatabaseAction):
         asked = latest_entity(tracker, "project")
         text = tracker.latest_message.get("text") or ""
         project = projects.find_project(session, asked) if asked else None
+        if project is None and not asked:
+            earlier = follow_up_subject(tracker).get("project")
+            project = projects.find_project(session, earlier) if earlier else None
         if project is None and not asked:
             mentioned = projects.projects_mentioned_in(session, text)
             project = mentioned[0] if len(mentioned) == 1 else None

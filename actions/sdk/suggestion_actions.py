@@ -12,8 +12,17 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.db import photos
 from actions.db import suggestions as store
-from actions.sdk.base import EventList, channel_of, db_call, latest_entity, sender_key
+from actions.sdk.base import (
+    EventList,
+    channel_of,
+    db_call,
+    latest_entity,
+    previous_action,
+    sender_key,
+)
+from actions.sdk.suggestion_form import ValidateSuggestionForm, intent_of
 from bot.formatting import DELETED_MARKER, intent_payload
 from bot.settings import get_settings
 
@@ -51,8 +60,110 @@ def status_button(reference: str) -> dict[str, str]:
     }
 
 
+def photo_caption(tracker: Tracker) -> str | None:
+    """The text sent with a photo (/attach_photo{"caption": ...}), if any."""
+    caption = latest_entity(tracker, "caption")
+    return " ".join(caption.split()) if caption else None
+
+
+async def waiting_photos(tracker: Tracker) -> int | None:
+    """How many photos wait for the sender's form; None if the database is down."""
+    key = sender_key(tracker.sender_id)
+    try:
+        return await db_call(lambda s: photos.pending_count(s, key), read_only=True)
+    except SQLAlchemyError:
+        logger.exception("cannot count waiting photos")
+        return None
+
+
+class ActionOfferIdea(Action):
+    """An idea stated in plain words, or a photo: offer to hand it in, and keep
+    the idea meanwhile."""
+
+    def name(self) -> str:
+        return "action_offer_idea"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> EventList:
+        if intent_of(tracker) == "attach_photo":
+            count = await waiting_photos(tracker)
+            if not count:
+                dispatcher.utter_message(response="utter_photo_missing")
+                return []
+            dispatcher.utter_message(response="utter_photo_received", count=count)
+            text = photo_caption(tracker)
+        else:
+            text = " ".join((tracker.latest_message.get("text") or "").split())
+        idea = {
+            "text": text,
+            "topic": latest_entity(tracker, "topic"),
+            "location": latest_entity(tracker, "district"),
+        }
+        dispatcher.utter_message(
+            response="utter_offer_idea" if text else "utter_offer_photo"
+        )
+        return [SlotSet("offered_idea", idea)]
+
+
+class ActionDeclineIdea(Action):
+    """No to the offer: nothing stays, not even a photo sent with it."""
+
+    def name(self) -> str:
+        return "action_decline_idea"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> EventList:
+        key = sender_key(tracker.sender_id)
+        try:
+            await db_call(lambda s: photos.discard_pending(s, key))
+        except SQLAlchemyError:
+            logger.exception("waiting photos not discarded; the purge will")
+        dispatcher.utter_message(response="utter_idea_not_sent")
+        return [SlotSet("offered_idea", None)]
+
+
+class ActionPhotoReceived(Action):
+    """A photo during the form: acknowledged; a caption at the idea step is the idea."""
+
+    def name(self) -> str:
+        return "action_photo_received"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> EventList:
+        count = await waiting_photos(tracker)
+        if not count:
+            dispatcher.utter_message(response="utter_photo_missing")
+            return []
+        dispatcher.utter_message(response="utter_photo_received", count=count)
+        caption = photo_caption(tracker)
+        if caption and tracker.get_slot("requested_slot") == "suggestion_text":
+            checked = await ValidateSuggestionForm().validate_suggestion_text(
+                caption, dispatcher, tracker, domain
+            )
+            return [SlotSet(slot, value) for slot, value in checked.items() if value]
+        return []
+
+
+def accepted_idea(tracker: Tracker) -> EventList:
+    """The form's answers taken from an offered idea, if the citizen was just
+    answering the offer; the form then asks only for what is missing."""
+    idea = tracker.get_slot("offered_idea")
+    if previous_action(tracker) != "action_offer_idea" or not isinstance(idea, dict):
+        return []
+    prefilled = {
+        "suggestion_text": idea.get("text"),
+        "suggestion_topic": idea.get("topic"),
+        "suggestion_location": idea.get("location"),
+    }
+    return [SlotSet(slot, value) for slot, value in prefilled.items() if value]
+
+
 class ActionStartSuggestion(Action):
-    """Opens a new form run, unless the sender reached today's limit."""
+    """Opens a new form run, unless the sender reached today's limit. After an
+    offer, the offered idea is the run's idea."""
 
     def name(self) -> str:
         return "action_start_suggestion"
@@ -78,6 +189,8 @@ class ActionStartSuggestion(Action):
             return [SlotSet("suggestion_allowed", False)]
         return [
             *reset_form(),
+            *accepted_idea(tracker),
+            SlotSet("offered_idea", None),
             SlotSet("suggestion_run", uuid.uuid4().hex),
             SlotSet("suggestion_allowed", True),
         ]
@@ -153,6 +266,11 @@ class ActionCancelSuggestion(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> EventList:
+        key = sender_key(tracker.sender_id)
+        try:
+            await db_call(lambda s: photos.discard_pending(s, key))
+        except SQLAlchemyError:
+            logger.exception("waiting photos not discarded; the purge will")
         dispatcher.utter_message(response="utter_suggestion_cancelled")
         return reset_form()
 

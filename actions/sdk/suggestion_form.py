@@ -66,6 +66,54 @@ def folded(text: Any) -> str:
     return re.sub(r"\s+", " ", plain(text).casefold()).strip(" .!")
 
 
+# Intents that never answer a free-text step: they are answered, then the step
+# is asked again. Other question intents only count when the text is a question.
+NEVER_AN_ANSWER = {"faq", "help", "bot_challenge", "ask_privacy", "attach_photo",
+                   "ask_suggestion_status", "request_data_deletion", "cancel"}  # fmt: skip
+QUESTION_INTENTS = {"ask_projects", "ask_project_info", "ask_events", "ask_contact",
+                    "out_of_scope", "nlu_fallback"}  # fmt: skip
+QUESTION_WORDS = re.compile(
+    r"^(wie|was|wann|wo|woher|wohin|wozu|wofür|warum|wieso|weshalb|wer|wen|wem|"
+    r"welche[rsmn]?|gibt es|gibt's|kann ich|kann man|können sie|könnt ihr|darf ich|"
+    r"muss ich|soll ich|ist das|sind die|habt ihr|haben sie)\b",
+    re.IGNORECASE,
+)
+
+
+def is_question(text: str) -> bool:
+    """A question by its form: a question mark at the end, or a German question
+    word or verb at the start ("wie funktioniert das")."""
+    text = plain(text)
+    return text.endswith("?") or bool(QUESTION_WORDS.match(text))
+
+
+def free_text_answer(tracker: Tracker, slot: str) -> str | None:
+    """The latest message as the answer to the free-text step `slot`, or None
+    when the form is elsewhere or the message is a question or a command."""
+    if tracker.active_loop_name != "suggestion_form":
+        return None
+    if tracker.get_slot("requested_slot") != slot:
+        return None
+    text = plain(tracker.latest_message.get("text"))
+    intent = intent_of(tracker)
+    if intent == "share_idea":
+        return text
+    if intent in NEVER_AN_ANSWER:
+        return None
+    if text.startswith("/"):
+        # A button: only the form's own buttons (skip, no e-mail) answer a step.
+        return text if intent in ("inform", "affirm", "deny") else None
+    if intent in QUESTION_INTENTS and is_question(text):
+        return None
+    if (
+        slot == "suggestion_text"
+        and intent == "submit_suggestion"
+        and is_question(text)
+    ):
+        return None  # "Wie reiche ich eine Idee ein?": the form starts over and asks
+    return text
+
+
 def intent_of(tracker: Tracker) -> str | None:
     return (tracker.latest_message.get("intent") or {}).get("name")
 
@@ -82,6 +130,11 @@ def choice_button(title: str, choice: str) -> dict[str, str]:
 
 def topic_names() -> list[str]:
     return [t.name for t in load_topics(get_settings().content_dir)] + [OTHER_TOPIC]
+
+
+def _extracted(slot: str, tracker: Tracker) -> dict[str, Any]:
+    answer = free_text_answer(tracker, slot)
+    return {} if answer is None else {slot: answer}
 
 
 class ValidateSuggestionForm(FormValidationAction):
@@ -106,6 +159,24 @@ class ValidateSuggestionForm(FormValidationAction):
             if tracker.get_slot("suggestion_email"):
                 slots.append("suggestion_email_consent")
         return [*slots, "suggestion_confirmed"]
+
+    async def extract_suggestion_text(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return _extracted("suggestion_text", tracker)
+
+    async def extract_suggestion_location(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return _extracted("suggestion_location", tracker)
+
+    async def extract_suggestion_email(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = tracker.latest_message.get("text") or ""
+        if "@" in text and tracker.get_slot("requested_slot") == "suggestion_email":
+            return {"suggestion_email": text}  # an address, even with "?" after it
+        return _extracted("suggestion_email", tracker)
 
     async def validate_suggestion_text(
         self,

@@ -21,6 +21,7 @@ HEADER = [
     "Kanal",
     "Zuständig",
     "Ausgeblendet",
+    "Fotos",
     "Text",
 ]
 CONTACT_HEADER = ["Antwort an (Chat)", "E-Mail"]
@@ -33,7 +34,11 @@ def neutralise(value: object) -> str:
 
 
 def to_csv(
-    suggestions: Iterable[Suggestion], tz: ZoneInfo, *, with_contact: bool
+    suggestions: Iterable[Suggestion],
+    tz: ZoneInfo,
+    *,
+    with_contact: bool,
+    photo_counts: dict[int, int] | None = None,
 ) -> bytes:
     # German Excel expects ';' between cells and reads UTF-8 only after a BOM.
     out = io.StringIO()
@@ -49,6 +54,7 @@ def to_csv(
             s.channel,
             s.assigned_to,
             "ja" if s.hidden_at else "nein",
+            (photo_counts or {}).get(s.id, 0),
             s.text,
         ]
         if with_contact:

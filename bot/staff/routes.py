@@ -40,6 +40,7 @@ def setup_routes(app: web.Application) -> None:
     _page(app, "/suggestions.csv", "export", suggestion_views.export_csv)
     base = "/suggestions/{reference}"
     _page(app, base, "suggestion", suggestion_views.detail_page)
+    _page(app, rf"{base}/photos/{{photo_id:\d+}}", "photo", suggestion_views.photo)
     _page(app, f"{base}/status", "set_status", post=suggestion_views.set_status)
     _page(app, f"{base}/assign", "assign", post=suggestion_views.assign)
     _page(app, f"{base}/duplicate", "duplicate", post=suggestion_views.duplicate)

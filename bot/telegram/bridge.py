@@ -8,12 +8,15 @@ import logging
 from collections.abc import AsyncIterator
 from html import escape
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import (
     Bot,
     CallbackQuery,
     Chat,
+    Document,
     Message,
     MessageEntity,
+    PhotoSize,
     ReplyParameters,
     Update,
     User,
@@ -29,8 +32,14 @@ from telegram.ext import (
     filters,
 )
 
+from actions.db import photos
+from actions.db.models import utcnow
+from actions.db.session import run_in_transaction
 from actions.db.suggestions import normalize_reference
 from bot.formatting import intent_payload
+from bot.secret_key import sender_key
+from bot.settings import Settings
+from bot.shared.photos import MAX_BYTES, PhotoRefused, clean_photo
 from bot.shared.rasa_client import RasaClient, RasaUnavailable
 from bot.telegram import texts
 from bot.telegram.render import ButtonPayloads, Outgoing, render
@@ -40,6 +49,7 @@ logger = logging.getLogger(__name__)
 CHANNEL = "telegram"
 # Telegram shows "typing…" for 5 seconds; refresh it a little earlier.
 TYPING_REFRESH_SECONDS = 4.5
+MAX_CAPTION = 2000
 COMMANDS = {command.name: command for command in texts.COMMANDS}
 
 
@@ -115,12 +125,20 @@ def _pressed_title(query: CallbackQuery) -> str | None:
     return None
 
 
+def largest(sizes: tuple[PhotoSize, ...]) -> PhotoSize:
+    return max(sizes, key=lambda size: size.width * size.height)
+
+
 class Bridge:
     def __init__(
-        self, rasa: RasaClient, payloads: ButtonPayloads | None = None
+        self,
+        rasa: RasaClient,
+        payloads: ButtonPayloads | None = None,
+        settings: Settings | None = None,
     ) -> None:
         self.rasa = rasa
         self.payloads = payloads or ButtonPayloads()
+        self.settings = settings  # without, photos are not kept
 
     def register(self, application: Application) -> None:
         new_messages = filters.UpdateType.MESSAGE
@@ -129,6 +147,10 @@ class Bridge:
                 CommandHandler(list(COMMANDS), self.on_command),
                 MessageHandler(new_messages & filters.COMMAND, self.on_unknown_command),
                 MessageHandler(new_messages & filters.TEXT, self.on_text),
+                MessageHandler(
+                    new_messages & (filters.PHOTO | filters.Document.IMAGE),
+                    self.on_photo,
+                ),
                 MessageHandler(
                     new_messages & ~filters.TEXT & ~filters.StatusUpdate.ALL,
                     self.on_not_text,
@@ -177,6 +199,69 @@ class Bridge:
         )
         if _is_private(update) or to_us:
             await update.message.reply_text(texts.NOT_TEXT)
+
+    async def on_photo(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE
+    ) -> None:
+        """A photo for the sender's next suggestion; the dialogue says what next."""
+        if not _is_private(update) or self.settings is None:
+            await self.on_not_text(update, context)
+            return
+        message = update.message
+        upload: PhotoSize | Document = (
+            largest(message.photo) if message.photo else message.document
+        )
+        refusal = await self._keep_photo(update, upload)
+        if refusal:
+            await message.reply_text(refusal)
+            return
+        caption = " ".join((message.caption or "").split())[:MAX_CAPTION]
+        payload = (
+            intent_payload("attach_photo", caption=caption)
+            if caption
+            else "/attach_photo"
+        )
+        await self.converse(update, context, payload)
+
+    async def _keep_photo(
+        self, update: Update, upload: PhotoSize | Document
+    ) -> str | None:
+        """Store the cleaned photo as waiting; a German refusal if it cannot be."""
+        if upload.file_size and upload.file_size > MAX_BYTES:
+            return PhotoRefused("too_big").german
+        try:
+            file = await upload.get_file()
+            data = bytes(await file.download_as_bytearray())
+        except TelegramError as error:
+            logger.warning("photo not downloaded: %s", error)
+            return texts.PHOTO_FAILED
+        try:
+            photo = await asyncio.to_thread(clean_photo, data)
+        except PhotoRefused as refused:
+            return refused.german
+        settings = self.settings
+        key = sender_key(
+            sender_id(update.effective_chat, update.effective_user), settings
+        )
+        try:
+            await run_in_transaction(
+                settings.database_url,
+                lambda s: photos.add_pending(
+                    s,
+                    key,
+                    content=photo.content,
+                    media_type=photo.media_type,
+                    width=photo.width,
+                    height=photo.height,
+                    now=utcnow(),
+                ),
+            )
+        except photos.TooManyPhotos:
+            return texts.TOO_MANY_PHOTOS
+        except SQLAlchemyError:
+            logger.exception("photo not stored")
+            return texts.PHOTO_FAILED
+        return None
 
     async def on_button(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE

@@ -118,6 +118,12 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         pass
 
 
+def file_url_of(base_url: str) -> str:
+    """Where a Bot API server at `base_url` (".../bot") serves files (".../file/bot")."""
+    root = base_url.rstrip("/").removesuffix("/bot")
+    return f"{root}/file/bot"
+
+
 def build_application(
     config: TelegramSettings,
     bridge: Bridge,
@@ -132,7 +138,9 @@ def build_application(
         .concurrent_updates(updates)
     )
     if config.base_url:
-        builder = builder.base_url(config.base_url)
+        builder = builder.base_url(config.base_url).base_file_url(
+            file_url_of(config.base_url)
+        )
     if config.webhook_url:
         builder = builder.updater(None)
     application = builder.build()
@@ -153,7 +161,7 @@ class TelegramService:
         payloads = ButtonPayloads(shared=RedisPayloads(redis) if redis else None)
         self.application = build_application(
             self.config,
-            Bridge(rasa, payloads),
+            Bridge(rasa, payloads, settings=settings),
             per_minute=settings.telegram_per_minute,
             shared_limits=RedisRateLimits(redis) if redis else None,
         )

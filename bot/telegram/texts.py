@@ -13,9 +13,15 @@ NO_ANSWER = (
     "um zu sehen, wobei ich helfen kann."
 )
 NOT_TEXT = (
-    "Ich kann leider nur Textnachrichten lesen. Bilder, Sprachnachrichten, "
-    "Sticker, Standorte und Dateien verstehe ich nicht. Bitte schreiben Sie mir "
-    "Ihr Anliegen als Text."
+    "Ich kann leider nur Text und Fotos verstehen. Sprachnachrichten, Sticker "
+    "und Dateien kann ich nicht lesen. Bitte schreiben Sie mir Ihr Anliegen als "
+    "Text. Fotos nehme ich nur im privaten Chat mit mir an."
+)
+PHOTO_FAILED = (
+    "Das Foto konnte ich gerade nicht speichern. Bitte senden Sie es noch einmal."
+)
+TOO_MANY_PHOTOS = (
+    "Sie haben schon drei Fotos angehängt. Mehr passen nicht zu einem Vorschlag."
 )
 UNKNOWN_COMMAND = (
     "Diesen Befehl kenne ich nicht. Tippen Sie /hilfe, um zu sehen, wobei ich "

@@ -68,6 +68,7 @@ def create_app(settings: Settings, redis=None) -> web.Application:
         "/api/notifications/seen", chat.notifications_seen, name="notifications_seen"
     )
     app.router.add_post("/api/forget", chat.forget, name="forget")
+    app.router.add_post("/api/photos", chat.photo, name="photos")
     allow_origins(app, settings.web_allowed_origins)
     app.on_response_prepare.append(add_security_headers)
     app.cleanup_ctx.append(_rasa_session)

@@ -6,6 +6,7 @@ with the secret key, so no client can pick another session's conversation.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -13,17 +14,18 @@ import re
 import unicodedata
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 from aiolimiter import AsyncLimiter
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.db import notifications
+from actions.db import notifications, photos
 from actions.db.models import utcnow
 from actions.db.session import run_in_transaction
-from bot.formatting import DELETED_MARKER
-from bot.secret_key import secret_key
+from bot.formatting import DELETED_MARKER, intent_payload
+from bot.secret_key import secret_key, sender_key
 from bot.settings import Settings
 from bot.shared.limits import KeyedLimits, take_shared
+from bot.shared.photos import MAX_BYTES, PhotoRefused, clean_photo
 from bot.shared.proxies import client_address
 from bot.shared.rasa_client import RasaClient, RasaUnavailable
 from bot.shared.redis_state import RedisRateLimits
@@ -47,6 +49,16 @@ UNAVAILABLE = (
     "einmal."
 )
 NO_ANSWER = "Entschuldigung, darauf habe ich gerade keine Antwort."
+NOT_A_PHOTO_UPLOAD = "Bitte wählen Sie ein Foto aus."
+TOO_MANY_PHOTOS = (
+    "Sie haben schon drei Fotos angehängt. Mehr passen nicht zu einem Vorschlag."
+)
+PHOTO_NOT_SAVED = (
+    "Das Foto konnte gerade nicht gespeichert werden. Bitte versuchen Sie es gleich "
+    "noch einmal."
+)
+# Form fields besides the photo: the session id and a caption.
+MAX_FIELD_BYTES = 4 * MAX_MESSAGE
 NOT_DELETED = (
     "Ihre Daten konnten gerade nicht gelöscht werden. Es bleibt alles, wie es war. "
     "Bitte versuchen Sie es gleich noch einmal."
@@ -148,6 +160,70 @@ class ChatApi:
             messages = [{"text": NO_ANSWER, "buttons": []}]
         return web.json_response({"messages": messages})
 
+    async def photo(self, request: web.Request) -> web.Response:
+        """A photo from "Foto anhängen" (multipart: session, caption, photo).
+
+        Read as a stream, so the app's small body limit stays for everything
+        else; the photo is checked by its content, never by name or type.
+        """
+        if request.content_type != "multipart/form-data":
+            return error(400, BAD_REQUEST)
+        if not await self._allowed(request):
+            return error(429, TOO_FAST, **{"Retry-After": "10"})
+        try:
+            fields = await _multipart(request)
+        except PhotoRefused as refused:
+            return error(413, refused.german)
+        except (ValueError, RuntimeError, AssertionError, LookupError, EOFError):
+            return error(400, BAD_REQUEST)  # not a well-formed multipart body
+        sender = self._session(fields.get("session", b"").decode("utf-8", "replace"))
+        if sender is None:
+            return error(400, BAD_REQUEST)
+        if not fields.get("photo"):
+            return error(400, NOT_A_PHOTO_UPLOAD)
+        caption = clean(fields.get("caption", b"").decode("utf-8", "replace"))
+        if len(caption) > MAX_MESSAGE:
+            return error(400, TOO_LONG)
+        if not await self._allowed(request, sender):
+            return error(429, TOO_FAST, **{"Retry-After": "10"})
+        try:
+            photo = await asyncio.to_thread(clean_photo, fields["photo"])
+        except PhotoRefused as refused:
+            return error(413 if refused.reason == "too_big" else 400, refused.german)
+        key = sender_key(sender, self.settings)
+        try:
+            await run_in_transaction(
+                self.settings.database_url,
+                lambda s: photos.add_pending(
+                    s,
+                    key,
+                    content=photo.content,
+                    media_type=photo.media_type,
+                    width=photo.width,
+                    height=photo.height,
+                    now=utcnow(),
+                ),
+            )
+        except photos.TooManyPhotos:
+            return error(409, TOO_MANY_PHOTOS)
+        except SQLAlchemyError:
+            return error(503, PHOTO_NOT_SAVED)
+        payload = (
+            intent_payload("attach_photo", caption=caption)
+            if caption and not BLANK.fullmatch(caption)
+            else "/attach_photo"
+        )
+        try:
+            replies = await self.rasa.send(
+                sender, payload, input_channel=CHANNEL, metadata={"channel": CHANNEL}
+            )
+        except RasaUnavailable:
+            return error(503, UNAVAILABLE)
+        messages = [m for m in map(_visible, replies) if m]
+        return web.json_response(
+            {"messages": messages or [{"text": NO_ANSWER, "buttons": []}]}
+        )
+
     async def notifications(self, request: web.Request) -> web.Response:
         sender = self._session(request.query.get("session"))
         if sender is None:
@@ -213,6 +289,33 @@ class ChatApi:
             return error(503, NOT_DELETED)
         messages = [m for m in map(_visible, replies) if m]
         return web.json_response({"messages": messages})
+
+
+async def _multipart(request: web.Request) -> dict[str, bytes]:
+    """The form's fields, each read only up to its limit (ValueError beyond a
+    field's, PhotoRefused beyond a photo's); unknown fields are skipped."""
+    limits = {
+        "session": MAX_FIELD_BYTES,
+        "caption": MAX_FIELD_BYTES,
+        "photo": MAX_BYTES,
+    }
+    fields: dict[str, bytes] = {}
+    reader = await request.multipart()
+    while (part := await reader.next()) is not None:
+        if not isinstance(part, BodyPartReader) or part.name not in limits:
+            continue
+        if part.name in fields:
+            raise ValueError("a field twice")
+        chunks, size = [], 0
+        while chunk := await part.read_chunk():
+            size += len(chunk)
+            if size > limits[part.name]:
+                if part.name == "photo":
+                    raise PhotoRefused("too_big")
+                raise ValueError(f"{part.name} too long")
+            chunks.append(chunk)
+        fields[part.name] = b"".join(chunks)
+    return fields
 
 
 def _visible(message: dict[str, Any]) -> dict[str, Any] | None:

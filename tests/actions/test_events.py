@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 
 from actions.sdk.event_actions import ActionListEvents, time_window
-from tests.helpers import berlin, entity, texts
+from tests.helpers import berlin, button_titles, entity, texts
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
@@ -76,6 +76,81 @@ async def test_project_filter(dispatcher, make_tracker, clock):
     assert texts(dispatcher).startswith("Termine zu EnStadt:Pfaff")
     assert lines and all("Pfaff-Quartier" in line for line in lines)
     assert "Anmeldung nötig" in lines[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Wann kann ich mir das mal anschauen, gibt es dazu eine Veranstaltung?",
+        "Gibt es da bald einen Termin?",
+        "Finden dort Veranstaltungen statt?",
+        "und Termine?",
+    ],
+)
+async def test_a_follow_up_keeps_the_project_just_answered(
+    dispatcher, make_tracker, clock, text
+):
+    tracker = make_tracker(
+        text,
+        "ask_events",
+        slots={"project": "EnStadt:Pfaff"},
+        after="action_project_info",
+    )
+    events = await list_events(dispatcher, tracker)
+    assert texts(dispatcher).startswith("Termine zu EnStadt:Pfaff")
+    assert {"event": "slot", "name": "project", "value": "EnStadt:Pfaff",
+            "timestamp": None} in events  # fmt: skip
+    assert "Alle Termine" in button_titles(dispatcher)
+
+
+@pytest.mark.parametrize(
+    ("text", "after"),
+    [
+        ("alle Termine", "action_project_info"),  # leaves the subject
+        ("Zeig mir alle Veranstaltungen dazu", "action_project_info"),
+        ("Welche Termine gibt es?", "action_project_info"),  # no reference back
+        ("Gibt es dazu Termine?", "utter_greet"),  # the subject has expired
+        ("Gibt es dazu Termine?", None),
+    ],
+)
+async def test_no_follow_up_lists_every_event(
+    dispatcher, make_tracker, clock, text, after
+):
+    tracker = make_tracker(
+        text, "ask_events", slots={"project": "EnStadt:Pfaff"}, after=after
+    )
+    await list_events(dispatcher, tracker)
+    assert texts(dispatcher).startswith("Termine in den nächsten 30 Tagen:")
+
+
+async def test_and_next_week_keeps_the_topic_of_the_events_answer(
+    dispatcher, make_tracker, clock
+):
+    sixty_days = {
+        "from": clock.isoformat(),
+        "to": (clock + timedelta(days=60)).isoformat(),
+    }
+    tracker = make_tracker(
+        "und in den nächsten 60 Tagen?",
+        "ask_events",
+        [entity("time", sixty_days)],
+        slots={"topic": "Beteiligung"},
+        after="action_list_events",
+    )
+    await list_events(dispatcher, tracker)
+    assert texts(dispatcher).startswith("Termine zum Thema Beteiligung vom ")
+
+
+async def test_an_explicit_project_beats_the_follow_up(dispatcher, make_tracker, clock):
+    tracker = make_tracker(
+        "und zum Pfaff-Quartier?",
+        "ask_events",
+        [entity("project", "Pfaff-Quartier")],
+        slots={"project": "Smart Parking"},
+        after="action_project_info",
+    )
+    await list_events(dispatcher, tracker)
+    assert texts(dispatcher).startswith("Termine zu EnStadt:Pfaff")
 
 
 async def test_nothing_in_range(dispatcher, make_tracker, clock):

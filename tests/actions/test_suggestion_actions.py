@@ -9,6 +9,7 @@ from actions.db.session import get_engine
 from actions.sdk.base import sender_key
 from actions.sdk.suggestion_actions import (
     ActionDeleteMyData,
+    ActionOfferIdea,
     ActionStartSuggestion,
     ActionSubmitSuggestion,
     ActionSuggestionStatus,
@@ -103,6 +104,49 @@ async def test_daily_limit_at_start(dispatcher, make_tracker, monkeypatch):
         dispatcher, make_tracker(sender_id="citizen-2"), {}
     )
     assert other[-1]["value"] is True
+
+
+def slots_set(events) -> dict:
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
+IDEA = "Im Stadtpark fehlen Bänke im Schatten, bitte mehr davon aufstellen"
+
+
+async def test_an_idea_in_plain_words_is_offered_and_kept(dispatcher, make_tracker):
+    tracker = make_tracker(
+        f"  {IDEA}  ", "share_idea", [entity("topic", "Stadtentwicklung")]
+    )
+    events = await ActionOfferIdea().run(dispatcher, tracker, {})
+    assert responses(dispatcher) == ["utter_offer_idea"]
+    assert "Möchten Sie sie als Vorschlag einreichen?" in texts(dispatcher)
+    assert slots_set(events) == {
+        "offered_idea": {"text": IDEA, "topic": "Stadtentwicklung", "location": None}
+    }
+
+
+async def test_yes_to_the_offer_fills_in_what_the_idea_said(dispatcher, make_tracker):
+    offered = {"text": IDEA, "topic": "Stadtentwicklung", "location": None}
+    tracker = make_tracker(
+        "/affirm", "affirm", slots={"offered_idea": offered}, after="action_offer_idea"
+    )
+    slots = slots_set(await ActionStartSuggestion().run(dispatcher, tracker, {}))
+    assert slots["suggestion_text"] == IDEA
+    assert slots["suggestion_topic"] == "Stadtentwicklung"
+    assert slots["suggestion_location"] is None  # reset, so the form asks for it
+    assert slots["offered_idea"] is None and slots["suggestion_allowed"] is True
+
+
+async def test_an_old_offer_does_not_fill_a_later_form(dispatcher, make_tracker):
+    offered = {"text": IDEA, "topic": None, "location": None}
+    tracker = make_tracker(
+        "Ich möchte einen Vorschlag machen",
+        "submit_suggestion",
+        slots={"offered_idea": offered},
+        after="action_decline_idea",
+    )
+    slots = slots_set(await ActionStartSuggestion().run(dispatcher, tracker, {}))
+    assert slots["suggestion_text"] is None and slots["offered_idea"] is None
 
 
 async def ask_status(make_tracker, text, sender, reference=None):

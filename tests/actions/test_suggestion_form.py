@@ -151,3 +151,54 @@ async def test_required_slots_follow_the_answers(
     required = await FORM.required_slots([], dispatcher, make_tracker(slots=slots), {})
     assert required == ["suggestion_text", "suggestion_topic", "suggestion_location",
                         "suggestion_notify", *expected_extra, "suggestion_confirmed"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("slot", "text", "intent", "taken"),
+    [
+        # Issue 16: a question at a free-text step is answered, not stored.
+        ("suggestion_text", "Wie funktioniert denn die Mitmachplattform?", "ask_project_info", False),
+        ("suggestion_text", "wie funktioniert die mitmachplattform", "ask_project_info", False),
+        ("suggestion_text", "Welche Projekte gibt es schon?", "ask_projects", False),
+        ("suggestion_text", "Wann ist der nächste Infoabend?", "ask_events", False),
+        ("suggestion_text", "Wie wird das Wetter morgen?", "out_of_scope", False),
+        ("suggestion_text", "Was bedeutet Smart City?", "faq", False),
+        ("suggestion_text", "Wie reiche ich eine Idee ein?", "submit_suggestion", False),
+        ("suggestion_text", "/ask_projects", "ask_projects", False),
+        ("suggestion_text", "abbrechen", "cancel", False),
+        # Ideas, even in the form of a question, and statements are answers.
+        ("suggestion_text", "Warum gibt es keine Bänke am Markt? Das wäre schön", "share_idea", True),
+        ("suggestion_text", "Mehr Ladesäulen am Bahnhof", "ask_projects", True),
+        ("suggestion_text", "Mehr Bänke im Park", "nlu_fallback", True),
+        ("suggestion_location", "Wo ist das Smart-City-Büro?", "ask_contact", False),
+        ("suggestion_location", "Am Bahnhof", "inform", True),
+        ("suggestion_location", "Kann man das überspringen?", "nlu_fallback", False),
+        ("suggestion_location", '/inform{"choice":"skip"}', "inform", True),
+        ("suggestion_email", "Wofür brauchen Sie meine E-Mail?", "ask_privacy", False),
+        ("suggestion_email", "Was ist das Digitale Rathaus?", "ask_project_info", False),
+        ("suggestion_email", "anna@example.org?", "ask_contact", True),
+        ("suggestion_email", "ohne E-Mail", "deny", True),
+    ],
+)  # fmt: skip
+async def test_free_text_steps_take_answers_but_not_questions(
+    dispatcher, make_tracker, slot, text, intent, taken
+):
+    tracker = make_tracker(
+        text, intent, slots={"requested_slot": slot}, active_loop="suggestion_form"
+    )
+    extracted = await getattr(FORM, f"extract_{slot}")(dispatcher, tracker, {})
+    assert extracted == ({slot: text} if taken else {})
+
+
+async def test_free_text_is_only_taken_at_its_own_step(dispatcher, make_tracker):
+    asked_topic = make_tracker(
+        "Mehr Bänke im Park",
+        "share_idea",
+        slots={"requested_slot": "suggestion_topic"},
+        active_loop="suggestion_form",
+    )
+    no_form = make_tracker(
+        "Mehr Bänke im Park", "share_idea", slots={"requested_slot": "suggestion_text"}
+    )
+    for tracker in (asked_topic, no_form):
+        assert await FORM.extract_suggestion_text(dispatcher, tracker, {}) == {}

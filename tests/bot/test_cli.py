@@ -122,8 +122,8 @@ def test_retention_purge(cli_env, tmp_path):
     assert result.returncode == 0, result.stderr
     assert (
         "older than 180 days: contact data removed from 1 closed suggestions, "
-        "1 internal notes, 1 delivered notifications and 1 conversation events deleted"
-        in result.stdout
+        "1 internal notes, 1 delivered notifications, 0 photos and 1 conversation "
+        "events deleted" in result.stdout
     )
     with Session(engine, future=True) as session:
         emails = dict(

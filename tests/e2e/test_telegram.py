@@ -7,11 +7,13 @@ to the real Rasa and action server, and answers from the real database.
 from __future__ import annotations
 
 import html
+import io
 import itertools
 import sqlite3
 import time
 from contextlib import contextmanager
 
+from PIL import Image
 from sqlalchemy.orm import Session
 
 from actions.db import suggestions as store
@@ -119,13 +121,67 @@ def test_button_press_is_answered_and_marked(assistant, bot_api):
     assert sum(name in shown(reply) for name in projects) >= 3
 
 
-def test_photo_gets_a_polite_answer_and_the_chat_goes_on(assistant, bot_api):
+def send_photo(bot_api, chat_id: int, sizes, **kwargs):
+    before = len(bot_api.sent("sendMessage", chat_id))
+    bot_api.send_photo(chat_id, sizes, **kwargs)
+    return bot_api.reply_after(chat_id, before)
+
+
+def jpeg(width: int, height: int, *, gps: bool = False) -> bytes:
+    image = Image.new("RGB", (width, height), (200, 80, 40))
+    exif = Image.Exif()
+    if gps:
+        exif[0x8825] = {1: "N", 2: (49.0, 26.0, 41.0), 3: "E", 4: (7.0, 46.0, 8.0)}
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+def test_a_file_that_is_no_photo_gets_a_polite_answer_and_the_chat_goes_on(
+    assistant, bot_api
+):
     chat = next(chat_ids)
-    before = len(bot_api.sent("sendMessage", chat))
-    bot_api.send_photo(chat)
-    (reply,) = bot_api.reply_after(chat, before)
-    assert reply.text == texts.NOT_TEXT
+    (reply,) = send_photo(bot_api, chat, [(b"%PDF-1.7 not a photo", 90, 90)])
+    assert reply.text.startswith("Diese Datei kann ich nicht als Foto lesen")
     assert "MitWirkung" in shown(ask(bot_api, chat, "Was ist die Mitmachplattform?"))
+
+
+def test_a_photo_with_an_idea_is_offered_and_goes_with_the_suggestion(
+    assistant, bot_api
+):
+    """Issue 16: the caption is the idea; the largest size is kept, bare."""
+    chat = next(chat_ids)
+    idea = "An dieser Kreuzung fehlt ein Zebrastreifen für die Schulkinder"
+    sizes = [(jpeg(90, 60), 90, 60), (jpeg(1280, 853, gps=True), 1280, 853)]
+    offer = send_photo(bot_api, chat, sizes, caption=idea)
+    assert "Danke, das Foto ist dabei (1 von 3)." in shown(offer)
+    assert "als Vorschlag einreichen?" in shown(offer)
+    _, topics = press(bot_api, offer[-1], "Ja, einreichen")
+    assert "Zu welchem Thema" in shown(topics)
+    _, place = press(bot_api, topics[-1], "Mobilität")
+    assert "Ort" in shown(place)
+    notify = ask(bot_api, chat, "Kreuzung Pariser Straße")
+    _, summary = press(bot_api, notify[-1], "Nein, danke")
+    assert f"Idee: {idea}" in shown(summary), shown(summary)
+    _, saved = press(bot_api, summary[-1], "Absenden")
+    reference = REFERENCE.search(shown(saved)).group(0)
+    ((width, height, content),) = db_rows(
+        assistant,
+        "SELECT p.width, p.height, p.content FROM suggestion_photos p "
+        "JOIN suggestions s ON s.id = p.suggestion_id WHERE s.reference = ?",
+        reference,
+    )
+    assert (width, height) == (1280, 853)
+    assert not Image.open(io.BytesIO(content)).getexif()
+
+
+def test_a_photo_during_the_form_is_kept_and_the_form_goes_on(assistant, bot_api):
+    chat = next(chat_ids)
+    ask(bot_api, chat, "/vorschlag")
+    ask(bot_api, chat, "Mehr Fahrradbügel vor der Stadtbibliothek")
+    reply = send_photo(bot_api, chat, [(jpeg(800, 600), 800, 600)])
+    assert "Danke, das Foto ist dabei (1 von 3)." in shown(reply)
+    assert "Zu welchem Thema" in shown(reply)
 
 
 def test_long_reply_is_split_and_escaped(assistant, bot_api):
@@ -234,3 +290,26 @@ def test_one_user_writing_too_fast_is_slowed_down_once(assistant, bot_api):
     assert texts_sent.count(texts.TOO_FAST) == 1
     answers = [t for t in texts_sent if t != texts.TOO_FAST]
     assert len(answers) in range(20, 24), texts_sent  # a few leak back in meanwhile
+
+
+def test_an_idea_in_plain_words_is_offered_and_a_question_is_answered(
+    assistant, bot_api
+):
+    """Issue 16 on Telegram: the offer with buttons, a question at the idea step."""
+    chat = next(chat_ids)
+    offer = ask(bot_api, chat, "Im Volkspark ist es abends viel zu dunkel")
+    assert "als Vorschlag einreichen?" in shown(offer)
+    _, asked = press(bot_api, offer[-1], "Ja, einreichen")
+    assert "Zu welchem Thema" in shown(asked), shown(asked)
+
+    chat = next(chat_ids)
+    ask(bot_api, chat, "/vorschlag")
+    answer = shown(ask(bot_api, chat, "Wie funktioniert denn die Mitmachplattform?"))
+    assert "MitWirkung" in answer and "Beschreiben Sie Ihre Idee" in answer
+
+
+def test_dazu_after_a_project_lists_its_events(assistant, bot_api):
+    chat = next(chat_ids)
+    assert "EnStadt:Pfaff" in shown(ask(bot_api, chat, "Was ist EnStadt:Pfaff?"))
+    events = shown(ask(bot_api, chat, "Gibt es dazu Termine?"))
+    assert "Termine zu EnStadt:Pfaff" in events, events

@@ -158,3 +158,48 @@ def test_text_contrast_meets_wcag_aa_and_links_are_safe(page):
     assert hrefs and all(
         protocol in ("http:", "https:") and "noopener" in rel for protocol, rel in hrefs
     )
+
+
+def test_attach_a_photo_with_an_idea_by_keyboard(page, tmp_path):
+    """Issue 16: "Foto anhängen", a visible name, remove, then send with the idea."""
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGB", (1200, 800), (70, 140, 60))
+    out = io.BytesIO()
+    image.save(out, "JPEG")
+    photo = tmp_path / "radweg-lauterstrasse.jpg"
+    photo.write_bytes(out.getvalue())
+    fake = tmp_path / "urlaubsfoto.jpg"
+    fake.write_bytes(b"%PDF-1.7 kein Bild")
+
+    log = open_widget(page)
+    attach = page.get_by_role("button", name="Foto anhängen")
+    attach.focus()
+    playwright_api.expect(attach).to_be_focused()
+    page.locator("#sa-photo").set_input_files(str(fake))
+    ask(page, "Hier ist mein Foto")
+    playwright_api.expect(page.get_by_role("alert")).to_contain_text(
+        "Diese Datei kann ich nicht als Foto lesen", timeout=30_000
+    )
+
+    page.locator("#sa-photo").set_input_files(str(photo))
+    playwright_api.expect(page.locator(".sa-attachment")).to_contain_text(
+        "radweg-lauterstrasse.jpg"
+    )
+    remove = page.get_by_role("button", name="Foto entfernen")
+    playwright_api.expect(remove).to_be_focused()
+    page.keyboard.press("Enter")
+    playwright_api.expect(page.locator(".sa-attachment")).to_be_hidden()
+    playwright_api.expect(attach).to_be_focused()
+
+    page.locator("#sa-photo").set_input_files(str(photo))
+    ask(page, "Der Radweg an der Lauterstraße ist voller Schlaglöcher")
+    playwright_api.expect(log).to_contain_text("Danke, das Foto ist dabei (1 von 3).",
+                                               timeout=30_000)  # fmt: skip
+    playwright_api.expect(log).to_contain_text("als Vorschlag einreichen?")
+    playwright_api.expect(page.locator(".sa-attachment")).to_be_hidden()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "widget-photo.png")
+    assert page.errors == [] or all("400" in e for e in page.errors)

@@ -51,3 +51,14 @@ def tokenize(_pipeline) -> Callable[[str], Message]:
 @pytest.fixture
 def resource() -> Resource:
     return Resource("extractor")
+
+
+@pytest.fixture(scope="session")
+def agent():
+    """The trained model, loaded once for every in-process parse."""
+    from rasa.core.agent import Agent
+
+    from bot.launcher import find_model
+    from bot.settings import PROJECT_ROOT
+
+    return Agent.load(model_path=str(find_model(PROJECT_ROOT / "models")))

@@ -37,6 +37,7 @@ from nlu.gazetteer import GazetteerEntityExtractor
 from nlu.spacy_pipeline import spacy_model_setting
 
 TEST_SET = PROJECT_ROOT / "tests" / "nlu" / "test_set.yml"
+IDEA_SET = PROJECT_ROOT / "tests" / "nlu" / "idea_set.yml"
 BASELINE = PROJECT_ROOT / "tests" / "nlu" / "baseline.json"
 REPORTS = PROJECT_ROOT / "reports" / "nlu"
 
@@ -47,6 +48,8 @@ EXTRACTORS = {
     "RegexEntityExtractor": ("reference",),
 }
 FLOORS = {"intent_macro_f1": 0.94, "entity_f1": 0.92, "oos_recall": 0.90}
+# Issue 16: ideas in plain words are offered as suggestions, other messages not.
+IDEA_TARGETS = {"ideas_offered": 0.90, "false_offers": 0.03}
 ALLOWED_DROP = 0.02
 
 
@@ -159,6 +162,53 @@ def fallback_sweep(thresholds: list[float]) -> list[dict[str, float]]:
     return rows
 
 
+def load_idea_set() -> dict[str, list[str]]:
+    import yaml
+
+    return yaml.safe_load(IDEA_SET.read_text(encoding="utf-8"))
+
+
+def idea_offers(agent: Agent | None = None) -> dict:
+    """How often the trained model offers to hand in a message as a suggestion
+    (intent share_idea): for the ideas of the idea set, and for the rest."""
+    agent = agent or Agent.load(model_path=str(find_model(PROJECT_ROOT / "models")))
+    idea_set = load_idea_set()
+
+    async def offered(texts: list[str]) -> list[bool]:
+        return [
+            (await agent.parse_message(text))["intent"]["name"] == "share_idea"
+            for text in texts
+        ]
+
+    ideas = asyncio.run(offered(idea_set["ideas"]))
+    others = asyncio.run(offered(idea_set["not_ideas"]))
+    return {
+        "ideas_offered": round(sum(ideas) / len(ideas), 4),
+        "false_offers": round(sum(others) / len(others), 4),
+        "missed": [
+            t for t, hit in zip(idea_set["ideas"], ideas, strict=True) if not hit
+        ],
+        "offered_wrongly": [
+            t for t, hit in zip(idea_set["not_ideas"], others, strict=True) if hit
+        ],
+    }
+
+
+def idea_failures(figures: dict) -> list[str]:
+    failures = []
+    if figures["ideas_offered"] < IDEA_TARGETS["ideas_offered"]:
+        failures.append(
+            f"ideas offered {figures['ideas_offered']:.3f} < "
+            f"{IDEA_TARGETS['ideas_offered']}; missed: {figures['missed']}"
+        )
+    if figures["false_offers"] > IDEA_TARGETS["false_offers"]:
+        failures.append(
+            f"false offers {figures['false_offers']:.3f} > "
+            f"{IDEA_TARGETS['false_offers']}; offered: {figures['offered_wrongly']}"
+        )
+    return failures
+
+
 def tokenizing_pipeline(storage: ModelStorage) -> tuple[SpacyNLP, Callable]:
     """The project's SpacyNLP, and a function that turns text into a message
     processed like the trained pipeline does before its extractors."""
@@ -268,6 +318,11 @@ def main() -> int:
         help="only measure answers and fallbacks per FallbackClassifier threshold",
     )
     parser.add_argument(
+        "--ideas",
+        action="store_true",
+        help="only measure the offers for the idea set (tests/nlu/idea_set.yml)",
+    )
+    parser.add_argument(
         "--update-baseline",
         action="store_true",
         help="store the held-out figures as the new committed baseline",
@@ -297,6 +352,11 @@ def main() -> int:
             )
         return 0
 
+    if args.ideas:
+        figures = idea_offers()
+        print(json.dumps(figures, indent=2, ensure_ascii=False))
+        return 1 if idea_failures(figures) else 0
+
     rows = {"held-out": held_out(REPORTS / "held-out")}
     if args.cross_validation:
         rows["5-fold CV"] = cross_validation(REPORTS / "cross-validation")
@@ -310,6 +370,14 @@ def main() -> int:
         print(f"baseline written to {BASELINE.relative_to(PROJECT_ROOT)}")
         return 0
     failures = gate_failures(rows["held-out"], baseline)
+    ideas = idea_offers()
+    print(
+        f"ideas offered {ideas['ideas_offered']:.3f}, false offers {ideas['false_offers']:.3f}"
+    )
+    (REPORTS / "ideas.json").write_text(
+        json.dumps(ideas, indent=2, ensure_ascii=False) + "\n"
+    )
+    failures += idea_failures(ideas)
     for failure in failures:
         print(f"FAIL: {failure}", file=sys.stderr)
     return 1 if failures else 0

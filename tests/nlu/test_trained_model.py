@@ -4,17 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.launcher import find_model
-from bot.settings import PROJECT_ROOT
-
 pytestmark = pytest.mark.model
-
-
-@pytest.fixture(scope="module")
-def agent():
-    from rasa.core.agent import Agent
-
-    return Agent.load(model_path=str(find_model(PROJECT_ROOT / "models")))
 
 
 def entities_of(parsed: dict) -> dict[str, set[str]]:

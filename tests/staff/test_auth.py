@@ -21,6 +21,7 @@ PAGES = [
     "/staff/suggestions",
     "/staff/suggestions.csv",
     "/staff/suggestions/V-AAAA-BBBB",
+    "/staff/suggestions/V-AAAA-BBBB/photos/1",
     "/staff/audit",
     "/staff/users",
     "/staff/projects",

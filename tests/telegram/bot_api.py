@@ -96,6 +96,8 @@ class FakeBotApi:
         # earlier server remembers its offset and skips anything lower.
         self._update_ids = itertools.count(int(time.time() * 1000))
         self._message_ids = itertools.count(1000)
+        self._file_ids = itertools.count(1)
+        self.files: dict[str, bytes] = {}  # file_id -> content, served under /file
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
@@ -147,7 +149,14 @@ class FakeBotApi:
     def _app(self) -> web.Application:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._file)
         return app
+
+    async def _file(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["path"].removeprefix("photos/")
+        if request.match_info["token"] != TOKEN or file_id not in self.files:
+            return web.Response(status=404)
+        return web.Response(body=self.files[file_id])
 
     # -- the server side -----------------------------------------------------
 
@@ -215,6 +224,14 @@ class FakeBotApi:
             "close",
         }:
             return True
+        if method == "getFile" and params.get("file_id") in self.files:
+            file_id = params["file_id"]
+            return {
+                "file_id": file_id,
+                "file_unique_id": f"u-{file_id}",
+                "file_size": len(self.files[file_id]),
+                "file_path": f"photos/{file_id}",
+            }
         if method in {"sendMessage", "editMessageText"}:
             chat_id = int(params["chat_id"])
             message = {
@@ -276,10 +293,23 @@ class FakeBotApi:
     def send_text(self, chat_id: int, text: str, **kwargs) -> dict:
         return self._push("message", self.message(chat_id, text, **kwargs))
 
-    def send_photo(self, chat_id: int, **kwargs) -> dict:
+    def add_file(self, content: bytes) -> str:
+        file_id = f"file-{next(self._file_ids)}"
+        self.files[file_id] = content
+        return file_id
+
+    def send_photo(
+        self,
+        chat_id: int,
+        sizes: list[tuple[bytes, int, int]] | None = None,
+        **kwargs,
+    ) -> dict:
+        """A photo in the sizes Telegram offers, smallest first: (content, w, h)."""
         photo = [
-            {"file_id": "photo-1", "file_unique_id": "p1", "width": 90, "height": 90}
-        ]
+            {"file_id": self.add_file(content), "file_unique_id": f"p{w}x{h}",
+             "width": w, "height": h, "file_size": len(content)}
+            for content, w, h in sizes or [(b"", 90, 90)]
+        ]  # fmt: skip
         return self._push("message", self.message(chat_id, photo=photo, **kwargs))
 
     def press(self, call: Call, title: str, *, user_id: int | None = None) -> dict:

@@ -16,6 +16,7 @@
   var STORE = "stadtAssistent.";
   var MAX_LENGTH = 2000;
   var MAX_HISTORY = 200;
+  var MAX_PHOTO_BYTES = 10 * 1024 * 1024;
   var NEWS_EVERY_MS = 20000;
   var TEXT = {
     launcher: "Chat mit dem Stadt-Assistenten",
@@ -34,6 +35,10 @@
     you: "Sie",
     bot: "Assistent",
     news: "Neuigkeit",
+    attach: "Foto anhängen",
+    attached: "Foto: ",
+    removePhoto: "Foto entfernen",
+    photoTooBig: "Das Foto ist zu groß. Bitte wählen Sie ein Bild bis 10 MB.",
     welcome: "Hallo! Ich bin der Stadt-Assistent. Fragen Sie mich nach Smart-City-Projekten und Terminen, oder machen Sie einen Vorschlag.",
   };
 
@@ -128,7 +133,16 @@
   });
   var counter = el("span", { id: "sa-counter", class: "sa-counter" }, "0/" + MAX_LENGTH);
   var send = el("button", { type: "submit", class: "sa-send" }, TEXT.send);
-  [label, input, send, counter].forEach(function (node) { form.appendChild(node); });
+  // "Foto anhängen": a real button for the keyboard; the file input stays hidden.
+  var photoInput = el("input", { id: "sa-photo", type: "file", accept: "image/*", class: "sa-visually-hidden", tabindex: "-1", "aria-hidden": "true" });
+  var attach = el("button", { type: "button", class: "sa-attach" }, TEXT.attach);
+  var attachment = el("div", { class: "sa-attachment", "aria-live": "polite" });
+  attachment.hidden = true;
+  var attachmentName = el("span", { class: "sa-attachment-name" });
+  var removePhoto = el("button", { type: "button", class: "sa-remove-photo" }, TEXT.removePhoto);
+  attachment.appendChild(attachmentName);
+  attachment.appendChild(removePhoto);
+  [label, input, send, counter, attach, photoInput, attachment].forEach(function (node) { form.appendChild(node); });
 
   [header, note, log, typing, problem, form].forEach(function (node) { panel.appendChild(node); });
   root.appendChild(panel);
@@ -199,6 +213,65 @@
     problem.hidden = false;
   }
 
+  var photo = null;
+
+  function showPhoto(file) {
+    photo = file;
+    attachment.hidden = !file;
+    attachmentName.textContent = file ? TEXT.attached + file.name + " " : "";
+    if (!file) photoInput.value = "";
+  }
+
+  attach.addEventListener("click", function () { photoInput.click(); });
+  photoInput.addEventListener("change", function () {
+    var file = photoInput.files && photoInput.files[0];
+    if (file && file.size > MAX_PHOTO_BYTES) {
+      showPhoto(null);
+      showProblem(TEXT.photoTooBig);
+      return;
+    }
+    problem.hidden = true;
+    showPhoto(file || null);
+    if (file) removePhoto.focus();
+  });
+  removePhoto.addEventListener("click", function () {
+    showPhoto(null);
+    attach.focus();
+  });
+
+  function upload(file, caption) {
+    var body = new FormData();
+    body.append("session", session);
+    body.append("caption", caption);
+    body.append("photo", file, file.name);
+    return fetch(server + "/api/photos", { method: "POST", body: body }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        if (!response.ok) throw new Error(data.error || TEXT.offline);
+        return data;
+      });
+    }, function () { throw new Error(TEXT.offline); });
+  }
+
+  function deliverPhoto(file, caption) {
+    busy = true;
+    send.disabled = true;
+    problem.hidden = true;
+    typing.textContent = TEXT.typing;
+    return upload(file, caption).then(function (data) {
+      showPhoto(null);
+      (data.messages || []).forEach(function (m) {
+        remember({ from: "bot", text: String(m.text || ""), buttons: m.buttons || [] });
+      });
+      render();
+    }, function (error) {
+      showProblem(error.message);
+    }).then(function () {
+      busy = false;
+      send.disabled = false;
+      typing.textContent = "";
+    });
+  }
+
   function deliver(message) {
     busy = true;
     send.disabled = true;
@@ -235,9 +308,15 @@
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var text = input.value.trim();
-    if (!text || busy) return;
+    if (busy || !(text || photo)) return;
     input.value = "";
     counter.textContent = "0/" + MAX_LENGTH;
+    if (photo) {
+      remember({ from: "user", text: TEXT.attached + photo.name + (text ? "\n" + text : "") });
+      render();
+      deliverPhoto(photo, text);
+      return;
+    }
     ask(text);
   });
 

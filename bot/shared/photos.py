@@ -1,0 +1,95 @@
+"""Photos citizens attach to a suggestion: checked by content, re-encoded, bare.
+
+Nothing of the upload is kept as sent. Pillow reads the header to learn the
+format and the pixel count before it decodes anything, so a decompression
+bomb is refused unread; the pixels are then drawn onto a fresh JPEG, which
+carries no EXIF, GPS, XMP, ICC comment or trailing bytes of a polyglot file.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_PIXELS = 40_000_000  # a 50-megapixel upload is refused
+MAX_SIDE = 2048  # what staff need to see the spot; larger is downscaled
+FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "MPO"}
+MEDIA_TYPE = "image/jpeg"
+
+# Why a photo is refused, in the citizen's words.
+REFUSALS = {
+    "too_big": "Das Foto ist zu groß. Bitte senden Sie ein Bild bis 10 MB.",
+    "too_many_pixels": (
+        "Das Foto hat zu viele Bildpunkte. Bitte senden Sie ein kleineres Bild."
+    ),
+    "not_a_photo": (
+        "Diese Datei kann ich nicht als Foto lesen. Bitte senden Sie ein Bild "
+        "im Format JPEG, PNG oder WebP."
+    ),
+}
+
+
+class PhotoRefused(ValueError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+    @property
+    def german(self) -> str:
+        return REFUSALS[self.reason]
+
+
+@dataclass(frozen=True)
+class CleanPhoto:
+    content: bytes
+    width: int
+    height: int
+    media_type: str = MEDIA_TYPE
+
+
+def clean_photo(data: bytes) -> CleanPhoto:
+    """The upload as a fresh JPEG without metadata, or PhotoRefused."""
+    if len(data) > MAX_BYTES:
+        raise PhotoRefused("too_big")
+    if not data:
+        raise PhotoRefused("not_a_photo")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                if probe.format not in FORMATS:
+                    raise PhotoRefused("not_a_photo")
+                if probe.width * probe.height > MAX_PIXELS:
+                    raise PhotoRefused("too_many_pixels")
+                probe.verify()
+            with Image.open(io.BytesIO(data)) as image:
+                image.seek(0)  # the first frame of an animation
+                upright = ImageOps.exif_transpose(image)
+                pixels = _on_white(upright)
+    except PhotoRefused:
+        raise
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        raise PhotoRefused("too_many_pixels") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise PhotoRefused("not_a_photo") from None
+    pixels.thumbnail((MAX_SIDE, MAX_SIDE))
+    # A new image: Pillow would carry comments and ICC profiles over from .info.
+    bare = Image.new("RGB", pixels.size)
+    bare.paste(pixels)
+    out = io.BytesIO()
+    bare.save(out, "JPEG", quality=85, optimize=True)
+    return CleanPhoto(out.getvalue(), bare.width, bare.height)
+
+
+def _on_white(image: Image.Image) -> Image.Image:
+    """RGB pixels only; transparency goes onto white, as a viewer shows it."""
+    if image.mode in ("RGBA", "LA", "P", "PA"):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, "white")
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image.convert("RGB")

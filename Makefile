@@ -95,8 +95,8 @@ validate: $(INSTALLED)  ## rasa data validate
 test: setup tools lint  ## set everything up and run every test
 	$(BIN)/pytest
 
-test-unit: $(SPACY_STAMP)  ## the fast inner loop: no trained model, no running assistant (ARGS=-x, -k ...)
-	$(BIN)/pytest -m "not model" --ignore=tests/e2e $(ARGS)
+test-unit: $(SPACY_STAMP)  ## the fast inner loop: no trained model, no running assistant, SQLite only, two processes (ARGS=-k ...)
+	$(BIN)/pytest -n 2 -m "not model and not postgres" --ignore=tests/e2e $(ARGS)
 
 audit: tools  ## pip-audit of the pinned dependencies (needs PyPI's JSON API or OSV)
 	$(TOOLS_VENV)/bin/pip-audit --requirement constraints.txt --no-deps --disable-pip \

@@ -100,9 +100,10 @@ class ActionOfferIdea(Action):
             "topic": latest_entity(tracker, "topic"),
             "location": latest_entity(tracker, "district"),
         }
-        dispatcher.utter_message(
-            response="utter_offer_idea" if text else "utter_offer_photo"
-        )
+        if text:
+            dispatcher.utter_message(response="utter_offer_idea")
+        else:
+            dispatcher.utter_message(response="utter_offer_photo")
         return [SlotSet("offered_idea", idea)]
 
 

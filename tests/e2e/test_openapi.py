@@ -18,6 +18,7 @@ from bot.settings import PROJECT_ROOT
 
 SCHEMATHESIS = PROJECT_ROOT / ".venv-tools" / "bin" / "schemathesis"
 SPEC = PROJECT_ROOT / "docs" / "openapi.yaml"
+CONFIG = PROJECT_ROOT / "tests" / "e2e" / "schemathesis.toml"
 
 
 @pytest.fixture
@@ -38,7 +39,7 @@ async def test_the_chat_api_keeps_to_its_openapi_description(
         WEB_GLOBAL_PER_MINUTE="100000",
     )  # fmt: skip
     process = await asyncio.create_subprocess_exec(
-        schemathesis, "run", str(SPEC),
+        schemathesis, "--config-file", str(CONFIG), "run", str(SPEC),
         "--url", str(client.make_url("")).rstrip("/"),
         "--checks", "all", "--max-examples", "25", "--seed", "13",
         "--workers", "1", "--request-timeout", "20",

@@ -54,4 +54,4 @@ async def test_suggestion_from_chat_reaches_inbox_and_csv(assistant, chat):
         )
         assert table[0][0] == "Referenz"
         row = next(r for r in table[1:] if r[0] == reference)
-        assert "Trinkbrunnen" in row[8] and row[3] == "Mobilität"
+        assert "Trinkbrunnen" in row[table[0].index("Text")] and row[3] == "Mobilität"

@@ -76,6 +76,16 @@ async def waiting_photos(tracker: Tracker) -> int | None:
         return None
 
 
+async def discard_waiting_photos(tracker: Tracker) -> None:
+    """A form that is not sent leaves no photo; if the database is down, the
+    retention purge removes them later."""
+    key = sender_key(tracker.sender_id)
+    try:
+        await db_call(lambda s: photos.discard_pending(s, key))
+    except SQLAlchemyError:
+        logger.exception("waiting photos not discarded; the purge will")
+
+
 class ActionOfferIdea(Action):
     """An idea stated in plain words, or a photo: offer to hand it in, and keep
     the idea meanwhile."""
@@ -116,11 +126,7 @@ class ActionDeclineIdea(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> EventList:
-        key = sender_key(tracker.sender_id)
-        try:
-            await db_call(lambda s: photos.discard_pending(s, key))
-        except SQLAlchemyError:
-            logger.exception("waiting photos not discarded; the purge will")
+        await discard_waiting_photos(tracker)
         dispatcher.utter_message(response="utter_idea_not_sent")
         return [SlotSet("offered_idea", None)]
 
@@ -267,11 +273,7 @@ class ActionCancelSuggestion(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> EventList:
-        key = sender_key(tracker.sender_id)
-        try:
-            await db_call(lambda s: photos.discard_pending(s, key))
-        except SQLAlchemyError:
-            logger.exception("waiting photos not discarded; the purge will")
+        await discard_waiting_photos(tracker)
         dispatcher.utter_message(response="utter_suggestion_cancelled")
         return reset_form()
 

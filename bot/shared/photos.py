@@ -8,11 +8,16 @@ carries no EXIF, GPS, XMP, ICC comment or trailing bytes of a polyglot file.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import warnings
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from actions.db import photos
+from actions.db.models import utcnow
+from actions.db.session import run_in_transaction
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a 50-megapixel upload is refused
@@ -83,6 +88,25 @@ def clean_photo(data: bytes) -> CleanPhoto:
     out = io.BytesIO()
     bare.save(out, "JPEG", quality=85, optimize=True)
     return CleanPhoto(out.getvalue(), bare.width, bare.height)
+
+
+async def keep_photo(database_url: str, sender_key: str, data: bytes) -> int:
+    """Clean the upload off the event loop and keep it for the sender's next
+    suggestion; returns how many photos now wait. Raises PhotoRefused,
+    photos.TooManyPhotos, or SQLAlchemyError."""
+    photo = await asyncio.to_thread(clean_photo, data)
+    return await run_in_transaction(
+        database_url,
+        lambda s: photos.add_pending(
+            s,
+            sender_key,
+            content=photo.content,
+            media_type=photo.media_type,
+            width=photo.width,
+            height=photo.height,
+            now=utcnow(),
+        ),
+    )
 
 
 def _on_white(image: Image.Image) -> Image.Image:

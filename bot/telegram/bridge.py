@@ -33,13 +33,11 @@ from telegram.ext import (
 )
 
 from actions.db import photos
-from actions.db.models import utcnow
-from actions.db.session import run_in_transaction
 from actions.db.suggestions import normalize_reference
 from bot.formatting import intent_payload
 from bot.secret_key import sender_key
 from bot.settings import Settings
-from bot.shared.photos import MAX_BYTES, PhotoRefused, clean_photo
+from bot.shared.photos import MAX_BYTES, PhotoRefused, keep_photo
 from bot.shared.rasa_client import RasaClient, RasaUnavailable
 from bot.telegram import texts
 from bot.telegram.render import ButtonPayloads, Outgoing, render
@@ -235,27 +233,13 @@ class Bridge:
         except TelegramError as error:
             logger.warning("photo not downloaded: %s", error)
             return texts.PHOTO_FAILED
+        sender = sender_id(update.effective_chat, update.effective_user)
         try:
-            photo = await asyncio.to_thread(clean_photo, data)
+            await keep_photo(
+                self.settings.database_url, sender_key(sender, self.settings), data
+            )
         except PhotoRefused as refused:
             return refused.german
-        settings = self.settings
-        key = sender_key(
-            sender_id(update.effective_chat, update.effective_user), settings
-        )
-        try:
-            await run_in_transaction(
-                settings.database_url,
-                lambda s: photos.add_pending(
-                    s,
-                    key,
-                    content=photo.content,
-                    media_type=photo.media_type,
-                    width=photo.width,
-                    height=photo.height,
-                    now=utcnow(),
-                ),
-            )
         except photos.TooManyPhotos:
             return texts.TOO_MANY_PHOTOS
         except SQLAlchemyError:

@@ -6,7 +6,6 @@ with the secret key, so no client can pick another session's conversation.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
@@ -25,7 +24,7 @@ from bot.formatting import DELETED_MARKER, intent_payload
 from bot.secret_key import secret_key, sender_key
 from bot.settings import Settings
 from bot.shared.limits import KeyedLimits, take_shared
-from bot.shared.photos import MAX_BYTES, PhotoRefused, clean_photo
+from bot.shared.photos import MAX_BYTES, PhotoRefused, keep_photo
 from bot.shared.proxies import client_address
 from bot.shared.rasa_client import RasaClient, RasaUnavailable
 from bot.shared.redis_state import RedisRateLimits
@@ -186,24 +185,11 @@ class ChatApi:
             return error(400, TOO_LONG)
         if not await self._allowed(request, sender):
             return error(429, TOO_FAST, **{"Retry-After": "10"})
-        try:
-            photo = await asyncio.to_thread(clean_photo, fields["photo"])
-        except PhotoRefused as refused:
-            return error(413 if refused.reason == "too_big" else 400, refused.german)
         key = sender_key(sender, self.settings)
         try:
-            await run_in_transaction(
-                self.settings.database_url,
-                lambda s: photos.add_pending(
-                    s,
-                    key,
-                    content=photo.content,
-                    media_type=photo.media_type,
-                    width=photo.width,
-                    height=photo.height,
-                    now=utcnow(),
-                ),
-            )
+            await keep_photo(self.settings.database_url, key, fields["photo"])
+        except PhotoRefused as refused:
+            return error(413 if refused.reason == "too_big" else 400, refused.german)
         except photos.TooManyPhotos:
             return error(409, TOO_MANY_PHOTOS)
         except SQLAlchemyError:

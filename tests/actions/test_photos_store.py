@@ -4,20 +4,10 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from actions.db import photos
 from actions.db import suggestions as store
 from actions.db.models import Photo, utcnow
-from actions.db.session import get_engine
-
-
-@pytest.fixture
-def session(database_url):
-    with Session(
-        get_engine(database_url), future=True, expire_on_commit=False
-    ) as session:
-        yield session
 
 
 def add(session, sender="sender-a", now=None):

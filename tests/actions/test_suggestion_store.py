@@ -3,11 +3,9 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from actions.db import suggestions as store
 from actions.db.models import Notification, StatusChange, Suggestion, utcnow
-from actions.db.session import get_engine
 from bot.settings import PROJECT_ROOT
 
 REFERENCE = re.compile(r"^V-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
@@ -16,15 +14,6 @@ REFERENCE = re.compile(r"^V-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
 def new(run="run-1", sender="sender-a", text="Mehr Bänke im Stadtpark, bitte", **extra):
     return store.NewSuggestion(form_run_id=run, channel="rest", sender_key=sender,
                                text=text, topic="Beteiligung", **extra)  # fmt: skip
-
-
-@pytest.fixture
-def session(database_url):
-    # Objects stay readable between the test's transactions.
-    with Session(
-        get_engine(database_url), future=True, expire_on_commit=False
-    ) as session:
-        yield session
 
 
 def count(session, model):

@@ -21,6 +21,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from actions.db.models import CONTENT_SOURCE, Event, Project
+from actions.db.places import Position
 
 WEEKDAYS = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 CITYWIDE = "stadtweit"
@@ -132,6 +133,26 @@ class EventIn(_Strict):
         return datetime.combine(day, self.time, tzinfo=tz)
 
 
+class District(_Strict):
+    """A district (Stadtteil); `at` is an optional point in it (latitude, longitude),
+    from which a shared location's district is derived."""
+
+    name: str = Field(max_length=80)
+    at: tuple[float, float] | None = None
+
+    @validator("at")
+    def _on_earth(cls, value: tuple[float, float] | None) -> object:
+        if value is not None and Position.parse(*value) is None:
+            raise ValueError(
+                "give [latitude, longitude] in degrees, e.g. [49.44, 7.77]"
+            )
+        return value
+
+    @property
+    def position(self) -> Position | None:
+        return Position.parse(*self.at) if self.at else None
+
+
 class Contact(_Strict):
     organisation: str
     office: str | None = None
@@ -194,6 +215,10 @@ def _parse(path: Path, key: str, model: type[BaseModel]) -> list:
     entries = _read_yaml(path, key)
     if not isinstance(entries, list):
         raise ContentError(f"{path}: '{key}' must be a list")
+    return _parse_entries(path, entries, model)
+
+
+def _parse_entries(path: Path, entries: list, model: type[BaseModel]) -> list:
     parsed = []
     for index, entry in enumerate(entries, start=1):
         label = None
@@ -224,6 +249,19 @@ def load_topics(directory: Path) -> list[Topic]:
     return _parse(directory / "topics.yml", "topics", Topic)
 
 
+def load_districts(directory: Path) -> list[District]:
+    """The districts, each a name or a mapping {name, at}; names are unique."""
+    path = directory / "districts.yml"
+    entries = _read_yaml(path, "districts")
+    if not isinstance(entries, list):
+        raise ContentError(f"{path}: 'districts' must be a list")
+    # A plain name is the short form of {name: ...}.
+    named = [{"name": e} if isinstance(e, str) else e for e in entries]
+    districts = _parse_entries(path, named, District)
+    _unique(path, "district", [d.name for d in districts])
+    return districts
+
+
 def load_contact(directory: Path) -> Contact:
     path = directory / "contact.yml"
     try:
@@ -237,14 +275,7 @@ def load_content(directory: Path) -> Content:
     if not directory.is_dir():
         raise ContentError(f"{directory}: not a directory")
     topics = load_topics(directory)
-    districts_raw = _read_yaml(directory / "districts.yml", "districts")
-    if not isinstance(districts_raw, list) or not all(
-        isinstance(d, str) and d.strip() for d in districts_raw
-    ):
-        raise ContentError(
-            f"{directory / 'districts.yml'}: 'districts' must be a list of names"
-        )
-    districts = [d.strip() for d in districts_raw]
+    districts = [d.name for d in load_districts(directory)]
     statuses = _parse(directory / "statuses.yml", "statuses", Status)
     projects = _parse(directory / "projects.yml", "projects", ProjectIn)
     events = _parse(directory / "events.yml", "events", EventIn)
@@ -257,7 +288,6 @@ def load_content(directory: Path) -> Content:
         "topic name or alias",
         [n for t in topics for n in (t.name, *t.aliases)],
     )
-    _unique(directory / "districts.yml", "district", districts)
     _unique(
         directory / "statuses.yml",
         "status name or alias",

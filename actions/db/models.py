@@ -16,6 +16,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -25,6 +26,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, declarative_base, relationship
+
+from actions.db.places import Position
 
 Base = declarative_base()
 
@@ -139,6 +142,10 @@ class Suggestion(Base):
     text_fingerprint: Mapped[str] = Column(String(64), nullable=False)
     topic: Mapped[str] = Column(String(80), nullable=False)
     location: Mapped[str | None] = Column(String(200))
+    # A position the citizen shared (rounded, see actions.db.places), and its district.
+    latitude: Mapped[float | None] = Column(Float)
+    longitude: Mapped[float | None] = Column(Float)
+    district: Mapped[str | None] = Column(String(80))
     status: Mapped[str] = Column(String(20), nullable=False, index=True)
     # Where to send status notifications (the chat), kept only if the citizen asked for it.
     reply_to: Mapped[str | None] = Column(String(255))
@@ -173,6 +180,10 @@ class Suggestion(Base):
         cascade="all, delete-orphan",
         order_by="Photo.id",
     )
+
+    @property
+    def position(self) -> Position | None:
+        return Position.parse(self.latitude, self.longitude)
 
 
 class StatusChange(Base):

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from actions.db import photos
 from actions.db.models import Notification, Photo, StatusChange, Suggestion, utcnow
+from actions.db.places import Position
 
 # Crockford's base32: no I, L, O or U, so references are easy to read aloud.
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -77,6 +78,8 @@ class NewSuggestion:
     text: str
     topic: str
     location: str | None = None
+    position: Position | None = None
+    district: str | None = None
     reply_to: str | None = None
     email: str | None = None
     email_consent_at: datetime | None = None
@@ -201,6 +204,9 @@ def create(
             text_fingerprint=fingerprint(new.text),
             topic=new.topic,
             location=new.location,
+            latitude=new.position.latitude if new.position else None,
+            longitude=new.position.longitude if new.position else None,
+            district=new.district,
             status="eingegangen",
             reply_to=new.reply_to,
             email=new.email,
@@ -313,12 +319,19 @@ def delete_one(session: Session, suggestion: Suggestion) -> None:
 
 
 def purge_contact_data(session: Session, closed_before: datetime) -> int:
-    """Drop contact data of suggestions closed before the given time."""
-    has_contact = (Suggestion.email.is_not(None)) | (Suggestion.reply_to.is_not(None))
+    """Drop contact data of suggestions closed before the given time, and a
+    shared position: it tells where the citizen stood. The district stays."""
+    personal = (
+        Suggestion.email.is_not(None)
+        | Suggestion.reply_to.is_not(None)
+        | Suggestion.latitude.is_not(None)
+    )
     return session.execute(
         update(Suggestion)
-        .where(Suggestion.closed_at < closed_before, has_contact)
-        .values(email=None, email_consent_at=None, reply_to=None)
+        .where(Suggestion.closed_at < closed_before, personal)
+        .values(
+            email=None, email_consent_at=None, reply_to=None, latitude=None, longitude=None
+        )
     ).rowcount
 
 

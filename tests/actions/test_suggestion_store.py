@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from actions.db import suggestions as store
 from actions.db.models import Notification, StatusChange, Suggestion, utcnow
+from actions.db.places import Position
 from bot.settings import PROJECT_ROOT
 
 REFERENCE = re.compile(r"^V-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
@@ -214,7 +215,8 @@ def test_delete_for_sender_leaves_others(session):
 
 def test_purge_contact_data_of_long_closed_suggestions(session):
     old = make(session, run="run-old", reply_to="chat-1", email="a@example.org",
-               email_consent_at=utcnow())  # fmt: skip
+               email_consent_at=utcnow(), position=Position(49.4443, 7.7689),
+               district="Innenstadt")  # fmt: skip
     recent = make(
         session, run="run-new", text="Eine zweite Idee von mir", reply_to="chat-1"
     )
@@ -232,5 +234,6 @@ def test_purge_contact_data_of_long_closed_suggestions(session):
     assert purged == 1
     session.expire_all()
     assert (old.email, old.reply_to, old.email_consent_at) == (None, None, None)
+    assert (old.latitude, old.longitude, old.district) == (None, None, "Innenstadt")
     assert recent.reply_to == "chat-1" and still_open.reply_to == "chat-1"
     assert old.text  # the idea itself stays

@@ -34,7 +34,7 @@ def first_sentence(text: str) -> str:
 DELETED_MARKER = "smartcity_data_deleted"
 
 
-def intent_payload(intent: str, **entities: str) -> str:
+def intent_payload(intent: str, **entities: str | float) -> str:
     """A Rasa button payload that triggers `intent` with the given entities."""
     if not entities:
         return f"/{intent}"

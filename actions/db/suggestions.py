@@ -330,7 +330,11 @@ def purge_contact_data(session: Session, closed_before: datetime) -> int:
         update(Suggestion)
         .where(Suggestion.closed_at < closed_before, personal)
         .values(
-            email=None, email_consent_at=None, reply_to=None, latitude=None, longitude=None
+            email=None,
+            email_consent_at=None,
+            reply_to=None,
+            latitude=None,
+            longitude=None,
         )
     ).rowcount
 

@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.db import photos
 from actions.db import suggestions as store
+from actions.db.places import Position
 from actions.sdk.base import (
     EventList,
     channel_of,
@@ -22,7 +23,11 @@ from actions.sdk.base import (
     previous_action,
     sender_key,
 )
-from actions.sdk.suggestion_form import ValidateSuggestionForm, intent_of
+from actions.sdk.suggestion_form import (
+    ValidateSuggestionForm,
+    intent_of,
+    shared_position,
+)
 from bot.formatting import DELETED_MARKER, intent_payload
 from bot.settings import get_settings
 
@@ -32,6 +37,7 @@ FORM_SLOTS = (
     "suggestion_text",
     "suggestion_topic",
     "suggestion_location",
+    "suggestion_position",
     "suggestion_notify",
     "suggestion_email",
     "suggestion_email_consent",
@@ -115,6 +121,22 @@ class ActionOfferIdea(Action):
         else:
             dispatcher.utter_message(response="utter_offer_photo")
         return [SlotSet("offered_idea", idea)]
+
+
+class ActionLocationOutsideForm(Action):
+    """A location, or a question about sending one, when no form asks for it."""
+
+    def name(self) -> str:
+        return "action_location_outside_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> EventList:
+        if shared_position(tracker) is not None:
+            dispatcher.utter_message(response="utter_location_outside_form")
+        else:
+            dispatcher.utter_message(response="utter_location_how")
+        return []
 
 
 class ActionDeclineIdea(Action):
@@ -219,6 +241,9 @@ class ActionSubmitSuggestion(Action):
         wants_notifications = slot("suggestion_notify") in ("chat", "email")
         email = slot("suggestion_email") or None
         consented = bool(email) and slot("suggestion_email_consent") is True
+        position = slot("suggestion_position")
+        if not isinstance(position, dict):
+            position = {}
         new = store.NewSuggestion(
             form_run_id=slot("suggestion_run"),
             channel=channel_of(tracker),
@@ -226,6 +251,10 @@ class ActionSubmitSuggestion(Action):
             text=slot("suggestion_text"),
             topic=slot("suggestion_topic"),
             location=slot("suggestion_location") or None,
+            position=Position.parse(
+                position.get("latitude"), position.get("longitude")
+            ),
+            district=position.get("district") or None,
             reply_to=tracker.sender_id if wants_notifications else None,
             email=email if consented else None,
             email_consent_at=datetime.now(timezone.utc) if consented else None,

@@ -15,8 +15,9 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.db import suggestions as store
-from actions.db.content import ContentError, load_contact, load_topics
-from actions.sdk.base import EventList, db_call, sender_key
+from actions.db.content import ContentError, load_contact, load_districts, load_topics
+from actions.db.places import Position, district_at
+from actions.sdk.base import EventList, db_call, latest_entity, sender_key
 from bot.formatting import intent_payload
 from bot.settings import get_settings
 
@@ -24,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 TEXT_MIN, TEXT_MAX = 10, 2000
 LOCATION_MAX = 200
+SHARED_PLACE = "Gesendeter Standort"
 OTHER_TOPIC = "Sonstiges"
 TOPIC_MATCH_CUTOFF = 80
 MAX_EMAIL_RETRIES = 2
@@ -36,7 +38,7 @@ NO_EMAIL_WORDS = {"ohne e-mail", "ohne email", "ohne e-mail weiter", "keine", "k
 CHANGE_CHOICES = {
     "change_text": ("Idee ändern", ("suggestion_text",)),
     "change_topic": ("Thema ändern", ("suggestion_topic",)),
-    "change_location": ("Ort ändern", ("suggestion_location",)),
+    "change_location": ("Ort ändern", ("suggestion_location", "suggestion_position")),
     "change_notify": (
         "Benachrichtigung ändern",
         ("suggestion_notify", "suggestion_email", "suggestion_email_consent",
@@ -80,6 +82,11 @@ QUESTION_WORDS = re.compile(
 )
 
 
+# A typed share_location ("Kann ich meinen Standort senden?") is about sending
+# one, not a place, when it is a question or names the location itself.
+ABOUT_SENDING_A_LOCATION = re.compile(r"\b(standort|position|gps|koordinaten)", re.I)
+
+
 def is_question(text: str) -> bool:
     """A question by its form: a question mark at the end, or a German question
     word or verb at the start ("wie funktioniert das")."""
@@ -104,6 +111,10 @@ def free_text_answer(tracker: Tracker, slot: str) -> str | None:
         # A button: only the form's own buttons (skip, no e-mail) answer a step.
         return text if intent in ("inform", "affirm", "deny") else None
     if intent in QUESTION_INTENTS and is_question(text):
+        return None
+    if intent == "share_location" and (
+        is_question(text) or ABOUT_SENDING_A_LOCATION.search(text)
+    ):
         return None
     if (
         slot == "suggestion_text"
@@ -130,6 +141,27 @@ def choice_button(title: str, choice: str) -> dict[str, str]:
 
 def topic_names() -> list[str]:
     return [t.name for t in load_topics(get_settings().content_dir)] + [OTHER_TOPIC]
+
+
+def shared_position(tracker: Tracker) -> Position | None:
+    """The position of a shared location (/share_location{"latitude", "longitude"})."""
+    if intent_of(tracker) != "share_location":
+        return None
+    return Position.parse(
+        next(tracker.get_latest_entity_values("latitude"), None),
+        next(tracker.get_latest_entity_values("longitude"), None),
+    )
+
+
+def district_of(position: Position) -> str | None:
+    try:
+        districts = load_districts(get_settings().content_dir)
+    except ContentError:
+        logger.exception("district list unavailable")
+        return None
+    return district_at(
+        position, [(d.name, d.position) for d in districts if d.position]
+    )
 
 
 def _extracted(slot: str, tracker: Tracker) -> dict[str, Any]:
@@ -168,7 +200,28 @@ class ValidateSuggestionForm(FormValidationAction):
     async def extract_suggestion_location(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return _extracted("suggestion_location", tracker)
+        """A typed place at its step; a shared location at any step of the form."""
+        if (
+            tracker.active_loop_name != "suggestion_form"
+            or intent_of(tracker) != "share_location"
+        ):
+            return _extracted("suggestion_location", tracker)
+        if shared_position(tracker) is not None:
+            # The position itself is set by validate_suggestion_location: rasa_sdk
+            # drops extracted slots that the form does not require.
+            place = plain(latest_entity(tracker, "place"))[:LOCATION_MAX]
+            return {"suggestion_location": place or SHARED_PLACE}
+        answer = _extracted("suggestion_location", tracker)
+        if answer:
+            return answer  # a place the classifier took for sharing one
+        text = plain(tracker.latest_message.get("text"))
+        dispatcher.utter_message(
+            response="utter_location_unreadable"
+            if text.startswith("/")
+            else "utter_location_how"
+        )
+        # Set to what it was, so the form goes on and asks its step again.
+        return {"suggestion_location": tracker.get_slot("suggestion_location")}
 
     async def extract_suggestion_email(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -247,14 +300,34 @@ class ValidateSuggestionForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
+        position = shared_position(tracker)
+        unreadable = (
+            position is None
+            and intent_of(tracker) == "share_location"
+            and free_text_answer(tracker, "suggestion_location") is None
+        )
+        if unreadable:
+            return {"suggestion_location": value}  # left as it was
         text = plain(value)
+        if position is not None:
+            district = district_of(position)
+            if district:
+                dispatcher.utter_message(
+                    response="utter_location_taken_in_district", district=district
+                )
+            else:
+                dispatcher.utter_message(response="utter_location_taken")
+            return {
+                "suggestion_location": text or SHARED_PLACE,
+                "suggestion_position": {**position.as_dict(), "district": district},
+            }
         skipped = choice_of(tracker) == "skip" or folded(text) in SKIP_WORDS
         if skipped or intent_of(tracker) == "deny":
-            return {"suggestion_location": ""}
+            return {"suggestion_location": "", "suggestion_position": None}
         if len(text) > LOCATION_MAX:
             dispatcher.utter_message(response="utter_suggestion_location_too_long")
             return {"suggestion_location": None}
-        return {"suggestion_location": text}
+        return {"suggestion_location": text, "suggestion_position": None}
 
     async def validate_suggestion_notify(
         self,
@@ -347,6 +420,13 @@ class ValidateSuggestionForm(FormValidationAction):
         return {"suggestion_confirmed": None}
 
 
+def place_line(location: str | None, position: Any) -> str:
+    district = position.get("district") if isinstance(position, dict) else None
+    if district:
+        return f"{location or SHARED_PLACE} (Stadtteil {district})"
+    return location or "–"
+
+
 class ActionAskSuggestionTopic(Action):
     def name(self) -> str:
         return "action_ask_suggestion_topic"
@@ -413,7 +493,7 @@ class ActionAskSuggestionConfirmed(Action):
             "Bitte prüfen Sie Ihren Vorschlag:",
             f"Idee: {slot('suggestion_text')}",
             f"Thema: {slot('suggestion_topic')}",
-            f"Ort: {slot('suggestion_location') or '–'}",
+            f"Ort: {place_line(slot('suggestion_location'), slot('suggestion_position'))}",
             f"Benachrichtigung: {news}",
             "Soll ich ihn so absenden?",
         ]

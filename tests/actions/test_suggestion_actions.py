@@ -85,6 +85,26 @@ async def test_email_only_with_consent(dispatcher, make_tracker, database_url):
     assert stored["Zweite Idee dazu"].email_consent_at is not None
 
 
+async def test_a_shared_place_is_stored_with_its_district(
+    dispatcher, make_tracker, database_url
+):
+    position = {"latitude": 49.4443, "longitude": 7.7689, "district": "Innenstadt"}
+    await submit(dispatcher, make_tracker, suggestion_location="Stiftsplatz",
+                 suggestion_position=position)  # fmt: skip
+    (stored,) = rows(database_url)
+    assert (stored.location, stored.latitude, stored.longitude, stored.district) == (
+        "Stiftsplatz",
+        49.4443,
+        7.7689,
+        "Innenstadt",
+    )
+    other = "Ein ganz anderer Vorschlag für den Park"
+    await submit(dispatcher, make_tracker, suggestion_run="run-2",
+                 suggestion_text=other)  # fmt: skip
+    typed = next(r for r in rows(database_url) if r.text == other)
+    assert (typed.latitude, typed.longitude, typed.district) == (None, None, None)
+
+
 async def test_not_confirmed_stores_nothing(dispatcher, make_tracker, database_url):
     await submit(dispatcher, make_tracker, suggestion_confirmed=None)
     assert rows(database_url) == []

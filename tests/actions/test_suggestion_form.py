@@ -63,7 +63,7 @@ async def test_location(dispatcher, make_tracker, value, intent, entities, expec
     result = await validate(
         "suggestion_location", value, dispatcher, make_tracker, intent, entities
     )
-    assert result == {"suggestion_location": expected}
+    assert result == {"suggestion_location": expected, "suggestion_position": None}
 
 
 @pytest.mark.parametrize(
@@ -131,7 +131,8 @@ async def test_confirm_and_change(dispatcher, make_tracker):
     typed = await validate(
         "suggestion_confirmed", "Ort ändern", dispatcher, make_tracker
     )
-    assert typed == {"suggestion_location": None, "suggestion_confirmed": None}
+    assert typed == {"suggestion_location": None, "suggestion_position": None,
+                     "suggestion_confirmed": None}  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -202,3 +203,132 @@ async def test_free_text_is_only_taken_at_its_own_step(dispatcher, make_tracker)
     )
     for tracker in (asked_topic, no_form):
         assert await FORM.extract_suggestion_text(dispatcher, tracker, {}) == {}
+
+
+def shared(latitude, longitude, place=None):
+    """The message Telegram's bridge and the widget send for a shared location."""
+    entities = [entity("latitude", latitude), entity("longitude", longitude)]
+    if place is not None:
+        entities.append(entity("place", place))
+    return "/share_location{...}", "share_location", entities
+
+
+@pytest.mark.parametrize(
+    "step", ["suggestion_location", "suggestion_text", "suggestion_confirmed"]
+)
+async def test_a_shared_location_is_taken_at_any_step(dispatcher, make_tracker, step):
+    text, intent, entities = shared(49.444712, 7.76899)
+    tracker = make_tracker(text, intent, entities, active_loop="suggestion_form",
+                           slots={"requested_slot": step})  # fmt: skip
+    extracted = await FORM.extract_suggestion_location(dispatcher, tracker, {})
+    assert extracted == {"suggestion_location": "Gesendeter Standort"}
+    assert await FORM.extract_suggestion_text(dispatcher, tracker, {}) == {}
+
+
+async def test_a_shared_location_gets_its_district(dispatcher, make_tracker):
+    _text, intent, entities = shared(49.4443, 7.7689, place="Stiftsplatz")
+    result = await validate("suggestion_location", "Stiftsplatz", dispatcher,
+                            make_tracker, intent, entities)  # fmt: skip
+    assert result == {
+        "suggestion_location": "Stiftsplatz",
+        "suggestion_position": {
+            "latitude": 49.4443, "longitude": 7.7689, "district": "Innenstadt"
+        },
+    }  # fmt: skip
+    assert dispatcher.messages[-1]["response"] == "utter_location_taken_in_district"
+    assert dispatcher.messages[-1]["district"] == "Innenstadt"
+
+
+async def test_a_location_outside_the_city_has_no_district(dispatcher, make_tracker):
+    _text, intent, entities = shared(52.52, 13.405)  # Berlin
+    result = await validate("suggestion_location", "Gesendeter Standort",
+                            dispatcher, make_tracker, intent, entities)  # fmt: skip
+    assert result["suggestion_position"]["district"] is None
+    assert responses(dispatcher) == ["utter_location_taken"]
+
+
+@pytest.mark.parametrize(
+    ("latitude", "longitude"),
+    [(91, 7.7), (49.4, -181), ("nan", 7.7), ("inf", 7.7), (True, 7.7),
+     ("Stiftsplatz", 7.7), (None, None), ({"x": 1}, 7.7), (1e400, 7.7)],
+)  # fmt: skip
+async def test_an_unreadable_location_is_refused_and_asked_again(
+    dispatcher, make_tracker, latitude, longitude
+):
+    text, intent, entities = shared(latitude, longitude)
+    earlier = {"latitude": 49.44, "longitude": 7.76, "district": "Innenstadt"}
+    tracker = make_tracker(
+        text, intent, [e for e in entities if e["value"] is not None],
+        active_loop="suggestion_form",
+        slots={"requested_slot": "suggestion_location",
+               "suggestion_location": "Gesendeter Standort",
+               "suggestion_position": earlier},
+    )  # fmt: skip
+    extracted = await FORM.extract_suggestion_location(dispatcher, tracker, {})
+    assert extracted == {"suggestion_location": "Gesendeter Standort"}  # as it was
+    assert responses(dispatcher) == ["utter_location_unreadable"]
+    validated = await FORM.validate_suggestion_location(
+        "Gesendeter Standort", dispatcher, tracker, {}
+    )
+    assert validated == {"suggestion_location": "Gesendeter Standort"}  # position kept
+
+
+@pytest.mark.parametrize(
+    ("text", "taken"),
+    [
+        ("Wie kann ich meinen Standort senden?", False),
+        ("ich schicke Ihnen meinen Standort", False),
+        ("Am Bahnhof, Gleis 1", True),  # a place the classifier took for sharing one
+    ],
+)
+async def test_a_typed_share_location_is_a_question_or_a_place(
+    dispatcher, make_tracker, text, taken
+):
+    tracker = make_tracker(text, "share_location", active_loop="suggestion_form",
+                           slots={"requested_slot": "suggestion_location"})  # fmt: skip
+    extracted = await FORM.extract_suggestion_location(dispatcher, tracker, {})
+    if taken:
+        assert extracted == {"suggestion_location": text}
+        assert responses(dispatcher) == []
+    else:
+        assert extracted == {"suggestion_location": None}  # still unanswered
+        assert responses(dispatcher) == ["utter_location_how"]
+
+
+async def test_the_summary_names_the_district(dispatcher, make_tracker):
+    from actions.sdk.suggestion_form import ActionAskSuggestionConfirmed
+
+    tracker = make_tracker(slots={
+        "suggestion_text": "Mehr Bänke", "suggestion_topic": "Sonstiges",
+        "suggestion_location": "Gesendeter Standort",
+        "suggestion_position": {"latitude": 49.44, "longitude": 7.77,
+                                "district": "Innenstadt"},
+        "suggestion_notify": "none",
+    })  # fmt: skip
+    await ActionAskSuggestionConfirmed().run(dispatcher, tracker, {})
+    assert (
+        "Ort: Gesendeter Standort (Stadtteil Innenstadt)"
+        in dispatcher.messages[0]["text"]
+    )
+
+
+@pytest.mark.parametrize("step", ["suggestion_text", "suggestion_location"])
+async def test_the_whole_form_action_keeps_position_and_district(
+    dispatcher, make_tracker, step
+):
+    """Through rasa_sdk's extract-then-validate run, as the action server runs it."""
+    import yaml
+
+    from bot.settings import PROJECT_ROOT
+
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    text, intent, entities = shared(49.4241, 7.7525, place="Mensa")
+    tracker = make_tracker(text, intent, entities, active_loop="suggestion_form",
+                           slots={"requested_slot": step})  # fmt: skip
+    events = await FORM.run(dispatcher, tracker, domain)
+    slots = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    assert slots["suggestion_location"] == "Mensa"
+    assert slots["suggestion_position"] == {
+        "latitude": 49.4241, "longitude": 7.7525, "district": "Universitätswohnstadt"
+    }  # fmt: skip
+    assert "suggestion_text" not in slots

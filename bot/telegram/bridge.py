@@ -17,6 +17,8 @@ from telegram import (
     Message,
     MessageEntity,
     PhotoSize,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
     ReplyParameters,
     Update,
     User,
@@ -48,6 +50,10 @@ CHANNEL = "telegram"
 # Telegram shows "typing…" for 5 seconds; refresh it a little earlier.
 TYPING_REFRESH_SECONDS = 4.5
 MAX_CAPTION = 2000
+MAX_PLACE = 200
+# Chats whose "Standort senden" keyboard may still be open; past this, forget
+# them (an open one-time keyboard only costs the citizen a tap to hide it).
+MAX_OPEN_KEYBOARDS = 10_000
 COMMANDS = {command.name: command for command in texts.COMMANDS}
 
 
@@ -137,6 +143,7 @@ class Bridge:
         self.rasa = rasa
         self.payloads = payloads or ButtonPayloads()
         self.settings = settings  # without, photos are not kept
+        self._open_keyboards: set[int] = set()
 
     def register(self, application: Application) -> None:
         new_messages = filters.UpdateType.MESSAGE
@@ -148,6 +155,10 @@ class Bridge:
                 MessageHandler(
                     new_messages & (filters.PHOTO | filters.Document.IMAGE),
                     self.on_photo,
+                ),
+                MessageHandler(
+                    new_messages & (filters.LOCATION | filters.VENUE),
+                    self.on_location,
                 ),
                 MessageHandler(
                     new_messages & ~filters.TEXT & ~filters.StatusUpdate.ALL,
@@ -221,6 +232,28 @@ class Bridge:
         )
         await self.converse(update, context, payload)
 
+    async def on_location(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE
+    ) -> None:
+        """A shared location or venue: the place of a suggestion."""
+        if not _is_private(update):
+            await self.on_not_text(update, context)
+            return
+        message = update.message
+        place = {}
+        if message.venue:
+            name = ", ".join(
+                part for part in (message.venue.title, message.venue.address) if part
+            )
+            place = {"place": " ".join(name.split())[:MAX_PLACE]}
+        payload = intent_payload(
+            "share_location",
+            latitude=message.location.latitude,
+            longitude=message.location.longitude,
+            **place,
+        )
+        await self.converse(update, context, payload)
+
     async def _keep_photo(
         self, update: Update, upload: PhotoSize | Document
     ) -> str | None:
@@ -285,6 +318,7 @@ class Bridge:
             outgoing = await self.replies(
                 sender_id(chat, update.effective_user), chat, text
             )
+        outgoing = self._close_or_track_keyboard(chat.id, outgoing)
         quote = None
         if not _is_private(update) and update.message is not None:
             quote = ReplyParameters(
@@ -308,9 +342,30 @@ class Bridge:
         except RasaUnavailable as error:
             logger.warning("Rasa is unavailable: %s", error)
             return [Outgoing(escape(texts.UNAVAILABLE, quote=False))]
-        outgoing = render(messages, self.payloads)
+        outgoing = render(
+            messages, self.payloads, location_button=chat.type == Chat.PRIVATE
+        )
         await self.payloads.share()  # before a button can be pressed elsewhere
         return outgoing or [Outgoing(escape(texts.NO_ANSWER, quote=False))]
+
+    def _close_or_track_keyboard(
+        self, chat_id: int, outgoing: list[Outgoing]
+    ) -> list[Outgoing]:
+        """A reply keyboard stays until a message removes it: the first reply
+        without inline buttons after the place step does."""
+        if any(isinstance(m.keyboard, ReplyKeyboardMarkup) for m in outgoing):
+            if len(self._open_keyboards) >= MAX_OPEN_KEYBOARDS:
+                self._open_keyboards.clear()
+            self._open_keyboards.add(chat_id)
+            return outgoing
+        if chat_id not in self._open_keyboards:
+            return outgoing
+        for index, message in enumerate(outgoing):
+            if message.keyboard is None:
+                self._open_keyboards.discard(chat_id)
+                closed = Outgoing(message.html, ReplyKeyboardRemove())
+                return [*outgoing[:index], closed, *outgoing[index + 1 :]]
+        return outgoing
 
     async def on_error(
         self, update: object, context: ContextTypes.DEFAULT_TYPE

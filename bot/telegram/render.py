@@ -9,7 +9,13 @@ from dataclasses import dataclass
 from html import escape
 
 from redis.exceptions import RedisError
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 
 from bot.shared.rasa_client import RasaMessage
 from bot.shared.redis_state import RedisPayloads
@@ -21,6 +27,8 @@ MAX_TEXT = 4096
 MAX_CALLBACK_DATA = 64
 SHORT_TITLE = 18
 BUTTONS_ONLY_TEXT = "Bitte wählen Sie:"
+SEND_LOCATION = "📍 Standort senden"
+TYPE_A_PLACE = "Ort eingeben"
 
 
 def utf16_length(text: str) -> int:
@@ -116,7 +124,9 @@ class ButtonPayloads:
 @dataclass(frozen=True)
 class Outgoing:
     html: str
-    keyboard: InlineKeyboardMarkup | None = None
+    keyboard: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None = (
+        None
+    )
 
 
 def _button(button: dict, payloads: ButtonPayloads) -> InlineKeyboardButton | None:
@@ -142,12 +152,44 @@ def keyboard(
     )
 
 
-def render(messages: list[RasaMessage], payloads: ButtonPayloads) -> list[Outgoing]:
-    """Every Rasa message as one or more Telegram messages; buttons go on the last."""
-    outgoing = []
-    for message in messages:
+def location_keyboard(buttons: list[dict]) -> ReplyKeyboardMarkup:
+    """Telegram asks for a location only from a reply keyboard (private chats);
+    the message's other buttons join it and send their title as text."""
+    titles = [str(b.get("title") or "").strip() for b in buttons or []]
+    rows = [[KeyboardButton(SEND_LOCATION, request_location=True)]]
+    rows += [[KeyboardButton(title)] for title in titles if title]
+    return ReplyKeyboardMarkup(
+        rows,
+        resize_keyboard=True,
+        one_time_keyboard=True,
+        input_field_placeholder=TYPE_A_PLACE,
+    )
+
+
+def asks_location(message: RasaMessage) -> bool:
+    custom = message.get("custom")
+    return isinstance(custom, dict) and custom.get("ask_location") is True
+
+
+def render(
+    messages: list[RasaMessage],
+    payloads: ButtonPayloads,
+    *,
+    location_button: bool = False,
+) -> list[Outgoing]:
+    """Every Rasa message as one or more Telegram messages; buttons go on the last.
+
+    With `location_button`, a message that asks for a place (its custom
+    `ask_location` follows it) offers "Standort senden".
+    """
+    outgoing: list[Outgoing] = []
+    for index, message in enumerate(messages):
         text = str(message.get("text") or "")
-        markup = keyboard(message.get("buttons") or [], payloads)
+        following = messages[index + 1] if index + 1 < len(messages) else {}
+        if location_button and asks_location(following):
+            markup = location_keyboard(message.get("buttons") or [])
+        else:
+            markup = keyboard(message.get("buttons") or [], payloads)
         if not text.strip() and markup is None:
             continue
         parts = split_text(text) or [BUTTONS_ONLY_TEXT]

@@ -13,9 +13,10 @@ NO_ANSWER = (
     "um zu sehen, wobei ich helfen kann."
 )
 NOT_TEXT = (
-    "Ich kann leider nur Text und Fotos verstehen. Sprachnachrichten, Sticker "
-    "und Dateien kann ich nicht lesen. Bitte schreiben Sie mir Ihr Anliegen als "
-    "Text. Fotos nehme ich nur im privaten Chat mit mir an."
+    "Ich kann leider nur Text, Fotos und Standorte verstehen. Sprachnachrichten, "
+    "Sticker und Dateien kann ich nicht lesen. Bitte schreiben Sie mir Ihr "
+    "Anliegen als Text. Fotos und Standorte nehme ich nur im privaten Chat mit "
+    "mir an."
 )
 PHOTO_FAILED = (
     "Das Foto konnte ich gerade nicht speichern. Bitte senden Sie es noch einmal."

@@ -121,6 +121,23 @@ def test_button_press_is_answered_and_marked(assistant, bot_api):
     assert sum(name in shown(reply) for name in projects) >= 3
 
 
+def reply_keyboard(call) -> list[dict]:
+    markup = call.params.get("reply_markup") or {}
+    return [button for row in markup.get("keyboard", []) for button in row]
+
+
+def tap(bot_api, call, title: str):
+    """Tap a reply-keyboard button: Telegram sends its title as text."""
+    assert title in [b["text"] for b in reply_keyboard(call)], call.params
+    return ask(bot_api, call.chat_id, title)
+
+
+def share_location(bot_api, chat_id: int, latitude, longitude, **kwargs):
+    before = len(bot_api.sent("sendMessage", chat_id))
+    bot_api.send_location(chat_id, latitude, longitude, **kwargs)
+    return bot_api.reply_after(chat_id, before)
+
+
 def send_photo(bot_api, chat_id: int, sizes, **kwargs):
     before = len(bot_api.sent("sendMessage", chat_id))
     bot_api.send_photo(chat_id, sizes, **kwargs)
@@ -184,6 +201,60 @@ def test_a_photo_during_the_form_is_kept_and_the_form_goes_on(assistant, bot_api
     assert "Zu welchem Thema" in shown(reply)
 
 
+def test_the_place_step_offers_standort_senden_and_takes_a_location(assistant, bot_api):
+    """Issue 16: a shared location at the place step, stored with its district."""
+    chat = next(chat_ids)
+    ask(bot_api, chat, "/vorschlag")
+    topics = ask(bot_api, chat, "Die Laterne am Stiftsplatz ist seit Wochen kaputt")
+    _, place = press(bot_api, topics[-1], "Mobilität")
+    assert "senden Sie Ihren Standort" in shown(place)
+    send, skip = reply_keyboard(place[-1])
+    assert send == {"text": "📍 Standort senden", "request_location": True}
+    assert skip == {"text": "Überspringen"}
+    assert place[-1].params["reply_markup"]["one_time_keyboard"] is True
+
+    notify = share_location(bot_api, chat, 49.444312, 7.768923)
+    assert "Standort übernommen. Er liegt im Stadtteil Innenstadt." in shown(notify)
+    assert notify[0].params["reply_markup"] == {"remove_keyboard": True}
+    _, summary = press(bot_api, notify[-1], "Nein, danke")
+    assert "Ort: Gesendeter Standort (Stadtteil Innenstadt)" in shown(summary)
+    _, saved = press(bot_api, summary[-1], "Absenden")
+    reference = REFERENCE.search(shown(saved)).group(0)
+    assert db_rows(
+        assistant,
+        "SELECT location, latitude, longitude, district FROM suggestions "
+        "WHERE reference = ?",
+        reference,
+    ) == [("Gesendeter Standort", 49.4443, 7.7689, "Innenstadt")]
+
+
+def test_a_venue_names_the_place_and_a_location_early_is_kept(assistant, bot_api):
+    chat = next(chat_ids)
+    ask(bot_api, chat, "/vorschlag")
+    early = share_location(bot_api, chat, 49.4241, 7.7525,
+                           venue=("Mensa", "Erwin-Schrödinger-Straße"))  # fmt: skip
+    assert "Er liegt im Stadtteil Universitätswohnstadt." in shown(early)
+    assert "Beschreiben Sie Ihre Idee" in shown(early)
+    topics = ask(bot_api, chat, "In der Mensa fehlen Steckdosen zum Laden")
+    _, notify = press(bot_api, topics[-1], "Sonstiges")
+    assert "Möchten Sie erfahren" in shown(notify), "the place step is skipped"
+    _, summary = press(bot_api, notify[-1], "Nein, danke")
+    assert (
+        "Ort: Mensa, Erwin-Schrödinger-Straße (Stadtteil Universitätswohnstadt)"
+        in shown(summary)
+    )
+
+
+def test_a_location_outside_the_form_is_explained(assistant, bot_api):
+    chat = next(chat_ids)
+    reply = share_location(bot_api, chat, 49.4443, 7.7689)
+    assert "Schreiben Sie mir zuerst Ihre Idee" in shown(reply)
+    group, anna = -next(chat_ids), 73
+    bot_api.send_location(group, 49.4443, 7.7689, user_id=anna)
+    reply = ask(bot_api, group, f"@{BOT_USER['username']} Hallo", user_id=anna)
+    assert len(bot_api.sent("sendMessage", group)) == len(reply), "ignored in groups"
+
+
 def test_long_reply_is_split_and_escaped(assistant, bot_api):
     chat = next(chat_ids)
     paragraph = "Der Zwilling zeigt <Gebäude> & Straßen im Modell. " * 20
@@ -244,7 +315,7 @@ def test_status_change_reaches_the_citizen_once(assistant, bot_api):
     ask(bot_api, chat, "/vorschlag")
     topics = ask(bot_api, chat, idea)[-1]
     _, location = press(bot_api, topics, "Mobilität")
-    _, notify = press(bot_api, location[-1], "Überspringen")
+    notify = tap(bot_api, location[-1], "Überspringen")
     _, summary = press(bot_api, notify[-1], "Ja, hier im Chat")
     _, saved = press(bot_api, summary[-1], "Absenden")
     reference = REFERENCE.search(shown(saved)).group(0)

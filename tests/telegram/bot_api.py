@@ -241,7 +241,8 @@ class FakeBotApi:
                 "from": BOT_USER,
                 "text": params["text"],
             }
-            if params.get("reply_markup"):
+            # As Telegram: a Message carries only an inline keyboard back.
+            if "inline_keyboard" in (params.get("reply_markup") or {}):
                 message["reply_markup"] = params["reply_markup"]
             return message
         return None
@@ -311,6 +312,23 @@ class FakeBotApi:
             for content, w, h in sizes or [(b"", 90, 90)]
         ]  # fmt: skip
         return self._push("message", self.message(chat_id, photo=photo, **kwargs))
+
+    def send_location(
+        self,
+        chat_id: int,
+        latitude: float,
+        longitude: float,
+        *,
+        venue: tuple[str, str] | None = None,
+        **kwargs,
+    ) -> dict:
+        """A shared location, or a venue (title, address) with its location."""
+        location = {"latitude": latitude, "longitude": longitude}
+        extra = {"location": location}
+        if venue is not None:
+            title, address = venue
+            extra["venue"] = {"location": location, "title": title, "address": address}
+        return self._push("message", self.message(chat_id, **extra, **kwargs))
 
     def press(self, call: Call, title: str, *, user_id: int | None = None) -> dict:
         """Press the button titled `title` under the message that `call` sent."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup
 
 from bot.telegram.bridge import chat_id_of
 from bot.telegram.render import (
@@ -136,3 +137,27 @@ def test_empty_messages_and_images_without_text_are_skipped():
 )
 def test_chat_of_a_recipient(recipient, chat_id):
     assert chat_id_of(recipient) == chat_id
+
+
+LOCATION_QUESTION = [
+    {"text": "Betrifft Ihre Idee einen Ort?",
+     "buttons": [{"title": "Überspringen", "payload": '/inform{"choice":"skip"}'}]},
+    {"custom": {"ask_location": True}},
+]  # fmt: skip
+
+
+def test_a_place_question_offers_to_send_the_location_in_private_chats():
+    (message,) = render(LOCATION_QUESTION, ButtonPayloads(), location_button=True)
+    assert isinstance(message.keyboard, ReplyKeyboardMarkup)
+    (send,), (skip,) = message.keyboard.keyboard
+    assert send.text == "📍 Standort senden" and send.request_location is True
+    assert skip.text == "Überspringen" and not skip.request_location
+    assert message.keyboard.one_time_keyboard and message.keyboard.resize_keyboard
+
+
+def test_in_groups_the_place_question_keeps_its_inline_buttons():
+    (message,) = render(LOCATION_QUESTION, ButtonPayloads(), location_button=False)
+    assert isinstance(message.keyboard, InlineKeyboardMarkup)
+    assert [b.text for row in message.keyboard.inline_keyboard for b in row] == [
+        "Überspringen"
+    ]

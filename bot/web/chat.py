@@ -154,7 +154,7 @@ class ChatApi:
             )
         except RasaUnavailable:
             return error(503, UNAVAILABLE)
-        messages = [m for m in map(_visible, replies) if m]
+        messages = visible(replies)
         if not messages:
             messages = [{"text": NO_ANSWER, "buttons": []}]
         return web.json_response({"messages": messages})
@@ -205,7 +205,7 @@ class ChatApi:
             )
         except RasaUnavailable:
             return error(503, UNAVAILABLE)
-        messages = [m for m in map(_visible, replies) if m]
+        messages = visible(replies)
         return web.json_response(
             {"messages": messages or [{"text": NO_ANSWER, "buttons": []}]}
         )
@@ -273,7 +273,7 @@ class ChatApi:
             for reply in replies
         ):
             return error(503, NOT_DELETED)
-        messages = [m for m in map(_visible, replies) if m]
+        messages = visible(replies)
         return web.json_response({"messages": messages})
 
 
@@ -302,6 +302,20 @@ async def _multipart(request: web.Request) -> dict[str, bytes]:
             chunks.append(chunk)
         fields[part.name] = b"".join(chunks)
     return fields
+
+
+def visible(replies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The replies the widget shows. A custom `ask_location` (Rasa sends it
+    right after its message) becomes that message's `ask_location` flag."""
+    messages: list[dict[str, Any]] = []
+    for reply in replies:
+        custom = reply.get("custom")
+        if isinstance(custom, dict) and custom.get("ask_location") is True and messages:
+            messages[-1]["ask_location"] = True
+        shown = _visible(reply)
+        if shown:
+            messages.append(shown)
+    return messages
 
 
 def _visible(message: dict[str, Any]) -> dict[str, Any] | None:

@@ -24,7 +24,8 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
     "X-Frame-Options": "DENY",
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    # The widget's "Meinen Standort verwenden"; a page embedding it allows the same.
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(self)",
 }
 
 

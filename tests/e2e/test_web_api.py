@@ -191,3 +191,55 @@ async def test_forget_erases_the_conversation(assistant, make_client):
             "SELECT count(*) FROM events WHERE sender_id = ?", (sender,)
         ).fetchone()
     assert kept == 0
+
+
+async def to_the_place_step(client, mine: str) -> list[dict]:
+    for message in (
+        "Ich möchte einen Vorschlag machen",
+        "Am Stiftsplatz fehlt ein Trinkbrunnen für heiße Tage",
+        '/inform{"topic":"Umwelt und Energie"}',
+    ):
+        status, body = await post_chat(client, {"session": mine, "message": message})
+        assert status == 200
+    return body["messages"]
+
+
+async def test_the_place_question_asks_for_a_location(make_client):
+    """Issue 16: the widget learns to offer "Meinen Standort verwenden"."""
+    client = await make_client()
+    mine = session()
+    messages = await to_the_place_step(client, mine)
+    assert "senden Sie Ihren Standort" in messages[-1]["text"]
+    assert messages[-1]["ask_location"] is True
+    assert all("ask_location" not in m for m in messages[:-1])
+    _status, body = await post_chat(client, {
+        "session": mine,
+        "message": '/share_location{"latitude": 49.4443, "longitude": 7.7689}',
+    })  # fmt: skip
+    text = "\n".join(m["text"] for m in body["messages"])
+    assert "Er liegt im Stadtteil Innenstadt." in text
+    assert "Möchten Sie erfahren" in text
+    assert all("ask_location" not in m for m in body["messages"])
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        '/share_location{"latitude": "nan", "longitude": 7.7}',
+        '/share_location{"latitude": 1e999, "longitude": 7.7}',
+        '/share_location{"latitude": {"$gt": 0}, "longitude": true}',
+        '/share_location{"latitude": 49.4}',
+        '/share_location{"place": "' + "x" * 400 + '"}',
+    ],
+)
+async def test_a_crafted_location_is_refused_and_the_step_asked_again(
+    make_client, payload
+):
+    client = await make_client()
+    mine = session()
+    await to_the_place_step(client, mine)
+    status, body = await post_chat(client, {"session": mine, "message": payload})
+    assert status == 200
+    text = "\n".join(m["text"] for m in body["messages"])
+    assert "Diesen Standort konnte ich nicht lesen" in text
+    assert body["messages"][-1].get("ask_location") is True

@@ -203,3 +203,82 @@ def test_attach_a_photo_with_an_idea_by_keyboard(page, tmp_path):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "widget-photo.png")
     assert page.errors == [] or all("400" in e for e in page.errors)
+
+
+STIFTSPLATZ = {"latitude": 49.444312, "longitude": 7.768923}
+# Counts the widget's calls for the position: none may come before the press.
+COUNT_POSITION_REQUESTS = """
+window.positionRequests = 0;
+const ask = navigator.geolocation.getCurrentPosition.bind(navigator.geolocation);
+navigator.geolocation.getCurrentPosition = (...args) => {
+  window.positionRequests += 1;
+  return ask(...args);
+};
+"""
+
+
+def location_page(browser, assistant, **context_options):
+    context = browser.new_context(
+        locale="de-DE", viewport={"width": 1280, "height": 800}, **context_options
+    )
+    context.add_init_script(COUNT_POSITION_REQUESTS)
+    page = context.new_page()
+    page.goto(assistant.web_url + "/")
+    return context, page
+
+
+def to_the_place_step(page, idea: str):
+    log = open_widget(page)
+    ask(page, "Ich möchte einen Vorschlag machen")
+    playwright_api.expect(log).to_contain_text("Beschreiben Sie Ihre Idee",
+                                               timeout=30_000)  # fmt: skip
+    ask(page, idea)
+    page.get_by_role("button", name="Mobilität").click()
+    playwright_api.expect(log).to_contain_text("senden Sie Ihren Standort",
+                                               timeout=30_000)  # fmt: skip
+    return log
+
+
+def test_meinen_standort_verwenden_says_what_is_stored_then_asks(browser, assistant):
+    """Issue 16: the browser is asked only on the press; the place gets its district."""
+    context, page = location_page(
+        browser, assistant, permissions=["geolocation"], geolocation=STIFTSPLATZ
+    )
+    log = to_the_place_step(page, "Die Laterne am Stiftsplatz ist seit Wochen aus")
+    use = page.get_by_role("button", name="Meinen Standort verwenden")
+    playwright_api.expect(use).to_have_accessible_description(
+        "Ihr Browser fragt Sie dann nach Ihrem Standort. Gespeichert werden nur die "
+        "Koordinaten, auf etwa 10 Meter gerundet, mit Ihrem Vorschlag."
+    )
+    assert page.evaluate("window.positionRequests") == 0
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "widget-location.png")
+    use.focus()
+    page.keyboard.press("Enter")
+    playwright_api.expect(log).to_contain_text("Er liegt im Stadtteil Innenstadt.",
+                                               timeout=30_000)  # fmt: skip
+    playwright_api.expect(log).to_contain_text("Mein Standort")
+    assert page.evaluate("window.positionRequests") == 1
+    playwright_api.expect(use).to_have_count(0)  # only under the question
+    page.get_by_role("button", name="Nein, danke").click()
+    playwright_api.expect(log).to_contain_text(
+        "Ort: Gesendeter Standort (Stadtteil Innenstadt)", timeout=30_000
+    )
+    context.close()
+
+
+def test_without_permission_the_citizen_types_the_place(browser, assistant):
+    context, page = location_page(browser, assistant)  # no permission granted
+    log = to_the_place_step(page, "Am Bahnhof fehlen überdachte Fahrradständer")
+    page.get_by_role("button", name="Meinen Standort verwenden").click()
+    playwright_api.expect(page.get_by_role("alert")).to_contain_text(
+        "Schreiben Sie den Ort einfach in das Textfeld.", timeout=30_000
+    )
+    playwright_api.expect(
+        page.get_by_role("button", name="Erneut versuchen")
+    ).to_be_hidden()
+    box = page.get_by_role("textbox", name="Ihre Nachricht")
+    playwright_api.expect(box).to_be_focused()
+    ask(page, "Hauptbahnhof, Westseite")
+    playwright_api.expect(log).to_contain_text("Möchten Sie erfahren", timeout=30_000)
+    context.close()

@@ -39,6 +39,12 @@
     attached: "Foto: ",
     removePhoto: "Foto entfernen",
     photoTooBig: "Das Foto ist zu groß. Bitte wählen Sie ein Bild bis 10 MB.",
+    locate: "Meinen Standort verwenden",
+    locateNote: "Ihr Browser fragt Sie dann nach Ihrem Standort. Gespeichert werden nur die Koordinaten, auf etwa 10 Meter gerundet, mit Ihrem Vorschlag.",
+    locating: "Ihr Standort wird ermittelt …",
+    located: "Mein Standort",
+    locationDenied: "Sie haben den Standort nicht freigegeben. Schreiben Sie den Ort einfach in das Textfeld.",
+    noLocation: "Ihr Standort ist gerade nicht verfügbar. Schreiben Sie den Ort einfach in das Textfeld.",
     welcome: "Hallo! Ich bin der Stadt-Assistent. Fragen Sie mich nach Smart-City-Projekten und Terminen, oder machen Sie einen Vorschlag.",
   };
 
@@ -180,9 +186,45 @@
         });
         bubble.appendChild(choices);
       }
+      if (isLast && entry.askLocation) bubble.appendChild(locateOffer());
       log.appendChild(bubble);
     });
     log.scrollTop = log.scrollHeight;
+  }
+
+  // "Meinen Standort verwenden": says first what is stored; the browser asks
+  // for the position only when the button is pressed.
+  function locateOffer() {
+    var offer = el("div", { class: "sa-locate" });
+    var button = el("button", { type: "button", class: "sa-choice sa-locate-button", "aria-describedby": "sa-locate-note" }, TEXT.locate);
+    offer.appendChild(button);
+    offer.appendChild(el("p", { id: "sa-locate-note", class: "sa-locate-note" }, TEXT.locateNote));
+    button.addEventListener("click", function () { locate(button); });
+    return offer;
+  }
+
+  function typeInstead(message) {
+    showProblem(message, false);
+    input.focus();
+  }
+
+  function locate(button) {
+    if (busy) return;
+    if (!navigator.geolocation) { typeInstead(TEXT.noLocation); return; }
+    button.disabled = true;
+    typing.textContent = TEXT.locating;
+    navigator.geolocation.getCurrentPosition(function (position) {
+      typing.textContent = "";
+      var place = {
+        latitude: Math.round(position.coords.latitude * 1e4) / 1e4,
+        longitude: Math.round(position.coords.longitude * 1e4) / 1e4,
+      };
+      ask("/share_location" + JSON.stringify(place), TEXT.located);
+    }, function (error) {
+      typing.textContent = "";
+      button.disabled = false;
+      typeInstead(error.code === 1 ? TEXT.locationDenied : TEXT.noLocation);
+    }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
   }
 
   function remember(entry) {
@@ -208,8 +250,9 @@
   var pending = null;
   var busy = false;
 
-  function showProblem(message) {
+  function showProblem(message, canRetry) {
     problemText.textContent = message + " ";
+    retry.hidden = canRetry === false;
     problem.hidden = false;
   }
 
@@ -227,7 +270,7 @@
     var file = photoInput.files && photoInput.files[0];
     if (file && file.size > MAX_PHOTO_BYTES) {
       showPhoto(null);
-      showProblem(TEXT.photoTooBig);
+      showProblem(TEXT.photoTooBig, false);
       return;
     }
     problem.hidden = true;
@@ -252,6 +295,13 @@
     }, function () { throw new Error(TEXT.offline); });
   }
 
+  function rememberReplies(data) {
+    (data.messages || []).forEach(function (m) {
+      remember({ from: "bot", text: String(m.text || ""), buttons: m.buttons || [], askLocation: m.ask_location === true });
+    });
+    render();
+  }
+
   function deliverPhoto(file, caption) {
     busy = true;
     send.disabled = true;
@@ -259,10 +309,7 @@
     typing.textContent = TEXT.typing;
     return upload(file, caption).then(function (data) {
       showPhoto(null);
-      (data.messages || []).forEach(function (m) {
-        remember({ from: "bot", text: String(m.text || ""), buttons: m.buttons || [] });
-      });
-      render();
+      rememberReplies(data);
     }, function (error) {
       showProblem(error.message);
     }).then(function () {
@@ -279,10 +326,7 @@
     typing.textContent = TEXT.typing;
     return post("/api/chat", { session: session, message: message }).then(function (data) {
       pending = null;
-      (data.messages || []).forEach(function (m) {
-        remember({ from: "bot", text: String(m.text || ""), buttons: m.buttons || [] });
-      });
-      render();
+      rememberReplies(data);
     }, function (error) {
       pending = message;
       showProblem(error.message);

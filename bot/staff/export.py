@@ -18,6 +18,9 @@ HEADER = [
     "Status",
     "Thema",
     "Ort",
+    "Stadtteil",
+    "Breitengrad",
+    "Längengrad",
     "Kanal",
     "Zuständig",
     "Ausgeblendet",
@@ -31,6 +34,11 @@ def neutralise(value: object) -> str:
     """Text a spreadsheet shows as text: a leading apostrophe defuses formulas."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def german_number(value: float | None) -> str:
+    """A decimal comma, as German Excel reads numbers."""
+    return "" if value is None else f"{value:.4f}".replace(".", ",")
 
 
 def to_csv(
@@ -51,6 +59,9 @@ def to_csv(
             STATUS_LABELS.get(s.status, s.status),
             s.topic,
             s.location,
+            s.district,
+            german_number(s.latitude),
+            german_number(s.longitude),
             s.channel,
             s.assigned_to,
             "ja" if s.hidden_at else "nein",

@@ -101,3 +101,76 @@ def test_staff_pages_work_with_the_keyboard(staff_page, assistant):
         assert page.evaluate("(img) => img.naturalWidth > 0", chart.element_handle())
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "staff-dashboard.png", full_page=True)
+
+
+def lamp_photo() -> bytes:
+    """A drawn street lamp at dusk: something to see in the screenshot."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (960, 640), (52, 73, 110))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 470, 960, 640), fill=(90, 90, 96))  # the square's paving
+    draw.rectangle((455, 150, 475, 520), fill=(40, 40, 44))  # the post
+    draw.polygon([(420, 150), (510, 150), (490, 110), (440, 110)], fill=(40, 40, 44))
+    draw.ellipse((440, 150, 490, 185), fill=(120, 120, 110))  # the lamp, dark
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def suggestion_with_photo_and_place(assistant) -> str:
+    """Through the web chat as the widget sends it: a photo with the idea as
+    caption, then the shared position at the place step."""
+
+    async def talk() -> str:
+        session = uuid.uuid4().hex
+        async with aiohttp.ClientSession() as http:
+
+            async def send(message: str) -> str:
+                async with http.post(f"{assistant.web_url}/api/chat",
+                                     json={"session": session, "message": message}) as r:  # fmt: skip
+                    assert r.status == 200, await r.text()
+                    return "\n".join(m["text"] for m in (await r.json())["messages"])
+
+            form = aiohttp.FormData()
+            form.add_field("session", session)
+            form.add_field("caption", "Die Laterne am Stiftsplatz ist seit Wochen aus")
+            form.add_field("photo", lamp_photo(), filename="laterne.jpg")
+            async with http.post(f"{assistant.web_url}/api/photos", data=form) as r:
+                assert r.status == 200, await r.text()
+            await send("/affirm")
+            await send('/inform{"topic":"Mobilität"}')
+            placed = await send(
+                '/share_location{"latitude": 49.4443, "longitude": 7.7689}'
+            )
+            assert "Stadtteil Innenstadt" in placed
+            await send('/inform{"choice":"none"}')
+            return REFERENCE.search(await send("/affirm")).group(0)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, talk()).result()
+
+
+def test_the_suggestion_page_shows_photo_place_and_district(staff_page, assistant):
+    """Issue 16: staff see the photo, the district and the place on the map."""
+    page = staff_page
+    reference = suggestion_with_photo_and_place(assistant)
+    page.goto(f"{assistant.web_url}/staff/suggestions/{reference}")
+    page.get_by_label("Benutzername").fill("redaktion")
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.get_by_role("heading", name=f"Vorschlag {reference}").wait_for()
+
+    photo = page.get_by_role("img", name=f"Foto 1 zum Vorschlag {reference}")
+    photo.wait_for()
+    assert photo.evaluate("img => img.complete && img.naturalWidth") == 960
+    facts = page.locator("dl.facts").inner_text()
+    assert "Stadtteil\nInnenstadt" in facts
+    link = page.get_by_role("link", name="49.4443, 7.7689 auf OpenStreetMap")
+    assert link.get_attribute("href") == (
+        "https://www.openstreetmap.org/?mlat=49.4443&mlon=7.7689#map=18/49.4443/7.7689"
+    )
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "staff-photo-place.png", full_page=True)

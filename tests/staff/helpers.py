@@ -24,6 +24,8 @@ def add_suggestion(settings: Settings, text: str, **fields) -> str:
         text=text,
         topic=fields.pop("topic", "Mobilität"),
         location=fields.pop("location", None),
+        position=fields.pop("position", None),
+        district=fields.pop("district", None),
         reply_to=fields.pop("reply_to", None),
         email=email,
         email_consent_at=datetime.now(timezone.utc) if email else None,

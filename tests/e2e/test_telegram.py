@@ -212,6 +212,10 @@ def test_the_place_step_offers_standort_senden_and_takes_a_location(assistant, b
     assert send == {"text": "📍 Standort senden", "request_location": True}
     assert skip == {"text": "Überspringen"}
     assert place[-1].params["reply_markup"]["one_time_keyboard"] is True
+    how = ask(bot_api, chat, "Wie kann ich Ihnen meinen Standort schicken?")
+    assert "mit „Standort senden“" in shown(how), shown(how)
+    assert "Ort oder Stadtteil" in shown(how), "the step is asked again"
+    assert reply_keyboard(how[-1])[0]["request_location"] is True
 
     notify = share_location(bot_api, chat, 49.444312, 7.768923)
     assert "Standort übernommen. Er liegt im Stadtteil Innenstadt." in shown(notify)

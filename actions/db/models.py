@@ -167,6 +167,11 @@ class Suggestion(Base):
         ),
     )
     hidden_at: Mapped[datetime | None] = Column(UTCDateTime)
+    # Shown on the public board only if the citizen agreed and staff published
+    # it, under a short title staff write; never with contact data.
+    public_consent_at: Mapped[datetime | None] = Column(UTCDateTime)
+    public_title: Mapped[str | None] = Column(String(120))
+    published_at: Mapped[datetime | None] = Column(UTCDateTime, index=True)
 
     history: Mapped[list[StatusChange]] = relationship(
         "StatusChange",

@@ -15,6 +15,7 @@ from actions.db.models import Suggestion, utcnow
 from actions.db.suggestions import STATUS_LABELS, TRANSITIONS, InvalidTransition
 
 MAX_NOTE_LENGTH = 2000
+MIN_TITLE, MAX_TITLE = 5, 120
 DUPLICATE_NOTE = (
     "Ein gleicher Vorschlag liegt uns bereits vor. Wir bearbeiten beide gemeinsam "
     "weiter. Vielen Dank für Ihre Idee!"
@@ -187,6 +188,8 @@ def set_hidden(
     if before == hidden:
         return suggestion
     suggestion.hidden_at = utcnow() if hidden else None
+    if hidden:
+        suggestion.published_at = None  # spam is never on the board
     record(
         session,
         actor,
@@ -196,6 +199,48 @@ def set_hidden(
         {"hidden": before},
         {"hidden": hidden},
     )
+    return suggestion
+
+
+def publish(session: Session, reference: str, title: str, *, actor: str) -> Suggestion:
+    """Show on the public board under `title`, or change the title; only with
+    the citizen's consent, and never while hidden as spam."""
+    suggestion = _required(session, reference)
+    if suggestion.public_consent_at is None:
+        raise ReviewError(
+            "Die Person hat einer Veröffentlichung nicht zugestimmt. Der Vorschlag "
+            "bleibt intern."
+        )
+    if suggestion.hidden_at is not None:
+        raise ReviewError(
+            "Ein als Spam ausgeblendeter Vorschlag wird nicht veröffentlicht."
+        )
+    title = " ".join((title or "").split())
+    if not MIN_TITLE <= len(title) <= MAX_TITLE:
+        raise ReviewError(
+            f"Bitte geben Sie einen öffentlichen Titel mit {MIN_TITLE} bis "
+            f"{MAX_TITLE} Zeichen an."
+        )
+    before = {"published": suggestion.published_at is not None,
+              "title": suggestion.public_title}  # fmt: skip
+    if before == {"published": True, "title": title}:
+        return suggestion
+    suggestion.public_title = title
+    suggestion.published_at = suggestion.published_at or utcnow()
+    record(session, actor, "published" if not before["published"] else "public_title_changed",
+           "suggestion", suggestion.reference, before,
+           {"published": True, "title": title})  # fmt: skip
+    return suggestion
+
+
+def unpublish(session: Session, reference: str, *, actor: str) -> Suggestion:
+    """Take off the public board; the title stays for a later publication."""
+    suggestion = _required(session, reference)
+    if suggestion.published_at is None:
+        return suggestion
+    suggestion.published_at = None
+    record(session, actor, "unpublished", "suggestion", suggestion.reference,
+           {"published": True}, {"published": False})  # fmt: skip
     return suggestion
 
 

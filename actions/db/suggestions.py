@@ -83,6 +83,7 @@ class NewSuggestion:
     reply_to: str | None = None
     email: str | None = None
     email_consent_at: datetime | None = None
+    public_consent_at: datetime | None = None
 
 
 def new_reference() -> str:
@@ -211,6 +212,7 @@ def create(
             reply_to=new.reply_to,
             email=new.email,
             email_consent_at=new.email_consent_at if new.email else None,
+            public_consent_at=new.public_consent_at,
             created_at=now,
         )
         suggestion.history.append(

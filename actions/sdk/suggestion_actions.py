@@ -42,6 +42,7 @@ FORM_SLOTS = (
     "suggestion_email",
     "suggestion_email_consent",
     "suggestion_email_attempts",
+    "suggestion_public",
     "suggestion_confirmed",
 )
 PREVIEW_LENGTH = 60
@@ -258,6 +259,11 @@ class ActionSubmitSuggestion(Action):
             reply_to=tracker.sender_id if wants_notifications else None,
             email=email if consented else None,
             email_consent_at=datetime.now(timezone.utc) if consented else None,
+            public_consent_at=(
+                datetime.now(timezone.utc)
+                if slot("suggestion_public") is True
+                else None
+            ),
         )
         try:
             reference, _created = await db_call(

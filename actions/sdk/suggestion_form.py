@@ -39,6 +39,7 @@ CHANGE_CHOICES = {
     "change_text": ("Idee ändern", ("suggestion_text",)),
     "change_topic": ("Thema ändern", ("suggestion_topic",)),
     "change_location": ("Ort ändern", ("suggestion_location", "suggestion_position")),
+    "change_public": ("Veröffentlichung ändern", ("suggestion_public",)),
     "change_notify": (
         "Benachrichtigung ändern",
         ("suggestion_notify", "suggestion_email", "suggestion_email_consent",
@@ -51,6 +52,7 @@ TYPED_CHANGES = {
     "thema ändern": "change_topic",
     "ort ändern": "change_location",
     "benachrichtigung ändern": "change_notify",
+    "veröffentlichung ändern": "change_public",
 }
 
 
@@ -190,7 +192,7 @@ class ValidateSuggestionForm(FormValidationAction):
             slots.append("suggestion_email")
             if tracker.get_slot("suggestion_email"):
                 slots.append("suggestion_email_consent")
-        return [*slots, "suggestion_confirmed"]
+        return [*slots, "suggestion_public", "suggestion_confirmed"]
 
     async def extract_suggestion_text(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -400,6 +402,28 @@ class ValidateSuggestionForm(FormValidationAction):
         dispatcher.utter_message(response="utter_please_use_buttons")
         return {"suggestion_email_consent": None}
 
+    async def validate_suggestion_public(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """Publicly shown only on a clear yes; anything unclear is asked again."""
+        choice, answer = choice_of(tracker), folded(value)
+        if choice in ("public", "private"):
+            return {"suggestion_public": choice == "public"}
+        if intent_of(tracker) == "deny" or answer.startswith(
+            ("nein", "nicht", "lieber nicht")
+        ):
+            return {"suggestion_public": False}
+        if intent_of(tracker) == "affirm" or answer.startswith(
+            ("ja", "gern", "öffentlich")
+        ):
+            return {"suggestion_public": True}
+        dispatcher.utter_message(response="utter_please_use_buttons")
+        return {"suggestion_public": None}
+
     async def validate_suggestion_confirmed(
         self,
         value: Any,
@@ -495,6 +519,7 @@ class ActionAskSuggestionConfirmed(Action):
             f"Thema: {slot('suggestion_topic')}",
             f"Ort: {place_line(slot('suggestion_location'), slot('suggestion_position'))}",
             f"Benachrichtigung: {news}",
+            f"Öffentlich zeigen: {'ja' if slot('suggestion_public') is True else 'nein'}",
             "Soll ich ihn so absenden?",
         ]
         buttons = [{"title": "Absenden", "payload": "/affirm"}]

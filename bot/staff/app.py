@@ -21,9 +21,14 @@ __all__ = ["PREFIX", "create_staff_app"]
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
+STAFF_PERMISSIONS = "camera=(), microphone=(), geolocation=()"
+
+
 async def _no_store(_request: web.Request, response: web.StreamResponse) -> None:
     if response.content_type in ("text/html", "text/csv"):  # pages hold personal data
         response.headers.setdefault("Cache-Control", "no-store")
+    # Only the widget asks for a position; staff pages need no device access.
+    response.headers["Permissions-Policy"] = STAFF_PERMISSIONS
 
 
 def create_staff_app(settings: Settings, redis: Redis | None = None) -> web.Application:

@@ -177,10 +177,21 @@ def _hide(session, reference, form, actor) -> str:
     return "Als Spam ausgeblendet." if hidden else "Wieder eingeblendet."
 
 
+def _publish(session, reference, form, actor) -> str:
+    if form.get("publish") == "0":
+        review.unpublish(session, reference, actor=actor)
+        return "Nicht mehr öffentlich."
+    suggestion = review.publish(
+        session, reference, str(form.get("title", "")), actor=actor
+    )
+    return f"Öffentlich als „{suggestion.public_title}“."
+
+
 set_status = _action(_set_status)
 assign = _action(_assign)
 duplicate = _action(_duplicate)
 hide = _action(_hide)
+publish = _action(_publish)
 
 
 @admin_only

@@ -105,6 +105,18 @@ async def test_a_shared_place_is_stored_with_its_district(
     assert (typed.latitude, typed.longitude, typed.district) == (None, None, None)
 
 
+async def test_public_consent_is_stored_only_on_yes(
+    dispatcher, make_tracker, database_url
+):
+    await submit(dispatcher, make_tracker, suggestion_public=True)
+    await submit(dispatcher, make_tracker, suggestion_run="run-2",
+                 suggestion_text="Noch ein ganz anderer Vorschlag")  # fmt: skip
+    consents = {r.text: r.public_consent_at for r in rows(database_url)}
+    assert consents[FILLED["suggestion_text"]] is not None
+    assert consents["Noch ein ganz anderer Vorschlag"] is None
+    assert all(r.published_at is None for r in rows(database_url))  # staff publish
+
+
 async def test_not_confirmed_stores_nothing(dispatcher, make_tracker, database_url):
     await submit(dispatcher, make_tracker, suggestion_confirmed=None)
     assert rows(database_url) == []

@@ -151,7 +151,8 @@ async def test_required_slots_follow_the_answers(
 ):
     required = await FORM.required_slots([], dispatcher, make_tracker(slots=slots), {})
     assert required == ["suggestion_text", "suggestion_topic", "suggestion_location",
-                        "suggestion_notify", *expected_extra, "suggestion_confirmed"]  # fmt: skip
+                        "suggestion_notify", *expected_extra, "suggestion_public",
+                        "suggestion_confirmed"]  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -332,3 +333,41 @@ async def test_the_whole_form_action_keeps_position_and_district(
         "latitude": 49.4241, "longitude": 7.7525, "district": "Universitätswohnstadt"
     }  # fmt: skip
     assert "suggestion_text" not in slots
+
+
+@pytest.mark.parametrize(
+    ("value", "intent", "entities", "expected"),
+    [
+        ("", "inform", [entity("choice", "public")], True),
+        ("", "inform", [entity("choice", "private")], False),
+        ("Ja, gern", "affirm", None, True),
+        ("öffentlich zeigen", "inform", None, True),
+        ("nicht öffentlich", "inform", None, False),
+        ("nein danke", "deny", None, False),
+        ("vielleicht später", "inform", None, None),
+        ("", "inform", [entity("choice", "chat")], None),  # another step's button
+    ],
+)
+async def test_publication_needs_a_clear_yes(
+    dispatcher, make_tracker, value, intent, entities, expected
+):
+    result = await validate(
+        "suggestion_public", value, dispatcher, make_tracker, intent, entities
+    )
+    assert result == {"suggestion_public": expected}
+    assert responses(dispatcher) == ([] if expected is not None
+                                     else ["utter_please_use_buttons"])  # fmt: skip
+
+
+async def test_the_summary_says_whether_it_is_shown_publicly(dispatcher, make_tracker):
+    from actions.sdk.suggestion_form import ActionAskSuggestionConfirmed
+
+    filled = {"suggestion_text": "Mehr Bänke", "suggestion_topic": "Sonstiges",
+              "suggestion_notify": "none"}  # fmt: skip
+    for public, shown in ((True, "ja"), (False, "nein"), (None, "nein")):
+        dispatcher.messages.clear()
+        tracker = make_tracker(slots={**filled, "suggestion_public": public})
+        await ActionAskSuggestionConfirmed().run(dispatcher, tracker, {})
+        assert f"Öffentlich zeigen: {shown}" in dispatcher.messages[0]["text"]
+        titles = [b["title"] for b in dispatcher.messages[0]["buttons"]]
+        assert "Veröffentlichung ändern" in titles

@@ -70,7 +70,8 @@ async def round_trips(webhook: str, count: int) -> list[float]:
 
 
 FORM_STEPS = ("Ich möchte einen Vorschlag machen", "{idea}", '/inform{{"topic":"Mobilität"}}',
-              '/inform{{"choice":"skip"}}', '/inform{{"choice":"none"}}')  # fmt: skip
+              '/inform{{"choice":"skip"}}', '/inform{{"choice":"none"}}',
+              '/inform{{"choice":"private"}}')  # fmt: skip
 
 
 async def suggestion_confirms(webhook: str, count: int) -> list[float]:

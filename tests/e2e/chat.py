@@ -45,7 +45,10 @@ async def fill_form(chat, idea: str = IDEA) -> str:
     assert "Ort" in joined(location)
     assert payloads(location) == ['/inform{"choice":"skip"}']
     assert "erfahren, was aus Ihrem Vorschlag wird" in joined(await chat("Stiftsplatz"))
-    summary = joined(await chat('/inform{"choice":"chat"}'))
+    public = joined(await chat('/inform{"choice":"chat"}'))
+    assert "Darf die Stadt Ihre Idee ohne Ihren Namen öffentlich zeigen?" in public
+    summary = joined(await chat('/inform{"choice":"private"}'))
+    assert f"Idee: {idea}" in summary and "Öffentlich zeigen: nein" in summary
     assert f"Idee: {idea}" in summary and "Thema: Mobilität" in summary
     assert "Ort: Stiftsplatz" in summary
     return summary

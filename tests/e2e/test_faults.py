@@ -173,7 +173,8 @@ async def to_summary(citizen: Widget, idea: str, before_topic=None) -> None:
         await before_topic()
     assert "Ort" in (await citizen.say('/inform{"topic":"Mobilität"}'))[1]
     await citizen.say('/inform{"choice":"skip"}')
-    summary = (await citizen.say('/inform{"choice":"chat"}'))[1]
+    await citizen.say('/inform{"choice":"chat"}')
+    summary = (await citizen.say('/inform{"choice":"private"}'))[1]
     assert f"Idee: {idea}" in summary
 
 
@@ -249,6 +250,7 @@ async def test_the_action_server_killed_mid_form_loses_nothing(servers, database
     assert "Ort" in (await citizen.say('/inform{"topic":"Mobilität"}'))[1]
     await citizen.say('/inform{"choice":"skip"}')
     await citizen.say('/inform{"choice":"none"}')
+    await citizen.say('/inform{"choice":"private"}')
     status, saved = await citizen.say("/affirm")
     assert status == 200 and "V-" in saved
     assert count(database, Suggestion.text == text_) == 1

@@ -20,7 +20,8 @@ async def test_an_idea_in_plain_words_is_offered_and_handed_in(assistant, chat):
     assert "Zu welchem Thema" in asked, asked
     await chat('/inform{"topic":"Mobilität"}')
     await chat("Hauptbahnhof")
-    summary = joined(await chat('/inform{"choice":"none"}'))
+    assert "öffentlich zeigen?" in joined(await chat('/inform{"choice":"none"}'))
+    summary = joined(await chat("Nein"))
     assert f"Idee: {idea}" in summary, summary
     saved = joined(await chat("/affirm"))
     assert REFERENCE.search(saved), saved

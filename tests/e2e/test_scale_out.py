@@ -42,6 +42,7 @@ FORM = (
     '/inform{{"topic":"Mobilität"}}',
     '/inform{{"choice":"skip"}}',
     '/inform{{"choice":"none"}}',
+    '/inform{{"choice":"private"}}',
     "/affirm",
 )
 SAME_SENDER_AT_ONCE = 20

@@ -147,6 +147,7 @@ def suggestion_with_photo_and_place(assistant) -> str:
             )
             assert "Stadtteil Innenstadt" in placed
             await send('/inform{"choice":"none"}')
+            await send('/inform{"choice":"public"}')
             return REFERENCE.search(await send("/affirm")).group(0)
 
     with ThreadPoolExecutor(max_workers=1) as pool:

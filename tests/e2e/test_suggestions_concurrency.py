@@ -45,7 +45,8 @@ async def one_citizen(http, webhook: str, run: str, number: int):
     sender = f"{run}-{number}"
     idea = f"Ich schlage vor, im Park {number} mehr Bäume zu pflanzen ({run})"
     for text in ("Ich möchte einen Vorschlag machen", idea, '/inform{"topic":"Mobilität"}',
-                 '/inform{"choice":"skip"}', '/inform{"choice":"none"}'):  # fmt: skip
+                 '/inform{"choice":"skip"}', '/inform{"choice":"none"}',
+                 '/inform{"choice":"private"}'):  # fmt: skip
         await say(http, webhook, sender, text)
     sent = datetime.now(timezone.utc)
     reply = joined(await say(http, webhook, sender, "/affirm"))

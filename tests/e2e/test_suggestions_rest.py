@@ -71,7 +71,8 @@ async def test_invalid_email_is_asked_twice_then_skipped(chat):
     for _ in range(2):
         assert "scheint nicht zu stimmen" in joined(await chat("anna(at)example"))
     last = joined(await chat("immer noch keine Adresse"))
-    assert "ohne E-Mail weiter" in last and "Bitte prüfen Sie Ihren Vorschlag" in last
+    assert "ohne E-Mail weiter" in last and "öffentlich zeigen?" in last
+    assert "Bitte prüfen Sie Ihren Vorschlag" in joined(await chat("nein"))
 
 
 async def test_deletion_leaves_no_row_and_no_tracker_event(assistant, chat):
@@ -99,7 +100,8 @@ async def test_a_suggestion_with_email_news(assistant, chat):
     await chat('/inform{"choice":"skip"}')
     assert "E-Mail-Adresse" in joined(await chat('/inform{"choice":"email"}'))
     assert "einwillig" in joined(await chat(PROBE_EMAIL)).casefold()
-    summary = joined(await chat("/affirm"))
-    assert PROBE_EMAIL in summary
+    assert "öffentlich zeigen?" in joined(await chat("/affirm"))
+    summary = joined(await chat('/inform{"choice":"public"}'))
+    assert PROBE_EMAIL in summary and "Öffentlich zeigen: ja" in summary
     assert REFERENCE.search(joined(await chat("/affirm")))
     assert rows_with_text(assistant, PROBE_IDEA) == 1

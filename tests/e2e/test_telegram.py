@@ -178,7 +178,8 @@ def test_a_photo_with_an_idea_is_offered_and_goes_with_the_suggestion(
     _, place = press(bot_api, topics[-1], "Mobilität")
     assert "Ort" in shown(place)
     notify = ask(bot_api, chat, "Kreuzung Pariser Straße")
-    _, summary = press(bot_api, notify[-1], "Nein, danke")
+    _, public = press(bot_api, notify[-1], "Nein, danke")
+    _, summary = press(bot_api, public[-1], "Nein")
     assert f"Idee: {idea}" in shown(summary), shown(summary)
     _, saved = press(bot_api, summary[-1], "Absenden")
     reference = REFERENCE.search(shown(saved)).group(0)
@@ -220,7 +221,8 @@ def test_the_place_step_offers_standort_senden_and_takes_a_location(assistant, b
     notify = share_location(bot_api, chat, 49.444312, 7.768923)
     assert "Standort übernommen. Er liegt im Stadtteil Innenstadt." in shown(notify)
     assert notify[0].params["reply_markup"] == {"remove_keyboard": True}
-    _, summary = press(bot_api, notify[-1], "Nein, danke")
+    _, public = press(bot_api, notify[-1], "Nein, danke")
+    _, summary = press(bot_api, public[-1], "Nein")
     assert "Ort: Gesendeter Standort (Stadtteil Innenstadt)" in shown(summary)
     _, saved = press(bot_api, summary[-1], "Absenden")
     reference = REFERENCE.search(shown(saved)).group(0)
@@ -242,7 +244,8 @@ def test_a_venue_names_the_place_and_a_location_early_is_kept(assistant, bot_api
     topics = ask(bot_api, chat, "In der Mensa fehlen Steckdosen zum Laden")
     _, notify = press(bot_api, topics[-1], "Sonstiges")
     assert "Möchten Sie erfahren" in shown(notify), "the place step is skipped"
-    _, summary = press(bot_api, notify[-1], "Nein, danke")
+    _, public = press(bot_api, notify[-1], "Nein, danke")
+    _, summary = press(bot_api, public[-1], "Nein")
     assert (
         "Ort: Mensa, Erwin-Schrödinger-Straße (Stadtteil Universitätswohnstadt)"
         in shown(summary)
@@ -320,7 +323,9 @@ def test_status_change_reaches_the_citizen_once(assistant, bot_api):
     topics = ask(bot_api, chat, idea)[-1]
     _, location = press(bot_api, topics, "Mobilität")
     notify = tap(bot_api, location[-1], "Überspringen")
-    _, summary = press(bot_api, notify[-1], "Ja, hier im Chat")
+    _, public = press(bot_api, notify[-1], "Ja, hier im Chat")
+    assert "öffentlich zeigen?" in shown(public)
+    _, summary = press(bot_api, public[-1], "Nein")
     _, saved = press(bot_api, summary[-1], "Absenden")
     reference = REFERENCE.search(shown(saved)).group(0)
 

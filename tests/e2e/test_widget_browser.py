@@ -261,6 +261,8 @@ def test_meinen_standort_verwenden_says_what_is_stored_then_asks(browser, assist
     assert page.evaluate("window.positionRequests") == 1
     playwright_api.expect(use).to_have_count(0)  # only under the question
     page.get_by_role("button", name="Nein, danke").click()
+    playwright_api.expect(log).to_contain_text("öffentlich zeigen?", timeout=30_000)
+    page.get_by_role("button", name="Nein", exact=True).click()
     playwright_api.expect(log).to_contain_text(
         "Ort: Gesendeter Standort (Stadtteil Innenstadt)", timeout=30_000
     )

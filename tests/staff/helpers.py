@@ -29,6 +29,9 @@ def add_suggestion(settings: Settings, text: str, **fields) -> str:
         reply_to=fields.pop("reply_to", None),
         email=email,
         email_consent_at=datetime.now(timezone.utc) if email else None,
+        public_consent_at=datetime.now(timezone.utc)
+        if fields.pop("public", False)
+        else None,
     )
     now = fields.pop("now", None)
     return in_transaction(

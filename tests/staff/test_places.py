@@ -56,3 +56,9 @@ async def test_the_csv_has_district_and_coordinates(client, staff_settings):
         "Gesendeter Standort", "Universitätswohnstadt", "49,4241", "7,7525"
     ]  # fmt: skip
     assert [by_reference[typed][i] for i in columns] == ["Markt", "", "", ""]
+
+
+async def test_staff_pages_may_not_ask_for_a_position(client, staff_settings):
+    await login(client, "rudi")
+    response = await client.get("/staff/suggestions")
+    assert response.headers["Permissions-Policy"].endswith("geolocation=()")

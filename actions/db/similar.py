@@ -1,0 +1,132 @@
+"""Similar suggestions: the same wish in other words, at the same place.
+
+A score is the TF-IDF cosine of character 3-5-grams (inside words) of Snowball
+German stems, plus a bonus for the same topic and for the same place (district,
+or positions within NEAR_KM), minus a malus for two known, different districts.
+The weights and THRESHOLD were chosen on tests/nlu/similar_pairs.yml
+(`python -m tests.nlu.similarity`). IDF is fitted on a fixed background of
+German ideas (the `share_idea` examples) plus the texts compared, so a score
+means the same with three published suggestions or three hundred.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import snowballstemmer
+import yaml
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from actions.db.models import Suggestion
+from actions.db.places import Position
+from actions.db.suggestions import CLOSED
+
+THRESHOLD = 0.65
+TOPIC_BONUS = 0.10
+SAME_PLACE_BONUS = 0.10
+OTHER_PLACE_MALUS = 0.50
+NEAR_KM = 0.5
+MAX_CANDIDATES = 2000  # the newest; older open ideas rarely come up again
+BACKGROUND = Path(__file__).resolve().parents[2] / "data" / "nlu" / "ideas.yml"
+WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class Idea:
+    text: str
+    topic: str | None = None
+    district: str | None = None
+    position: Position | None = None
+
+    @classmethod
+    def of(cls, suggestion: Suggestion) -> Idea:
+        return cls(suggestion.text, suggestion.topic, suggestion.district,
+                   suggestion.position)  # fmt: skip
+
+
+@functools.lru_cache(maxsize=1)
+def _stemmer():
+    return snowballstemmer.stemmer("german")
+
+
+def stems(text: str) -> str:
+    return " ".join(_stemmer().stemWords(WORD.findall(text.casefold())))
+
+
+@functools.lru_cache(maxsize=1)
+def background() -> tuple[str, ...]:
+    """Stemmed example ideas; empty if the file is missing (scores then vary
+    more with the number of texts compared)."""
+    try:
+        blocks = yaml.safe_load(BACKGROUND.read_text(encoding="utf-8"))["nlu"]
+    except (OSError, yaml.YAMLError, KeyError, TypeError):
+        return ()
+    lines = [
+        line[2:]
+        for block in blocks
+        if block.get("intent") == "share_idea"
+        for line in str(block.get("examples", "")).splitlines()
+        if line.startswith("- ")
+    ]
+    return tuple(stems(line) for line in lines)
+
+
+def _place_score(a: Idea, b: Idea) -> float:
+    if a.position and b.position and a.position.km_to(b.position) <= NEAR_KM:
+        return SAME_PLACE_BONUS
+    if a.district and b.district:
+        return SAME_PLACE_BONUS if a.district == b.district else -OTHER_PLACE_MALUS
+    return 0.0
+
+
+def scores(query: Idea, candidates: Sequence[Idea]) -> list[float]:
+    """How similar each candidate is to the query (THRESHOLD and up: similar)."""
+    if not candidates:
+        return []
+    texts = [stems(query.text), *(stems(c.text) for c in candidates)]
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5),
+                                 sublinear_tf=True)  # fmt: skip
+    vectorizer.fit([*background(), *texts])
+    matrix = vectorizer.transform(texts)
+    cosines = (matrix[1:] @ matrix[0].T).toarray().ravel()
+    return [
+        float(cosine)
+        + (TOPIC_BONUS if query.topic and query.topic == c.topic else 0.0)
+        + _place_score(query, c)
+        for cosine, c in zip(cosines, candidates, strict=True)
+    ]
+
+
+def similar(
+    session: Session,
+    query: Idea,
+    *,
+    published_only: bool = True,
+    exclude_id: int | None = None,
+    limit: int = 3,
+) -> list[tuple[Suggestion, float]]:
+    """Open suggestions like the query, most similar first: for citizens only
+    published ones, for staff every one that is not hidden as spam."""
+    statement = (
+        select(Suggestion)
+        .where(Suggestion.status.not_in(CLOSED), Suggestion.hidden_at.is_(None))
+        .order_by(Suggestion.created_at.desc())
+        .limit(MAX_CANDIDATES)
+    )
+    if published_only:
+        statement = statement.where(Suggestion.published_at.is_not(None))
+    if exclude_id is not None:
+        statement = statement.where(Suggestion.id != exclude_id)
+    candidates = list(session.scalars(statement))
+    scored = zip(
+        candidates, scores(query, [Idea.of(c) for c in candidates]), strict=True
+    )
+    found = sorted((pair for pair in scored if pair[1] >= THRESHOLD),
+                   key=lambda pair: pair[1], reverse=True)  # fmt: skip
+    return found[:limit]

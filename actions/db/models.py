@@ -239,6 +239,26 @@ class Photo(Base):
     )
 
 
+class Support(Base):
+    """A citizen backs a suggestion, once, by pseudonym (sender_key). With
+    `reply_to` (their chat) they get the suggestion's news too."""
+
+    __tablename__ = "suggestion_supports"
+    __table_args__ = (
+        UniqueConstraint("suggestion_id", "sender_key", name="uq_support_once"),
+    )
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    suggestion_id: Mapped[int] = Column(
+        Integer, ForeignKey("suggestions.id", ondelete="CASCADE"), nullable=False,
+        index=True,
+    )  # fmt: skip
+    sender_key: Mapped[str] = Column(String(64), nullable=False, index=True)
+    channel: Mapped[str] = Column(String(40), nullable=False)
+    reply_to: Mapped[str | None] = Column(String(255))
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
 class Notification(Base):
     """Outbox: channels deliver rows and set sent_at only once delivery succeeded.
 

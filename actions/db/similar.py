@@ -109,6 +109,7 @@ def similar(
     *,
     published_only: bool = True,
     exclude_id: int | None = None,
+    exclude_sender: str | None = None,
     limit: int = 3,
 ) -> list[tuple[Suggestion, float]]:
     """Open suggestions like the query, most similar first: for citizens only
@@ -123,6 +124,8 @@ def similar(
         statement = statement.where(Suggestion.published_at.is_not(None))
     if exclude_id is not None:
         statement = statement.where(Suggestion.id != exclude_id)
+    if exclude_sender is not None:  # one's own ideas are no news to oneself
+        statement = statement.where(Suggestion.sender_key != exclude_sender)
     candidates = list(session.scalars(statement))
     scored = zip(
         candidates, scores(query, [Idea.of(c) for c in candidates]), strict=True

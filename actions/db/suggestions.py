@@ -17,7 +17,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from actions.db import photos
-from actions.db.models import Notification, Photo, StatusChange, Suggestion, utcnow
+from actions.db.models import (
+    Notification,
+    Photo,
+    StatusChange,
+    Suggestion,
+    Support,
+    utcnow,
+)
 from actions.db.places import Position
 
 # Crockford's base32: no I, L, O or U, so references are easy to read aloud.
@@ -241,6 +248,17 @@ def notification_text(suggestion: Suggestion, public_note: str | None) -> str:
     return text
 
 
+def supporter_text(suggestion: Suggestion, public_note: str | None) -> str:
+    text = (
+        f"Neuigkeiten zu „{suggestion.public_title or suggestion.reference}“ "
+        f"({suggestion.reference}), den Sie unterstützen: Er ist jetzt "
+        f"„{STATUS_LABELS[suggestion.status]}“."
+    )
+    if public_note:
+        text += f"\nAntwort der Stadt: {public_note}"
+    return text
+
+
 def change_status(
     session: Session,
     suggestion: Suggestion,
@@ -285,6 +303,20 @@ def change_status(
                 attempts=0,
             )
         )
+    supporters = select(Support).where(
+        Support.suggestion_id == suggestion.id, Support.reply_to.is_not(None)
+    )
+    for support in session.scalars(supporters):
+        session.add(
+            Notification(
+                suggestion_id=suggestion.id,
+                channel=support.channel,
+                recipient=support.reply_to,
+                text=supporter_text(suggestion, note),
+                created_at=now,
+                attempts=0,
+            )
+        )
     return change
 
 
@@ -297,7 +329,7 @@ def _delete_where(session: Session, which) -> int:
     """Erase the suggestions `which` selects, with history and outbox rows;
     duplicates pointing at them lose the link (ON DELETE SET NULL)."""
     ids = select(Suggestion.id).where(which)
-    for dependent in (Notification, StatusChange, Photo):
+    for dependent in (Notification, StatusChange, Photo, Support):
         session.execute(
             delete(dependent)
             .where(dependent.suggestion_id.in_(ids))
@@ -309,9 +341,15 @@ def _delete_where(session: Session, which) -> int:
 
 
 def delete_for_sender(session: Session, sender_key: str) -> int:
-    """Erase every suggestion of a sender ("Meine Daten löschen"), and the
-    photos still waiting for a form."""
+    """Erase every suggestion of a sender ("Meine Daten löschen"), the photos
+    still waiting for a form, and their support of others' suggestions (with
+    its news subscriptions)."""
     photos.discard_pending(session, sender_key)
+    session.execute(
+        delete(Support)
+        .where(Support.sender_key == sender_key)
+        .execution_options(synchronize_session="fetch")
+    )
     return _delete_where(session, Suggestion.sender_key == sender_key)
 
 

@@ -24,6 +24,7 @@ from actions.sdk.base import (
     sender_key,
 )
 from actions.sdk.suggestion_form import (
+    SUPPORTED,
     ValidateSuggestionForm,
     intent_of,
     shared_position,
@@ -43,6 +44,8 @@ FORM_SLOTS = (
     "suggestion_email_consent",
     "suggestion_email_attempts",
     "suggestion_public",
+    "suggestion_similar",
+    "suggestion_similar_choice",
     "suggestion_confirmed",
 )
 PREVIEW_LENGTH = 60
@@ -236,6 +239,9 @@ class ActionSubmitSuggestion(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> EventList:
         slot = tracker.get_slot
+        if slot("suggestion_similar_choice") == SUPPORTED:
+            await discard_waiting_photos(tracker)  # backing another one instead
+            return reset_form()
         if slot("suggestion_confirmed") is not True or not slot("suggestion_run"):
             return reset_form()
         settings = get_settings()

@@ -15,9 +15,13 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.db import suggestions as store
+from actions.db import supports
 from actions.db.content import ContentError, load_contact, load_districts, load_topics
 from actions.db.places import Position, district_at
+from actions.db.similar import Idea, similar
+from actions.db.suggestions import STATUS_LABELS, normalize_reference
 from actions.sdk.base import EventList, db_call, latest_entity, sender_key
+from actions.sdk.support_actions import support, support_button
 from bot.formatting import intent_payload
 from bot.settings import get_settings
 
@@ -26,6 +30,8 @@ logger = logging.getLogger(__name__)
 TEXT_MIN, TEXT_MAX = 10, 2000
 LOCATION_MAX = 200
 SHARED_PLACE = "Gesendeter Standort"
+SUPPORTED = "supported"
+SUBMIT_ANYWAY = ("trotzdem", "einreichen", "meinen", "weiter", "nein", "keinen")
 OTHER_TOPIC = "Sonstiges"
 TOPIC_MATCH_CUTOFF = 80
 MAX_EMAIL_RETRIES = 2
@@ -73,7 +79,8 @@ def folded(text: Any) -> str:
 # Intents that never answer a free-text step: they are answered, then the step
 # is asked again. Other question intents only count when the text is a question.
 NEVER_AN_ANSWER = {"faq", "help", "bot_challenge", "ask_privacy", "attach_photo",
-                   "ask_suggestion_status", "request_data_deletion", "cancel"}  # fmt: skip
+                   "ask_suggestion_status", "request_data_deletion", "cancel",
+                   "support_suggestion"}  # fmt: skip
 QUESTION_INTENTS = {"ask_projects", "ask_project_info", "ask_events", "ask_contact",
                     "out_of_scope", "nlu_fallback"}  # fmt: skip
 QUESTION_WORDS = re.compile(
@@ -182,12 +189,12 @@ class ValidateSuggestionForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        slots = [
-            "suggestion_text",
-            "suggestion_topic",
-            "suggestion_location",
-            "suggestion_notify",
-        ]
+        slots = ["suggestion_text", "suggestion_topic", "suggestion_location"]
+        if tracker.get_slot("suggestion_similar"):
+            slots.append("suggestion_similar_choice")
+            if tracker.get_slot("suggestion_similar_choice") == SUPPORTED:
+                return slots  # the citizen backs another one: nothing more to ask
+        slots.append("suggestion_notify")
         if tracker.get_slot("suggestion_notify") == "email":
             slots.append("suggestion_email")
             if tracker.get_slot("suggestion_email"):
@@ -302,6 +309,15 @@ class ValidateSuggestionForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
+        result = self._place(value, dispatcher, tracker)
+        answered = "suggestion_position" in result  # not refused, not left as it was
+        if answered and tracker.get_slot("suggestion_similar_choice") is None:
+            result["suggestion_similar"] = await similar_published(tracker, result)
+        return result
+
+    def _place(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
         position = shared_position(tracker)
         unreadable = (
             position is None
@@ -329,7 +345,33 @@ class ValidateSuggestionForm(FormValidationAction):
         if len(text) > LOCATION_MAX:
             dispatcher.utter_message(response="utter_suggestion_location_too_long")
             return {"suggestion_location": None}
-        return {"suggestion_location": text, "suggestion_position": None}
+        # A typed place that names a district keeps it: it helps find similar ones.
+        district = latest_entity(tracker, "district")
+        return {
+            "suggestion_location": text,
+            "suggestion_position": {"district": district} if district else None,
+        }
+
+    async def validate_suggestion_similar_choice(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """Back one of the similar suggestions (and stop), or hand in one's own."""
+        offered = {
+            item["reference"] for item in tracker.get_slot("suggestion_similar") or []
+        }
+        reference = normalize_reference(latest_entity(tracker, "reference") or "")
+        if intent_of(tracker) == "support_suggestion" and reference in offered:
+            backed = await support(dispatcher, tracker, reference)
+            return {"suggestion_similar_choice": SUPPORTED if backed else None}
+        answer = folded(value)
+        if choice_of(tracker) == "submit_anyway" or answer.startswith(SUBMIT_ANYWAY):
+            return {"suggestion_similar_choice": "submit"}
+        dispatcher.utter_message(response="utter_please_use_buttons")
+        return {"suggestion_similar_choice": None}
 
     async def validate_suggestion_notify(
         self,
@@ -444,6 +486,36 @@ class ValidateSuggestionForm(FormValidationAction):
         return {"suggestion_confirmed": None}
 
 
+async def similar_published(tracker: Tracker, place: dict[str, Any]) -> list[dict]:
+    """Published open suggestions like this idea, for the similar step; [] if
+    none (or the database is away: the form goes on without)."""
+    position = place.get("suggestion_position") or {}
+    idea = Idea(
+        text=tracker.get_slot("suggestion_text") or "",
+        topic=tracker.get_slot("suggestion_topic"),
+        district=position.get("district") or latest_entity(tracker, "district"),
+        position=Position.parse(position.get("latitude"), position.get("longitude")),
+    )
+    key = sender_key(tracker.sender_id)
+
+    def work(session) -> list[dict]:
+        found = similar(session, idea, exclude_sender=key)
+        counts = supports.counts(session, [s.id for s, _score in found])
+        return [
+            {"reference": s.reference, "title": s.public_title,
+             "status": STATUS_LABELS[s.status], "count": counts.get(s.id, 0)}
+            for s, _score in found
+        ]  # fmt: skip
+
+    if not idea.text:
+        return []
+    try:
+        return await db_call(work, read_only=True)
+    except SQLAlchemyError:
+        logger.exception("similar suggestions skipped: database unavailable")
+        return []
+
+
 def place_line(location: str | None, position: Any) -> str:
     district = position.get("district") if isinstance(position, dict) else None
     if district:
@@ -470,6 +542,34 @@ class ActionAskSuggestionTopic(Action):
                 for name in names
             ],
         )
+        return []
+
+
+class ActionAskSuggestionSimilarChoice(Action):
+    """Similar published suggestions, each with a button to back it."""
+
+    def name(self) -> str:
+        return "action_ask_suggestion_similar_choice"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> EventList:
+        found = tracker.get_slot("suggestion_similar") or []
+        lines = ["Ähnliche Vorschläge gibt es schon:"]
+        lines += [
+            f"{number}. „{item['title']}“ ({item['reference']}): {item['status']}, "
+            f"{item['count']}-mal unterstützt"
+            for number, item in enumerate(found, start=1)
+        ]
+        lines.append(
+            "Möchten Sie einen davon unterstützen? Oder reichen Sie Ihren Vorschlag "
+            "trotzdem ein."
+        )
+        buttons = [support_button(item["reference"], item["title"]) for item in found]
+        buttons.append(
+            choice_button("Meinen Vorschlag trotzdem einreichen", "submit_anyway")
+        )
+        dispatcher.utter_message(text="\n".join(lines), buttons=buttons)
         return []
 
 

@@ -63,7 +63,8 @@ async def test_location(dispatcher, make_tracker, value, intent, entities, expec
     result = await validate(
         "suggestion_location", value, dispatcher, make_tracker, intent, entities
     )
-    assert result == {"suggestion_location": expected, "suggestion_position": None}
+    assert result == {"suggestion_location": expected, "suggestion_position": None,
+                      "suggestion_similar": []}  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -235,6 +236,7 @@ async def test_a_shared_location_gets_its_district(dispatcher, make_tracker):
         "suggestion_position": {
             "latitude": 49.4443, "longitude": 7.7689, "district": "Innenstadt"
         },
+        "suggestion_similar": [],
     }  # fmt: skip
     assert dispatcher.messages[-1]["response"] == "utter_location_taken_in_district"
     assert dispatcher.messages[-1]["district"] == "Innenstadt"
@@ -371,3 +373,9 @@ async def test_the_summary_says_whether_it_is_shown_publicly(dispatcher, make_tr
         assert f"Öffentlich zeigen: {shown}" in dispatcher.messages[0]["text"]
         titles = [b["title"] for b in dispatcher.messages[0]["buttons"]]
         assert "Veröffentlichung ändern" in titles
+
+
+async def test_a_typed_place_naming_a_district_keeps_it(dispatcher, make_tracker):
+    result = await validate("suggestion_location", "Kotten, vor der Schule", dispatcher,
+                            make_tracker, "inform", [entity("district", "Kotten")])  # fmt: skip
+    assert result["suggestion_position"] == {"district": "Kotten"}

@@ -1,0 +1,95 @@
+"""Backing a published suggestion: "Ich unterstütze V-…", a button under a
+similar suggestion, and news about it for supporters who ask."""
+
+from __future__ import annotations
+
+import logging
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.db import supports
+from actions.db.suggestions import normalize_reference
+from actions.sdk.base import EventList, channel_of, db_call, latest_entity, sender_key
+from bot.formatting import intent_payload
+
+logger = logging.getLogger(__name__)
+
+NEWS = "news"
+# To others an unpublished suggestion does not exist: the same answer as unknown.
+REFUSALS = {
+    "unknown": {"response": "utter_support_unknown"},
+    "not_public": {"response": "utter_support_unknown"},
+    "closed": {"response": "utter_support_closed"},
+    "own": {"response": "utter_support_own"},
+}
+
+
+def support_button(reference: str, title: str) -> dict[str, str]:
+    return {
+        "title": f"„{shortened(title)}“ unterstützen",
+        "payload": intent_payload("support_suggestion", reference=reference),
+    }
+
+
+def shortened(title: str, limit: int = 40) -> str:
+    return title if len(title) <= limit else title[: limit - 1] + "…"
+
+
+async def support(
+    dispatcher: CollectingDispatcher, tracker: Tracker, reference: str
+) -> bool:
+    """Back `reference` for the sender and say so; True if it is backed now."""
+    news = latest_entity(tracker, "choice") == NEWS
+    key, channel = sender_key(tracker.sender_id), channel_of(tracker)
+    reply_to = tracker.sender_id if news else None
+
+    def work(session):
+        suggestion, new = supports.add(session, reference, key, channel=channel,
+                                       reply_to=reply_to)  # fmt: skip
+        return suggestion.public_title, new, supports.count(session, suggestion.id)
+
+    try:
+        title, new, count = await db_call(work)
+    except supports.NotSupportable as refused:
+        dispatcher.utter_message(**REFUSALS[refused.reason], reference=reference)
+        return False
+    except SQLAlchemyError:
+        logger.exception("cannot store a support")
+        dispatcher.utter_message(response="utter_support_not_saved")
+        return False
+    if news:
+        dispatcher.utter_message(response="utter_support_news", title=title)
+    elif new:
+        dispatcher.utter_message(
+            response="utter_supported",
+            title=title,
+            count=count,
+            buttons=[{"title": "Neuigkeiten dazu erhalten",
+                      "payload": intent_payload("support_suggestion", reference=reference,
+                                                choice=NEWS)}],
+        )  # fmt: skip
+    else:
+        dispatcher.utter_message(
+            response="utter_support_again", title=title, count=count
+        )
+    return True
+
+
+class ActionSupportSuggestion(Action):
+    def name(self) -> str:
+        return "action_support_suggestion"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> EventList:
+        reference = normalize_reference(latest_entity(tracker, "reference") or "")
+        if reference is None:
+            reference = normalize_reference(tracker.latest_message.get("text") or "")
+        if reference is None:
+            dispatcher.utter_message(response="utter_ask_support_reference")
+            return []
+        await support(dispatcher, tracker, reference)
+        return []

@@ -1,4 +1,4 @@
-"""German formatting of dates and lists for chat replies."""
+"""German formatting of dates and lists for chat replies and pages."""
 
 from __future__ import annotations
 
@@ -22,6 +22,17 @@ def format_span(start: datetime, end: datetime | None, tz: ZoneInfo) -> str:
     if end is not None and end.astimezone(tz).date() == start.astimezone(tz).date():
         text = text.replace(" Uhr", "") + f"–{end.astimezone(tz):%H:%M} Uhr"
     return text
+
+
+def local_time(tz: ZoneInfo):
+    """A template filter: a stored UTC time in the city's time zone."""
+
+    def format_time(value: datetime | None, pattern: str = "%d.%m.%Y, %H:%M") -> str:
+        if value is None:
+            return "–"
+        return value.astimezone(tz).strftime(pattern)
+
+    return format_time
 
 
 def first_sentence(text: str) -> str:

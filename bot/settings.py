@@ -228,6 +228,12 @@ class Settings:
     lock_store_url: str | None
     rasa_workers: int
     redis_url: str | None
+    public_url_env: str | None = None
+
+    @property
+    def public_url(self) -> str:
+        """Where citizens reach the web app (links to the board in chat replies)."""
+        return (self.public_url_env or self.web_url).rstrip("/")
 
     @property
     def tz(self) -> ZoneInfo:
@@ -284,6 +290,7 @@ class Settings:
             web_host=env.get("WEB_HOST", "").strip() or "127.0.0.1",
             web_port=_port(env, "WEB_PORT", 8080),
             web_allowed_origins=_origins(env, "WEB_ALLOWED_ORIGINS"),
+            public_url_env=_url(env, "PUBLIC_URL"),
             web_chat_per_minute=_int(env, "WEB_CHAT_PER_MINUTE", 20),
             web_address_per_minute=_int(env, "WEB_ADDRESS_PER_MINUTE", 60),
             web_global_per_minute=_int(env, "WEB_GLOBAL_PER_MINUTE", 1200),

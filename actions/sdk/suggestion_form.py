@@ -556,9 +556,10 @@ class ActionAskSuggestionSimilarChoice(Action):
     ) -> EventList:
         found = tracker.get_slot("suggestion_similar") or []
         lines = ["Ähnliche Vorschläge gibt es schon:"]
+        board = f"{get_settings().public_url}/vorschlaege"
         lines += [
-            f"{number}. „{item['title']}“ ({item['reference']}): {item['status']}, "
-            f"{item['count']}-mal unterstützt"
+            f"{number}. „{item['title']}“: {item['status']}, {item['count']}-mal "
+            f"unterstützt. {board}/{item['reference']}"
             for number, item in enumerate(found, start=1)
         ]
         lines.append(

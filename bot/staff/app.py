@@ -9,10 +9,11 @@ import jinja2
 from aiohttp import web
 from redis.asyncio import Redis
 
+from bot.formatting import local_time
 from bot.settings import Settings
 from bot.shared.redis_state import RedisLoginThrottle
 from bot.staff import middlewares
-from bot.staff.context import CHANNEL_LABELS, local_time, page_context
+from bot.staff.context import CHANNEL_LABELS, page_context
 from bot.staff.helpers import PREFIX, SETTINGS, THROTTLE
 from bot.staff.routes import setup_routes
 from bot.staff.throttle import LoginThrottle
@@ -54,7 +55,7 @@ def create_staff_app(settings: Settings, redis: Redis | None = None) -> web.Appl
         undefined=jinja2.StrictUndefined,
         context_processors=[page_context],
     )
-    env.filters["local"] = local_time(settings)
+    env.filters["local"] = local_time(settings.tz)
     env.filters["channel"] = lambda name: CHANNEL_LABELS.get(name, name)
     setup_routes(app)
     app.on_response_prepare.append(_no_store)

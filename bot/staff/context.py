@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -10,7 +9,6 @@ from aiohttp_session import get_session
 
 from actions.db.audit import ACTION_LABELS
 from actions.db.suggestions import STATUS_LABELS
-from bot.settings import Settings
 from bot.staff.sessions import csrf_token
 
 CHANNEL_LABELS = {"web": "Website-Chat", "telegram": "Telegram", "rest": "REST-API"}
@@ -27,14 +25,3 @@ async def page_context(request: web.Request) -> dict[str, Any]:
         "status_labels": STATUS_LABELS,
         "action_labels": ACTION_LABELS,
     }
-
-
-def local_time(settings: Settings):
-    """The `local` filter: a stored UTC time in the city's time zone."""
-
-    def format_time(value: datetime | None, pattern: str = "%d.%m.%Y, %H:%M") -> str:
-        if value is None:
-            return "–"
-        return value.astimezone(settings.tz).strftime(pattern)
-
-    return format_time

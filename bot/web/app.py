@@ -15,6 +15,7 @@ from aiohttp import web
 from bot.settings import Settings
 from bot.shared.rasa_client import RasaClient
 from bot.shared.redis_state import RedisRateLimits
+from bot.web.board import setup_board
 from bot.web.chat import ChatApi
 from bot.web.headers import add_security_headers, allow_origins
 
@@ -28,6 +29,7 @@ PAGES = {
     "/widget.js": "widget.js",
     "/widget.css": "widget.css",
     "/demo.css": "demo.css",
+    "/board.js": "board.js",
 }
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -69,6 +71,7 @@ def create_app(settings: Settings, redis=None) -> web.Application:
     )
     app.router.add_post("/api/forget", chat.forget, name="forget")
     app.router.add_post("/api/photos", chat.photo, name="photos")
+    setup_board(app, settings)
     allow_origins(app, settings.web_allowed_origins)
     app.on_response_prepare.append(add_security_headers)
     app.cleanup_ctx.append(_rasa_session)

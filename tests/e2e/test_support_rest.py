@@ -76,7 +76,8 @@ async def find_and_back(assistant, chat, published: list[str]) -> None:
 
     offer = await hand_in(chat, SIMILAR, ben, public=False)
     assert "Ähnliche Vorschläge gibt es schon" in joined(offer), offer
-    assert f"„{TITLE}“ ({reference}): eingegangen, 0-mal unterstützt" in joined(offer)
+    assert f"„{TITLE}“: eingegangen, 0-mal unterstützt. " in joined(offer)
+    assert f"/vorschlaege/{reference}" in joined(offer)
     assert IDEA not in joined(offer)  # only the public title, never the citizen's words
     backed = joined(await chat(payloads(offer)[0], ben))
     assert f"Sie unterstützen jetzt „{TITLE}“ (bisher 1-mal unterstützt)" in backed

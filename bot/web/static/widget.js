@@ -427,4 +427,12 @@
   });
 
   if (load("open", false)) open();
+
+  // For the city's own pages, e.g. the board's "Im Chat unterstützen".
+  window.StadtAssistent = {
+    say: function (text) {
+      if (panel.hidden) open();
+      ask(text);
+    },
+  };
 })();

@@ -1,0 +1,138 @@
+"""The public board: published suggestions as anyone may see them.
+
+Only what staff made public leaves here: the public title, topic, district,
+status, the city's public replies and the support count; never the citizen's
+text, place, photos or contact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from actions.db.models import StatusChange, Suggestion, Support
+from actions.db.suggestions import STATUS_LABELS
+
+PER_PAGE = 20
+SORTS = ("neu", "unterstuetzt")
+
+
+@dataclass(frozen=True)
+class Reply:
+    at: datetime
+    status: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    reference: str
+    title: str
+    topic: str
+    district: str | None
+    status: str
+    published_at: datetime
+    supporters: int
+    replies: tuple[Reply, ...] = ()
+
+
+@dataclass(frozen=True)
+class Filters:
+    topic: str | None = None
+    district: str | None = None
+    status: str | None = None
+    sort: str = "neu"
+    page: int = 1
+
+
+def _public():
+    return (Suggestion.published_at.is_not(None), Suggestion.hidden_at.is_(None))
+
+
+def _supporters():
+    return (
+        select(func.count(Support.id))
+        .where(Support.suggestion_id == Suggestion.id)
+        .correlate(Suggestion)
+        .scalar_subquery()
+    )
+
+
+def page(session: Session, filters: Filters) -> tuple[list[Entry], int]:
+    """One page of entries and the number of all that match."""
+    where = [*_public()]
+    if filters.topic:
+        where.append(Suggestion.topic == filters.topic)
+    if filters.district:
+        where.append(Suggestion.district == filters.district)
+    if filters.status:
+        where.append(Suggestion.status == filters.status)
+    total = session.scalar(select(func.count(Suggestion.id)).where(*where)) or 0
+    supporters = _supporters().label("supporters")
+    order = (
+        (supporters.desc(), Suggestion.published_at.desc())
+        if filters.sort == "unterstuetzt"
+        else (Suggestion.published_at.desc(),)
+    )
+    rows = session.execute(
+        select(Suggestion, supporters)
+        .where(*where)
+        .order_by(*order, Suggestion.id.desc())
+        .offset((filters.page - 1) * PER_PAGE)
+        .limit(PER_PAGE)
+    ).all()
+    return [_entry(s, count) for s, count in rows], total
+
+
+def entry(session: Session, reference: str) -> Entry | None:
+    """One published suggestion with the city's public replies, oldest first."""
+    row = session.execute(
+        select(Suggestion, _supporters()).where(
+            Suggestion.reference == reference, *_public()
+        )
+    ).first()
+    if row is None:
+        return None
+    suggestion, count = row
+    replies = session.execute(
+        select(
+            StatusChange.changed_at, StatusChange.to_status, StatusChange.public_note
+        )
+        .where(
+            StatusChange.suggestion_id == suggestion.id,
+            StatusChange.public_note.is_not(None),
+        )
+        .order_by(StatusChange.changed_at, StatusChange.id)
+    ).all()
+    return _entry(suggestion, count, tuple(Reply(*r) for r in replies))
+
+
+def choices(session: Session) -> dict[str, list[str]]:
+    """Topics, districts and statuses that published suggestions have."""
+
+    def distinct(column) -> list[str]:
+        values = session.scalars(select(column).where(*_public()).distinct())
+        return sorted(v for v in values if v)
+
+    statuses = set(distinct(Suggestion.status))
+    return {
+        "topics": distinct(Suggestion.topic),
+        "districts": distinct(Suggestion.district),
+        "statuses": [s for s in STATUS_LABELS if s in statuses],
+    }
+
+
+def _entry(suggestion: Suggestion, count: int, replies=()) -> Entry:
+    return Entry(
+        reference=suggestion.reference,
+        title=suggestion.public_title or suggestion.reference,
+        topic=suggestion.topic,
+        district=suggestion.district,
+        status=suggestion.status,
+        published_at=suggestion.published_at,
+        supporters=count or 0,
+        replies=replies,
+    )

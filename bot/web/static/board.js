@@ -1,0 +1,13 @@
+/* The public board: "Im Chat unterstützen" opens the widget and sends
+ * "Ich unterstütze V-…", so a support counts once for the chat's citizen.
+ * Without JavaScript the page says what to type instead. */
+(function () {
+  "use strict";
+  document.querySelectorAll("[data-support]").forEach(function (button) {
+    if (!window.StadtAssistent) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      window.StadtAssistent.say("Ich unterstütze " + button.dataset.support);
+    });
+  });
+})();

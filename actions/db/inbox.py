@@ -12,16 +12,27 @@ from sqlalchemy import String, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
-from actions.db.models import Suggestion
+from actions.db import supports
+from actions.db.models import Suggestion, Support
 from actions.db.suggestions import STATUS_LABELS
 
 PAGE_SIZE = 25
 MAX_QUERY_LENGTH = 200
+SUPPORTERS = (
+    select(func.count(Support.id))
+    .where(Support.suggestion_id == Suggestion.id)
+    .correlate(Suggestion)
+    .scalar_subquery()
+)
 SORTS = {
     "neu": ("Neueste zuerst", (Suggestion.created_at.desc(), Suggestion.id.desc())),
     "alt": ("Älteste zuerst", (Suggestion.created_at.asc(), Suggestion.id.asc())),
     "status": ("Status", (Suggestion.status, Suggestion.created_at.desc())),
     "thema": ("Thema", (Suggestion.topic, Suggestion.created_at.desc())),
+    "unterstuetzt": (
+        "Meiste Unterstützung",
+        (SUPPORTERS.desc(), Suggestion.created_at.desc()),
+    ),
 }
 
 
@@ -148,16 +159,19 @@ class InboxPage:
     counts: dict[str, int]
     topics: list[str]
     channels: list[str]
+    supporters: dict[int, int]
 
 
 def search(session: Session, wanted: InboxFilter, tz: ZoneInfo) -> InboxPage:
     total = session.scalar(wanted.apply(select(func.count(Suggestion.id)), tz))
     pages = max(1, -(-total // PAGE_SIZE))
-    rows = session.scalars(
-        wanted.apply(select(Suggestion), tz)
-        .order_by(*SORTS[wanted.sort][1])
-        .offset((min(wanted.page, pages) - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE)
+    rows = list(
+        session.scalars(
+            wanted.apply(select(Suggestion), tz)
+            .order_by(*SORTS[wanted.sort][1])
+            .offset((min(wanted.page, pages) - 1) * PAGE_SIZE)
+            .limit(PAGE_SIZE)
+        )
     )
     # Counts per status under every other filter, so each number is a click away.
     counts = dict(
@@ -175,7 +189,8 @@ def search(session: Session, wanted: InboxFilter, tz: ZoneInfo) -> InboxPage:
     channels = session.scalars(
         select(Suggestion.channel).distinct().order_by(Suggestion.channel)
     )
-    return InboxPage(list(rows), total, pages, counts, list(topics), list(channels))
+    return InboxPage(rows, total, pages, counts, list(topics), list(channels),
+                     supports.counts(session, [s.id for s in rows]))  # fmt: skip
 
 
 def matching(session: Session, wanted: InboxFilter, tz: ZoneInfo) -> list[Suggestion]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from actions.db import accounts, suggestions
+from actions.db import accounts, suggestions, supports
 from actions.db.audit import record
 from actions.db.models import Suggestion, utcnow
 from actions.db.suggestions import STATUS_LABELS, TRANSITIONS, InvalidTransition
@@ -167,6 +167,7 @@ def mark_duplicate(
         internal_note=f"Duplikat von {original.reference}",
     )
     suggestion.duplicate_of_id = original.id
+    moved = supports.move_to_original(session, suggestion, original)
     record(
         session,
         actor,
@@ -174,8 +175,9 @@ def mark_duplicate(
         "suggestion",
         suggestion.reference,
         before,
-        {"status": "duplikat", "duplicate_of": original.reference, "public_note": note},
-    )
+        {"status": "duplikat", "duplicate_of": original.reference, "public_note": note,
+         "supporters_moved": moved},
+    )  # fmt: skip
     return suggestion
 
 

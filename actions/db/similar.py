@@ -55,8 +55,14 @@ def _stemmer():
     return snowballstemmer.stemmer("german")
 
 
+@functools.lru_cache(maxsize=100_000)
+def _stem(word: str) -> str:
+    # Snowball is pure Python; words repeat, so the cache does most of the work.
+    return _stemmer().stemWord(word)
+
+
 def stems(text: str) -> str:
-    return " ".join(_stemmer().stemWords(WORD.findall(text.casefold())))
+    return " ".join(_stem(word) for word in WORD.findall(text.casefold()))
 
 
 @functools.lru_cache(maxsize=1)

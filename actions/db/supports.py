@@ -71,16 +71,54 @@ def _of(session: Session, suggestion_id: int, sender_key: str) -> Support | None
     )
 
 
-def counts(session: Session, suggestion_ids: Iterable[int]) -> dict[int, int]:
-    ids = list(suggestion_ids)
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(Support.suggestion_id, func.count(Support.id))
-        .where(Support.suggestion_id.in_(ids))
-        .group_by(Support.suggestion_id)
+def counts(
+    session: Session, suggestion_ids: Iterable[int] | None = None
+) -> dict[int, int]:
+    """Supports per suggestion that has any: of the given ones, or of all."""
+    statement = select(Support.suggestion_id, func.count(Support.id)).group_by(
+        Support.suggestion_id
     )
-    return dict(rows.all())
+    if suggestion_ids is not None:
+        ids = list(suggestion_ids)
+        if not ids:
+            return {}
+        statement = statement.where(Support.suggestion_id.in_(ids))
+    return dict(session.execute(statement).all())
+
+
+def move_to_original(
+    session: Session, duplicate: Suggestion, original: Suggestion
+) -> int:
+    """Many voices, one suggestion: the duplicate's supporters, and its author,
+    now back the original, with their news. Returns how many were moved."""
+    backing = {s.sender_key: s for s in _all(session, original.id)}
+    moved = 0
+    voices = [
+        (s.sender_key, s.channel, s.reply_to, s) for s in _all(session, duplicate.id)
+    ]
+    voices.append((duplicate.sender_key, duplicate.channel, duplicate.reply_to, None))
+    for key, channel, reply_to, support in voices:
+        if key == original.sender_key or key in backing:
+            if key in backing and reply_to and not backing[key].reply_to:
+                backing[key].reply_to, backing[key].channel = reply_to, channel
+            if support is not None:
+                session.delete(support)
+            continue
+        if support is None:
+            support = Support(sender_key=key, channel=channel, reply_to=reply_to,
+                              created_at=utcnow())  # fmt: skip
+            session.add(support)
+        support.suggestion_id = original.id
+        backing[key] = support
+        moved += 1
+    session.flush()
+    return moved
+
+
+def _all(session: Session, suggestion_id: int) -> list[Support]:
+    return list(
+        session.scalars(select(Support).where(Support.suggestion_id == suggestion_id))
+    )
 
 
 def count(session: Session, suggestion_id: int) -> int:

@@ -25,6 +25,7 @@ HEADER = [
     "Zuständig",
     "Ausgeblendet",
     "Fotos",
+    "Unterstützer",
     "Text",
 ]
 CONTACT_HEADER = ["Antwort an (Chat)", "E-Mail"]
@@ -47,6 +48,7 @@ def to_csv(
     *,
     with_contact: bool,
     photo_counts: dict[int, int] | None = None,
+    support_counts: dict[int, int] | None = None,
 ) -> bytes:
     # German Excel expects ';' between cells and reads UTF-8 only after a BOM.
     out = io.StringIO()
@@ -66,6 +68,7 @@ def to_csv(
             s.assigned_to,
             "ja" if s.hidden_at else "nein",
             (photo_counts or {}).get(s.id, 0),
+            (support_counts or {}).get(s.id, 0),
             s.text,
         ]
         if with_contact:

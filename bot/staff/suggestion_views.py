@@ -8,8 +8,9 @@ from datetime import datetime
 import aiohttp_jinja2
 from aiohttp import web
 
-from actions.db import accounts, audit, inbox, notifications, photos, review
+from actions.db import accounts, audit, inbox, notifications, photos, review, supports
 from actions.db.inbox import InboxFilter
+from actions.db.similar import Idea, similar
 from actions.db.suggestions import normalize_reference
 from bot.staff.export import to_csv
 from bot.staff.helpers import SETTINGS, PageError, admin_only, db, flash, redirect
@@ -34,9 +35,9 @@ async def export_csv(request: web.Request) -> web.Response:
     user = request["user"]
     tz = request.app[SETTINGS].tz
 
-    rows, photo_counts = await db(
+    rows, photo_counts, support_counts = await db(
         request,
-        lambda s: (inbox.matching(s, wanted, tz), photos.counts(s)),
+        lambda s: (inbox.matching(s, wanted, tz), photos.counts(s), supports.counts(s)),
         read_only=True,
     )
     await db(
@@ -53,8 +54,9 @@ async def export_csv(request: web.Request) -> web.Response:
     )
     # Building 10,000 rows takes half a second: off the loop, outside a transaction.
     body = await asyncio.to_thread(
-        to_csv, rows, tz, with_contact=user.is_admin, photo_counts=photo_counts
-    )
+        to_csv, rows, tz, with_contact=user.is_admin, photo_counts=photo_counts,
+        support_counts=support_counts,
+    )  # fmt: skip
     stamp = datetime.now(tz).strftime("%Y-%m-%d")
     return web.Response(
         body=body,
@@ -83,6 +85,8 @@ async def detail_page(request: web.Request) -> web.Response:
             "notifications": notifications.for_suggestion(session, suggestion.id),
             "photos": photos.of_suggestion(session, suggestion.id),
             "can_be_duplicate": "duplikat" in review.TRANSITIONS[suggestion.status],
+            "supporters": supports.count(session, suggestion.id),
+            "similar": _similar(session, suggestion),
         }
 
     context = await db(request, work, read_only=True)
@@ -90,6 +94,15 @@ async def detail_page(request: web.Request) -> web.Response:
         raise PageError(404, f"Den Vorschlag „{reference}“ gibt es nicht.")
     context["back"] = request.query.get("zurueck", "")
     return aiohttp_jinja2.render_template("suggestion.html", request, context)
+
+
+def _similar(session, suggestion) -> list[dict]:
+    """Open suggestions like this one, published or not: staff only."""
+    found = similar(session, Idea.of(suggestion), published_only=False,
+                    exclude_id=suggestion.id, limit=5)  # fmt: skip
+    counts = supports.counts(session, [s.id for s, _ in found])
+    return [{"suggestion": s, "score": score, "supporters": counts.get(s.id, 0)}
+            for s, score in found]  # fmt: skip
 
 
 async def photo(request: web.Request) -> web.Response:

@@ -128,6 +128,10 @@ async def measure(settings: Settings, requests: int) -> dict:
                 "dashboard_ms": "",
                 "chart_week_svg_ms": "/charts/woche.svg",
             }
+            page1 = await (await http.get(f"{base}/suggestions")).text()
+            reference = re.search(r">(V-[0-9A-Z]{4}-[0-9A-Z]{4})</a>", page1).group(1)
+            # The detail page also searches the open suggestions for similar ones.
+            pages["detail_with_similar_ms"] = f"/suggestions/{reference}"
             for name, path in pages.items():
                 results[name] = await timed(http, base + path, requests)
             results["csv_all_ms"] = await timed(

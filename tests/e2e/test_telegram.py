@@ -12,6 +12,7 @@ import itertools
 import sqlite3
 import time
 from contextlib import contextmanager
+from datetime import datetime, timezone
 
 from PIL import Image
 from sqlalchemy.orm import Session
@@ -393,3 +394,37 @@ def test_dazu_after_a_project_lists_its_events(assistant, bot_api):
     assert "EnStadt:Pfaff" in shown(ask(bot_api, chat, "Was ist EnStadt:Pfaff?"))
     events = shown(ask(bot_api, chat, "Gibt es dazu Termine?"))
     assert "Termine zu EnStadt:Pfaff" in events, events
+
+
+def test_a_similar_published_suggestion_is_backed_with_a_button(assistant, bot_api):
+    """Issue 17 on Telegram: the similar step after the place, then one press."""
+    from actions.db import review
+
+    title = "Trinkbrunnen am Stiftsplatz"
+    engine = get_engine(assistant.database_url)
+    with Session(engine, future=True) as session, session.begin():
+        new = store.NewSuggestion(
+            form_run_id=f"tg-similar-{next(chat_ids)}", channel="web",
+            sender_key="someone-else", text="Am Stiftsplatz fehlt ein Trinkbrunnen",
+            topic="Umwelt und Energie", district="Innenstadt",
+            public_consent_at=datetime.now(timezone.utc),
+        )  # fmt: skip
+        suggestion, _ = store.create(session, new, daily_limit=5)
+        review.publish(session, suggestion.reference, title, actor="redaktion")
+        reference = suggestion.reference
+    try:
+        chat = next(chat_ids)
+        ask(bot_api, chat, "/vorschlag")
+        topics = ask(bot_api, chat, "Ein Trinkbrunnen am Stiftsplatz wäre toll")
+        _, place = press(bot_api, topics[-1], "Umwelt und Energie")
+        offer = tap(bot_api, place[-1], "Überspringen")
+        assert "Ähnliche Vorschläge gibt es schon" in shown(offer), shown(offer)
+        assert f"/vorschlaege/{reference}" in shown(offer)
+        _, backed = press(bot_api, offer[-1], f"„{title}“ unterstützen")
+        assert f"Sie unterstützen jetzt „{title}“ (bisher 1-mal unterstützt)" in shown(
+            backed
+        )
+        assert titles(backed[-1]) == ["Neuigkeiten dazu erhalten"]
+    finally:
+        with Session(engine, future=True) as session, session.begin():
+            review.unpublish(session, reference, actor="redaktion")

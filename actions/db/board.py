@@ -13,7 +13,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from actions.db.models import StatusChange, Suggestion, Support
+from actions.db import supports
+from actions.db.models import StatusChange, Suggestion
 from actions.db.suggestions import STATUS_LABELS
 
 PER_PAGE = 20
@@ -52,15 +53,6 @@ def _public():
     return (Suggestion.published_at.is_not(None), Suggestion.hidden_at.is_(None))
 
 
-def _supporters():
-    return (
-        select(func.count(Support.id))
-        .where(Support.suggestion_id == Suggestion.id)
-        .correlate(Suggestion)
-        .scalar_subquery()
-    )
-
-
 def page(session: Session, filters: Filters) -> tuple[list[Entry], int]:
     """One page of entries and the number of all that match."""
     where = [*_public()]
@@ -71,7 +63,7 @@ def page(session: Session, filters: Filters) -> tuple[list[Entry], int]:
     if filters.status:
         where.append(Suggestion.status == filters.status)
     total = session.scalar(select(func.count(Suggestion.id)).where(*where)) or 0
-    supporters = _supporters().label("supporters")
+    supporters = supports.count_column().label("supporters")
     order = (
         (supporters.desc(), Suggestion.published_at.desc())
         if filters.sort == "unterstuetzt"
@@ -90,7 +82,7 @@ def page(session: Session, filters: Filters) -> tuple[list[Entry], int]:
 def entry(session: Session, reference: str) -> Entry | None:
     """One published suggestion with the city's public replies, oldest first."""
     row = session.execute(
-        select(Suggestion, _supporters()).where(
+        select(Suggestion, supports.count_column()).where(
             Suggestion.reference == reference, *_public()
         )
     ).first()

@@ -13,17 +13,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from actions.db import supports
-from actions.db.models import Suggestion, Support
+from actions.db.models import Suggestion
 from actions.db.suggestions import STATUS_LABELS
 
 PAGE_SIZE = 25
 MAX_QUERY_LENGTH = 200
-SUPPORTERS = (
-    select(func.count(Support.id))
-    .where(Support.suggestion_id == Suggestion.id)
-    .correlate(Suggestion)
-    .scalar_subquery()
-)
+SUPPORTERS = supports.count_column()
 SORTS = {
     "neu": ("Neueste zuerst", (Suggestion.created_at.desc(), Suggestion.id.desc())),
     "alt": ("Älteste zuerst", (Suggestion.created_at.asc(), Suggestion.id.asc())),

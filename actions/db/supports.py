@@ -71,6 +71,16 @@ def _of(session: Session, suggestion_id: int, sender_key: str) -> Support | None
     )
 
 
+def count_column():
+    """Each Suggestion row's number of supports, for sorting and listing."""
+    return (
+        select(func.count(Support.id))
+        .where(Support.suggestion_id == Suggestion.id)
+        .correlate(Suggestion)
+        .scalar_subquery()
+    )
+
+
 def counts(
     session: Session, suggestion_ids: Iterable[int] | None = None
 ) -> dict[int, int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -112,3 +113,23 @@ async def find_and_back(assistant, chat, published: list[str]) -> None:
     assert sorted(recipients) == sorted(
         [author, ben]
     ), "the author and the supporter who asked"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        '/support_suggestion{"reference": 5}',
+        '/support_suggestion{"reference": ["V-AB12-CD34", "V-0000-0000"]}',
+        '/support_suggestion{"reference": "<script>alert(1)</script>"}',
+        '/support_suggestion{"reference": "V-0000-0000", "choice": "news"}',
+        '/support_suggestion{"choice": "news"}',
+        "/support_suggestion",
+    ],
+)
+async def test_crafted_support_payloads_get_a_german_answer(chat, payload):
+    reply = joined(await chat(payload))
+    assert reply and "<script>" not in reply
+    assert any(
+        phrase in reply
+        for phrase in ("Welchen Vorschlag möchten Sie unterstützen?", "finde ich nicht")
+    ), reply

@@ -23,12 +23,18 @@ class NotSupportable(ValueError):
 
 
 def supportable(session: Session, reference: str, sender_key: str) -> Suggestion:
-    """The suggestion, if the public may back it and it is not the sender's own."""
+    """The suggestion, if the public may back it and it is not the sender's own;
+    for a duplicate, its published original."""
     suggestion = by_reference(session, reference)
     if suggestion is None:
         raise NotSupportable("unknown")
     if suggestion.published_at is None or suggestion.hidden_at is not None:
         raise NotSupportable("not_public")  # to others it does not exist
+    if suggestion.status == "duplikat" and suggestion.duplicate_of_id is not None:
+        original = session.get(Suggestion, suggestion.duplicate_of_id)
+        public = original is not None and original.published_at is not None
+        if public and original.hidden_at is None and original.status not in CLOSED:
+            suggestion = original  # its voices count where the work goes on
     if suggestion.status in CLOSED:
         raise NotSupportable("closed")
     if suggestion.sender_key == sender_key:

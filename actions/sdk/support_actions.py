@@ -49,10 +49,11 @@ async def support(
     def work(session):
         suggestion, new = supports.add(session, reference, key, channel=channel,
                                        reply_to=reply_to)  # fmt: skip
-        return suggestion.public_title, new, supports.count(session, suggestion.id)
+        count = supports.count(session, suggestion.id)
+        return suggestion.public_title, new, count, suggestion.reference
 
     try:
-        title, new, count = await db_call(work)
+        title, new, count, backed = await db_call(work)
     except supports.NotSupportable as refused:
         dispatcher.utter_message(**REFUSALS[refused.reason], reference=reference)
         return False
@@ -60,6 +61,8 @@ async def support(
         logger.exception("cannot store a support")
         dispatcher.utter_message(response="utter_support_not_saved")
         return False
+    if backed != reference:
+        dispatcher.utter_message(response="utter_support_merged", title=title)
     if news:
         dispatcher.utter_message(response="utter_support_news", title=title)
     elif new:

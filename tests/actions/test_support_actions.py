@@ -169,3 +169,18 @@ async def test_news_for_a_supporter(dispatcher, make_tracker, database_url):
     with Session(get_engine(database_url), future=True) as session:
         (support,) = session.scalars(select(Support)).all()
     assert support.reply_to == "telegram:77"
+
+
+async def test_backing_a_duplicate_says_where_the_support_went(
+    dispatcher, make_tracker, database_url
+):
+    original, _ = add(database_url, "Ein Zebrastreifen an der Kottenschule")
+    duplicate, _ = add(
+        database_url, "Zebrastreifen Kottenschule bitte", sender="second"
+    )
+    with Session(get_engine(database_url), future=True) as session, session.begin():
+        review.mark_duplicate(session, duplicate, original, actor="anna")
+    tracker = make_tracker(f"Ich unterstütze {duplicate}", "support_suggestion",
+                           [entity("reference", duplicate)], sender_id="c-9")  # fmt: skip
+    await ActionSupportSuggestion().run(dispatcher, tracker, DOMAIN)
+    assert responses(dispatcher) == ["utter_support_merged", "utter_supported"]

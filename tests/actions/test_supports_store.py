@@ -94,3 +94,21 @@ def test_deleting_a_suggestion_takes_its_supports(session):
     with session.begin():
         store.delete_for_sender(session, "author")
     assert supports.counts(session, [s.id]) == {}
+
+
+def test_backing_a_duplicate_backs_its_published_original(session):
+    original = published(session)
+    duplicate = published(session, "Zebrastreifen an der Grundschule Kotten, bitte",
+                          sender="second")  # fmt: skip
+    with session.begin():
+        review.mark_duplicate(
+            session, duplicate.reference, original.reference, actor="anna"
+        )
+    with session.begin():
+        backed, new = supports.add(session, duplicate.reference, "ben", channel="web")
+    assert backed.id == original.id and new
+    with session.begin():
+        review.unpublish(session, original.reference, actor="anna")
+    with pytest.raises(supports.NotSupportable) as refused, session.begin():
+        supports.add(session, duplicate.reference, "cem", channel="web")
+    assert refused.value.reason == "closed"

@@ -60,7 +60,14 @@ def _content_import(settings: Settings, args: argparse.Namespace) -> int:
 def _retention_purge(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import timedelta, timezone
 
-    from actions.db import conversations, notifications, photos, suggestions
+    from actions.db import (
+        callbacks,
+        conversations,
+        live,
+        notifications,
+        photos,
+        suggestions,
+    )
 
     days = args.days if args.days is not None else settings.retention_days
     now = datetime.now(timezone.utc)
@@ -72,14 +79,17 @@ def _retention_purge(settings: Settings, args: argparse.Namespace) -> int:
             suggestions.purge_internal_notes(session, closed_before=cutoff),
             notifications.purge_finished(session, before=cutoff),
             photos.purge(session, now=now, closed_before=cutoff),
+            live.purge_ended_before(session, cutoff),
+            callbacks.purge_done_before(session, cutoff),
         )
 
-    contacts, notes, sent, pictures = _in_transaction(settings, work)
+    contacts, notes, sent, pictures, chats, calls = _in_transaction(settings, work)
     events = conversations.purge_before(settings.tracker_store_url, cutoff)
     print(
         f"older than {days} days: contact data removed from {contacts} closed "
         f"suggestions, {notes} internal notes, {sent} delivered notifications, "
-        f"{pictures} photos and {events} conversation events deleted"
+        f"{pictures} photos, {chats} live chats, {calls} answered callback requests "
+        f"and {events} conversation events deleted"
     )
     return 0
 

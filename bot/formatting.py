@@ -50,3 +50,7 @@ def intent_payload(intent: str, **entities: str | float) -> str:
     if not entities:
         return f"/{intent}"
     return f"/{intent}{json.dumps(entities, ensure_ascii=False)}"
+
+
+# A custom reply: a person from the team now has the conversation.
+LIVE_CHAT_MARKER = "smartcity_live_chat"

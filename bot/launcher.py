@@ -21,6 +21,7 @@ import urllib.request
 from pathlib import Path
 
 from bot.files import make_runtime_private, private_dir
+from bot.secret_key import rasa_api_token
 from bot.settings import PROJECT_ROOT, Settings
 from bot.staff.sessions import session_fernet
 
@@ -46,6 +47,7 @@ def child_env(settings: Settings) -> dict[str, str]:
         TF_CPP_MIN_LOG_LEVEL=env.get("TF_CPP_MIN_LOG_LEVEL", "2"),
         SANIC_WORKERS=str(settings.rasa_workers),
         SANIC_BACKLOG=SANIC_BACKLOG,
+        RASA_API_TOKEN=rasa_api_token(settings),
     )
     if settings.lock_store_url:
         env["LOCK_STORE_URL"] = settings.lock_store_url
@@ -97,7 +99,7 @@ def commands(settings: Settings) -> dict[str, list[str]]:
     return {
         "action server": [sys.executable, "-m", "actions.server"],
         "rasa": [
-            sys.executable, "-m", "rasa", "run",
+            sys.executable, "-m", "bot.plugins.rasa_main", "run",
             "--interface", settings.host,
             "--port", str(settings.rasa_port),
             "--model", str(find_model(settings.model_path)),

@@ -54,3 +54,14 @@ def sender_key(sender_id: str, settings: Settings) -> str:
     """A stable pseudonym for a sender: HMAC, so the platform id is not stored."""
     digest = hmac.new(secret_key(settings), sender_id.encode(), hashlib.sha256)
     return digest.hexdigest()
+
+
+@lru_cache(maxsize=4)
+def rasa_api_token(settings: Settings) -> str:
+    """The token of Rasa's HTTP API: RASA_API_TOKEN, else a file made once.
+
+    The launcher hands it to Rasa and the web app uses it; nobody else needs it.
+    """
+    return settings.rasa_api_token_env or read_or_create(
+        settings.rasa_api_token_file, lambda: secrets.token_urlsafe(32)
+    )

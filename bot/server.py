@@ -14,6 +14,7 @@ from aiohttp import web
 
 from bot.logs import configure_logging
 from bot.settings import Settings, get_settings
+from bot.shared.live_chat import OUTBOX_WAKE
 from bot.shared.redis_state import connect
 from bot.staff.app import PREFIX as STAFF_PREFIX
 from bot.staff.app import create_staff_app
@@ -42,6 +43,7 @@ async def healthz(request: web.Request) -> web.Response:
 async def _telegram(app: web.Application) -> AsyncIterator[None]:
     service = TelegramService(app[SETTINGS], app[RASA], app[REDIS])
     app[TELEGRAM] = service
+    app[OUTBOX_WAKE] = service.delivery.wake
     # Started in the background: the web app serves even while Telegram is away.
     starting = asyncio.create_task(service.start(), name="telegram-start")
 

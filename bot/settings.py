@@ -9,6 +9,7 @@ import ipaddress
 import os
 import re
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -67,6 +68,7 @@ def _log_level(env: dict[str, str], name: str, default: str) -> str:
 
 # Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and - in a webhook secret.
 WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
+API_TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,256}$")
 
 
 def _url(env: dict[str, str], name: str) -> str | None:
@@ -229,6 +231,17 @@ class Settings:
     rasa_workers: int
     redis_url: str | None
     public_url_env: str | None = None
+    rasa_api_token_env: str | None = None
+    # Tests and demos only: the office's clock stands still at this instant.
+    fixed_time: datetime | None = None
+
+    @property
+    def rasa_api_token_file(self) -> Path:
+        return self.var_dir / "rasa-api.token"
+
+    def now(self) -> datetime:
+        """The time for office hours and live-chat availability (aware UTC)."""
+        return self.fixed_time or datetime.now(timezone.utc)
 
     @property
     def public_url(self) -> str:
@@ -312,7 +325,32 @@ class Settings:
             lock_store_url=_redis_url(env, "LOCK_STORE_URL"),
             rasa_workers=_rasa_workers(env),
             redis_url=_redis_url(env, "REDIS_URL"),
+            rasa_api_token_env=_api_token(env, "RASA_API_TOKEN"),
+            fixed_time=_instant(env, "SMARTCITY_FIXED_TIME"),
         )
+
+
+def _api_token(env: dict[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip() or None
+    if value and not API_TOKEN.match(value):
+        raise SettingsError(
+            f"{name} must be 32-256 characters of A-Z, a-z, 0-9, _ and -"
+        )
+    return value
+
+
+def _instant(env: dict[str, str], name: str) -> datetime | None:
+    """An ISO 8601 instant with its offset, e.g. 2026-12-02T10:00:00+01:00."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be an ISO 8601 time, got {raw!r}") from None
+    if value.tzinfo is None:
+        raise SettingsError(f"{name} needs an offset such as +01:00, got {raw!r}")
+    return value.astimezone(timezone.utc)
 
 
 # Each worker holds its own model (about 370 MB more PSS); beyond this, add hosts.

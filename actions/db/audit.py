@@ -29,6 +29,13 @@ ACTION_LABELS = {
     "password_reset": "Passwort zurückgesetzt",
     "csv_exported": "Export heruntergeladen",
     "suggestion_deleted": "Vorschlag gelöscht (auf Antrag)",
+    "live_available": "Im Live-Chat erreichbar",
+    "live_unavailable": "Im Live-Chat nicht mehr erreichbar",
+    "live_taken": "Live-Chat übernommen",
+    "live_replied": "Im Live-Chat geantwortet",
+    "live_ended": "Live-Chat beendet",
+    "callback_status": "Rückrufwunsch: Status geändert",
+    "callback_answered": "Rückrufwunsch beantwortet",
 }
 
 

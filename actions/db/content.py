@@ -21,9 +21,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from actions.db.models import CONTENT_SOURCE, Event, Project
+from actions.db.office_hours import STATES, WEEKDAYS, OfficeHours, parse_spans
 from actions.db.places import Position
 
-WEEKDAYS = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 CITYWIDE = "stadtweit"
 HTTP_URL = r"^https?://\S+$"  # links shown to citizens: web pages only
 
@@ -163,7 +163,37 @@ class Contact(_Strict):
     url: str | None = Field(None, regex=HTTP_URL)
     privacy_url: str | None = Field(None, regex=HTTP_URL)
     privacy_contact: str | None = None
+    # For the live chat: "Mo".."So" -> "09:00-16:00" (several: "09:00-12:00,
+    # 13:00-16:00"), closed on the public holidays of `holidays_state` ("RP").
+    opening_hours: dict[str, str] = {}
+    holidays_state: str | None = None
     example: bool = False
+
+    @validator("opening_hours")
+    def _known_days_and_spans(cls, value: dict[str, str]) -> dict[str, str]:
+        for day, spans in value.items():
+            if day not in WEEKDAYS:
+                raise ValueError(f"{day!r} is no weekday; use {', '.join(WEEKDAYS)}")
+            parse_spans(spans)
+        return value
+
+    @validator("holidays_state")
+    def _known_state(cls, value: str | None) -> str | None:
+        if value is not None and value not in STATES:
+            raise ValueError(f"{value!r} is no federal state; use {sorted(STATES)}")
+        return value
+
+    def office_hours(self, timezone: str) -> OfficeHours:
+        weekly = {
+            WEEKDAYS.index(day): parse_spans(spans)
+            for day, spans in self.opening_hours.items()
+        }
+        return OfficeHours(weekly, self.holidays_state, timezone)
+
+    @property
+    def hours_text(self) -> str | None:
+        """The hours as people read them: the file's text, else from the table."""
+        return self.hours or self.office_hours("UTC").describe_week() or None
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
-"""The eight tables of the project database: projects, calendar events,
-suggestions with their status changes and photos, notifications, staff
-accounts and the audit log.
+"""The tables of the project database: projects, calendar events,
+suggestions with their status changes, photos and supports, notifications,
+staff accounts, the audit log, live chats with staff availability, and
+callback requests.
 
 No table is named like one of Rasa's (its SQL tracker store has `events`), so
 one database can hold both.
@@ -319,3 +320,63 @@ class AuditEntry(Base):
     object_id: Mapped[str] = Column(String(80), nullable=False)
     before: Mapped[dict | None] = Column(JSON)
     after: Mapped[dict | None] = Column(JSON)
+
+
+class LiveAvailability(Base):
+    """A staff member who takes live chats, until `until` or until their staff
+    session would end (`seen_at` + the idle timeout, see actions.db.live)."""
+
+    __tablename__ = "live_availability"
+
+    username: Mapped[str] = Column(String(40), primary_key=True)
+    until: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    seen_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class LiveChat(Base):
+    """A conversation handed from the assistant to a person ("waiting" for
+    someone, "taken" by a member, "ended"). The transcript stays in Rasa's
+    tracker; this row says who has the conversation and where to reply."""
+
+    __tablename__ = "live_chats"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    # Rasa's sender id: where replies go and which tracker to read.
+    sender_id: Mapped[str] = Column(String(255), nullable=False, index=True)
+    sender_key: Mapped[str] = Column(String(64), nullable=False, index=True)
+    channel: Mapped[str] = Column(String(40), nullable=False)
+    status: Mapped[str] = Column(String(20), nullable=False, index=True)
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    last_message_at: Mapped[datetime] = Column(
+        UTCDateTime, nullable=False, default=utcnow
+    )
+    taken_by: Mapped[str | None] = Column(String(40))
+    taken_at: Mapped[datetime | None] = Column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = Column(UTCDateTime, index=True)
+    # A staff member's name, or "citizen".
+    ended_by: Mapped[str | None] = Column(String(40))
+
+
+class CallbackRequest(Base):
+    """A message left for the team when nobody could chat live."""
+
+    __tablename__ = "callback_requests"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    reference: Mapped[str] = Column(String(11), nullable=False, unique=True)
+    channel: Mapped[str] = Column(String(40), nullable=False)
+    sender_key: Mapped[str] = Column(String(64), nullable=False, index=True)
+    text: Mapped[str] = Column(Text, nullable=False)
+    # Optional: how the citizen wants to be reached besides the chat.
+    contact: Mapped[str | None] = Column(String(200))
+    reply_to: Mapped[str | None] = Column(String(255))
+    status: Mapped[str] = Column(String(20), nullable=False, index=True)
+    created_at: Mapped[datetime] = Column(
+        UTCDateTime, nullable=False, default=utcnow, index=True
+    )
+    updated_at: Mapped[datetime] = Column(
+        UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow
+    )
+    handled_by: Mapped[str | None] = Column(String(40))
+    answer: Mapped[str | None] = Column(Text)
+    answered_at: Mapped[datetime | None] = Column(UTCDateTime)

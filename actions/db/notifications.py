@@ -197,3 +197,24 @@ def for_suggestion(session: Session, suggestion_id: int) -> list[Notification]:
             .order_by(Notification.id)
         )
     )
+
+
+def queue(
+    session: Session, channel: str, recipient: str, text: str, *, now: datetime
+) -> Notification:
+    """A message from a person on the team (live chat, callback answer) to a chat."""
+    row = Notification(
+        channel=channel, recipient=recipient, text=text, created_at=now, attempts=0
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def delete_for_recipient(session: Session, channel: str, recipient: str) -> int:
+    """ "Meine Daten löschen": every message waiting for or sent to this chat."""
+    return session.execute(
+        delete(Notification)
+        .where(Notification.channel == channel, Notification.recipient == recipient)
+        .execution_options(synchronize_session=False)
+    ).rowcount

@@ -93,12 +93,12 @@ class NewSuggestion:
     public_consent_at: datetime | None = None
 
 
-def new_reference() -> str:
+def new_reference(prefix: str = "V") -> str:
     """Eight random Crockford characters, at least one a digit (see below)."""
     while True:
         chars = "".join(secrets.choice(CROCKFORD) for _ in range(8))
         if any(c.isdigit() for c in chars):
-            return f"V-{chars[:4]}-{chars[4:]}"
+            return f"{prefix}-{chars[:4]}-{chars[4:]}"
 
 
 def normalize_reference(text: str) -> str | None:

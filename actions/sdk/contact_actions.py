@@ -7,9 +7,11 @@ import logging
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
 
 from actions.db.content import Contact, ContentError, load_contact
-from actions.sdk.base import EventList
+from actions.sdk.base import EventList, channel_of
+from actions.sdk.live_actions import contact_buttons, current_live_state
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -31,8 +33,8 @@ def contact_lines(contact: Contact) -> list[str]:
     lines.append(f"E-Mail: {contact.email}")
     if contact.phone:
         lines.append(f"Telefon: {contact.phone}")
-    if contact.hours:
-        lines.append(f"Sprechzeiten: {contact.hours}")
+    if contact.hours_text:
+        lines.append(f"Sprechzeiten: {contact.hours_text}")
     if contact.address:
         lines.append(f"Adresse: {contact.address}")
     if contact.url:
@@ -58,7 +60,16 @@ class ActionContact(Action):
         ]
         if contact.example:
             lines.append("(Hinweis: Das sind Beispieldaten.)")
-        dispatcher.utter_message(text="\n".join(lines))
+        try:
+            state = await current_live_state(contact)
+        except SQLAlchemyError:
+            logger.exception("contact: cannot tell whether a person is there")
+            buttons = []
+        else:
+            buttons = contact_buttons(state, channel_of(tracker))
+            if state.possible and buttons:
+                lines.append("Gerade ist auch jemand im Live-Chat für Sie da.")
+        dispatcher.utter_message(text="\n".join(lines), buttons=buttons)
         return []
 
 
@@ -87,8 +98,12 @@ class ActionPrivacy(Action):
             f"Diese Kontaktdaten löschen wir {retention} Tage nach Abschluss Ihres "
             "Vorschlags, den Gesprächsverlauf nach "
             f"{retention} Tagen.",
+            "• Im Live-Chat mit dem Team liest eine Person aus dem Smart-City-Büro "
+            "diesen Verlauf und antwortet Ihnen. Wer das war, halten wir fest. "
+            "Nachrichten an das Team speichern wir, bis sie erledigt sind, danach "
+            f"noch {retention} Tage.",
             "• Schreiben Sie „Meine Daten löschen“, dann lösche ich Ihre Vorschläge, "
-            "Kontaktdaten und diesen Verlauf sofort.",
+            "Nachrichten an das Team, Kontaktdaten und diesen Verlauf sofort.",
             "• Bitte schreiben Sie mir keine sensiblen Daten, zum Beispiel zu Ihrer Gesundheit.",
         ]
         who = contact.privacy_contact or contact.email

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.db import photos
+from actions.db import callbacks, live, notifications, photos
 from actions.db import suggestions as store
 from actions.db.places import Position
 from actions.sdk.base import (
@@ -390,6 +390,15 @@ def _own_list(session, key: str, limit: int) -> dict:
     }
 
 
+def _delete_everything(session, tracker: Tracker, key: str) -> int:
+    """Suggestions, supports and photos, live chats, callback requests and the
+    team's messages to this chat; the number of suggestions deleted."""
+    live.delete_for_sender(session, key)
+    callbacks.delete_for_sender(session, key)
+    notifications.delete_for_recipient(session, channel_of(tracker), tracker.sender_id)
+    return store.delete_for_sender(session, key)
+
+
 class ActionDeleteMyData(Action):
     """Deletes the sender's suggestions and contact data (GDPR Art. 17).
 
@@ -404,7 +413,7 @@ class ActionDeleteMyData(Action):
     ) -> EventList:
         key = sender_key(tracker.sender_id)
         try:
-            deleted = await db_call(lambda s: store.delete_for_sender(s, key))
+            deleted = await db_call(lambda s: _delete_everything(s, tracker, key))
         except SQLAlchemyError:
             logger.exception("cannot delete a sender's suggestions")
             dispatcher.utter_message(response="utter_deletion_failed")

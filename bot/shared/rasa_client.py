@@ -1,10 +1,12 @@
-"""The one way our channels talk to Rasa: its REST channel on loopback."""
+"""The one way our apps talk to Rasa: its REST channel and, for the live chat
+with staff, its HTTP API (pause, resume, read the tracker), both on loopback."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 
@@ -20,7 +22,15 @@ class RasaUnavailable(Exception):
 class RasaClient:
     """Posts user messages to Rasa's REST webhook and returns the bot's messages."""
 
-    def __init__(self, rasa_url: str, action_health_url: str, timeout: float) -> None:
+    def __init__(
+        self,
+        rasa_url: str,
+        action_health_url: str,
+        timeout: float,
+        api_token: str | None = None,
+    ) -> None:
+        self._url = rasa_url
+        self._token = api_token
         self._health = f"{rasa_url}/webhooks/rest/"
         self._webhook = f"{rasa_url}/webhooks/rest/webhook"
         self._action_health = action_health_url
@@ -49,7 +59,10 @@ class RasaClient:
         *,
         input_channel: str,
         metadata: dict[str, Any] | None = None,
+        expect_reply: bool = True,
     ) -> list[RasaMessage]:
+        """The bot's replies. `expect_reply=False`: the conversation is paused
+        for a live chat, so no reply is no sign of trouble."""
         body = {
             "sender": sender,
             "message": text,
@@ -68,7 +81,7 @@ class RasaClient:
         messages = [m for m in replies if isinstance(m, dict)]
         # Rasa answers with nothing when a custom action failed, e.g. because the
         # action server is down; otherwise the model simply had nothing to say.
-        if not messages and not await self.actions_up():
+        if not messages and expect_reply and not await self.actions_up():
             raise RasaUnavailable("the action server is not answering")
         return messages
 
@@ -86,3 +99,46 @@ class RasaClient:
     async def actions_up(self) -> bool:
         """Whether the action server answers."""
         return await self._answers(self._action_health)
+
+    async def _api(self, method: str, sender: str, path: str, body: Any = None) -> Any:
+        if not self._token:
+            raise RasaUnavailable("Rasa's HTTP API has no token configured")
+        url = f"{self._url}/conversations/{quote(sender, safe='')}/{path}"
+        params = {"token": self._token, "include_events": "ALL"}
+        try:
+            async with self.session.request(
+                method, url, params=params, json=body
+            ) as response:
+                if response.status != 200:
+                    raise RasaUnavailable(f"Rasa's API answered HTTP {response.status}")
+                return await response.json()
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+            raise RasaUnavailable(f"{type(error).__name__}: {error}") from error
+
+    async def append_events(self, sender: str, events: list[dict[str, Any]]) -> None:
+        """Add events to the conversation, e.g. {"event": "resume"} or a staff
+        reply as {"event": "bot", ...}, through Rasa's lock on the tracker."""
+        await self._api("POST", sender, "tracker/events", events)
+
+    async def pause(self, sender: str) -> None:
+        await self.append_events(sender, [{"event": "pause"}])
+
+    async def resume(self, sender: str) -> None:
+        """Rasa answers again. The listen closes the messages of the live chat,
+        so the next message is predicted like any other, not as their follow-up."""
+        resumed = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
+        await self.append_events(sender, resumed)
+
+    async def is_paused(self, sender: str) -> bool:
+        tracker = await self._api("GET", sender, "tracker")
+        return isinstance(tracker, dict) and tracker.get("paused") is True
+
+    async def transcript(self, sender: str) -> list[dict[str, Any]]:
+        """The conversation's user and bot messages, oldest first."""
+        tracker = await self._api("GET", sender, "tracker")
+        events = tracker.get("events") if isinstance(tracker, dict) else None
+        return [
+            event
+            for event in events or []
+            if isinstance(event, dict) and event.get("event") in ("user", "bot")
+        ]

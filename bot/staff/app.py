@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp_jinja2
@@ -10,11 +11,13 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from bot.formatting import local_time
+from bot.secret_key import rasa_api_token
 from bot.settings import Settings
+from bot.shared.rasa_client import RasaClient
 from bot.shared.redis_state import RedisLoginThrottle
 from bot.staff import middlewares
 from bot.staff.context import CHANNEL_LABELS, page_context
-from bot.staff.helpers import PREFIX, SETTINGS, THROTTLE
+from bot.staff.helpers import PREFIX, RASA, SETTINGS, THROTTLE
 from bot.staff.routes import setup_routes
 from bot.staff.throttle import LoginThrottle
 
@@ -32,6 +35,11 @@ async def _no_store(_request: web.Request, response: web.StreamResponse) -> None
     response.headers["Permissions-Policy"] = STAFF_PERMISSIONS
 
 
+async def _rasa_session(app: web.Application) -> AsyncIterator[None]:
+    async with app[RASA]:
+        yield
+
+
 def create_staff_app(settings: Settings, redis: Redis | None = None) -> web.Application:
     app = web.Application(
         middlewares=[
@@ -42,6 +50,14 @@ def create_staff_app(settings: Settings, redis: Redis | None = None) -> web.Appl
         ]
     )
     app[SETTINGS] = settings
+    # The live chat reads transcripts and resumes conversations through Rasa's API.
+    app[RASA] = RasaClient(
+        settings.rasa_url,
+        settings.action_health_url,
+        settings.rasa_timeout,
+        api_token=rasa_api_token(settings),
+    )
+    app.cleanup_ctx.append(_rasa_session)
     app[THROTTLE] = (
         RedisLoginThrottle(redis, settings.staff_login_attempts)
         if redis is not None

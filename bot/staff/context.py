@@ -7,8 +7,10 @@ from typing import Any
 from aiohttp import web
 from aiohttp_session import get_session
 
+from actions.db import live
 from actions.db.audit import ACTION_LABELS
 from actions.db.suggestions import STATUS_LABELS
+from bot.staff.helpers import db
 from bot.staff.sessions import csrf_token
 
 CHANNEL_LABELS = {"web": "Website-Chat", "telegram": "Telegram", "rest": "REST-API"}
@@ -16,7 +18,11 @@ CHANNEL_LABELS = {"web": "Website-Chat", "telegram": "Telegram", "rest": "REST-A
 
 async def page_context(request: web.Request) -> dict[str, Any]:
     session = await get_session(request)
+    waiting = 0
+    if request.get("user") is not None:
+        waiting = await db(request, live.waiting_count, read_only=True)
     return {
+        "live_waiting": waiting,
         "user": request.get("user"),
         "csrf_token": csrf_token(session),
         # Taken when the page shows them, so a redirect keeps them for the next.

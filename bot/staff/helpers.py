@@ -18,6 +18,7 @@ from actions.db import accounts
 from actions.db.content import Content, load_content
 from actions.db.session import run_in_transaction
 from bot.settings import Settings
+from bot.shared.rasa_client import RasaClient
 from bot.shared.redis_state import RedisLoginThrottle
 from bot.staff.sessions import csrf_token
 from bot.staff.throttle import LoginThrottle
@@ -28,6 +29,7 @@ MAX_FORM_BYTES = 2 * 1024 * 1024  # an .ics upload; chat requests stay at 64 KiB
 MAX_PUBLIC_FORM_BYTES = 16 * 1024  # the login form, before anyone is known
 
 SETTINGS = web.AppKey("staff_settings", Settings)
+RASA = web.AppKey("staff_rasa", RasaClient)
 THROTTLE = web.AppKey("staff_throttle", LoginThrottle | RedisLoginThrottle)
 
 

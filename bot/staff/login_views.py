@@ -12,7 +12,7 @@ from aiohttp import web
 from aiohttp_session import get_session
 from redis.exceptions import RedisError
 
-from actions.db import accounts
+from actions.db import accounts, live
 from bot.shared.proxies import client_address
 from bot.staff.helpers import (
     SETTINGS,
@@ -96,5 +96,8 @@ async def _verify(request: web.Request, username: str, password: str):
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
+    user = request.get("user")
+    if user is not None:  # the live-chat availability ends with the session
+        await db(request, lambda s: live.set_unavailable(s, user.username))
     (await get_session(request)).invalidate()
     raise web.HTTPSeeOther(url(request, "login", {"abgemeldet": "1"}))

@@ -15,6 +15,7 @@ import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_session import get_session, session_middleware
 
+from actions.db import live
 from actions.db.content import ContentError
 from bot.settings import Settings
 from bot.staff.context import page_context
@@ -24,12 +25,14 @@ from bot.staff.helpers import (
     SETTINGS,
     PageError,
     current_user,
+    db,
     url,
 )
 from bot.staff.sessions import COOKIE_NAME, cookie_storage, csrf_valid, secure_cookies
 
 logger = logging.getLogger(__name__)
 PUBLIC_ROUTES = frozenset({"login", "static"})
+LIVE_SEEN_EVERY_SECONDS = 60
 
 
 def _public(request: web.Request) -> bool:
@@ -149,4 +152,9 @@ async def login(request: web.Request, handler) -> web.StreamResponse:
         raise web.HTTPSeeOther(_login_url(request, next_path))
     request["user"] = user
     session["seen"] = int(time.time())
+    if session["seen"] - session.get("live_seen", 0) >= LIVE_SEEN_EVERY_SECONDS:
+        # Live-chat availability lasts as long as this session (actions.db.live).
+        session["live_seen"] = session["seen"]
+        settings = request.app[SETTINGS]
+        await db(request, lambda s: live.seen(s, user.username, now=settings.now()))
     return await handler(request)

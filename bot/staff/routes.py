@@ -7,8 +7,10 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.staff import (
+    callback_views,
     dashboard_views,
     event_views,
+    live_views,
     login_views,
     project_views,
     suggestion_views,
@@ -70,6 +72,22 @@ def setup_routes(app: web.Application) -> None:
         app, r"/events/{event_id:\d+}", "event",
         event_views.event_form, event_views.event_save,
     )  # fmt: skip
+
+    _page(app, "/live", "live", live_views.live_page)
+    _page(app, "/live/state.json", "live_state", live_views.live_state)
+    _page(app, "/live/availability", "live_availability",
+          post=live_views.set_availability)  # fmt: skip
+    live = r"/live/{chat_id:\d+}"
+    _page(app, f"{live}/messages.json", "live_messages", live_views.transcript_json)
+    _page(app, f"{live}/take", "live_take", post=live_views.take)
+    _page(app, f"{live}/reply", "live_reply", post=live_views.reply)
+    _page(app, f"{live}/end", "live_end", post=live_views.end)
+
+    _page(app, "/callbacks", "callbacks", callback_views.callbacks_page)
+    callback = "/callbacks/{reference}"
+    _page(app, callback, "callback", callback_views.callback_page)
+    _page(app, f"{callback}/status", "callback_status", post=callback_views.set_status)
+    _page(app, f"{callback}/answer", "callback_answer", post=callback_views.answer)
 
     _page(app, "/users", "users", user_views.users_page)
     _page(app, "/users/{name}/active", "set_active", post=user_views.set_active)

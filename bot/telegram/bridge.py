@@ -39,6 +39,7 @@ from actions.db.suggestions import normalize_reference
 from bot.formatting import intent_payload
 from bot.secret_key import sender_key
 from bot.settings import Settings
+from bot.shared.live_chat import LiveChat
 from bot.shared.photos import MAX_BYTES, PhotoRefused, keep_photo
 from bot.shared.rasa_client import RasaClient, RasaUnavailable
 from bot.telegram import texts
@@ -142,7 +143,8 @@ class Bridge:
     ) -> None:
         self.rasa = rasa
         self.payloads = payloads or ButtonPayloads()
-        self.settings = settings  # without, photos are not kept
+        self.settings = settings  # without, photos are not kept, no live chat
+        self.live = LiveChat(settings, rasa) if settings is not None else None
         self._open_keyboards: set[int] = set()
 
     def register(self, application: Application) -> None:
@@ -220,6 +222,10 @@ class Bridge:
         upload: PhotoSize | Document = (
             largest(message.photo) if message.photo else message.document
         )
+        sender = sender_id(update.effective_chat, update.effective_user)
+        if self.live is not None and await self._live_open(sender):
+            await message.reply_text(texts.NO_PHOTOS_IN_LIVE_CHAT)
+            return
         refusal = await self._keep_photo(update, upload)
         if refusal:
             await message.reply_text(refusal)
@@ -253,6 +259,12 @@ class Bridge:
             **place,
         )
         await self.converse(update, context, payload)
+
+    async def _live_open(self, sender: str) -> bool:
+        try:
+            return await self.live.is_open(sender)
+        except RasaUnavailable:
+            return False  # the photo is kept; the dialogue says what next
 
     async def _keep_photo(
         self, update: Update, upload: PhotoSize | Document
@@ -335,10 +347,17 @@ class Bridge:
 
     async def replies(self, sender: str, chat: Chat, text: str) -> list[Outgoing]:
         metadata = {"channel": CHANNEL, "chat_type": chat.type}
+        live = False
         try:
-            messages = await self.rasa.send(
-                sender, text, input_channel=CHANNEL, metadata=metadata
-            )
+            if self.live is None:
+                messages = await self.rasa.send(
+                    sender, text, input_channel=CHANNEL, metadata=metadata
+                )
+            else:
+                turn = await self.live.turn(
+                    sender, text, channel=CHANNEL, metadata=metadata
+                )
+                messages, live = turn.replies, turn.live
         except RasaUnavailable as error:
             logger.warning("Rasa is unavailable: %s", error)
             return [Outgoing(escape(texts.UNAVAILABLE, quote=False))]
@@ -346,6 +365,8 @@ class Bridge:
             messages, self.payloads, location_button=chat.type == Chat.PRIVATE
         )
         await self.payloads.share()  # before a button can be pressed elsewhere
+        if live:
+            return outgoing  # a person answers, through the outbox
         return outgoing or [Outgoing(escape(texts.NO_ANSWER, quote=False))]
 
     def _close_or_track_keyboard(

@@ -65,6 +65,7 @@ class NotificationDelivery:
         self.poll_seconds = poll_seconds
         self.clock = clock
         self._stopping = asyncio.Event()
+        self._woken = asyncio.Event()
         self._task: asyncio.Task | None = None
         # Marks only rows this deliverer still holds (notifications._set).
         self.holder = uuid.uuid4().hex
@@ -116,8 +117,26 @@ class NotificationDelivery:
                 self.failing_since = self.failing_since or self.clock()
                 logger.exception("outbox: delivery failed; trying again")
             if claimed < BATCH:
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(self._stopping.wait(), self.poll_seconds)
+                await self._pause()
+
+    async def _pause(self) -> None:
+        """Until the next poll, a stop, or a wake-up (a new message from staff)."""
+        waits = [
+            asyncio.ensure_future(self._stopping.wait()),
+            asyncio.ensure_future(self._woken.wait()),
+        ]
+        try:
+            await asyncio.wait(
+                waits, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            for wait in waits:
+                wait.cancel()
+        self._woken.clear()
+
+    def wake(self) -> None:
+        """Deliver now: a person from the team just wrote to a citizen."""
+        self._woken.set()
 
     async def deliver_due(self) -> int:
         """Send what is due now; returns how many rows were claimed."""

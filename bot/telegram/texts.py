@@ -32,6 +32,10 @@ STALE_BUTTON = (
     "Diese Auswahl ist nicht mehr aktuell. Bitte schreiben Sie mir Ihr Anliegen."
 )
 CHOSEN = "Ihre Auswahl: {title}"
+NO_PHOTOS_IN_LIVE_CHAT = (
+    "Im Live-Chat kann das Team leider keine Fotos sehen. Bitte beschreiben Sie "
+    "es in Worten."
+)
 TOO_FAST = (
     "Sie schreiben sehr schnell. Bitte warten Sie einen Moment, dann antworte ich "
     "wieder."
@@ -54,6 +58,8 @@ COMMANDS = (
     Command("help", "/help"),
     Command("vorschlag", "/submit_suggestion", "Einen Vorschlag machen"),
     Command("status", "/ask_suggestion_status", "Stand Ihrer Vorschläge"),
+    Command("mensch", "/request_human", "Mit einer Person aus dem Team schreiben"),
+    Command("assistent", "zurück zum Assistenten", "Zurück zum Assistenten"),
     Command("datenschutz", "/ask_privacy", "Datenschutzhinweise"),
     Command("loeschen", "/request_data_deletion", "Ihre Daten löschen"),
     Command("abbrechen", "/cancel", "Den laufenden Vorgang abbrechen"),

@@ -12,12 +12,14 @@ from pathlib import Path
 
 from aiohttp import web
 
+from bot.secret_key import rasa_api_token
 from bot.settings import Settings
 from bot.shared.rasa_client import RasaClient
 from bot.shared.redis_state import RedisRateLimits
 from bot.web.board import setup_board
 from bot.web.chat import ChatApi
 from bot.web.headers import add_security_headers, allow_origins
+from bot.web.live_stream import live_stream
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +59,10 @@ def create_app(settings: Settings, redis=None) -> web.Application:
     app[SETTINGS] = settings
     app[REDIS] = redis
     app[RASA] = RasaClient(
-        settings.rasa_url, settings.action_health_url, settings.rasa_timeout
+        settings.rasa_url,
+        settings.action_health_url,
+        settings.rasa_timeout,
+        api_token=rasa_api_token(settings),
     )
     chat = app[CHAT] = ChatApi(
         settings, app[RASA], RedisRateLimits(redis) if redis else None
@@ -70,6 +75,9 @@ def create_app(settings: Settings, redis=None) -> web.Application:
         "/api/notifications/seen", chat.notifications_seen, name="notifications_seen"
     )
     app.router.add_post("/api/forget", chat.forget, name="forget")
+    app.router.add_get(
+        "/api/live", lambda request: live_stream(chat, request), name="live"
+    )
     app.router.add_post("/api/photos", chat.photo, name="photos")
     setup_board(app, settings)
     allow_origins(app, settings.web_allowed_origins)

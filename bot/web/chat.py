@@ -17,13 +17,14 @@ from aiohttp import BodyPartReader, web
 from aiolimiter import AsyncLimiter
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.db import notifications, photos
+from actions.db import live, notifications, photos
 from actions.db.models import utcnow
 from actions.db.session import run_in_transaction
 from bot.formatting import DELETED_MARKER, intent_payload
 from bot.secret_key import secret_key, sender_key
 from bot.settings import Settings
 from bot.shared.limits import KeyedLimits, take_shared
+from bot.shared.live_chat import LiveChat
 from bot.shared.photos import MAX_BYTES, PhotoRefused, keep_photo
 from bot.shared.proxies import client_address
 from bot.shared.rasa_client import RasaClient, RasaUnavailable
@@ -49,6 +50,10 @@ UNAVAILABLE = (
 )
 NO_ANSWER = "Entschuldigung, darauf habe ich gerade keine Antwort."
 NOT_A_PHOTO_UPLOAD = "Bitte wählen Sie ein Foto aus."
+NO_PHOTOS_IN_LIVE_CHAT = (
+    "Im Live-Chat kann das Team leider keine Fotos sehen. Bitte beschreiben Sie "
+    "es in Worten."
+)
 TOO_MANY_PHOTOS = (
     "Sie haben schon drei Fotos angehängt. Mehr passen nicht zu einem Vorschlag."
 )
@@ -87,12 +92,13 @@ class ChatApi:
         self._per_session = KeyedLimits(settings.web_chat_per_minute)
         self._per_address = KeyedLimits(settings.web_address_per_minute)
         self._overall = AsyncLimiter(settings.web_global_per_minute, 60)
+        self.live = LiveChat(settings, rasa)
 
     def sender(self, session: str) -> str:
         digest = hmac.new(self._key, f"web-session:{session}".encode(), hashlib.sha256)
         return f"{CHANNEL}:{digest.hexdigest()[:32]}"
 
-    async def _allowed(self, request: web.Request, sender: str | None = None) -> bool:
+    async def allowed(self, request: web.Request, sender: str | None = None) -> bool:
         address = client_address(request, self.settings.trusted_proxies)
         limits = [
             (f"web-address:{address}", self.settings.web_address_per_minute),
@@ -128,7 +134,7 @@ class ChatApi:
             ) from too_large
         return body if isinstance(body, dict) else None
 
-    def _session(self, value: Any) -> str | None:
+    def sender_of(self, value: Any) -> str | None:
         return (
             self.sender(value)
             if isinstance(value, str) and SESSION_ID.match(value)
@@ -137,7 +143,7 @@ class ChatApi:
 
     async def chat(self, request: web.Request) -> web.Response:
         body = await self._body(request)
-        sender = self._session(body.get("session")) if body else None
+        sender = self.sender_of(body.get("session")) if body else None
         message = body.get("message") if body else None
         if sender is None or not isinstance(message, str):
             return error(400, BAD_REQUEST)
@@ -146,18 +152,18 @@ class ChatApi:
         message = clean(message)
         if BLANK.fullmatch(message):
             return error(400, EMPTY)
-        if not await self._allowed(request, sender):
+        if not await self.allowed(request, sender):
             return error(429, TOO_FAST, **{"Retry-After": "10"})
         try:
-            replies = await self.rasa.send(
-                sender, message, input_channel=CHANNEL, metadata={"channel": CHANNEL}
+            turn = await self.live.turn(
+                sender, message, channel=CHANNEL, metadata={"channel": CHANNEL}
             )
         except RasaUnavailable:
             return error(503, UNAVAILABLE)
-        messages = visible(replies)
-        if not messages:
+        messages = visible(turn.replies)
+        if not messages and not turn.live:
             messages = [{"text": NO_ANSWER, "buttons": []}]
-        return web.json_response({"messages": messages})
+        return web.json_response({"messages": messages, "live": turn.live})
 
     async def photo(self, request: web.Request) -> web.Response:
         """A photo from "Foto anhängen" (multipart: session, caption, photo).
@@ -167,7 +173,7 @@ class ChatApi:
         """
         if request.content_type != "multipart/form-data":
             return error(400, BAD_REQUEST)
-        if not await self._allowed(request):
+        if not await self.allowed(request):
             return error(429, TOO_FAST, **{"Retry-After": "10"})
         try:
             fields = await _multipart(request)
@@ -175,15 +181,20 @@ class ChatApi:
             return error(413, refused.german)
         except (ValueError, RuntimeError, AssertionError, LookupError, EOFError):
             return error(400, BAD_REQUEST)  # not a well-formed multipart body
-        sender = self._session(fields.get("session", b"").decode("utf-8", "replace"))
+        sender = self.sender_of(fields.get("session", b"").decode("utf-8", "replace"))
         if sender is None:
             return error(400, BAD_REQUEST)
         if not fields.get("photo"):
             return error(400, NOT_A_PHOTO_UPLOAD)
+        try:
+            if await self.live.is_open(sender):
+                return error(409, NO_PHOTOS_IN_LIVE_CHAT)
+        except RasaUnavailable:
+            return error(503, UNAVAILABLE)
         caption = clean(fields.get("caption", b"").decode("utf-8", "replace"))
         if len(caption) > MAX_MESSAGE:
             return error(400, TOO_LONG)
-        if not await self._allowed(request, sender):
+        if not await self.allowed(request, sender):
             return error(429, TOO_FAST, **{"Retry-After": "10"})
         key = sender_key(sender, self.settings)
         try:
@@ -211,24 +222,24 @@ class ChatApi:
         )
 
     async def notifications(self, request: web.Request) -> web.Response:
-        sender = self._session(request.query.get("session"))
+        sender = self.sender_of(request.query.get("session"))
         if sender is None:
             return error(400, BAD_REQUEST)
-        if not await self._allowed(request):
+        if not await self.allowed(request):
             return error(429, TOO_FAST, **{"Retry-After": "10"})
         try:
-            rows = await run_in_transaction(
+            rows, live_open = await run_in_transaction(
                 self.settings.database_url,
-                lambda s: _pending(s, sender),
+                lambda s: (pending(s, sender), live.open_for(s, sender) is not None),
                 read_only=True,
             )
         except SQLAlchemyError:
             return error(503, UNAVAILABLE)
-        return web.json_response({"notifications": rows})
+        return web.json_response({"notifications": rows, "live": live_open})
 
     async def notifications_seen(self, request: web.Request) -> web.Response:
         body = await self._body(request)
-        sender = self._session(body.get("session")) if body else None
+        sender = self.sender_of(body.get("session")) if body else None
         ids = body.get("ids") if body else None
         if (
             sender is None
@@ -237,7 +248,7 @@ class ChatApi:
             or len(ids) > MAX_NOTIFICATIONS
         ):
             return error(400, BAD_REQUEST)
-        if not await self._allowed(request):
+        if not await self.allowed(request):
             return error(429, TOO_FAST, **{"Retry-After": "10"})
         try:
             await run_in_transaction(
@@ -255,16 +266,17 @@ class ChatApi:
         (erased) the conversation; otherwise the widget keeps its session.
         """
         body = await self._body(request)
-        sender = self._session(body.get("session")) if body else None
+        sender = self.sender_of(body.get("session")) if body else None
         if sender is None:
             return error(400, BAD_REQUEST)
-        if not await self._allowed(request, sender):
+        if not await self.allowed(request, sender):
             return error(429, TOO_FAST, **{"Retry-After": "10"})
         try:
             for text in ("/request_data_deletion", "/affirm"):
-                replies = await self.rasa.send(
-                    sender, text, input_channel=CHANNEL, metadata={"channel": CHANNEL}
+                turn = await self.live.turn(
+                    sender, text, channel=CHANNEL, metadata={"channel": CHANNEL}
                 )
+            replies = turn.replies
         except RasaUnavailable:
             return error(503, NOT_DELETED)
         if not any(
@@ -331,7 +343,7 @@ def _visible(message: dict[str, Any]) -> dict[str, Any] | None:
     return {"text": text, "buttons": buttons}
 
 
-def _pending(session, sender: str) -> list[dict[str, Any]]:
+def pending(session, sender: str) -> list[dict[str, Any]]:
     rows = notifications.pending_for(session, CHANNEL, sender, MAX_NOTIFICATIONS)
     return [
         {"id": row.id, "text": row.text, "created_at": row.created_at.isoformat()}

@@ -18,6 +18,7 @@
   var MAX_HISTORY = 200;
   var MAX_PHOTO_BYTES = 10 * 1024 * 1024;
   var NEWS_EVERY_MS = 20000;
+  var LIVE_POLL_MS = 3000; // only if the browser cannot keep the live stream
   var TEXT = {
     launcher: "Chat mit dem Stadt-Assistenten",
     title: "Stadt-Assistent",
@@ -35,6 +36,11 @@
     you: "Sie",
     bot: "Assistent",
     news: "Neuigkeit",
+    team: "Team",
+    live: "Sie schreiben jetzt mit einer Person aus dem Team. Zurück zum Assistenten kommen Sie mit „zurück zum Assistenten“.",
+    liveBack: "Zurück zum Assistenten",
+    liveNew: "Neue Nachricht vom Team: ",
+    sending: "Wird gesendet …",
     attach: "Foto anhängen",
     attached: "Foto: ",
     removePhoto: "Foto entfernen",
@@ -124,6 +130,15 @@
 
   var log = el("div", { class: "sa-log", role: "log", "aria-live": "polite", "aria-label": "Chatverlauf", tabindex: "0" });
   var typing = el("p", { class: "sa-typing", "aria-live": "polite" });
+  // Shown while a person from the team has the conversation; announces their replies.
+  var liveBar = el("div", { class: "sa-live", role: "status", "aria-live": "polite" });
+  liveBar.hidden = true;
+  var liveText = el("p", { class: "sa-live-text" });
+  var liveBack = el("button", { type: "button", class: "sa-choice" }, TEXT.liveBack);
+  var liveAnnounce = el("p", { class: "sa-visually-hidden" });
+  liveBar.appendChild(liveText);
+  liveBar.appendChild(liveBack);
+  liveBar.appendChild(liveAnnounce);
   var problem = el("div", { class: "sa-error", role: "alert" });
   problem.hidden = true;
   var problemText = el("span");
@@ -150,7 +165,7 @@
   attachment.appendChild(removePhoto);
   [label, input, send, counter, attach, photoInput, attachment].forEach(function (node) { form.appendChild(node); });
 
-  [header, note, log, typing, problem, form].forEach(function (node) { panel.appendChild(node); });
+  [header, note, liveBar, log, typing, problem, form].forEach(function (node) { panel.appendChild(node); });
   root.appendChild(panel);
   root.appendChild(launcher);
   document.body.appendChild(root);
@@ -170,7 +185,7 @@
     }
     history.forEach(function (entry, index) {
       var bubble = el("div", { class: "sa-msg sa-" + entry.from });
-      var who = entry.from === "user" ? TEXT.you : entry.news ? TEXT.news : TEXT.bot;
+      var who = entry.from === "user" ? TEXT.you : entry.from === "team" ? TEXT.team : entry.news ? TEXT.news : TEXT.bot;
       bubble.appendChild(el("span", { class: "sa-visually-hidden" }, who + ": "));
       var body = el("p");
       richText(body, entry.text || "");
@@ -299,6 +314,7 @@
     (data.messages || []).forEach(function (m) {
       remember({ from: "bot", text: String(m.text || ""), buttons: m.buttons || [], askLocation: m.ask_location === true });
     });
+    if (data.live === true) startLive(); else if (data.live === false) stopLive();
     render();
   }
 
@@ -323,7 +339,7 @@
     busy = true;
     send.disabled = true;
     problem.hidden = true;
-    typing.textContent = TEXT.typing;
+    typing.textContent = live ? TEXT.sending : TEXT.typing;
     return post("/api/chat", { session: session, message: message }).then(function (data) {
       pending = null;
       rememberReplies(data);
@@ -368,14 +384,26 @@
     counter.textContent = input.value.length + "/" + MAX_LENGTH;
   });
 
+  function known(id) {
+    return history.some(function (entry) { return entry.id === id; });
+  }
+
+  // A notification: news about a suggestion, or a message from the team.
+  function showNotification(item) {
+    if (known(item.id)) return false;
+    remember({ id: item.id, from: live ? "team" : "bot", news: !live, text: String(item.text), at: item.created_at });
+    if (live) liveAnnounce.textContent = TEXT.liveNew + String(item.text);
+    return true;
+  }
+
   function fetchNews() {
     fetch(server + "/api/notifications?session=" + encodeURIComponent(session))
       .then(function (response) { return response.ok ? response.json() : { notifications: [] }; })
       .then(function (data) {
+        if (data.live === true) startLive(); else if (data.live === false) stopLive();
         var seen = [];
         (data.notifications || []).forEach(function (item) {
-          remember({ from: "bot", news: true, text: String(item.text), at: item.created_at });
-          seen.push(item.id);
+          if (showNotification(item)) seen.push(item.id);
         });
         if (seen.length) {
           render();
@@ -386,6 +414,48 @@
   }
 
   var newsTimer = null;
+
+  // Live chat: the team's replies arrive as Server-Sent Events while it lasts.
+  var live = false;
+  var stream = null;
+  var livePoll = null;
+
+  function startLive() {
+    liveText.textContent = TEXT.live;
+    liveBar.hidden = false;
+    if (live && (stream || livePoll)) return;
+    live = true;
+    save("live", true);
+    if (window.EventSource) {
+      stream = new EventSource(server + "/api/live?session=" + encodeURIComponent(session));
+      stream.addEventListener("reply", function (event) {
+        var item = JSON.parse(event.data);
+        if (showNotification(item)) {
+          render();
+          post("/api/notifications/seen", { session: session, ids: [item.id] }).catch(function () {});
+        }
+      });
+      stream.addEventListener("ended", function () { stopLive(); fetchNews(); });
+      stream.onerror = function () {
+        if (stream && stream.readyState === EventSource.CLOSED) {
+          stream = null;
+          livePoll = setInterval(fetchNews, LIVE_POLL_MS);
+        }
+      };
+    } else {
+      livePoll = setInterval(fetchNews, LIVE_POLL_MS);
+    }
+  }
+
+  function stopLive() {
+    live = false;
+    save("live", false);
+    liveBar.hidden = true;
+    if (stream) { stream.close(); stream = null; }
+    if (livePoll) { clearInterval(livePoll); livePoll = null; }
+  }
+
+  liveBack.addEventListener("click", function () { ask("zurück zum Assistenten"); });
 
   function open() {
     panel.hidden = false;

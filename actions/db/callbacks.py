@@ -1,0 +1,141 @@
+"""Callback requests: messages left for the team when nobody could chat live.
+
+Status: "offen" -> "in_bearbeitung" -> "erledigt". An answer goes to the
+citizen's chat through the outbox, like a suggestion's status news.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from actions.db import notifications
+from actions.db.audit import record
+from actions.db.models import CallbackRequest, utcnow
+from actions.db.suggestions import REFERENCE_ATTEMPTS, new_reference
+
+STATUS_LABELS = {
+    "offen": "offen",
+    "in_bearbeitung": "in Bearbeitung",
+    "erledigt": "erledigt",
+}
+MAX_ANSWER = 2000
+
+
+class CallbackError(ValueError):
+    """The change cannot be done; the message says why, in German."""
+
+
+@dataclass(frozen=True)
+class NewCallback:
+    channel: str
+    sender_key: str
+    text: str
+    contact: str | None = None
+    reply_to: str | None = None
+
+
+def create(session: Session, new: NewCallback) -> CallbackRequest:
+    for _ in range(REFERENCE_ATTEMPTS):
+        row = CallbackRequest(
+            reference=new_reference("R"), channel=new.channel,
+            sender_key=new.sender_key, text=new.text, contact=new.contact,
+            reply_to=new.reply_to, status="offen",
+        )  # fmt: skip
+        try:
+            with session.begin_nested():
+                session.add(row)
+            return row
+        except IntegrityError:
+            continue  # the reference was taken: draw another
+    raise RuntimeError("no free callback reference")
+
+
+def listing(session: Session, status: str | None = None, limit: int = 200):
+    query = select(CallbackRequest).order_by(CallbackRequest.created_at.desc())
+    if status in STATUS_LABELS:
+        query = query.where(CallbackRequest.status == status)
+    return list(session.scalars(query.limit(limit)))
+
+
+def open_count(session: Session) -> int:
+    return session.execute(
+        select(func.count())
+        .select_from(CallbackRequest)
+        .where(CallbackRequest.status == "offen")
+    ).scalar_one()
+
+
+def by_reference(session: Session, reference: str) -> CallbackRequest | None:
+    return session.execute(
+        select(CallbackRequest)
+        .where(CallbackRequest.reference == reference.strip().upper())
+        .with_for_update()
+    ).scalar_one_or_none()
+
+
+def set_status(session: Session, row: CallbackRequest, status: str, actor: str) -> None:
+    if status not in STATUS_LABELS:
+        raise CallbackError("Diesen Status gibt es nicht.")
+    if status == row.status:
+        return
+    before = {"status": row.status, "handled_by": row.handled_by}
+    row.status, row.handled_by = status, actor
+    record(session, actor, "callback_status", "callback", row.reference, before,
+           {"status": status, "handled_by": actor})  # fmt: skip
+
+
+def answer(
+    session: Session,
+    row: CallbackRequest,
+    text: str,
+    actor: str,
+    *,
+    now: datetime | None = None,
+) -> bool:
+    """Send `text` to the citizen's chat; False if there is no chat to send to.
+    The request is then done."""
+    now = now or utcnow()
+    text = text.strip()
+    if not text:
+        raise CallbackError("Bitte schreiben Sie eine Antwort.")
+    if len(text) > MAX_ANSWER:
+        raise CallbackError(f"Die Antwort darf höchstens {MAX_ANSWER} Zeichen haben.")
+    sent = row.reply_to is not None
+    if sent:
+        notifications.queue(
+            session, row.channel, row.reply_to,
+            f"Antwort des Smart-City-Teams auf Ihre Nachricht {row.reference}:\n{text}",
+            now=now,
+        )  # fmt: skip
+    row.answer, row.answered_at = text, now
+    record(session, actor, "callback_answered", "callback", row.reference,
+           None, {"sent": sent})  # fmt: skip
+    set_status(session, row, "erledigt", actor)
+    return sent
+
+
+def delete_for_sender(session: Session, sender_key: str) -> int:
+    return session.execute(
+        delete(CallbackRequest).where(CallbackRequest.sender_key == sender_key)
+    ).rowcount
+
+
+def purge_done_before(session: Session, before: datetime) -> int:
+    """Retention: answered or closed requests go after the retention period;
+    the chat to reply to goes from those still open, too."""
+    gone = session.execute(
+        delete(CallbackRequest).where(
+            CallbackRequest.status == "erledigt", CallbackRequest.updated_at < before
+        )
+    ).rowcount
+    session.execute(
+        update(CallbackRequest)
+        .where(CallbackRequest.created_at < before)
+        .values(reply_to=None, contact=None)
+    )
+    return gone

@@ -1,0 +1,208 @@
+"""Live chats with staff: who is available, which conversations a person has.
+
+Each function takes an open session; the caller owns the transaction. Times
+come from the caller (Settings.now), so tests can fix the clock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from actions.db.audit import record
+from actions.db.models import LiveAvailability, LiveChat
+
+WAITING, TAKEN, ENDED = "waiting", "taken", "ended"
+OPEN = (WAITING, TAKEN)
+CITIZEN = "citizen"
+STATUS_LABELS = {WAITING: "wartet", TAKEN: "übernommen", ENDED: "beendet"}
+
+
+class LiveChatGone(ValueError):
+    """The live chat ended or was taken by someone else meanwhile."""
+
+
+# Availability -------------------------------------------------------------
+
+
+def set_available(
+    session: Session, username: str, until: datetime, *, now: datetime
+) -> None:
+    row = session.get(LiveAvailability, username)
+    if row is None:
+        session.add(LiveAvailability(username=username, until=until, seen_at=now))
+    else:
+        row.until, row.seen_at = until, now
+    record(session, username, "live_available", "staff", username, None,
+           {"until": until.isoformat()})  # fmt: skip
+
+
+def set_unavailable(session: Session, username: str) -> bool:
+    gone = session.execute(
+        delete(LiveAvailability).where(LiveAvailability.username == username)
+    ).rowcount
+    if gone:
+        record(session, username, "live_unavailable", "staff", username, None, None)
+    return bool(gone)
+
+
+def seen(session: Session, username: str, *, now: datetime) -> None:
+    """The member is still signed in: their availability lasts with the session."""
+    session.execute(
+        update(LiveAvailability)
+        .where(LiveAvailability.username == username)
+        .values(seen_at=now)
+    )
+
+
+def availability(
+    session: Session, username: str, *, now: datetime, idle: timedelta
+) -> datetime | None:
+    """Until when the member takes live chats, or None."""
+    row = session.get(LiveAvailability, username)
+    if row is None or row.until <= now or row.seen_at + idle <= now:
+        return None
+    return row.until
+
+
+def anyone_available(session: Session, *, now: datetime, idle: timedelta) -> bool:
+    return (
+        session.execute(
+            select(LiveAvailability.username)
+            .where(LiveAvailability.until > now, LiveAvailability.seen_at > now - idle)
+            .limit(1)
+        ).first()
+        is not None
+    )
+
+
+# Live chats ---------------------------------------------------------------
+
+
+def open_for(session: Session, sender_id: str) -> LiveChat | None:
+    return session.execute(
+        select(LiveChat)
+        .where(LiveChat.sender_id == sender_id, LiveChat.status.in_(OPEN))
+        .order_by(LiveChat.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def start(
+    session: Session, *, sender_id: str, sender_key: str, channel: str, now: datetime
+) -> LiveChat:
+    """A waiting live chat for the sender; an open one is reused."""
+    chat = open_for(session, sender_id)
+    if chat is None:
+        chat = LiveChat(
+            sender_id=sender_id, sender_key=sender_key, channel=channel,
+            status=WAITING, created_at=now, last_message_at=now,
+        )  # fmt: skip
+        session.add(chat)
+        session.flush()
+    return chat
+
+
+def touch(session: Session, chat_id: int, *, now: datetime) -> None:
+    """A new message from the citizen: the chat moves up in the queue."""
+    session.execute(
+        update(LiveChat).where(LiveChat.id == chat_id).values(last_message_at=now)
+    )
+
+
+def queue(session: Session, limit: int = 50) -> list[LiveChat]:
+    """Open live chats, the one with the newest message first."""
+    return list(
+        session.execute(
+            select(LiveChat)
+            .where(LiveChat.status.in_(OPEN))
+            .order_by(LiveChat.last_message_at.desc(), LiveChat.id.desc())
+            .limit(limit)
+        ).scalars()
+    )
+
+
+def recent_ended(session: Session, limit: int = 20) -> list[LiveChat]:
+    return list(
+        session.execute(
+            select(LiveChat)
+            .where(LiveChat.status == ENDED)
+            .order_by(LiveChat.ended_at.desc())
+            .limit(limit)
+        ).scalars()
+    )
+
+
+def waiting_count(session: Session) -> int:
+    return session.execute(
+        select(func.count()).select_from(LiveChat).where(LiveChat.status == WAITING)
+    ).scalar_one()
+
+
+def get(session: Session, chat_id: int, *, for_update: bool = False) -> LiveChat | None:
+    query = select(LiveChat).where(LiveChat.id == chat_id)
+    if for_update:
+        query = query.with_for_update()
+    return session.execute(query).scalar_one_or_none()
+
+
+def take(session: Session, chat_id: int, username: str, *, now: datetime) -> LiveChat:
+    """The member takes the chat; a second member gets LiveChatGone."""
+    chat = get(session, chat_id, for_update=True)
+    if chat is None or chat.status == ENDED:
+        raise LiveChatGone("Dieser Live-Chat ist schon beendet.")
+    if chat.status == TAKEN and chat.taken_by != username:
+        raise LiveChatGone(f"{chat.taken_by} hat diesen Live-Chat schon übernommen.")
+    if chat.status == WAITING:
+        chat.status, chat.taken_by, chat.taken_at = TAKEN, username, now
+        record(session, username, "live_taken", "live_chat", str(chat.id),
+               {"status": WAITING}, {"status": TAKEN, "taken_by": username})  # fmt: skip
+    return chat
+
+
+def held_by(session: Session, chat_id: int, username: str) -> LiveChat:
+    """The chat, if this member has it; else LiveChatGone."""
+    chat = get(session, chat_id, for_update=True)
+    if chat is None or chat.status == ENDED:
+        raise LiveChatGone("Dieser Live-Chat ist schon beendet.")
+    if chat.taken_by != username:
+        raise LiveChatGone("Bitte übernehmen Sie den Live-Chat zuerst.")
+    return chat
+
+
+def end(session: Session, chat: LiveChat, by: str, *, now: datetime) -> bool:
+    """End the chat; False if it had ended already (a second click, a race)."""
+    if chat.status == ENDED:
+        return False
+    before = {"status": chat.status, "taken_by": chat.taken_by}
+    chat.status, chat.ended_at, chat.ended_by = ENDED, now, by
+    record(session, by, "live_ended", "live_chat", str(chat.id), before,
+           {"status": ENDED})  # fmt: skip
+    return True
+
+
+def end_for_sender(
+    session: Session, sender_id: str, *, now: datetime
+) -> LiveChat | None:
+    """The citizen goes back to the assistant; the chat that ended, if any."""
+    chat = open_for(session, sender_id)
+    if chat is not None:
+        end(session, chat, CITIZEN, now=now)
+    return chat
+
+
+def delete_for_sender(session: Session, sender_key: str) -> int:
+    """ "Meine Daten löschen": the rows naming the citizen's chat go.
+
+    The audit log keeps who handled chat number N, without the citizen."""
+    return session.execute(
+        delete(LiveChat).where(LiveChat.sender_key == sender_key)
+    ).rowcount
+
+
+def purge_ended_before(session: Session, before: datetime) -> int:
+    return session.execute(
+        delete(LiveChat).where(LiveChat.status == ENDED, LiveChat.ended_at < before)
+    ).rowcount

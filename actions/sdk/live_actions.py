@@ -1,0 +1,266 @@
+"""A person from the team: a live chat when someone is there and the office is
+open, else a message the team answers later (a callback request)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, ConversationPaused, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.db import callbacks, live
+from actions.db.content import Contact, ContentError, load_contact
+from actions.sdk.base import EventList, channel_of, db_call, sender_key
+from actions.sdk.suggestion_actions import reset_form
+from bot.formatting import LIVE_CHAT_MARKER
+from bot.settings import Settings, get_settings
+
+logger = logging.getLogger(__name__)
+
+# Channels that can receive a person's replies; the bare REST API cannot.
+LIVE_CHANNELS = frozenset({"web", "telegram"})
+BACK_HINT = "Zurück zu mir kommen Sie jederzeit mit „zurück zum Assistenten“."
+HANDOFF_STARTED = (
+    "Ich verbinde Sie mit einer Person aus dem Team. Sie antwortet Ihnen gleich "
+    "hier im Chat. Schreiben Sie Ihr Anliegen ruhig schon auf.\n" + BACK_HINT
+)
+FORM_LEFT = "Ihr Vorschlag ist noch nicht abgeschickt. "
+LEAVE_MESSAGE = {"title": "Nachricht hinterlassen", "payload": "/leave_message"}
+TALK_TO_PERSON = {"title": "Mit einer Person chatten", "payload": "/request_human"}
+CALLBACK_SLOTS = ("callback_text", "callback_contact")
+MIN_TEXT, MAX_TEXT, MAX_CONTACT = 5, 2000, 200
+
+
+@dataclass(frozen=True)
+class LiveState:
+    """Whether a person can chat now, and if not, what to tell the citizen."""
+
+    possible: bool
+    why_not: str | None
+
+
+def live_state(contact: Contact, settings: Settings, someone: bool) -> LiveState:
+    hours = contact.office_hours(settings.timezone)
+    now = settings.now()
+    if hours.is_open(now) and someone:
+        return LiveState(True, None)
+    if hours.is_open(now):
+        return LiveState(
+            False, "Gerade ist leider niemand aus dem Team im Live-Chat erreichbar."
+        )
+    holiday = hours.holiday(now.astimezone(settings.tz).date())
+    lines = [
+        f"Heute ist {holiday}, das Büro ist geschlossen."
+        if holiday
+        else "Das Büro ist gerade geschlossen."
+    ]
+    opening = hours.describe_next(now)
+    if opening:
+        lines.append(f"Wir sind wieder {opening} für Sie da.")
+    if contact.hours_text:
+        lines.append(f"Sprechzeiten: {contact.hours_text}.")
+    return LiveState(False, " ".join(lines))
+
+
+async def current_live_state(contact: Contact) -> LiveState:
+    settings = get_settings()
+    idle = timedelta(minutes=settings.staff_idle_minutes)
+    someone = await db_call(
+        lambda s: live.anyone_available(s, now=settings.now(), idle=idle),
+        read_only=True,
+    )
+    return live_state(contact, settings, someone)
+
+
+def _contact(dispatcher: CollectingDispatcher) -> Contact | None:
+    try:
+        return load_contact(get_settings().content_dir)
+    except ContentError:
+        logger.exception("contact data cannot be read")
+        dispatcher.utter_message(response="utter_service_unavailable")
+        return None
+
+
+class ActionRequestHuman(Action):
+    """ "Ich möchte mit einem Menschen sprechen": a live chat, or a message."""
+
+    def name(self) -> str:
+        return "action_request_human"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> EventList:
+        contact = _contact(dispatcher)
+        if contact is None:
+            return []
+        channel = channel_of(tracker)
+        in_form = tracker.active_loop_name is not None
+        try:
+            state = await current_live_state(contact)
+            if state.possible and channel in LIVE_CHANNELS:
+                return await self._hand_off(dispatcher, tracker, channel, in_form)
+        except SQLAlchemyError:
+            logger.exception("live chat: database unavailable")
+            dispatcher.utter_message(response="utter_db_unavailable")
+            return []
+        if channel not in LIVE_CHANNELS:
+            dispatcher.utter_message(response="utter_live_chat_not_here")
+            return []
+        text = state.why_not or ""
+        if in_form:
+            # A second form cannot start inside this one; the form goes on.
+            dispatcher.utter_message(
+                text=f"{text} Ihren Vorschlag können Sie weiter eingeben."
+            )
+            return []
+        dispatcher.utter_message(
+            text=f"{text}\nSie können dem Team eine Nachricht hinterlassen. Es "
+            "antwortet Ihnen dann hier im Chat.",
+            buttons=[
+                LEAVE_MESSAGE,
+                {"title": "Kontaktdaten", "payload": "/ask_contact"},
+            ],
+        )
+        return []
+
+    async def _hand_off(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        channel: str,
+        in_form: bool,
+    ) -> EventList:
+        settings = get_settings()
+        sender = tracker.sender_id
+        key = sender_key(sender)
+        await db_call(
+            lambda s: live.start(
+                s, sender_id=sender, sender_key=key, channel=channel, now=settings.now()
+            )
+        )
+        dispatcher.utter_message(text=(FORM_LEFT if in_form else "") + HANDOFF_STARTED)
+        # Tells our channels that a person now has the conversation.
+        dispatcher.utter_message(json_message={LIVE_CHAT_MARKER: "started"})
+        events: EventList = []
+        if in_form:
+            events += [ActiveLoop(None), *reset_form()]
+        return [*events, ConversationPaused()]
+
+
+class ActionFallback(Action):
+    """Not understood: the help menu, and the second time in a row a person."""
+
+    def name(self) -> str:
+        return "action_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> EventList:
+        if not _second_in_a_row(tracker) or channel_of(tracker) not in LIVE_CHANNELS:
+            dispatcher.utter_message(response="utter_fallback")
+            return []
+        try:
+            contact = load_contact(get_settings().content_dir)
+            state = await current_live_state(contact)
+        except (ContentError, SQLAlchemyError):
+            logger.exception("fallback: cannot tell whether a person is there")
+            dispatcher.utter_message(response="utter_fallback")
+            return []
+        dispatcher.utter_message(
+            response="utter_fallback_again",
+            buttons=[TALK_TO_PERSON if state.possible else LEAVE_MESSAGE],
+        )
+        return []
+
+
+def _second_in_a_row(tracker: Tracker) -> bool:
+    """Whether the citizen's message before this one was not understood either."""
+    intents = [
+        (event.get("parse_data") or {}).get("intent", {}).get("name")
+        for event in reversed(tracker.events)
+        if event.get("event") == "user"
+    ]
+    return len(intents) >= 2 and intents[1] == "nlu_fallback"
+
+
+def contact_buttons(state: LiveState, channel: str) -> list[dict[str, str]]:
+    """What the contact answer offers besides e-mail and phone."""
+    if channel not in LIVE_CHANNELS:
+        return []
+    return [TALK_TO_PERSON if state.possible else LEAVE_MESSAGE]
+
+
+class ValidateCallbackForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_callback_form"
+
+    async def validate_callback_text(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain
+    ) -> dict[str, Any]:
+        text = " ".join(str(value or "").split())
+        if text.startswith("/") or len(text) < MIN_TEXT:
+            dispatcher.utter_message(response="utter_callback_text_too_short")
+            return {"callback_text": None}
+        if len(text) > MAX_TEXT:
+            dispatcher.utter_message(response="utter_callback_text_too_long")
+            return {"callback_text": None}
+        return {"callback_text": text}
+
+    async def validate_callback_contact(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain
+    ) -> dict[str, Any]:
+        if tracker.get_intent_of_latest_message() == "deny":
+            return {"callback_contact": "-"}
+        text = " ".join(str(value or "").split())
+        if not text or text.startswith("/") or len(text) > MAX_CONTACT:
+            dispatcher.utter_message(response="utter_callback_contact_invalid")
+            return {"callback_contact": None}
+        return {"callback_contact": text}
+
+
+class ActionSubmitCallback(Action):
+    """Hands the message to the staff inbox as a callback request."""
+
+    def name(self) -> str:
+        return "action_submit_callback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> EventList:
+        text = tracker.get_slot("callback_text")
+        contact = tracker.get_slot("callback_contact")
+        channel = channel_of(tracker)
+        request = callbacks.NewCallback(
+            channel=channel,
+            sender_key=sender_key(tracker.sender_id),
+            text=text or "",
+            contact=None if contact in (None, "-") else contact,
+            reply_to=tracker.sender_id if channel in LIVE_CHANNELS else None,
+        )
+        try:
+            reference = await db_call(lambda s: callbacks.create(s, request).reference)
+        except SQLAlchemyError:
+            logger.exception("callback request not stored")
+            dispatcher.utter_message(response="utter_callback_failed")
+            return [SlotSet(slot, None) for slot in CALLBACK_SLOTS]
+        dispatcher.utter_message(
+            response="utter_callback_received", reference=reference
+        )
+        return [SlotSet(slot, None) for slot in CALLBACK_SLOTS]
+
+
+class ActionCancelCallback(Action):
+    def name(self) -> str:
+        return "action_cancel_callback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> EventList:
+        dispatcher.utter_message(response="utter_callback_cancelled")
+        return [SlotSet(slot, None) for slot in (*CALLBACK_SLOTS, "requested_slot")]

@@ -90,8 +90,16 @@ def test_retention_purge(cli_env, tmp_path):
     from rasa.core.tracker_store import SQLTrackerStore
     from sqlalchemy import text
 
+    from actions.db import callbacks, live
     from actions.db import suggestions as store
-    from actions.db.models import Notification, StatusChange, Suggestion, utcnow
+    from actions.db.models import (
+        CallbackRequest,
+        LiveChat,
+        Notification,
+        StatusChange,
+        Suggestion,
+        utcnow,
+    )
 
     tracker_url = f"sqlite:///{tmp_path / 'tracker.db'}"
     cli_env["TRACKER_STORE_URL"] = tracker_url
@@ -109,6 +117,13 @@ def test_retention_purge(cli_env, tmp_path):
                                 internal_note=f"Bürger schrieb: {run}", now=at)  # fmt: skip
             for row in suggestion and session.scalars(select(Notification)):
                 row.sent_at = row.sent_at or at
+            chat = live.start(session, sender_id=f"web:{run}", sender_key="k",
+                              channel="web", now=at)  # fmt: skip
+            live.end(session, chat, "anna", now=at)
+            for status in ("erledigt", "offen"):
+                request = callbacks.create(session, callbacks.NewCallback(
+                    "web", "k", f"Rückruf {run}", "0631 1", f"web:{run}"))  # fmt: skip
+                request.status, request.created_at, request.updated_at = status, at, at
     tracker = get_engine(tracker_url)
     SQLTrackerStore.Base.metadata.create_all(tracker)
     with tracker.begin() as connection:
@@ -122,8 +137,9 @@ def test_retention_purge(cli_env, tmp_path):
     assert result.returncode == 0, result.stderr
     assert (
         "older than 180 days: contact data removed from 1 closed suggestions, "
-        "1 internal notes, 1 delivered notifications, 0 photos and 1 conversation "
-        "events deleted" in result.stdout
+        "1 internal notes, 1 delivered notifications, 0 photos, 1 live chats, "
+        "1 answered callback requests and 1 conversation events deleted"
+        in result.stdout
     )
     with Session(engine, future=True) as session:
         emails = dict(
@@ -131,8 +147,20 @@ def test_retention_purge(cli_env, tmp_path):
         )
         notes = set(session.scalars(select(StatusChange.internal_note)))
         news = session.scalar(select(func.count(Notification.id)))
+        chats = set(session.scalars(select(LiveChat.sender_id)))
+        requests = session.execute(
+            select(
+                CallbackRequest.text, CallbackRequest.status, CallbackRequest.reply_to
+            )
+        ).all()
     assert emails == {"old": None, "recent": "a@example.org"}
     assert notes == {None, "Bürger schrieb: recent"} and news == 1
+    assert chats == {"web:recent"}
+    assert sorted(requests) == [
+        ("Rückruf old", "offen", None),  # kept until done, but no longer reachable
+        ("Rückruf recent", "erledigt", "web:recent"),
+        ("Rückruf recent", "offen", "web:recent"),
+    ]
     with tracker.connect() as connection:
         left = connection.execute(text("SELECT sender_id FROM events")).scalars().all()
     assert left == ["neu"]

@@ -20,6 +20,7 @@ from bot.server import create_app
 from bot.settings import PROJECT_ROOT, Settings
 from tests.e2e.assistant import Assistant, StartupError, is_listening, start
 from tests.e2e.chat import IDEA, ORIGIN, PROBE_EMAIL, PROBE_IDEA, say
+from tests.e2e.live import OFFICE_OPEN
 from tests.telegram.bot_api import TOKEN, FakeBotApi
 
 CHAT_ID = re.compile(r"telegram:-?\d{3,}")
@@ -42,6 +43,8 @@ def assistant(tmp_path_factory, bot_api) -> Iterator[Assistant]:
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_BASE_URL": bot_api.base_url,
         "OUTBOX_POLL_SECONDS": "0.5",
+        # Office hours for the live chat: a Wednesday morning (tests/e2e/live.py).
+        "SMARTCITY_FIXED_TIME": OFFICE_OPEN,
     }
     try:
         # Issue 13: one database for the city's tables and Rasa's conversations

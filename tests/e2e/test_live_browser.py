@@ -1,0 +1,92 @@
+"""The live chat in Chromium: a citizen in the widget, a staff member on
+/staff/live, both real pages of the running assistant."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from playwright import sync_api as playwright_api
+
+from bot.settings import PROJECT_ROOT
+from bot.shared.live_chat import STAFF_ENDED_TEXT
+from tests.e2e.live import PASSWORD
+from tests.e2e.staff import add_staff_user
+
+SCREENSHOTS = PROJECT_ROOT / "reports" / "screenshots"
+REPLY = "Guten Tag! Den Bewohnerparkausweis beantragen Sie online im Bürgerportal."
+expect = playwright_api.expect
+
+
+@pytest.fixture
+def pages(browser, assistant):
+    add_staff_user(assistant, "live-clara", "reviewer", PASSWORD)
+    citizen = browser.new_context(
+        locale="de-DE", viewport={"width": 1280, "height": 800}
+    )
+    staff = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
+    widget, desk = citizen.new_page(), staff.new_page()
+    widget.errors, desk.errors = [], []
+    for page in (widget, desk):
+        page.on("pageerror", lambda error, page=page: page.errors.append(str(error)))
+    widget.goto(assistant.web_url + "/")
+    desk.goto(assistant.web_url + "/staff/login")
+    desk.get_by_label("Benutzername").fill("live-clara")
+    desk.get_by_label("Passwort").fill(PASSWORD)
+    desk.get_by_role("button", name="Anmelden").click()
+    desk.goto(assistant.web_url + "/staff/live")
+    yield widget, desk
+    desk.goto(assistant.web_url + "/staff/live")
+    if desk.get_by_role("button", name="Nicht mehr erreichbar").count():
+        desk.get_by_role("button", name="Nicht mehr erreichbar").click()
+    citizen.close()
+    staff.close()
+
+
+def ask(page, text: str) -> None:
+    box = page.get_by_role("textbox", name="Ihre Nachricht")
+    box.fill(text)
+    box.press("Enter")
+
+
+def test_a_staff_reply_appears_in_the_open_widget_and_is_announced(pages):
+    widget, desk = pages
+    desk.get_by_role("button", name="Im Live-Chat erreichbar").click()
+    expect(desk.get_by_text("Sie sind im Live-Chat erreichbar")).to_be_visible()
+
+    widget.get_by_role("button", name="Chat mit dem Stadt-Assistenten").click()
+    log = widget.get_by_role("log")
+    ask(widget, "Ich möchte mit einem Menschen sprechen")
+    expect(log).to_contain_text("Person aus dem Team", timeout=30_000)
+    live_bar = widget.locator(".sa-live")
+    expect(live_bar).to_be_visible()
+    expect(live_bar).to_have_attribute("aria-live", "polite")
+    ask(widget, "Wie bekomme ich einen Bewohnerparkausweis?")
+    expect(widget.locator(".sa-typing")).to_be_empty(timeout=30_000)
+
+    # The staff page alerts without a sound, in text, within a few seconds.
+    alert = desk.locator("#live-alert")
+    expect(alert).to_be_visible(timeout=10_000)
+    expect(alert).to_have_attribute("role", "alert")
+    alert.get_by_role("link", name="Liste aktualisieren").click()
+    desk.locator(".live-queue a").first.click()
+    expect(desk.locator(".transcript")).to_contain_text("Bewohnerparkausweis")
+    desk.get_by_role("button", name="Gespräch übernehmen").click()
+    desk.get_by_label("Ihre Antwort").fill(REPLY)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    desk.screenshot(path=SCREENSHOTS / "staff-live.png", full_page=True)
+
+    desk.get_by_role("button", name="Senden").click()
+    sent = time.monotonic()
+    expect(log).to_contain_text(REPLY, timeout=5_000)
+    assert time.monotonic() - sent < 5
+    announced = live_bar.locator(".sa-visually-hidden")
+    expect(announced).to_contain_text("Neue Nachricht vom Team: Antwort aus dem Team")
+    expect(desk.locator(".transcript")).to_contain_text(REPLY)
+
+    desk.get_by_role("button", name="Gespräch beenden").click()
+    expect(log).to_contain_text(STAFF_ENDED_TEXT, timeout=5_000)
+    expect(live_bar).to_be_hidden()
+    ask(widget, "Was ist die Mitmachplattform?")
+    expect(log).to_contain_text("KL MitWirkung", timeout=30_000)
+    assert widget.errors == [] and desk.errors == []

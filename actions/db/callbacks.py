@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -60,14 +60,6 @@ def listing(session: Session, status: str | None = None, limit: int = 200):
     if status in STATUS_LABELS:
         query = query.where(CallbackRequest.status == status)
     return list(session.scalars(query.limit(limit)))
-
-
-def open_count(session: Session) -> int:
-    return session.execute(
-        select(func.count())
-        .select_from(CallbackRequest)
-        .where(CallbackRequest.status == "offen")
-    ).scalar_one()
 
 
 def by_reference(session: Session, reference: str) -> CallbackRequest | None:

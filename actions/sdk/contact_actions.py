@@ -9,21 +9,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.db.content import Contact, ContentError, load_contact
+from actions.db.content import Contact
 from actions.sdk.base import EventList, channel_of
-from actions.sdk.live_actions import contact_buttons, current_live_state
+from actions.sdk.live_actions import (
+    contact_buttons,
+    contact_or_apology,
+    current_live_state,
+)
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
-
-
-def _contact_or_apology(dispatcher: CollectingDispatcher) -> Contact | None:
-    try:
-        return load_contact(get_settings().content_dir)
-    except ContentError:
-        logger.exception("contact data cannot be read")
-        dispatcher.utter_message(response="utter_service_unavailable")
-        return None
 
 
 def contact_lines(contact: Contact) -> list[str]:
@@ -51,7 +46,7 @@ class ActionContact(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> EventList:
-        contact = _contact_or_apology(dispatcher)
+        contact = contact_or_apology(dispatcher)
         if contact is None:
             return []
         lines = [
@@ -82,7 +77,7 @@ class ActionPrivacy(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> EventList:
-        contact = _contact_or_apology(dispatcher)
+        contact = contact_or_apology(dispatcher)
         if contact is None:
             return []
         retention = get_settings().retention_days

@@ -78,7 +78,8 @@ async def current_live_state(contact: Contact) -> LiveState:
     return live_state(contact, settings, someone)
 
 
-def _contact(dispatcher: CollectingDispatcher) -> Contact | None:
+def contact_or_apology(dispatcher: CollectingDispatcher) -> Contact | None:
+    """contact.yml, or an apology to the citizen when it cannot be read."""
     try:
         return load_contact(get_settings().content_dir)
     except ContentError:
@@ -96,7 +97,7 @@ class ActionRequestHuman(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> EventList:
-        contact = _contact(dispatcher)
+        contact = contact_or_apology(dispatcher)
         if contact is None:
             return []
         channel = channel_of(tracker)

@@ -120,9 +120,6 @@ class RasaClient:
         reply as {"event": "bot", ...}, through Rasa's lock on the tracker."""
         await self._api("POST", sender, "tracker/events", events)
 
-    async def pause(self, sender: str) -> None:
-        await self.append_events(sender, [{"event": "pause"}])
-
     async def resume(self, sender: str) -> None:
         """Rasa answers again. The listen closes the messages of the live chat,
         so the next message is predicted like any other, not as their follow-up."""

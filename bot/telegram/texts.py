@@ -48,7 +48,7 @@ FAILED = (
 @dataclass(frozen=True)
 class Command:
     name: str
-    payload: str  # the Rasa intent it triggers, as a button payload
+    payload: str  # what it sends: an intent as a button payload, or a phrase
     description: str | None = None  # None: works, but is not in the menu
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.logs import configure_logging
-from bot.settings import Settings, SettingsError
+from bot.settings import PROJECT_ROOT, Settings, SettingsError
 
 MAX_DAYS = 36_500  # a century; more would overflow the date arithmetic
 
@@ -90,6 +90,36 @@ def _retention_purge(settings: Settings, args: argparse.Namespace) -> int:
         f"suggestions, {notes} internal notes, {sent} delivered notifications, "
         f"{pictures} photos, {chats} live chats, {calls} answered callback requests "
         f"and {events} conversation events deleted"
+    )
+    return 0
+
+
+def _nlu_export_reviewed(settings: Settings, args: argparse.Namespace) -> int:
+    import yaml
+
+    from actions.db import nlu_review
+
+    out: Path = args.out
+    data_dir = PROJECT_ROOT / "data" / "nlu"
+    try:
+        text, written, skipped = _in_transaction(
+            settings, lambda s: nlu_review.export(s, data_dir, out)
+        )
+    except (OSError, yaml.YAMLError) as error:
+        print(f"error: the NLU training data cannot be read: {error}", file=sys.stderr)
+        return 2
+    if not written:
+        print(f"nothing to export ({skipped} reviewed messages are already examples)")
+        return 0
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    except OSError as error:
+        print(f"error: cannot write {out}: {error}", file=sys.stderr)
+        return 2
+    print(
+        f"wrote {written} examples to {out} ({skipped} already in the training "
+        "data left out); review the file, then `make train`"
     )
     return 0
 
@@ -368,6 +398,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--actor", default="cli", type=_actor, help="who did it, for the audit log"
     )
     delete.set_defaults(handler=_suggestions_delete)
+
+    nlu = commands.add_parser("nlu", help="training data").add_subparsers(
+        dest="nlu_command", required=True, metavar="ACTION"
+    )
+    reviewed = nlu.add_parser(
+        "export-reviewed",
+        help="write the staff's decisions on missed messages as Rasa NLU YAML",
+    )
+    reviewed.add_argument(
+        "--out",
+        type=Path,
+        default=PROJECT_ROOT / "data" / "nlu" / "reviewed.yml",
+        help="target file (default: data/nlu/reviewed.yml, read by `make train`)",
+    )
+    reviewed.set_defaults(handler=_nlu_export_reviewed)
 
     commands.add_parser("run", help="start the action server and Rasa").set_defaults(
         handler=_run

@@ -1,15 +1,19 @@
-"""Rasa's tracker table, for what Rasa itself offers no API: the dashboard's
-unanswered questions and the retention purge. Only the columns used here."""
+"""Rasa's tracker table, for what Rasa itself offers no API: the messages the
+assistant missed (dashboard and review) and the retention purge. Only the columns used here."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import column, delete, table
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.future import create_engine
+
+logger = logging.getLogger(__name__)
 
 TRACKER_EVENTS = table(
     "events",
@@ -33,6 +37,16 @@ def exists(url: str) -> bool:
     if parsed.get_backend_name() == "sqlite":
         return Path(parsed.database or "").exists()
     return True
+
+
+def read(url: str, statement) -> list | None:
+    """The rows of a query; None (and a warning) when the store is unreadable."""
+    try:
+        with tracker_engine(url).connect() as connection:
+            return connection.execute(statement).all()
+    except SQLAlchemyError as error:
+        logger.warning("tracker store not readable: %s", error)
+        return None
 
 
 def purge_before(url: str, before: datetime) -> int:

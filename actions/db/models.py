@@ -1,7 +1,8 @@
 """The tables of the project database: projects, calendar events,
 suggestions with their status changes, photos and supports, notifications,
-staff accounts, the audit log, live chats with staff availability, and
-callback requests.
+staff accounts, the audit log, live chats with staff availability,
+callback requests, and staff decisions on messages the assistant did not
+understand.
 
 No table is named like one of Rasa's (its SQL tracker store has `events`), so
 one database can hold both.
@@ -380,3 +381,20 @@ class CallbackRequest(Base):
     handled_by: Mapped[str | None] = Column(String(40))
     answer: Mapped[str | None] = Column(Text)
     answered_at: Mapped[datetime | None] = Column(UTCDateTime)
+
+
+class NluReview(Base):
+    """A staff decision on a message the assistant did not understand: the
+    intent (or FAQ answer) it should have been, or out of scope. No sender."""
+
+    __tablename__ = "nlu_reviews"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    # The message as normalised for grouping: one decision per wording.
+    text_key: Mapped[str] = Column(String(255), nullable=False, unique=True)
+    text: Mapped[str] = Column(Text, nullable=False)
+    intent: Mapped[str] = Column(String(120), nullable=False)
+    decided_by: Mapped[str] = Column(String(40), nullable=False)
+    decided_at: Mapped[datetime] = Column(
+        UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow
+    )

@@ -13,6 +13,7 @@ from bot.staff import (
     live_views,
     login_views,
     project_views,
+    review_views,
     suggestion_views,
     user_views,
 )
@@ -88,6 +89,9 @@ def setup_routes(app: web.Application) -> None:
     _page(app, callback, "callback", callback_views.callback_page)
     _page(app, f"{callback}/status", "callback_status", post=callback_views.set_status)
     _page(app, f"{callback}/answer", "callback_answer", post=callback_views.answer)
+
+    _page(app, "/review", "review", review_views.review_page)
+    _page(app, "/review/decide", "review_decide", post=review_views.decide)
 
     _page(app, "/users", "users", user_views.users_page)
     _page(app, "/users/{name}/active", "set_active", post=user_views.set_active)

@@ -6,8 +6,12 @@ import re
 import uuid
 from datetime import datetime, timezone
 
+from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
 from actions.db import suggestions
 from actions.db.session import in_transaction
+from bot.plugins.tracker_store import ErasableSQLTrackerStore
 from bot.settings import Settings
 
 PASSWORDS = {"anna": "anna-sagt-hallo-123", "rudi": "rudi-liest-gerne-456"}
@@ -64,3 +68,18 @@ async def post_form(client, path: str, data: dict, page: str | None = None):
     return await client.post(
         path, data={"csrf_token": token, **data}, allow_redirects=False
     )
+
+
+async def store_messages(
+    url: str, sender: str, turns: list[tuple[str, str, str]]
+) -> None:
+    """A real conversation in Rasa's SQL tracker store: (text, intent, next action)."""
+    store = ErasableSQLTrackerStore(host=url)
+    events = []
+    for text, intent, action in turns:
+        events += [
+            UserUttered(text, intent={"name": intent, "confidence": 0.9}),
+            ActionExecuted(action),
+            ActionExecuted("action_listen"),
+        ]
+    await store.save(DialogueStateTracker.from_events(sender, events))

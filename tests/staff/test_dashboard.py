@@ -4,26 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from rasa.shared.core.events import ActionExecuted, UserUttered
-from rasa.shared.core.trackers import DialogueStateTracker
-
-from bot.plugins.tracker_store import ErasableSQLTrackerStore
-from tests.staff.helpers import add_suggestion, login
-
-
-async def store_messages(
-    url: str, sender: str, turns: list[tuple[str, str, str]]
-) -> None:
-    """A real conversation in Rasa's SQL tracker store: (text, intent, next action)."""
-    store = ErasableSQLTrackerStore(host=url)
-    events = []
-    for text, intent, action in turns:
-        events += [
-            UserUttered(text, intent={"name": intent, "confidence": 0.9}),
-            ActionExecuted(action),
-            ActionExecuted("action_listen"),
-        ]
-    await store.save(DialogueStateTracker.from_events(sender, events))
+from tests.staff.helpers import add_suggestion, login, store_messages
 
 
 async def test_dashboard_shows_charts_and_tables(client, staff_settings):

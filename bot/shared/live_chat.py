@@ -9,6 +9,8 @@ zum Assistenten" ends the live chat and resumes Rasa through its HTTP API.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import re
 import unicodedata
@@ -29,6 +31,35 @@ logger = logging.getLogger(__name__)
 
 # Set by bot.server: delivers the outbox now (Telegram), after a staff reply.
 OUTBOX_WAKE = web.AppKey("outbox_wake", Callable[[], None])
+
+
+class Wakeup:
+    """Wakes every waiting live stream of this process at once after a staff
+    reply; a stream on another host finds the reply with its next poll."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def wake(self) -> None:
+        self._event.set()
+        self._event = asyncio.Event()
+
+    async def wait(self, seconds: float) -> None:
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._event.wait(), seconds)
+
+
+# Set by bot.web.app: wakes the widget's /api/live streams.
+LIVE_WAKE = web.AppKey("live_wake", Wakeup)
+
+
+def wake_deliveries(request: web.Request) -> None:
+    """A staff reply is in the outbox: deliver it now on every channel."""
+    for key in (OUTBOX_WAKE, LIVE_WAKE):
+        wake = request.config_dict.get(key)
+        if wake is not None:
+            (wake.wake if isinstance(wake, Wakeup) else wake)()
+
 
 BACK_TO_ASSISTANT = re.compile(
     r"^\W*(?:(?:bitte\s+)?(?:zurück|zurueck)\s+(?:zum|zu\s+dem|zur)\s+"

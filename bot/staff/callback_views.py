@@ -6,7 +6,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from actions.db import callbacks
-from bot.shared.live_chat import OUTBOX_WAKE
+from bot.shared.live_chat import wake_deliveries
 from bot.staff.helpers import PageError, db, flash, redirect
 
 
@@ -77,6 +77,4 @@ async def answer(request: web.Request) -> web.StreamResponse:
     try:
         return await _change(request, work)
     finally:
-        wake = request.config_dict.get(OUTBOX_WAKE)
-        if wake is not None:
-            wake()
+        wake_deliveries(request)

@@ -16,7 +16,7 @@ from aiohttp import web
 from actions.db import live, notifications
 from actions.db.audit import record
 from actions.db.content import ContentError, load_contact
-from bot.shared.live_chat import OUTBOX_WAKE, STAFF_ENDED_TEXT
+from bot.shared.live_chat import STAFF_ENDED_TEXT, wake_deliveries
 from bot.shared.rasa_client import RasaUnavailable
 from bot.staff.helpers import RASA, SETTINGS, PageError, db, flash, url
 
@@ -55,12 +55,6 @@ def _chat_id(request: web.Request) -> int:
 def _back(request: web.Request, chat_id: int | None = None) -> web.HTTPSeeOther:
     query = {"chat": str(chat_id)} if chat_id else None
     return web.HTTPSeeOther(url(request, "live", query))
-
-
-def _wake(request: web.Request) -> None:
-    wake = request.config_dict.get(OUTBOX_WAKE)
-    if wake is not None:
-        wake()
 
 
 async def live_page(request: web.Request) -> web.Response:
@@ -184,7 +178,7 @@ async def take(request: web.Request) -> web.StreamResponse:
     except live.LiveChatGone as gone:
         await flash(request, str(gone), "error")
         raise _back(request) from None
-    _wake(request)
+    wake_deliveries(request)
     await _log_bot(request, chat.sender_id, TAKEN_TEXT, user.username)
     raise _back(request, chat_id)
 
@@ -214,7 +208,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
     except live.LiveChatGone as gone:
         await flash(request, str(gone), "error")
         raise _back(request, chat_id) from None
-    _wake(request)
+    wake_deliveries(request)
     await _log_bot(request, chat.sender_id, text, user.username)
     raise _back(request, chat_id)
 
@@ -236,7 +230,7 @@ async def end(request: web.Request) -> web.StreamResponse:
     except live.LiveChatGone as gone:
         await flash(request, str(gone), "error")
         raise _back(request) from None
-    _wake(request)
+    wake_deliveries(request)
     try:
         await request.app[RASA].resume(chat.sender_id)
     except RasaUnavailable:

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from bot.secret_key import rasa_api_token
 from bot.settings import Settings
+from bot.shared.live_chat import LIVE_WAKE, Wakeup
 from bot.shared.rasa_client import RasaClient
 from bot.shared.redis_state import RedisRateLimits
 from bot.web.board import setup_board
@@ -75,9 +76,12 @@ def create_app(settings: Settings, redis=None) -> web.Application:
         "/api/notifications/seen", chat.notifications_seen, name="notifications_seen"
     )
     app.router.add_post("/api/forget", chat.forget, name="forget")
-    app.router.add_get(
-        "/api/live", lambda request: live_stream(chat, request), name="live"
-    )
+    app[LIVE_WAKE] = Wakeup()
+
+    async def live(request: web.Request) -> web.StreamResponse:
+        return await live_stream(chat, app[LIVE_WAKE], request)
+
+    app.router.add_get("/api/live", live, name="live")
     app.router.add_post("/api/photos", chat.photo, name="photos")
     setup_board(app, settings)
     allow_origins(app, settings.web_allowed_origins)

@@ -2,7 +2,8 @@
 
 Server-Sent Events (aiohttp-sse). The stream reads the outbox itself, so a
 reply written on another host arrives too. Each reply is sent once per
-stream; the widget marks it seen, as it does with polled notifications. The
+stream (woken at once by a reply from this process's staff app, else
+polled every POLL_SECONDS); the widget marks it seen, as it does with polled notifications. The
 stream ends with an "ended" event when the live chat ends, and after
 MAX_STREAM_SECONDS (the browser's EventSource then reconnects).
 """
@@ -19,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.db import live
 from actions.db.session import run_in_transaction
+from bot.shared.live_chat import Wakeup
 from bot.web.chat import BAD_REQUEST, TOO_FAST, ChatApi, error, pending
 
 POLL_SECONDS = 0.5
@@ -26,7 +28,9 @@ MAX_STREAM_SECONDS = 300
 RETRY_MS = 3000
 
 
-async def live_stream(chat: ChatApi, request: web.Request) -> web.StreamResponse:
+async def live_stream(
+    chat: ChatApi, wakeup: Wakeup, request: web.Request
+) -> web.StreamResponse:
     sender = chat.sender_of(request.query.get("session"))
     if sender is None:
         return error(400, BAD_REQUEST)
@@ -53,5 +57,5 @@ async def live_stream(chat: ChatApi, request: web.Request) -> web.StreamResponse
             if not still_open:
                 await stream.send(json.dumps({"live": False}), event="ended")
                 break
-            await asyncio.sleep(POLL_SECONDS)
+            await wakeup.wait(POLL_SECONDS)
     return stream

@@ -1,0 +1,71 @@
+"""GET /api/live: the team's replies pushed to the widget by Server-Sent Events."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from actions.db import live, notifications
+from actions.db.models import utcnow
+from actions.db.session import in_transaction
+from bot.shared.live_chat import LIVE_WAKE
+from bot.web import live_stream
+from bot.web.app import CHAT
+
+SESSION = "b" * 32
+
+
+async def next_event(stream) -> tuple[str, dict]:
+    event = None
+    while True:
+        line = (await stream.content.readline()).decode().rstrip("\r\n")
+        if line.startswith("event:"):
+            event = line.split(":", 1)[1].strip()
+        elif line.startswith("data:"):
+            return event, json.loads(line.split(":", 1)[1])
+
+
+@pytest.fixture
+def live_chat(client, web_settings):
+    sender = client.server.app[CHAT].sender(SESSION)
+    chat = in_transaction(
+        web_settings.database_url,
+        lambda s: live.start(s, sender_id=sender, sender_key="k", channel="web",
+                             now=utcnow()).id,
+    )  # fmt: skip
+    return sender, chat
+
+
+async def test_a_staff_reply_wakes_the_stream_at_once(
+    client, web_settings, live_chat, monkeypatch
+):
+    # Without the wake-up, the next look at the outbox would be a minute away.
+    monkeypatch.setattr(live_stream, "POLL_SECONDS", 60)
+    sender, chat_id = live_chat
+    url = web_settings.database_url
+    async with client.get(f"/api/live?session={SESSION}") as stream:
+        assert stream.status == 200
+        assert stream.headers["Content-Type"].startswith("text/event-stream")
+        await asyncio.sleep(0.5)  # the stream has looked once and waits
+        in_transaction(url, lambda s: notifications.queue(
+            s, "web", sender, "Antwort aus dem Team:\nHallo", now=utcnow()))  # fmt: skip
+        client.server.app[LIVE_WAKE].wake()
+        event, data = await asyncio.wait_for(next_event(stream), 10)
+        assert (event, data["text"]) == ("reply", "Antwort aus dem Team:\nHallo")
+
+        def end(session):
+            live.end(session, session.get(live.LiveChat, chat_id), "anna", now=utcnow())
+
+        in_transaction(url, end)
+        client.server.app[LIVE_WAKE].wake()
+        event, data = await asyncio.wait_for(next_event(stream), 10)
+        assert (event, data) == ("ended", {"live": False})
+
+
+async def test_a_stream_needs_a_valid_session(client):
+    for query in ("", "?session=", "?session=%00", "?session=" + "x" * 500):
+        response = await client.get(f"/api/live{query}")
+        assert response.status == 400
+        assert "error" in await response.json()

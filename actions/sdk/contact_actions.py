@@ -97,6 +97,9 @@ class ActionPrivacy(Action):
             "diesen Verlauf und antwortet Ihnen. Wer das war, halten wir fest. "
             "Nachrichten an das Team speichern wir, bis sie erledigt sind, danach "
             f"noch {retention} Tage.",
+            "• Verstehe ich eine Nachricht nicht, sieht das Team sie, damit ich "
+            "dazulerne. Einzelne Sätze nimmt es ohne Bezug zu Ihnen in meine "
+            "Übungsdaten auf.",
             "• Schreiben Sie „Meine Daten löschen“, dann lösche ich Ihre Vorschläge, "
             "Nachrichten an das Team, Kontaktdaten und diesen Verlauf sofort.",
             "• Bitte schreiben Sie mir keine sensiblen Daten, zum Beispiel zu Ihrer Gesundheit.",

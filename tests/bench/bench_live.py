@@ -44,14 +44,18 @@ async def chat_with(staff: LiveStaff, text: str) -> int:
 
 
 async def next_reply(stream: aiohttp.ClientResponse) -> dict:
-    """The data of the next "reply" event of a Server-Sent Events stream."""
+    """The data of the next "reply" event of a Server-Sent Events stream, with
+    the moment it arrived."""
     event = None
     while True:
-        line = (await stream.content.readline()).decode().rstrip("\r\n")
+        raw = await asyncio.wait_for(stream.content.readline(), 30)
+        if not raw:
+            raise RuntimeError("the stream closed")
+        line = raw.decode().rstrip("\r\n")
         if line.startswith("event:"):
             event = line.split(":", 1)[1].strip()
         elif line.startswith("data:") and event == "reply":
-            return json.loads(line.split(":", 1)[1])
+            return {**json.loads(line.split(":", 1)[1]), "received": time.monotonic()}
         elif line.startswith("data:") and event == "ended":
             raise RuntimeError("the live chat ended")
 
@@ -71,13 +75,20 @@ async def widget_delays(assistant: Assistant, staff: LiveStaff, count: int):
         await staff.post(f"/live/{chat_id}/take")
         url = f"{assistant.web_url}/api/live?session={session}"
         async with http.get(url, headers=headers) as stream:
-            await next_reply(stream)  # "… hat das Gespräch übernommen"
+            assert stream.status == 200, await stream.text()
+            seen = f"{assistant.web_url}/api/notifications/seen"
+            taken = await next_reply(stream)  # "… hat das Gespräch übernommen"
+            await http.post(seen, json={"session": session, "ids": [taken["id"]]})
             for index in range(count):
+                # Read while the staff app renders its page after the POST.
+                reader = asyncio.create_task(next_reply(stream))
                 began = time.monotonic()
                 await staff.post(f"/live/{chat_id}/reply", text=f"Antwort {index}")
-                reply = await next_reply(stream)
-                delays.append(time.monotonic() - began)
+                reply = await reader
+                delays.append(reply["received"] - began)
                 assert reply["text"].endswith(f"Antwort {index}"), reply
+                # As widget.js does; the stream sends only unseen replies.
+                await http.post(seen, json={"session": session, "ids": [reply["id"]]})
         await staff.post(f"/live/{chat_id}/end")
     return delays
 

@@ -55,10 +55,12 @@ LIVE_WAKE = web.AppKey("live_wake", Wakeup)
 
 def wake_deliveries(request: web.Request) -> None:
     """A staff reply is in the outbox: deliver it now on every channel."""
-    for key in (OUTBOX_WAKE, LIVE_WAKE):
-        wake = request.config_dict.get(key)
-        if wake is not None:
-            (wake.wake if isinstance(wake, Wakeup) else wake)()
+    outbox = request.config_dict.get(OUTBOX_WAKE)
+    if outbox is not None:
+        outbox()
+    streams = request.config_dict.get(LIVE_WAKE)
+    if streams is not None:
+        streams.wake()
 
 
 BACK_TO_ASSISTANT = re.compile(

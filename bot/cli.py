@@ -66,6 +66,7 @@ def _retention_purge(settings: Settings, args: argparse.Namespace) -> int:
         live,
         notifications,
         photos,
+        ratings,
         suggestions,
     )
 
@@ -81,15 +82,19 @@ def _retention_purge(settings: Settings, args: argparse.Namespace) -> int:
             photos.purge(session, now=now, closed_before=cutoff),
             live.purge_ended_before(session, cutoff),
             callbacks.purge_done_before(session, cutoff),
+            ratings.purge_words_before(session, cutoff),
         )
 
-    contacts, notes, sent, pictures, chats, calls = _in_transaction(settings, work)
+    contacts, notes, sent, pictures, chats, calls, rated = _in_transaction(
+        settings, work
+    )
     events = conversations.purge_before(settings.tracker_store_url, cutoff)
     print(
         f"older than {days} days: contact data removed from {contacts} closed "
         f"suggestions, {notes} internal notes, {sent} delivered notifications, "
         f"{pictures} photos, {chats} live chats, {calls} answered callback requests "
-        f"and {events} conversation events deleted"
+        f"and {events} conversation events deleted; words removed from {rated} "
+        "ratings"
     )
     return 0
 

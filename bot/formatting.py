@@ -52,5 +52,22 @@ def intent_payload(intent: str, **entities: str | float) -> str:
     return f"/{intent}{json.dumps(entities, ensure_ascii=False)}"
 
 
+RATE_INTENT = "rate"
+
+
+def rating_buttons(offer_id: str) -> list[dict[str, str]]:
+    """👍/👎 under an answer; channels show them apart from its other buttons."""
+    return [
+        {"title": f"{icon} {label}",
+         "payload": intent_payload(RATE_INTENT, rating=value, rating_id=offer_id)}
+        for icon, label, value in (("👍", "Hilfreich", "up"),
+                                   ("👎", "Nicht hilfreich", "down"))
+    ]  # fmt: skip
+
+
+def is_rating(button: dict) -> bool:
+    return str(button.get("payload") or "").startswith(f"/{RATE_INTENT}{{")
+
+
 # A custom reply: a person from the team now has the conversation.
 LIVE_CHAT_MARKER = "smartcity_live_chat"

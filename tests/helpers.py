@@ -23,6 +23,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.future import create_engine
 
 from actions.db.session import get_engine
+from bot.formatting import is_rating
 from bot.settings import PROJECT_ROOT, get_settings
 
 EXAMPLE_CONTENT = PROJECT_ROOT / "data" / "content"
@@ -139,10 +140,21 @@ def texts(dispatcher) -> str:
 
 
 def button_titles(dispatcher) -> list[str]:
+    """The answers' own buttons, without 👍/👎."""
     return [
         b["title"]
         for m in dispatcher.messages
         for b in rendered(m).get("buttons") or []
+        if not is_rating(b)
+    ]
+
+
+def rating_payloads(dispatcher) -> list[str]:
+    return [
+        b["payload"]
+        for m in dispatcher.messages
+        for b in rendered(m).get("buttons") or []
+        if is_rating(b)
     ]
 
 

@@ -398,3 +398,26 @@ class NluReview(Base):
     decided_at: Mapped[datetime] = Column(
         UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow
     )
+
+
+class AnswerRating(Base):
+    """A citizen's 👍 or 👎 on one answer. No sender: only the offer id in the
+    citizen's own conversation links to it, so deleting that data finds it."""
+
+    __tablename__ = "answer_ratings"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    offer_id: Mapped[str] = Column(String(32), nullable=False, unique=True)
+    # The citizen's words; the retention purge removes them and the comment.
+    question: Mapped[str | None] = Column(Text)
+    intent: Mapped[str] = Column(String(120), nullable=False)
+    response: Mapped[str] = Column(String(160), nullable=False)
+    channel: Mapped[str] = Column(String(40), nullable=False)
+    rating: Mapped[str] = Column(String(8), nullable=False)
+    comment: Mapped[str | None] = Column(Text)
+    created_at: Mapped[datetime] = Column(
+        UTCDateTime, nullable=False, default=utcnow, index=True
+    )
+    updated_at: Mapped[datetime] = Column(
+        UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow
+    )

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from actions.db import events, projects
 from actions.db.models import Event
+from actions.sdk import rating_offers as rating
 from actions.sdk.base import DatabaseAction, EventList, latest_entity
 from actions.sdk.follow_up import follow_up_subject
 from bot.formatting import format_span, intent_payload
@@ -159,7 +160,9 @@ class ActionListEvents(DatabaseAction):
                 f"Das sind die ersten {len(page.items)} von {page.total} Terminen. "
                 "Fragen Sie gern nach einem Thema, einem Projekt oder einem Zeitraum."
             )
+        made = rating.offer(tracker, self.name())
         dispatcher.utter_message(
-            text="\n".join(lines), buttons=all_events if about else []
+            text="\n".join(lines),
+            buttons=rating.with_rating(all_events if about else [], made),
         )
-        return subject
+        return subject + rating.remember(tracker, made)

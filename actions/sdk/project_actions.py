@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from actions.db import projects
 from actions.db.models import Project
+from actions.sdk import rating_offers as rating
 from actions.sdk.base import DatabaseAction, EventList, latest_entity
 from actions.sdk.follow_up import follow_up_subject
 from bot.formatting import first_sentence, intent_payload
@@ -68,20 +69,21 @@ class ActionProjectInfo(DatabaseAction):
                 return []
 
         if project is not None:
+            made = rating.offer(tracker, self.name())
+            buttons = [
+                {
+                    "title": "Termine dazu",
+                    "payload": intent_payload("ask_events", project=project.name),
+                },
+                {
+                    "title": "Weitere Projekte",
+                    "payload": intent_payload("ask_projects"),
+                },
+            ]
             dispatcher.utter_message(
-                text=describe(project),
-                buttons=[
-                    {
-                        "title": "Termine dazu",
-                        "payload": intent_payload("ask_events", project=project.name),
-                    },
-                    {
-                        "title": "Weitere Projekte",
-                        "payload": intent_payload("ask_projects"),
-                    },
-                ],
+                text=describe(project), buttons=rating.with_rating(buttons, made)
             )
-            return [SlotSet("project", project.name)]
+            return [SlotSet("project", project.name), *rating.remember(tracker, made)]
 
         if asked:
             similar = projects.similar_projects(session, asked)
@@ -163,7 +165,9 @@ class ActionListProjects(DatabaseAction):
                 f"Das sind {len(page.items)} von {page.total} Projekten. "
                 "Nennen Sie gern ein Thema oder einen Stadtteil, dann wird die Liste kürzer."
             )
+        made = rating.offer(tracker, self.name())
         dispatcher.utter_message(
-            text="\n".join(lines), buttons=[project_button(p) for p in page.items]
+            text="\n".join(lines),
+            buttons=rating.with_rating([project_button(p) for p in page.items], made),
         )
-        return []
+        return rating.remember(tracker, made)

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.db import callbacks, live, notifications, photos
+from actions.db import callbacks, live, notifications, photos, ratings
 from actions.db import suggestions as store
 from actions.db.places import Position
 from actions.sdk.base import (
@@ -23,6 +23,7 @@ from actions.sdk.base import (
     previous_action,
     sender_key,
 )
+from actions.sdk.rating_offers import offer_ids
 from actions.sdk.suggestion_form import (
     SUPPORTED,
     ValidateSuggestionForm,
@@ -391,10 +392,12 @@ def _own_list(session, key: str, limit: int) -> dict:
 
 
 def _delete_everything(session, tracker: Tracker, key: str) -> int:
-    """Suggestions, supports and photos, live chats, callback requests and the
-    team's messages to this chat; the number of suggestions deleted."""
+    """Suggestions, supports and photos, live chats, callback requests, ratings
+    of answers shown here and the team's messages to this chat; the number of
+    suggestions deleted."""
     live.delete_for_sender(session, key)
     callbacks.delete_for_sender(session, key)
+    ratings.delete_offers(session, offer_ids(tracker))
     notifications.delete_for_recipient(session, channel_of(tracker), tracker.sender_id)
     return store.delete_for_sender(session, key)
 

@@ -17,6 +17,7 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 
+from bot.formatting import is_rating
 from bot.shared.rasa_client import RasaMessage
 from bot.shared.redis_state import RedisPayloads
 
@@ -142,14 +143,16 @@ def _button(button: dict, payloads: ButtonPayloads) -> InlineKeyboardButton | No
 def keyboard(
     buttons: list[dict], payloads: ButtonPayloads
 ) -> InlineKeyboardMarkup | None:
-    made = [b for b in (_button(x, payloads) for x in buttons or []) if b]
-    if not made:
+    buttons = buttons or []
+    made = [b for b in (_button(x, payloads) for x in buttons if not is_rating(x)) if b]
+    rating = [b for b in (_button(x, payloads) for x in buttons if is_rating(x)) if b]
+    if not made and not rating:
         return None
     # Two short buttons share a row; long titles get a row each, so none is cut off.
     per_row = 2 if all(len(b.text) <= SHORT_TITLE for b in made) else 1
-    return InlineKeyboardMarkup(
-        [made[i : i + per_row] for i in range(0, len(made), per_row)]
-    )
+    rows = [made[i : i + per_row] for i in range(0, len(made), per_row)]
+    # 👍/👎 share the last row, apart from the answer's own choices.
+    return InlineKeyboardMarkup(rows + ([rating] if rating else []))
 
 
 def location_keyboard(buttons: list[dict]) -> ReplyKeyboardMarkup:

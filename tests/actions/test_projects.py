@@ -1,7 +1,7 @@
 import pytest
 
 from actions.sdk.project_actions import ActionListProjects, ActionProjectInfo
-from tests.helpers import button_titles, entity, texts
+from tests.helpers import button_titles, entity, rating_payloads, texts
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
@@ -18,15 +18,26 @@ async def test_project_by_canonical_name(dispatcher, make_tracker):
     )
     events = await run(ActionProjectInfo(), dispatcher, tracker)
     assert "Mitmachplattform" in texts(dispatcher)
-    assert events == [
-        {
-            "event": "slot",
-            "timestamp": None,
-            "name": "project",
-            "value": "KL MitWirkung",
-        }
-    ]
+    assert events[0] == {
+        "event": "slot",
+        "timestamp": None,
+        "name": "project",
+        "value": "KL MitWirkung",
+    }
     assert button_titles(dispatcher) == ["Termine dazu", "Weitere Projekte"]
+    # The answer can be rated: the offer waits in a slot, without the sender.
+    [offered] = events[1]["value"]
+    assert events[1]["name"] == "rating_offers"
+    assert offered == {
+        "id": offered["id"],
+        "question": "Was ist KL MitWirkung?",
+        "intent": "ask_project_info",
+        "response": "action_project_info",
+    }
+    assert rating_payloads(dispatcher) == [
+        f'/rate{{"rating": "{value}", "rating_id": "{offered["id"]}"}}'
+        for value in ("up", "down")
+    ]
 
 
 @pytest.mark.parametrize(

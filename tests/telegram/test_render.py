@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup
 
+from bot.formatting import rating_buttons
 from bot.telegram.bridge import chat_id_of
 from bot.telegram.render import (
     BUTTONS_ONLY_TEXT,
@@ -73,6 +74,21 @@ def test_short_titles_share_rows_and_long_ones_do_not():
     long = [{"title": "Ein sehr langer Projektname", "payload": "/x"}] * 2
     (message,) = render([{"text": "Wählen Sie", "buttons": long}], ButtonPayloads())
     assert [len(row) for row in message.keyboard.inline_keyboard] == [1, 1]
+
+
+async def test_thumbs_share_the_last_row_and_their_payload_comes_back():
+    payloads = ButtonPayloads()
+    buttons = [{"title": "Ein sehr langer Projektname", "payload": "/x"},
+               *rating_buttons("a1b2c3d4e5f60718")]  # fmt: skip
+    (message,) = render([{"text": "Antwort", "buttons": buttons}], payloads)
+    rows = message.keyboard.inline_keyboard
+    assert [[b.text for b in row] for row in rows] == [
+        ["Ein sehr langer Projektname"],
+        ["👍 Hilfreich", "👎 Nicht hilfreich"],
+    ]
+    down = rows[1][1].callback_data
+    assert len(down.encode()) <= MAX_CALLBACK_DATA
+    assert await payloads.payload(down) == buttons[2]["payload"]
 
 
 async def test_long_payloads_travel_under_a_key():

@@ -32,6 +32,7 @@
     clearAsk: "Möchten Sie den Verlauf und Ihre Daten wirklich löschen?",
     typing: "Der Assistent schreibt …",
     retry: "Erneut versuchen",
+    rate: "War die Antwort hilfreich?",
     offline: "Der Assistent ist gerade nicht erreichbar. Bitte versuchen Sie es gleich noch einmal.",
     you: "Sie",
     bot: "Assistent",
@@ -193,18 +194,36 @@
       bubble.appendChild(time(entry.at));
       var isLast = index === history.length - 1;
       if (isLast && entry.buttons && entry.buttons.length) {
-        var choices = el("div", { class: "sa-choices" });
-        entry.buttons.forEach(function (button) {
-          var choice = el("button", { type: "button", class: "sa-choice" }, button.title);
-          choice.addEventListener("click", function () { ask(button.payload, button.title); });
-          choices.appendChild(choice);
-        });
-        bubble.appendChild(choices);
+        var own = entry.buttons.filter(function (b) { return !isRating(b); });
+        var rating = entry.buttons.filter(isRating);
+        if (own.length) bubble.appendChild(choiceRow(own, "sa-choices"));
+        if (rating.length) {
+          var rate = choiceRow(rating, "sa-choices sa-rating");
+          rate.setAttribute("role", "group");
+          rate.setAttribute("aria-labelledby", "sa-rate-label");
+          rate.insertBefore(el("span", { id: "sa-rate-label", class: "sa-rating-label" }, TEXT.rate), rate.firstChild);
+          bubble.appendChild(rate);
+        }
       }
       if (isLast && entry.askLocation) bubble.appendChild(locateOffer());
       log.appendChild(bubble);
     });
     log.scrollTop = log.scrollHeight;
+  }
+
+  // 👍/👎 under an answer (bot.formatting.rating_buttons) sit apart from its choices.
+  function isRating(button) {
+    return String(button.payload || "").indexOf("/rate{") === 0;
+  }
+
+  function choiceRow(buttons, className) {
+    var row = el("div", { class: className });
+    buttons.forEach(function (button) {
+      var choice = el("button", { type: "button", class: "sa-choice" }, button.title);
+      choice.addEventListener("click", function () { ask(button.payload, button.title); });
+      row.appendChild(choice);
+    });
+    return row;
   }
 
   // "Meinen Standort verwenden": says first what is stored; the browser asks

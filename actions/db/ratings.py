@@ -1,0 +1,157 @@
+"""Citizens' 👍/👎 on the assistant's answers, and the share of 👍 per answer.
+
+A rating keeps the question, the intent, the response and the channel, but no
+sender. The offer id (a random token in the citizen's own conversation) is the
+only link, so "Meine Daten löschen" deletes the ratings of the offers found
+there.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from actions.db.models import AnswerRating, utcnow
+
+UP, DOWN = "up", "down"
+RATINGS = (UP, DOWN)
+MAX_QUESTION = 500
+MAX_COMMENT = 1000
+MAX_OFFER_ID = 32
+
+
+@dataclass(frozen=True)
+class NewRating:
+    offer_id: str
+    question: str | None
+    intent: str
+    response: str
+    channel: str
+    rating: str
+
+
+def rate(session: Session, new: NewRating) -> AnswerRating:
+    """Store the rating; rating the same answer again changes it."""
+    if new.rating not in RATINGS:
+        raise ValueError(f"unknown rating {new.rating!r}")
+    row = session.scalars(
+        select(AnswerRating).where(AnswerRating.offer_id == new.offer_id)
+    ).one_or_none()
+    if row is None:
+        row = AnswerRating(
+            offer_id=new.offer_id[:MAX_OFFER_ID], intent=new.intent[:120],
+            response=new.response[:160], channel=new.channel[:40],
+            question=(new.question or "")[:MAX_QUESTION] or None,
+        )  # fmt: skip
+        session.add(row)
+    if row.rating != new.rating:
+        row.comment = None  # a comment said what a 👎 answer lacked
+    row.rating = new.rating
+    session.flush()
+    return row
+
+
+def add_comment(session: Session, offer_id: str, comment: str) -> bool:
+    """What was missing from a 👎 answer; False when there is no such rating."""
+    text = " ".join(comment.split())[:MAX_COMMENT]
+    return bool(
+        text
+        and session.execute(
+            update(AnswerRating)
+            .where(AnswerRating.offer_id == offer_id, AnswerRating.rating == DOWN)
+            .values(comment=text, updated_at=utcnow())
+        ).rowcount
+    )
+
+
+def delete_offers(session: Session, offer_ids: set[str]) -> int:
+    ids = sorted(i for i in offer_ids if isinstance(i, str) and i)
+    gone = 0
+    for start in range(0, len(ids), 500):
+        gone += session.execute(
+            delete(AnswerRating).where(
+                AnswerRating.offer_id.in_(ids[start : start + 500])
+            )
+        ).rowcount
+    return gone
+
+
+def purge_words_before(session: Session, before: datetime) -> int:
+    """Retention: the citizen's words go; the rating stays for the statistics."""
+    return session.execute(
+        update(AnswerRating)
+        .where(
+            AnswerRating.created_at < before,
+            (AnswerRating.question.is_not(None)) | (AnswerRating.comment.is_not(None)),
+        )
+        .values(question=None, comment=None)
+    ).rowcount
+
+
+def down_rated(
+    session: Session, since: datetime, until: datetime
+) -> list[AnswerRating]:
+    """👎 ratings in [since, until) that still have the question, oldest first."""
+    return list(
+        session.scalars(
+            select(AnswerRating)
+            .where(
+                AnswerRating.rating == DOWN,
+                AnswerRating.question.is_not(None),
+                AnswerRating.created_at >= since,
+                AnswerRating.created_at < until,
+            )
+            .order_by(AnswerRating.created_at)
+        )
+    )
+
+
+@dataclass
+class AnswerShare:
+    """One answer (intent and response): ratings per week, oldest week first."""
+
+    intent: str
+    response: str
+    weeks: list[tuple[int, int]] = field(default_factory=list)  # (👍, all)
+
+    @property
+    def total(self) -> tuple[int, int]:
+        return sum(w[0] for w in self.weeks), sum(w[1] for w in self.weeks)
+
+
+def week_start(moment: datetime, tz: ZoneInfo) -> date:
+    local = moment.astimezone(tz).date()
+    return local - timedelta(days=local.weekday())
+
+
+def shares(
+    session: Session, *, weeks: int, now: datetime, tz: ZoneInfo
+) -> tuple[list[date], list[AnswerShare]]:
+    """The share of 👍 per answer for the last `weeks` calendar weeks, the
+    answers with the most ratings first."""
+    this_week = week_start(now, tz)
+    mondays = [this_week - timedelta(weeks=back) for back in range(weeks - 1, -1, -1)]
+    since = datetime.combine(mondays[0], datetime.min.time(), tz)
+    rows = session.execute(
+        select(AnswerRating.intent, AnswerRating.response,
+               AnswerRating.rating, AnswerRating.created_at)
+        .where(AnswerRating.created_at >= since)
+    ).all()  # fmt: skip
+    counts: dict[tuple[str, str], dict[date, list[int]]] = defaultdict(
+        lambda: defaultdict(lambda: [0, 0])
+    )
+    for intent, response, rating, created in rows:
+        cell = counts[(intent, response)][week_start(created, tz)]
+        cell[0] += rating == UP
+        cell[1] += 1
+    answers = [
+        AnswerShare(intent, response, [tuple(per_week.get(m, (0, 0))) for m in mondays])
+        for (intent, response), per_week in counts.items()
+    ]
+    answers.sort(key=lambda a: (-a.total[1], a.intent, a.response))
+    return mondays, answers

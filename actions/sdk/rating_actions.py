@@ -1,0 +1,163 @@
+"""👍/👎 under answers with content, and the one optional "Was hat gefehlt?".
+
+The stored rating keeps no sender (actions.db.ratings).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.db import ratings
+from actions.sdk.base import EventList, channel_of, db_call, latest_entity
+from actions.sdk.rating_offers import offer, offers, remember, with_rating
+from actions.sdk.suggestion_form import intent_of, is_question, plain
+
+logger = logging.getLogger(__name__)
+
+# The comment step was left without words (a button, or nothing typed).
+NO_COMMENT = "-"
+# What data/rules/ratings.yml answers instead of taking a comment.
+COMMANDS = {"cancel", "deny", "request_data_deletion", "request_human",
+            "submit_suggestion"}  # fmt: skip
+QUESTIONS = {"ask_projects", "ask_project_info", "ask_events", "ask_contact", "faq",
+             "help", "ask_suggestion_status"}  # fmt: skip
+ANSWERED_INSTEAD = COMMANDS | QUESTIONS | {"rate"}
+NEGATIVE = re.compile(
+    r"👎|\b(nicht|kein\w*|schlecht\w*|unbrauchbar|nutzlos|falsch|unklar)\b",
+    re.IGNORECASE,
+)
+
+
+class ActionAnswerFaq(Action):
+    """The FAQ answer the response selector chose, with 👍/👎 under it."""
+
+    def name(self) -> str:
+        return "action_answer_faq"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> EventList:
+        selected = (tracker.latest_message.get("response_selector") or {}).get("faq")
+        response = ((selected or {}).get("response") or {}).get("utter_action")
+        if response not in (domain.get("responses") or {}):
+            dispatcher.utter_message(response="utter_fallback")
+            return []
+        made = offer(tracker, response)
+        dispatcher.utter_message(response=response, buttons=with_rating([], made))
+        return remember(tracker, made)
+
+
+class ActionStoreRating(Action):
+    """Stores a 👍 or 👎; a 👎 then asks once what was missing."""
+
+    def name(self) -> str:
+        return "action_store_rating"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> EventList:
+        no_comment = [SlotSet("rating_comment_wanted", False)]
+        known = offers(tracker)
+        wanted = latest_entity(tracker, "rating_id")
+        if wanted:
+            rated = next((o for o in known if o["id"] == wanted), None)
+        else:  # a typed "war hilfreich" rates the latest answer
+            rated = known[-1] if known else None
+        if rated is None:
+            dispatcher.utter_message(response="utter_rating_nothing_to_rate")
+            return no_comment
+        rating = latest_entity(tracker, "rating")
+        if rating not in ratings.RATINGS:
+            text = str(tracker.latest_message.get("text") or "")
+            rating = ratings.DOWN if NEGATIVE.search(text) else ratings.UP
+        new = ratings.NewRating(
+            offer_id=rated["id"], question=str(rated.get("question") or ""),
+            intent=str(rated.get("intent") or "-"),
+            response=str(rated.get("response") or "-"),
+            channel=channel_of(tracker), rating=rating,
+        )  # fmt: skip
+        try:
+            await db_call(lambda s: ratings.rate(s, new))
+        except SQLAlchemyError:
+            logger.exception("cannot store a rating")
+            dispatcher.utter_message(response="utter_rating_failed")
+            return no_comment
+        if rating == ratings.UP:
+            dispatcher.utter_message(response="utter_rating_thanks")
+            return no_comment
+        return [
+            SlotSet("rating_comment_wanted", True),
+            SlotSet("rating_comment_for", rated["id"]),
+        ]
+
+
+class ValidateRatingCommentForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_rating_comment_form"
+
+    async def extract_rating_comment(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Any words are the comment, but a command, a question or a button of
+        data/rules/ratings.yml is left to its rule (nothing extracted)."""
+        if tracker.active_loop_name != "rating_comment_form" or (
+            tracker.get_slot("requested_slot") != "rating_comment"
+        ):
+            return {}
+        text = plain(tracker.latest_message.get("text"))
+        intent = intent_of(tracker)
+        if text.startswith("/"):
+            return {} if intent in ANSWERED_INSTEAD else {"rating_comment": NO_COMMENT}
+        if intent in COMMANDS or (intent in QUESTIONS and is_question(text)):
+            return {}
+        return {"rating_comment": text}
+
+    def validate_rating_comment(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        if value is None:
+            return {"rating_comment": None}
+        text = " ".join(str(value).split())
+        # A button of an earlier answer is no comment; the step ends quietly.
+        if not text or text.startswith("/"):
+            return {"rating_comment": NO_COMMENT}
+        return {"rating_comment": text[: ratings.MAX_COMMENT]}
+
+
+class ActionStoreRatingComment(Action):
+    def name(self) -> str:
+        return "action_store_rating_comment"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> EventList:
+        comment = tracker.get_slot("rating_comment")
+        offer_id = tracker.get_slot("rating_comment_for")
+        done = [
+            SlotSet("rating_comment", None),
+            SlotSet("rating_comment_for", None),
+            SlotSet("rating_comment_wanted", None),
+        ]
+        if not isinstance(comment, str) or comment == NO_COMMENT or not offer_id:
+            dispatcher.utter_message(response="utter_rating_comment_skipped")
+            return done
+        try:
+            await db_call(lambda s: ratings.add_comment(s, offer_id, comment))
+        except SQLAlchemyError:
+            logger.exception("cannot store a rating comment")
+            dispatcher.utter_message(response="utter_rating_failed")
+            return done
+        dispatcher.utter_message(response="utter_rating_comment_thanks")
+        return done

@@ -1,5 +1,6 @@
-"""The loop that learns: messages the assistant missed in a week, grouped by
-similar wording, and the staff's decision what each should have been.
+"""The loop that learns: messages the assistant missed in a week (and questions
+whose answer got a 👎), grouped by similar wording, and the staff's decision
+what each should have been.
 
 Messages are read from Rasa's tracker store, so "Meine Daten löschen" and the
 retention purge take them away. A decision keeps only the wording (no sender)
@@ -12,7 +13,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -21,7 +22,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from actions.db import conversations
+from actions.db import conversations, ratings
 from actions.db.audit import record
 from actions.db.models import NluReview
 from actions.db.similar import stems
@@ -53,6 +54,7 @@ class Missed:
     text: str
     kind: str
     at: float  # Unix time, as Rasa stores it
+    note: str | None = None  # after a 👎: what the citizen missed
 
 
 @dataclass
@@ -61,6 +63,7 @@ class Group:
 
     texts: Counter = field(default_factory=Counter)
     kinds: Counter = field(default_factory=Counter)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -131,6 +134,20 @@ def missed(url: str, since: float, until: float | None = None) -> list[Missed] |
     return sorted(found, key=lambda m: m.at)
 
 
+def rated_down(session: Session, since: float, until: float) -> list[Missed]:
+    """Questions whose answer got a 👎 in [since, until), with what was missing."""
+    rows = ratings.down_rated(
+        session,
+        datetime.fromtimestamp(since, timezone.utc),
+        datetime.fromtimestamp(until, timezone.utc),
+    )
+    return [
+        Missed(row.question, f"👎 bei {row.response}", row.created_at.timestamp(),
+               row.comment)
+        for row in rows
+    ]  # fmt: skip
+
+
 def week_bounds(week: date, tz: ZoneInfo) -> tuple[float, float]:
     """Unix times of Monday 00:00 and the next Monday in the city's time zone."""
     monday = week - timedelta(days=week.weekday())
@@ -147,8 +164,11 @@ def grouped(messages: list[Missed]) -> list[Group]:
         return []
     shown_as = {text_key(m.text): shown(m.text) for m in reversed(messages)}
     kinds: dict[str, Counter] = {}
+    notes: dict[str, list[str]] = {}
     for m in messages:
         kinds.setdefault(text_key(m.text), Counter())[m.kind] += 1
+        if m.note:
+            notes.setdefault(text_key(m.text), []).append(shown(m.note))
     keys = [key for key, _ in counts.most_common()]
     vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5),
                                  sublinear_tf=True)  # fmt: skip
@@ -168,6 +188,7 @@ def grouped(messages: list[Missed]) -> list[Group]:
             leaders.append(index)
         home.texts[shown_as[key]] += counts[key]
         home.kinds.update(kinds[key])
+        home.notes += notes.get(key, [])
     return sorted(groups, key=lambda g: (-g.count, g.text.casefold()))
 
 

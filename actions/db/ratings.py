@@ -120,8 +120,20 @@ class AnswerShare:
     weeks: list[tuple[int, int]] = field(default_factory=list)  # (👍, all)
 
     @property
-    def total(self) -> tuple[int, int]:
-        return sum(w[0] for w in self.weeks), sum(w[1] for w in self.weeks)
+    def rated(self) -> int:
+        return sum(w[1] for w in self.weeks)
+
+
+def percent(up: int, rated: int) -> float | None:
+    return 100 * up / rated if rated else None
+
+
+def overall(answers: list[AnswerShare], weeks: int) -> list[tuple[int, int]]:
+    """(👍, all) per week over every answer."""
+    return [
+        (sum(a.weeks[i][0] for a in answers), sum(a.weeks[i][1] for a in answers))
+        for i in range(weeks)
+    ]
 
 
 def week_start(moment: datetime, tz: ZoneInfo) -> date:
@@ -153,5 +165,5 @@ def shares(
         AnswerShare(intent, response, [tuple(per_week.get(m, (0, 0))) for m in mondays])
         for (intent, response), per_week in counts.items()
     ]
-    answers.sort(key=lambda a: (-a.total[1], a.intent, a.response))
+    answers.sort(key=lambda a: (-a.rated, a.intent, a.response))
     return mondays, answers

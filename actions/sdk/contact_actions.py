@@ -100,8 +100,12 @@ class ActionPrivacy(Action):
             "• Verstehe ich eine Nachricht nicht, sieht das Team sie, damit ich "
             "dazulerne. Einzelne Sätze nimmt es ohne Bezug zu Ihnen in meine "
             "Übungsdaten auf.",
+            "• Bewerten Sie eine Antwort mit 👍 oder 👎, speichern wir Ihre Frage, "
+            "die Antwort und Ihren Hinweis ohne Ihre Kennung. Frage und Hinweis "
+            f"löschen wir nach {retention} Tagen.",
             "• Schreiben Sie „Meine Daten löschen“, dann lösche ich Ihre Vorschläge, "
-            "Nachrichten an das Team, Kontaktdaten und diesen Verlauf sofort.",
+            "Nachrichten an das Team, Bewertungen, Kontaktdaten und diesen Verlauf "
+            "sofort.",
             "• Bitte schreiben Sie mir keine sensiblen Daten, zum Beispiel zu Ihrer Gesundheit.",
         ]
         who = contact.privacy_contact or contact.email

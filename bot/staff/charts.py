@@ -63,3 +63,17 @@ def bars(labels: list[str], values: list[int], title: str) -> bytes:
     axes.set_title(title, color=TEXT, fontsize=13, loc="left")
     _style(axes)
     return _svg(figure)
+
+
+def shares(labels: list[str], percents: list[float | None], title: str) -> bytes:
+    """Columns of a share in percent; a week without ratings has no column."""
+    figure = _figure(3.0)
+    axes = figure.add_subplot()
+    positions = [i for i, value in enumerate(percents) if value is not None]
+    axes.bar(positions, [percents[i] for i in positions], color=BAR)
+    axes.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
+    axes.set_ylim(0, 100)
+    axes.yaxis.set_major_formatter(lambda value, _: f"{value:.0f} %")
+    axes.set_title(title, color=TEXT, fontsize=13, loc="left")
+    _style(axes)
+    return _svg(figure)

@@ -1,4 +1,5 @@
-"""The dashboard at /staff: charts and the questions the assistant could not answer."""
+"""The dashboard at /staff: charts, the citizens' 👍 share per answer, and the
+questions the assistant could not answer."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ from functools import partial
 import aiohttp_jinja2
 from aiohttp import web
 
-from actions.db import stats
+from actions.db import ratings, stats
 from bot.staff import charts
 from bot.staff.helpers import SETTINGS, db
 
 # Drawn from our own figures with no script in them; matplotlib's SVG needs
 # inline style attributes, which the pages' policy rightly forbids.
 CHART_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
+RATING_WEEKS = 8
 
 
 async def _figures(request: web.Request) -> dict:
@@ -25,9 +27,46 @@ async def _figures(request: web.Request) -> dict:
             "weeks": stats.per_week(session, tz),
             "topics": stats.per_topic(session),
             "statuses": stats.per_status(session),
+            "ratings": _ratings(session, request),
         }
 
     return await db(request, work)
+
+
+# Staff read the answer, not the action that computed it.
+ANSWER_NAMES = {
+    "action_project_info": "Projekt-Steckbrief",
+    "action_list_projects": "Projektliste",
+    "action_list_events": "Terminliste",
+}
+
+
+def answer_name(response: str) -> str:
+    if response.startswith("utter_faq/"):
+        return f"FAQ „{response.removeprefix('utter_faq/')}“"
+    return ANSWER_NAMES.get(response, response)
+
+
+def _ratings(session, request: web.Request) -> dict:
+    settings = request.app[SETTINGS]
+    mondays, answers = ratings.shares(
+        session, weeks=RATING_WEEKS, now=settings.now(), tz=settings.tz
+    )
+    overall = ratings.overall(answers, len(mondays))
+    rows = [("Alle Antworten", "", overall)] + [
+        (answer_name(a.response), a.intent, a.weeks) for a in answers
+    ]
+    return {
+        "labels": [f"KW {m.isocalendar()[1]}" for m in mondays],
+        "overall": overall,
+        # (answer, intent, [(👍, all) per week], (👍, all) in total)
+        "rows": [
+            (name, intent, weeks, (sum(w[0] for w in weeks), sum(w[1] for w in weeks)))
+            for name, intent, weeks in rows
+        ]
+        if answers
+        else [],
+    }
 
 
 async def dashboard(request: web.Request) -> web.Response:
@@ -42,6 +81,7 @@ async def dashboard(request: web.Request) -> web.Response:
             "week_rows": list(zip(*figures["weeks"], strict=True)),
             "unanswered": unanswered,
             "days": stats.UNANSWERED_DAYS,
+            "percent": ratings.percent,
         },
     )
 
@@ -58,6 +98,11 @@ async def chart(request: web.Request) -> web.Response:
         title = "Vorschläge nach Thema" if name == "thema" else "Vorschläge nach Status"
         labels = [label for label, _ in pairs]
         draw = partial(charts.bars, labels, [value for _, value in pairs], title)
+    elif name == "bewertung":
+        shown = await db(request, lambda s: _ratings(s, request), read_only=True)
+        percents = [ratings.percent(*week) for week in shown["overall"]]
+        draw = partial(charts.shares, shown["labels"], percents,
+                       "Anteil 👍 an den Bewertungen pro Woche")  # fmt: skip
     else:
         raise web.HTTPNotFound()
     svg = await asyncio.to_thread(draw)

@@ -49,7 +49,10 @@ async def review_page(request: web.Request) -> web.Response:
     found = await asyncio.to_thread(
         nlu_review.missed, settings.tracker_store_url, since, until
     )
-    groups = await asyncio.to_thread(nlu_review.grouped, found or [])
+    rated = await db(
+        request, lambda s: nlu_review.rated_down(s, since, until), read_only=True
+    )
+    groups = await asyncio.to_thread(nlu_review.grouped, [*(found or []), *rated])
     keys = [nlu_review.text_key(text) for g in groups for text in g.texts]
     decided = await db(request, lambda s: nlu_review.decisions(s, keys), read_only=True)
     this_week = _week(request, None)

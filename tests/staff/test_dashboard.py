@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
+from sqlalchemy import update
+
+from actions.db import ratings
+from actions.db.models import AnswerRating
+from actions.db.session import in_transaction
 from tests.staff.helpers import add_suggestion, login, store_messages
 
 
@@ -77,3 +83,48 @@ async def test_dashboard_without_any_conversation_yet(client, staff_settings):
     page = await (await client.get("/staff")).text()
     assert "Bisher keine." in page
     assert not (staff_settings.var_dir / "tracker.db").exists()
+    assert "noch niemand eine Antwort bewertet" in page
+
+
+def rated(settings, offer: str, response: str, rating: str, at: datetime) -> None:
+    def work(session):
+        ratings.rate(session, ratings.NewRating(
+            offer, "Frage", "faq", response, "web", rating))  # fmt: skip
+        session.execute(
+            update(AnswerRating)
+            .where(AnswerRating.offer_id == offer)
+            .values(created_at=at)
+        )
+
+    in_transaction(settings.database_url, work)
+
+
+async def test_the_share_of_thumbs_up_per_answer_and_week(client, staff_settings):
+    now = datetime.now(timezone.utc)
+    last_week = now - timedelta(days=7)
+    for offer, response, rating, at in [
+        ("a", "utter_faq/cdo", "up", now), ("b", "utter_faq/cdo", "up", now),
+        ("c", "utter_faq/cdo", "down", now), ("d", "utter_faq/cdo", "down", last_week),
+        ("e", "action_list_events", "up", last_week),
+        ("f", "action_list_events", "up", now - timedelta(days=400)),
+    ]:  # fmt: skip
+        rated(staff_settings, offer, response, rating, at)
+    await login(client, "rudi")
+    page = await (await client.get("/staff")).text()
+    table = page[page.index('id="h-ratings"') : page.index('id="h-unanswered"')]
+    cdo = table[table.index("FAQ „cdo“") :].split("</tr>")[0]
+    # Eight weeks, oldest first: last week 0 % of 1, this week 67 % of 3.
+    cells = re.findall(r"<td>([^<]*)</td>", cdo)
+    assert cells[0] == "faq" and cells[-3:] == ["0 % (1)", "67 % (3)", "50 % (4)"]
+    assert cells[1:-3] == ["–"] * 6
+    events = table[table.index("Terminliste") :].split("</tr>")[0]
+    assert re.findall(r"<td>([^<]*)</td>", events)[-3:] == [
+        "100 % (1)",
+        "–",
+        "100 % (1)",
+    ]
+    assert "Alle Antworten" in table and "60 % (5)" in table
+
+    response = await client.get("/staff/charts/bewertung.svg")
+    assert response.status == 200 and response.content_type == "image/svg+xml"
+    assert "<script" not in await response.text()

@@ -9,7 +9,7 @@ import sys
 import pytest
 import yaml
 
-from actions.db import nlu_review
+from actions.db import nlu_review, ratings
 from actions.db.session import in_transaction
 from bot import cli
 from bot.settings import PROJECT_ROOT
@@ -50,6 +50,30 @@ async def test_the_week_groups_similar_wording_with_counts(client, staff_setting
         {"text": "Hallo", "intent": "greet"}, page="/staff/review",
     )  # fmt: skip
     assert response.status == 403
+
+
+async def test_questions_rated_down_join_the_week_with_what_was_missing(
+    client, staff_settings
+):
+    def rate(session):
+        for offer, question, rating, comment in [
+            ("a" * 16, "Wann ist Sperrmüll?", "down", "Die Termine fehlten"),
+            ("b" * 16, "wann ist sperrmüll", "down", None),
+            ("c" * 16, "Was ist KL MitWirkung?", "up", None),
+        ]:
+            ratings.rate(session, ratings.NewRating(
+                offer, question, "faq", "utter_faq/kontakt", "web", rating))  # fmt: skip
+            if comment:
+                ratings.add_comment(session, offer, comment)
+
+    in_transaction(staff_settings.database_url, rate)
+    await login(client, "rudi")
+    page = await (await client.get("/staff/review")).text()
+    rows = page[page.index("<tbody>") :]
+    assert "Wann ist Sperrmüll?" in rows and "<td>2</td>" in rows
+    assert "👎 bei utter_faq/kontakt (2)" in rows
+    assert "Die Termine fehlten" in rows
+    assert "KL MitWirkung" not in rows
 
 
 async def test_an_empty_or_unknown_week(client, staff_settings):

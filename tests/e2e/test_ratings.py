@@ -118,3 +118,15 @@ def test_thumbs_on_telegram_are_stored_with_the_channel(assistant, bot_api):
     assert rating_rows(assistant, question) == [
         (question, "ask_project_info", "action_project_info", "telegram", "up", None)
     ]
+
+
+async def test_a_thumb_pressed_later_during_the_form_keeps_the_form_going(assistant):
+    chat = Chat(assistant)
+    offered = thumbs(await chat("Was ist der Digitale Zwilling?"))
+    await chat("Ich möchte einen Vorschlag machen")
+    replies = joined(await chat(offered["👍 Hilfreich"]))
+    assert (
+        "Danke für Ihre Rückmeldung" in replies
+        and "Beschreiben Sie Ihre Idee" in replies
+    )
+    assert "Zu welchem Thema" in joined(await chat("Bitte mehr Bänke im Stadtpark"))

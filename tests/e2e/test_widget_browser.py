@@ -67,6 +67,25 @@ def test_quick_reply(page):
     assert page.errors == []
 
 
+def test_rate_an_answer_and_say_what_was_missing(page):
+    log = open_widget(page)
+    ask(page, QUESTION)
+    rating = page.get_by_role("group", name="War die Antwort hilfreich?")
+    playwright_api.expect(rating).to_be_visible(timeout=30_000)
+    # The answer's own choices stay apart from 👍/👎.
+    assert rating.get_by_role("button").count() == 2
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "widget-rating.png")
+    playwright_api.expect(
+        page.get_by_role("button", name="Weitere Projekte")
+    ).to_be_visible()
+    rating.get_by_role("button", name="Nicht hilfreich").click()
+    playwright_api.expect(log).to_contain_text("Was hat Ihnen gefehlt?", timeout=30_000)
+    ask(page, "Mir fehlte, wer das Projekt betreut")
+    playwright_api.expect(log).to_contain_text("liest Ihren Hinweis", timeout=30_000)
+    assert page.errors == []
+
+
 def test_keyboard_only(page):
     launcher = page.get_by_role("button", name="Chat mit dem Stadt-Assistenten")
     for _ in range(20):  # tab through the page until the launcher has focus
@@ -147,7 +166,7 @@ def test_text_contrast_meets_wcag_aa_and_links_are_safe(page):
     log = open_widget(page)
     ask(page, QUESTION)
     playwright_api.expect(log).to_contain_text("KL MitWirkung", timeout=30_000)
-    selector = ".sa-root button, .sa-root p, .sa-root a, .sa-root time, .sa-root label, .sa-counter"
+    selector = ".sa-root button, .sa-root p, .sa-root a, .sa-root time, .sa-root label, .sa-counter, .sa-rating-label"
     pairs = page.locator(selector).evaluate_all(CONTRAST_SCRIPT)
     assert len(pairs) > 10
     low = [(name, fg, bg) for name, fg, bg in pairs if contrast(fg, bg) < 4.5]

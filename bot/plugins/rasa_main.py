@@ -18,7 +18,9 @@ def main() -> None:
     token = os.environ.get(TOKEN_VARIABLE, "")
     if not token:
         sys.exit(f"{TOKEN_VARIABLE} is not set; start Rasa through `smartcity run`")
-    sys.argv = [sys.argv[0], *sys.argv[1:], "--enable-api", "--auth-token", token]
+    # One argument with "=": a token that starts with "-" (token_urlsafe makes
+    # those) would otherwise read as an option, and Rasa would not start.
+    sys.argv = [sys.argv[0], *sys.argv[1:], "--enable-api", f"--auth-token={token}"]
     rasa_main()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import yaml
 from rasa.core.lock_store import LockStore
 from rasa.utils.endpoints import read_endpoint_config
@@ -44,3 +46,21 @@ def test_a_redis_url_is_named_not_written(tmp_path):
         "bot.plugins.lock_store.RedisURLLockStore" in text
         and "${LOCK_STORE_URL}" in text
     )
+
+
+def test_rasa_gets_a_token_that_starts_with_a_dash(monkeypatch):
+    import rasa.__main__
+
+    from bot.plugins import rasa_main
+
+    parsed = {}
+
+    def fake_rasa_main():
+        args = rasa.__main__.create_argument_parser().parse_args(sys.argv[1:])
+        parsed.update(token=args.auth_token, api=args.enable_api)
+
+    monkeypatch.setattr(rasa.__main__, "main", fake_rasa_main)
+    monkeypatch.setenv("RASA_API_TOKEN", "-Xk_3-token")
+    monkeypatch.setattr(sys, "argv", ["rasa", "run", "--port", "5005"])
+    rasa_main.main()
+    assert parsed == {"token": "-Xk_3-token", "api": True}

@@ -278,7 +278,9 @@ def test_long_reply_is_split_and_escaped(assistant, bot_api):
     )
     joined = " ".join(html.unescape(c.text) for c in reply)
     assert " ".join(long_summary.split()) in " ".join(joined.split())
-    assert titles(reply[-1]) == ["Termine dazu", "Weitere Projekte"]
+    assert titles(reply[-1]) == [
+        "Termine dazu", "Weitere Projekte", "👍 Hilfreich", "👎 Nicht hilfreich"
+    ]  # fmt: skip
 
 
 def test_group_answers_only_when_addressed_and_keeps_members_apart(assistant, bot_api):

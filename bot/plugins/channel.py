@@ -26,7 +26,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.plugins import tuning
+from bot.plugins import paused, tuning
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +60,7 @@ class RestChannel(RestInput):
     def from_credentials(cls, credentials: dict[str, Any] | None) -> RestChannel:
         # The one hook Rasa gives our code before the first turn.
         tuning.install()
+        paused.keep_slots_while_paused()
         return cls()
 
     def blueprint(

@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html
+import json
 import re
+import sqlite3
 import time
 
 import aiohttp
@@ -187,6 +189,30 @@ async def test_deleting_the_data_during_a_live_chat(assistant, staff, widget):
         assert response.status == 200, await response.text()
     assert chat_id not in [c["id"] for c in await staff.queue()]
     assert (await widget.say("Hallo"))["live"] is False
+
+
+def slots_set_after(assistant, text: str) -> list[str]:
+    """Names of the slots set in the conversation after the user wrote `text`."""
+    path = assistant.tracker_store_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT sender_id, type_name, data FROM events ORDER BY id")
+        rows = rows.fetchall()
+    sender = next(s for s, kind, data in rows
+                  if kind == "user" and json.loads(data).get("text") == text)  # fmt: skip
+    after = [json.loads(data) for s, kind, data in rows if s == sender]
+    start = next(i for i, e in enumerate(after) if e.get("text") == text)
+    return [e["name"] for e in after[start:] if e.get("event") == "slot"]
+
+
+async def test_words_to_the_team_do_not_fill_the_assistants_slots(
+    assistant, staff, widget
+):
+    await staff.available()
+    assert (await widget.say(HUMAN))["live"] is True
+    text = "Zu Smart Parking in der Innenstadt habe ich eine Frage (live)"
+    assert (await widget.say(text))["messages"] == []
+    await widget.say("zurück zum Assistenten")
+    assert not {"project", "district"} & set(slots_set_after(assistant, text))
 
 
 async def test_a_telegram_citizen_is_handed_to_staff_and_back(staff, bot_api):

@@ -154,9 +154,10 @@ def purge_finished(session: Session, before: datetime) -> int:
 
 
 def pending_for(
-    session: Session, channel: str, recipient: str, limit: int
+    session: Session, channel: str, recipient: str, limit: int, after: int = 0
 ) -> list[Notification]:
-    """Undelivered notifications of one recipient on a pull channel (the widget), oldest first."""
+    """Undelivered notifications of one recipient on a pull channel (the widget),
+    oldest first; `after` skips ids a stream has already sent."""
     return list(
         session.scalars(
             select(Notification)
@@ -164,6 +165,7 @@ def pending_for(
                 Notification.channel == channel,
                 Notification.recipient == recipient,
                 Notification.sent_at.is_(None),
+                Notification.id > after,
             )
             .order_by(Notification.id)
             .limit(limit)

@@ -343,8 +343,10 @@ def _visible(message: dict[str, Any]) -> dict[str, Any] | None:
     return {"text": text, "buttons": buttons}
 
 
-def pending(session, sender: str) -> list[dict[str, Any]]:
-    rows = notifications.pending_for(session, CHANNEL, sender, MAX_NOTIFICATIONS)
+def pending(session, sender: str, after: int = 0) -> list[dict[str, Any]]:
+    rows = notifications.pending_for(
+        session, CHANNEL, sender, MAX_NOTIFICATIONS, after=after
+    )
     return [
         {"id": row.id, "text": row.text, "created_at": row.created_at.isoformat()}
         for row in rows

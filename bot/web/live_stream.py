@@ -2,8 +2,9 @@
 
 Server-Sent Events (aiohttp-sse). The stream reads the outbox itself, so a
 reply written on another host arrives too. Each reply is sent once per
-stream (woken at once by a reply from this process's staff app, else
-polled every POLL_SECONDS); the widget marks it seen, as it does with polled notifications. The
+stream, in order, however many wait (woken at once by a reply from this
+process's staff app, else polled every POLL_SECONDS); the widget marks it
+seen, as it does with polled notifications. The
 stream ends with an "ended" event when the live chat ends, and after
 MAX_STREAM_SECONDS (the browser's EventSource then reconnects).
 """
@@ -38,10 +39,12 @@ async def live_stream(
         return error(429, TOO_FAST, **{"Retry-After": "10"})
     url = chat.settings.database_url
 
-    def state(session):
-        return pending(session, sender), live.open_for(session, sender) is not None
+    last_sent = 0  # the stream's cursor: each reply once, however many wait
 
-    sent: set[int] = set()
+    def state(session):
+        rows = pending(session, sender, after=last_sent)
+        return rows, live.open_for(session, sender) is not None
+
     deadline = time.monotonic() + MAX_STREAM_SECONDS
     async with sse_response(request) as stream:
         while stream.is_connected() and time.monotonic() < deadline:
@@ -51,9 +54,8 @@ async def live_stream(
                 await asyncio.sleep(RETRY_MS / 1000)
                 continue
             for row in rows:
-                if row["id"] not in sent:
-                    sent.add(row["id"])
-                    await stream.send(json.dumps(row), event="reply", retry=RETRY_MS)
+                last_sent = row["id"]
+                await stream.send(json.dumps(row), event="reply", retry=RETRY_MS)
             if not still_open:
                 await stream.send(json.dumps({"live": False}), event="ended")
                 break

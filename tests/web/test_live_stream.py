@@ -64,6 +64,24 @@ async def test_a_staff_reply_wakes_the_stream_at_once(
         assert (event, data) == ("ended", {"live": False})
 
 
+async def test_every_waiting_reply_arrives_once_and_in_order(
+    client, web_settings, live_chat
+):
+    sender, _ = live_chat
+
+    def queue_many(session):
+        for n in range(25):  # more than one look at the outbox returns
+            notifications.queue(session, "web", sender, f"Antwort {n}", now=utcnow())
+
+    in_transaction(web_settings.database_url, queue_many)
+    async with client.get(f"/api/live?session={SESSION}") as stream:
+        texts = [
+            (await asyncio.wait_for(next_event(stream), 10))[1]["text"]
+            for _ in range(25)
+        ]
+    assert texts == [f"Antwort {n}" for n in range(25)]
+
+
 async def test_a_stream_needs_a_valid_session(client):
     for query in ("", "?session=", "?session=%00", "?session=" + "x" * 500):
         response = await client.get(f"/api/live{query}")

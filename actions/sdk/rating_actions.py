@@ -71,13 +71,13 @@ class ActionStoreRating(Action):
             rated = next((o for o in known if o["id"] == wanted), None)
         else:  # a typed "war hilfreich" rates the latest answer
             rated = known[-1] if known else None
-        if rated is None:
+        text = str(tracker.latest_message.get("text") or "")
+        rating = latest_entity(tracker, "rating")
+        if rating not in ratings.RATINGS and not text.startswith("/"):
+            rating = ratings.DOWN if NEGATIVE.search(text) else ratings.UP
+        if rated is None or rating not in ratings.RATINGS:
             dispatcher.utter_message(response="utter_rating_nothing_to_rate")
             return no_comment
-        rating = latest_entity(tracker, "rating")
-        if rating not in ratings.RATINGS:
-            text = str(tracker.latest_message.get("text") or "")
-            rating = ratings.DOWN if NEGATIVE.search(text) else ratings.UP
         new = ratings.NewRating(
             offer_id=rated["id"], question=str(rated.get("question") or ""),
             intent=str(rated.get("intent") or "-"),

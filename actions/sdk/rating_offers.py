@@ -43,11 +43,14 @@ def offer(tracker: Tracker, response: str) -> Offer | None:
     )
 
 
-def offers(tracker: Tracker) -> list[dict[str, Any]]:
-    value = tracker.get_slot(OFFERS_SLOT)
+def _valid(value: Any) -> list[dict[str, Any]]:
     if not isinstance(value, list):
         return []
     return [o for o in value if isinstance(o, dict) and isinstance(o.get("id"), str)]
+
+
+def offers(tracker: Tracker) -> list[dict[str, Any]]:
+    return _valid(tracker.get_slot(OFFERS_SLOT))
 
 
 def with_rating(buttons: list[dict], made: Offer | None) -> list[dict]:
@@ -65,10 +68,5 @@ def offer_ids(tracker: Tracker) -> set[str]:
     found = {o["id"] for o in offers(tracker)}
     for event in tracker.events:
         if event.get("event") == "slot" and event.get("name") == OFFERS_SLOT:
-            value = event.get("value")
-            found |= {
-                o["id"]
-                for o in (value if isinstance(value, list) else [])
-                if isinstance(o, dict) and isinstance(o.get("id"), str)
-            }
+            found |= {o["id"] for o in _valid(event.get("value"))}
     return found

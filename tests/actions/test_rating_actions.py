@@ -135,6 +135,15 @@ async def test_a_forged_or_old_offer_is_not_stored(
     assert stored(database_url) == []
 
 
+async def test_a_payload_with_a_made_up_rating_is_not_stored(
+    dispatcher, make_tracker, database_url
+):
+    tracker = rate_tracker(make_tracker, "sideways", OFFER["id"])
+    await ActionStoreRating().run(dispatcher, tracker, {})
+    assert responses(dispatcher) == ["utter_rating_nothing_to_rate"]
+    assert stored(database_url) == []
+
+
 async def test_nothing_to_rate_without_an_answer(
     dispatcher, make_tracker, database_url
 ):

@@ -28,7 +28,9 @@ NO_COMMENT = "-"
 COMMANDS = {"cancel", "deny", "request_data_deletion", "request_human",
             "submit_suggestion"}  # fmt: skip
 QUESTIONS = {"ask_projects", "ask_project_info", "ask_events", "ask_contact", "faq",
-             "help", "ask_suggestion_status"}  # fmt: skip
+             "help", "ask_suggestion_status", "ask_privacy"}  # fmt: skip
+# "nein" skips the comment; "Nein, die Öffnungszeiten fehlten" is one.
+SHORT_NO_WORDS = 3
 ANSWERED_INSTEAD = COMMANDS | QUESTIONS | {"rate"}
 NEGATIVE = re.compile(
     r"👎|\b(nicht|kein\w*|schlecht\w*|unbrauchbar|nutzlos|falsch|unklar)\b",
@@ -116,6 +118,8 @@ class ValidateRatingCommentForm(FormValidationAction):
         intent = intent_of(tracker)
         if text.startswith("/"):
             return {} if intent in ANSWERED_INSTEAD else {"rating_comment": NO_COMMENT}
+        if intent == "deny" and len(text.split()) > SHORT_NO_WORDS:
+            return {"rating_comment": text}
         if intent in COMMANDS or (intent in QUESTIONS and is_question(text)):
             return {}
         return {"rating_comment": text}

@@ -281,6 +281,13 @@ def test_retention_keeps_the_rating_but_not_the_words(database_url):
         ("/ask_events", "ask_events", None),
         ('/rate{"rating": "up"}', "rate", None),
         ('/inform{"choice": "skip"}', "inform", NO_COMMENT),
+        ("nein danke", "deny", None),
+        (
+            "Nein, die Öffnungszeiten fehlten",
+            "deny",
+            "Nein, die Öffnungszeiten fehlten",
+        ),
+        ("Was speichert ihr über mich?", "ask_privacy", None),
     ],
 )
 async def test_the_comment_is_any_words_but_a_question_or_command_is_answered(

@@ -78,6 +78,17 @@ async def test_a_question_instead_of_a_comment_is_answered(assistant):
     ]
 
 
+async def test_a_no_with_words_is_a_comment_and_a_bare_no_skips(assistant):
+    chat = Chat(assistant)
+    question = "Welche Projekte gibt es zum Thema Verwaltung?"
+    offered = thumbs(await chat(question))
+    await chat(offered["👎 Nicht hilfreich"])
+    assert "Danke" in joined(await chat("Nein, es fehlten die Öffnungszeiten"))
+    assert (
+        rating_rows(assistant, question)[0][-1] == "Nein, es fehlten die Öffnungszeiten"
+    )
+
+
 async def test_a_thumbs_up_is_thanked_and_skipping_works(assistant):
     chat = Chat(assistant)
     question = "Was ist die Mitmachplattform?"

@@ -142,7 +142,7 @@ def rated_down(session: Session, since: float, until: float) -> list[Missed]:
         datetime.fromtimestamp(until, timezone.utc),
     )
     return [
-        Missed(row.question, f"👎 bei {row.response}", row.created_at.timestamp(),
+        Missed(row.question, f"👎 bei {ratings.answer_name(row.response)}", row.created_at.timestamp(),
                row.comment)
         for row in rows
     ]  # fmt: skip

@@ -25,6 +25,20 @@ MAX_COMMENT = 1000
 MAX_OFFER_ID = 32
 
 
+# Staff read the answer, not the action that computed it.
+ANSWER_NAMES = {
+    "action_project_info": "Projekt-Steckbrief",
+    "action_list_projects": "Projektliste",
+    "action_list_events": "Terminliste",
+}
+
+
+def answer_name(response: str) -> str:
+    if response.startswith("utter_faq/"):
+        return f"FAQ „{response.removeprefix('utter_faq/')}“"
+    return ANSWER_NAMES.get(response, response)
+
+
 @dataclass(frozen=True)
 class NewRating:
     offer_id: str

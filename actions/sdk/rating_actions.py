@@ -122,22 +122,8 @@ class ValidateRatingCommentForm(FormValidationAction):
             return {"rating_comment": text}
         if intent in COMMANDS or (intent in QUESTIONS and is_question(text)):
             return {}
-        return {"rating_comment": text}
-
-    def validate_rating_comment(
-        self,
-        value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> dict[str, Any]:
-        if value is None:
-            return {"rating_comment": None}
-        text = " ".join(str(value).split())
-        # A button of an earlier answer is no comment; the step ends quietly.
-        if not text or text.startswith("/"):
-            return {"rating_comment": NO_COMMENT}
-        return {"rating_comment": text[: ratings.MAX_COMMENT]}
+        # A photo or an empty message has no words; ratings.add_comment trims the rest.
+        return {"rating_comment": text or NO_COMMENT}
 
 
 class ActionStoreRatingComment(Action):

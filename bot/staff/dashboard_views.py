@@ -33,20 +33,6 @@ async def _figures(request: web.Request) -> dict:
     return await db(request, work)
 
 
-# Staff read the answer, not the action that computed it.
-ANSWER_NAMES = {
-    "action_project_info": "Projekt-Steckbrief",
-    "action_list_projects": "Projektliste",
-    "action_list_events": "Terminliste",
-}
-
-
-def answer_name(response: str) -> str:
-    if response.startswith("utter_faq/"):
-        return f"FAQ „{response.removeprefix('utter_faq/')}“"
-    return ANSWER_NAMES.get(response, response)
-
-
 def _ratings(session, request: web.Request) -> dict:
     settings = request.app[SETTINGS]
     mondays, answers = ratings.shares(
@@ -54,7 +40,7 @@ def _ratings(session, request: web.Request) -> dict:
     )
     overall = ratings.overall(answers, len(mondays))
     rows = [("Alle Antworten", "", overall)] + [
-        (answer_name(a.response), a.intent, a.weeks) for a in answers
+        (ratings.answer_name(a.response), a.intent, a.weeks) for a in answers
     ]
     return {
         "labels": [f"KW {m.isocalendar()[1]}" for m in mondays],

@@ -71,7 +71,7 @@ async def test_questions_rated_down_join_the_week_with_what_was_missing(
     page = await (await client.get("/staff/review")).text()
     rows = page[page.index("<tbody>") :]
     assert "Wann ist Sperrmüll?" in rows and "<td>2</td>" in rows
-    assert "👎 bei utter_faq/kontakt (2)" in rows
+    assert "👎 bei FAQ „kontakt“ (2)" in rows
     assert "Die Termine fehlten" in rows
     assert "KL MitWirkung" not in rows
 

@@ -139,6 +139,11 @@ def texts(dispatcher) -> str:
     return "\n".join(rendered(m).get("text") or "" for m in dispatcher.messages)
 
 
+def slot_events(events) -> dict:
+    """The slots an action's events set, by name (the last value wins)."""
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
 def button_titles(dispatcher) -> list[str]:
     """The answers' own buttons, without 👍/👎."""
     return [

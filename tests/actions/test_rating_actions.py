@@ -23,7 +23,7 @@ from actions.sdk.rating_actions import (
 )
 from actions.sdk.rating_offers import OFFERS_SLOT, offer_ids
 from actions.sdk.suggestion_actions import ActionDeleteMyData
-from tests.helpers import entity, rating_payloads, responses
+from tests.helpers import entity, rating_payloads, responses, slot_events
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
@@ -44,10 +44,6 @@ def rate_tracker(make_tracker, rating=None, rating_id=None, text=None, **kw):
     slots = {OFFERS_SLOT: [OTHER, OFFER], **kw.pop("slots", {})}
     text = text or f'/rate{{"rating": "{rating}", "rating_id": "{rating_id}"}}'
     return make_tracker(text, "rate", found, slots=slots, **kw)
-
-
-def slot_events(events) -> dict:
-    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
 
 
 async def test_a_thumbs_up_is_stored_without_the_sender(
@@ -164,7 +160,7 @@ async def test_a_skipped_comment_stores_nothing(dispatcher, make_tracker, databa
 
 
 async def test_content_answers_are_rateable_but_not_inside_a_form(
-    dispatcher, make_tracker
+    dispatcher, make_tracker, clock
 ):
     outside = await ActionListEvents().run(
         dispatcher, make_tracker("Welche Termine gibt es?", "ask_events"), {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import datetime, time, timedelta
 
 from aiohttp import FormData
 from sqlalchemy import func, select
@@ -244,9 +245,11 @@ async def test_project_form_refuses_bad_input_in_german(client, database_url):
 
 async def test_event_form_creates_an_event(client, database_url, staff_settings):
     await login(client)
+    # A week ahead, so the event is upcoming whenever the test runs.
+    day = datetime.now(staff_settings.tz).date() + timedelta(days=7)
     form = {
         "title": "Workshop Open Data",
-        "day": "2026-12-03",
+        "day": day.isoformat(),
         "time": "18:30",
         "duration": "90",
         "location": "Stadtbibliothek",
@@ -263,7 +266,7 @@ async def test_event_form_creates_an_event(client, database_url, staff_settings)
     response = await post_form(client, "/staff/events/new", form)
     assert response.status == 303
     page = await (await client.get("/staff/events")).text()
-    assert "Workshop Open Data" in page and "03.12.2026, 18:30" in page
+    assert "Workshop Open Data" in page and f"{day:%d.%m.%Y}, 18:30" in page
 
     def stored(session):
         event = session.scalar(select(Event))
@@ -272,7 +275,8 @@ async def test_event_form_creates_an_event(client, database_url, staff_settings)
             (event.ends_at - event.starts_at).seconds,
         )
 
-    assert in_transaction(database_url, stored) == ("2026-12-03T18:30:00+01:00", 5400)
+    starts = datetime.combine(day, time(18, 30), staff_settings.tz)
+    assert in_transaction(database_url, stored) == (starts.isoformat(), 5400)
 
 
 def test_export_projects_writes_content_the_importer_accepts(

@@ -19,7 +19,7 @@ from bot.shared.redis_state import connect
 from bot.staff.app import PREFIX as STAFF_PREFIX
 from bot.staff.app import create_staff_app
 from bot.telegram.service import TelegramService
-from bot.web.app import RASA, REDIS, SETTINGS
+from bot.web.app import GATEWAY, REDIS, SETTINGS
 from bot.web.app import create_app as create_web_app
 
 TELEGRAM = web.AppKey("telegram", TelegramService)
@@ -41,7 +41,7 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def _telegram(app: web.Application) -> AsyncIterator[None]:
-    service = TelegramService(app[SETTINGS], app[RASA], app[REDIS])
+    service = TelegramService(app[SETTINGS], app[GATEWAY], app[REDIS])
     app[TELEGRAM] = service
     app[OUTBOX_WAKE] = service.delivery.wake
     # Started in the background: the web app serves even while Telegram is away.

@@ -13,6 +13,8 @@ from typing import Any
 
 import redis.asyncio as redis
 
+from bot.shared.button_labels import KEEP_SECONDS, Button, decode, encode
+
 PREFIX = "smartcity:"
 
 # KEYS: one bucket per limit; ARGV: the per-minute rate of each.
@@ -124,3 +126,25 @@ class RedisPayloads:
 
     async def get(self, key: str) -> str | None:
         return await self._client.get(f"{PREFIX}button:{key}")
+
+
+class RedisButtonMemory:
+    """The last reply's buttons per conversation, so a label typed on any
+    web-app process counts as the button (bot.shared.button_labels)."""
+
+    def __init__(self, client: redis.Redis, keep_seconds: int = KEEP_SECONDS) -> None:
+        self._client = client
+        self._keep = keep_seconds
+
+    @staticmethod
+    def _key(sender: str) -> str:
+        return f"{PREFIX}offered:{sender}"
+
+    async def remember(self, sender: str, buttons: list[Button]) -> None:
+        if buttons:
+            await self._client.set(self._key(sender), encode(buttons), ex=self._keep)
+        else:
+            await self._client.delete(self._key(sender))
+
+    async def recall(self, sender: str) -> list[Button]:
+        return decode(await self._client.get(self._key(sender)))

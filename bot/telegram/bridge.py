@@ -39,9 +39,9 @@ from actions.db.suggestions import normalize_reference
 from bot.formatting import intent_payload
 from bot.secret_key import sender_key
 from bot.settings import Settings
-from bot.shared.live_chat import LiveChat
+from bot.shared.gateway import ConversationGateway
 from bot.shared.photos import MAX_BYTES, PhotoRefused, keep_photo
-from bot.shared.rasa_client import RasaClient, RasaUnavailable
+from bot.shared.rasa_client import RasaUnavailable
 from bot.telegram import texts
 from bot.telegram.render import ButtonPayloads, Outgoing, render
 
@@ -136,15 +136,11 @@ def largest(sizes: tuple[PhotoSize, ...]) -> PhotoSize:
 
 class Bridge:
     def __init__(
-        self,
-        rasa: RasaClient,
-        payloads: ButtonPayloads | None = None,
-        settings: Settings | None = None,
+        self, gateway: ConversationGateway, payloads: ButtonPayloads | None = None
     ) -> None:
-        self.rasa = rasa
+        self.gateway = gateway
+        self.settings: Settings = gateway.settings
         self.payloads = payloads or ButtonPayloads()
-        self.settings = settings  # without, photos are not kept, no live chat
-        self.live = LiveChat(settings, rasa) if settings is not None else None
         self._open_keyboards: set[int] = set()
 
     def register(self, application: Application) -> None:
@@ -215,7 +211,7 @@ class Bridge:
         self, update: Update, context: ContextTypes.DEFAULT_TYPE
     ) -> None:
         """A photo for the sender's next suggestion; the dialogue says what next."""
-        if not _is_private(update) or self.settings is None:
+        if not _is_private(update):
             await self.on_not_text(update, context)
             return
         message = update.message
@@ -223,7 +219,7 @@ class Bridge:
             largest(message.photo) if message.photo else message.document
         )
         sender = sender_id(update.effective_chat, update.effective_user)
-        if self.live is not None and await self._live_open(sender):
+        if await self._live_open(sender):
             await message.reply_text(texts.NO_PHOTOS_IN_LIVE_CHAT)
             return
         refusal = await self._keep_photo(update, upload)
@@ -262,7 +258,7 @@ class Bridge:
 
     async def _live_open(self, sender: str) -> bool:
         try:
-            return await self.live.is_open(sender)
+            return await self.gateway.is_live(sender)
         except RasaUnavailable:
             return False  # the photo is kept; the dialogue says what next
 
@@ -347,25 +343,18 @@ class Bridge:
 
     async def replies(self, sender: str, chat: Chat, text: str) -> list[Outgoing]:
         metadata = {"channel": CHANNEL, "chat_type": chat.type}
-        live = False
         try:
-            if self.live is None:
-                messages = await self.rasa.send(
-                    sender, text, input_channel=CHANNEL, metadata=metadata
-                )
-            else:
-                turn = await self.live.turn(
-                    sender, text, channel=CHANNEL, metadata=metadata
-                )
-                messages, live = turn.replies, turn.live
+            turn = await self.gateway.turn(
+                sender, text, channel=CHANNEL, metadata=metadata
+            )
         except RasaUnavailable as error:
             logger.warning("Rasa is unavailable: %s", error)
             return [Outgoing(escape(texts.UNAVAILABLE, quote=False))]
         outgoing = render(
-            messages, self.payloads, location_button=chat.type == Chat.PRIVATE
+            turn.replies, self.payloads, location_button=chat.type == Chat.PRIVATE
         )
         await self.payloads.share()  # before a button can be pressed elsewhere
-        if live:
+        if turn.live:
             return outgoing  # a person answers, through the outbox
         return outgoing or [Outgoing(escape(texts.NO_ANSWER, quote=False))]
 

@@ -21,8 +21,8 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor
 
 from bot.settings import Settings, TelegramSettings
+from bot.shared.gateway import ConversationGateway
 from bot.shared.limits import KeyedLimits, take_shared
-from bot.shared.rasa_client import RasaClient
 from bot.shared.redis_state import RedisPayloads, RedisRateLimits
 from bot.telegram import texts
 from bot.telegram.bridge import Bridge
@@ -152,16 +152,19 @@ class TelegramService:
     """Runs the bridge and the notification delivery inside the web app's event loop."""
 
     def __init__(
-        self, settings: Settings, rasa: RasaClient, redis: Redis | None = None
+        self,
+        settings: Settings,
+        gateway: ConversationGateway,
+        redis: Redis | None = None,
     ) -> None:
         if settings.telegram is None:
             raise ValueError("TELEGRAM_BOT_TOKEN is not set")
         self.config = settings.telegram
-        self.rasa = rasa
+        self.rasa = gateway.rasa
         payloads = ButtonPayloads(shared=RedisPayloads(redis) if redis else None)
         self.application = build_application(
             self.config,
-            Bridge(rasa, payloads, settings=settings),
+            Bridge(gateway, payloads),
             per_minute=settings.telegram_per_minute,
             shared_limits=RedisRateLimits(redis) if redis else None,
         )

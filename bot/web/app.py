@@ -14,9 +14,10 @@ from aiohttp import web
 
 from bot.secret_key import rasa_api_token
 from bot.settings import Settings
+from bot.shared.gateway import ConversationGateway
 from bot.shared.live_chat import LIVE_WAKE, Wakeup
 from bot.shared.rasa_client import RasaClient
-from bot.shared.redis_state import RedisRateLimits
+from bot.shared.redis_state import RedisButtonMemory, RedisRateLimits
 from bot.web.board import setup_board
 from bot.web.chat import ChatApi
 from bot.web.headers import add_security_headers, allow_origins
@@ -37,6 +38,7 @@ PAGES = {
 
 SETTINGS = web.AppKey("settings", Settings)
 RASA = web.AppKey("rasa", RasaClient)
+GATEWAY = web.AppKey("gateway", ConversationGateway)
 CHAT = web.AppKey("chat", ChatApi)
 REDIS = web.AppKey("redis", object)  # redis.asyncio.Redis, or None without REDIS_URL
 
@@ -65,8 +67,12 @@ def create_app(settings: Settings, redis=None) -> web.Application:
         settings.rasa_timeout,
         api_token=rasa_api_token(settings),
     )
+    # One gateway for every channel: Telegram (bot.server) takes it from here.
+    app[GATEWAY] = ConversationGateway(
+        settings, app[RASA], RedisButtonMemory(redis) if redis else None
+    )
     chat = app[CHAT] = ChatApi(
-        settings, app[RASA], RedisRateLimits(redis) if redis else None
+        settings, app[GATEWAY], RedisRateLimits(redis) if redis else None
     )
     for path, name in PAGES.items():
         app.router.add_get(path, _file(name), name=name.replace(".", "_"))

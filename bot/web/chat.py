@@ -23,11 +23,11 @@ from actions.db.session import run_in_transaction
 from bot.formatting import DELETED_MARKER, intent_payload
 from bot.secret_key import secret_key, sender_key
 from bot.settings import Settings
+from bot.shared.gateway import ConversationGateway
 from bot.shared.limits import KeyedLimits, take_shared
-from bot.shared.live_chat import LiveChat
 from bot.shared.photos import MAX_BYTES, PhotoRefused, keep_photo
 from bot.shared.proxies import client_address
-from bot.shared.rasa_client import RasaClient, RasaUnavailable
+from bot.shared.rasa_client import RasaUnavailable
 from bot.shared.redis_state import RedisRateLimits
 
 CHANNEL = "web"
@@ -82,17 +82,16 @@ class ChatApi:
     def __init__(
         self,
         settings: Settings,
-        rasa: RasaClient,
+        gateway: ConversationGateway,
         shared_limits: RedisRateLimits | None = None,
     ) -> None:
         self.settings = settings
-        self.rasa = rasa
+        self.gateway = gateway
         self._shared = shared_limits
         self._key = secret_key(settings)
         self._per_session = KeyedLimits(settings.web_chat_per_minute)
         self._per_address = KeyedLimits(settings.web_address_per_minute)
         self._overall = AsyncLimiter(settings.web_global_per_minute, 60)
-        self.live = LiveChat(settings, rasa)
 
     def sender(self, session: str) -> str:
         digest = hmac.new(self._key, f"web-session:{session}".encode(), hashlib.sha256)
@@ -155,7 +154,7 @@ class ChatApi:
         if not await self.allowed(request, sender):
             return error(429, TOO_FAST, **{"Retry-After": "10"})
         try:
-            turn = await self.live.turn(
+            turn = await self.gateway.turn(
                 sender, message, channel=CHANNEL, metadata={"channel": CHANNEL}
             )
         except RasaUnavailable:
@@ -187,7 +186,7 @@ class ChatApi:
         if not fields.get("photo"):
             return error(400, NOT_A_PHOTO_UPLOAD)
         try:
-            if await self.live.is_open(sender):
+            if await self.gateway.is_live(sender):
                 return error(409, NO_PHOTOS_IN_LIVE_CHAT)
         except RasaUnavailable:
             return error(503, UNAVAILABLE)
@@ -211,12 +210,12 @@ class ChatApi:
             else "/attach_photo"
         )
         try:
-            replies = await self.rasa.send(
-                sender, payload, input_channel=CHANNEL, metadata={"channel": CHANNEL}
+            turn = await self.gateway.turn(
+                sender, payload, channel=CHANNEL, metadata={"channel": CHANNEL}
             )
         except RasaUnavailable:
             return error(503, UNAVAILABLE)
-        messages = visible(replies)
+        messages = visible(turn.replies)
         return web.json_response(
             {"messages": messages or [{"text": NO_ANSWER, "buttons": []}]}
         )
@@ -273,7 +272,7 @@ class ChatApi:
             return error(429, TOO_FAST, **{"Retry-After": "10"})
         try:
             for text in ("/request_data_deletion", "/affirm"):
-                turn = await self.live.turn(
+                turn = await self.gateway.turn(
                     sender, text, channel=CHANNEL, metadata={"channel": CHANNEL}
                 )
             replies = turn.replies

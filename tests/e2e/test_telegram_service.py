@@ -17,6 +17,7 @@ from telegram import Chat
 from actions.db.session import upgrade
 from bot.server import create_app
 from bot.settings import Settings
+from bot.shared.gateway import ConversationGateway
 from bot.shared.rasa_client import RasaClient
 from bot.telegram import texts
 from bot.telegram.bridge import Bridge
@@ -168,8 +169,9 @@ async def test_an_empty_reply_is_explained(assistant, actions_up):
     real Rasa answer with nothing. The bridge then asks the action server."""
     port = assistant.action_port if actions_up else free_port()
     health = f"http://127.0.0.1:{port}/health"
+    settings = Settings.from_env({"DATABASE_URL": assistant.database_url})
     async with RasaClient(assistant.rasa_url, health, timeout=10) as rasa:
-        (message,) = await Bridge(rasa).replies(
+        (message,) = await Bridge(ConversationGateway(settings, rasa)).replies(
             f"telegram:{uuid.uuid4().int % 10**9}", Chat(1, Chat.PRIVATE), "/restart"
         )
     expected = texts.NO_ANSWER if actions_up else texts.UNAVAILABLE

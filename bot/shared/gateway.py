@@ -1,0 +1,148 @@
+"""The one path of a citizen's message to Rasa, for every channel.
+
+Both the widget's API and the Telegram bridge send every message through
+`ConversationGateway.turn`:
+
+- a typed button label of the last reply becomes that button's payload, so a
+  citizen who types gets the same conversation as one who taps;
+- during a live chat with the team, Rasa has paused the conversation: the
+  message still goes to Rasa, so it lands in the tracker (the staff app reads
+  it from there), and no bot answer comes back. "Zurück zum Assistenten"
+  ends the live chat and resumes Rasa through its HTTP API.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.db import live
+from actions.db.session import run_in_transaction
+from bot.settings import Settings
+from bot.shared.button_labels import (
+    Button,
+    ButtonMemory,
+    LocalButtonMemory,
+    offered_buttons,
+    pressed,
+)
+from bot.shared.live_chat import (
+    ASSISTANT_PAYLOADS,
+    BACK_TEXT,
+    started_live_chat,
+    wants_assistant,
+)
+from bot.shared.rasa_client import RasaClient, RasaMessage, RasaUnavailable
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Turn:
+    replies: list[RasaMessage]
+    live: bool  # a person from the team has the conversation now
+
+
+class ConversationGateway:
+    def __init__(
+        self,
+        settings: Settings,
+        rasa: RasaClient,
+        buttons: ButtonMemory | None = None,
+    ) -> None:
+        self.settings = settings
+        self.rasa = rasa
+        self.buttons = buttons or LocalButtonMemory()
+
+    async def _db(self, work):
+        return await run_in_transaction(self.settings.database_url, work)
+
+    async def is_live(self, sender: str) -> bool:
+        try:
+            chat = await self._db(lambda s: live.open_for(s, sender))
+        except SQLAlchemyError:
+            raise RasaUnavailable("the live chat state cannot be read") from None
+        return chat is not None
+
+    async def turn(
+        self, sender: str, text: str, *, channel: str, metadata: dict[str, Any]
+    ) -> Turn:
+        """One message of the citizen; RasaUnavailable when it was not handled."""
+        if await self.is_live(sender):
+            await self._offer(sender, [])
+            return await self._live_turn(sender, text, channel, metadata)
+        if wants_assistant(text):
+            text = "/help"  # already with the assistant: show what it can do
+        elif not text.startswith("/"):
+            button = pressed(text, await self._offered(sender))
+            if button is not None:
+                metadata = {**metadata, "typed_label": button.title}
+                text = button.payload
+        replies = await self.rasa.send(
+            sender, text, input_channel=channel, metadata=metadata
+        )
+        if not replies and await self.rasa.is_paused(sender):
+            # A live chat ended while Rasa could not be told: tell it now.
+            await self.rasa.resume(sender)
+            replies = await self.rasa.send(
+                sender, text, input_channel=channel, metadata=metadata
+            )
+        await self._offer(sender, offered_buttons(replies))
+        return Turn(replies, started_live_chat(replies))
+
+    async def _live_turn(
+        self, sender: str, text: str, channel: str, metadata: dict[str, Any]
+    ) -> Turn:
+        if wants_assistant(text):
+            await self.back_to_assistant(sender)
+            return Turn([{"recipient_id": sender, "text": BACK_TEXT}], False)
+        if text.split("{")[0].strip() in ASSISTANT_PAYLOADS:
+            await self.back_to_assistant(sender)
+            replies = await self.rasa.send(
+                sender, text, input_channel=channel, metadata=metadata
+            )
+            await self._offer(sender, offered_buttons(replies))
+            return Turn(replies, False)
+        # Paused: Rasa logs the message and says nothing; the team reads it.
+        await self.rasa.send(
+            sender, text, input_channel=channel, metadata=metadata, expect_reply=False
+        )
+        now = self.settings.now()
+        try:
+            await self._db(lambda s: _touch_open(s, sender, now))
+        except SQLAlchemyError:
+            logger.warning("live chat: could not move the chat up in the queue")
+        return Turn([], True)
+
+    async def back_to_assistant(self, sender: str) -> None:
+        """The citizen ends the live chat; Rasa takes over again."""
+        now = self.settings.now()
+        try:
+            await self._db(lambda s: live.end_for_sender(s, sender, now=now))
+        except SQLAlchemyError:
+            raise RasaUnavailable("the live chat cannot be ended") from None
+        await self.rasa.resume(sender)
+
+    async def _offered(self, sender: str) -> list[Button]:
+        try:
+            return await self.buttons.recall(sender)
+        except RedisError as error:
+            logger.warning("offered buttons unavailable (%s)", type(error).__name__)
+            return []
+
+    async def _offer(self, sender: str, buttons: list[Button]) -> None:
+        """The latest reply's buttons replace the earlier ones."""
+        try:
+            await self.buttons.remember(sender, buttons)
+        except RedisError as error:
+            logger.warning("offered buttons not kept (%s)", type(error).__name__)
+
+
+def _touch_open(session, sender: str, now) -> None:
+    chat = live.open_for(session, sender)
+    if chat is not None:
+        live.touch(session, chat.id, now=now)

@@ -23,8 +23,10 @@ def upcoming_events(
     topic: str | None = None,
     project: Project | None = None,
     limit: int = 8,
+    offset: int = 0,
 ) -> Page:
-    """Events that overlap [start, end), soonest first."""
+    """Events that overlap [start, end), soonest first; `offset` skips the
+    ones a list has shown already."""
     query = select(Event).where(
         Event.starts_at < end,
         func.coalesce(Event.ends_at, Event.starts_at) >= start,
@@ -37,7 +39,8 @@ def upcoming_events(
     items = list(
         session.scalars(
             query.options(selectinload(Event.project))
-            .order_by(Event.starts_at, Event.title)
+            .order_by(Event.starts_at, Event.title, Event.id)
+            .offset(offset)
             .limit(limit)
         )
     )

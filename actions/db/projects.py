@@ -104,8 +104,10 @@ def list_projects(
     district: str | None = None,
     status: str | None = None,
     limit: int = 8,
+    offset: int = 0,
 ) -> Page:
-    """Projects matching every given filter (case-insensitive), sorted by name."""
+    """Projects matching every given filter (case-insensitive), sorted by name;
+    `offset` skips the ones a list has shown already."""
     query = select(Project)
     for column, value in (
         (Project.topic, topic),
@@ -115,7 +117,11 @@ def list_projects(
         if value:
             query = query.where(column == canonical_value(session, column, value))
     total = session.scalar(select(func.count()).select_from(query.subquery()))
-    items = list(session.scalars(query.order_by(Project.name).limit(limit)))
+    items = list(
+        session.scalars(
+            query.order_by(Project.name, Project.id).offset(offset).limit(limit)
+        )
+    )
     return Page(items=items, total=total or 0)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from actions.db import events, projects
 from actions.db.models import Event
+from actions.sdk import list_pages
 from actions.sdk import rating_offers as rating
 from actions.sdk.base import DatabaseAction, EventList, latest_entity
 from actions.sdk.follow_up import follow_up_subject
@@ -116,7 +117,31 @@ class ActionListEvents(DatabaseAction):
         if not topic_asked and not project_name:
             subject = follow_up_subject(tracker)
             topic_asked, project_name = subject.get("topic"), subject.get("project")
-        topic = projects.canonical_value(session, Event.topic, topic_asked)
+        filters = {
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "period": period,
+            "topic": projects.canonical_value(session, Event.topic, topic_asked),
+            "project": project_name,
+            "asked_for_time": window is not None,
+        }
+        return self.show(session, dispatcher, tracker, settings, filters, offset=0)
+
+    def show(
+        self,
+        session: Session,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        settings: Settings,
+        filters: dict[str, Any],
+        offset: int,
+    ) -> EventList:
+        """One page of the list, from `offset` on (list_pages continues it)."""
+        tz = settings.tz
+        start = datetime.fromisoformat(filters["start"])
+        end = datetime.fromisoformat(filters["end"])
+        period, topic = str(filters["period"]), filters.get("topic")
+        project_name = filters.get("project")
         project = projects.find_project(session, project_name) if project_name else None
         page = events.upcoming_events(
             session,
@@ -125,6 +150,7 @@ class ActionListEvents(DatabaseAction):
             topic=topic,
             project=project,
             limit=settings.list_limit,
+            offset=offset,
         )
         about = (
             f" zu {project.name}" if project else f" zum Thema {topic}" if topic else ""
@@ -138,16 +164,20 @@ class ActionListEvents(DatabaseAction):
             {"title": "Alle Termine", "payload": intent_payload("ask_events")}
         ]
 
+        if not page.items and offset:
+            dispatcher.utter_message(response="utter_list_finished")
+            return subject + list_pages.remember("events", filters, 0, 0)
         if not page.items:
             dispatcher.utter_message(
                 response="utter_no_events_found",
                 period=period[0].upper() + period[1:],
                 about=about,
-                buttons=all_events if about or window else [],
+                buttons=all_events if about or filters.get("asked_for_time") else [],
             )
-            return subject
+            return subject + list_pages.remember("events", filters, 0, 0)
 
-        lines = [f"Termine{about} {period}:"]
+        heading = "Weitere Termine" if offset else "Termine"
+        lines = [f"{heading}{about} {period}:"]
         for event in page.items:
             line = f"• {format_span(event.starts_at, event.ends_at, tz)}: {event.title}"
             if event.location:
@@ -155,14 +185,23 @@ class ActionListEvents(DatabaseAction):
             if event.registration:
                 line += f" ({event.registration.rstrip('.')})"
             lines.append(line)
-        if page.total > len(page.items):
-            lines.append(
-                f"Das sind die ersten {len(page.items)} von {page.total} Terminen. "
-                "Fragen Sie gern nach einem Thema, einem Projekt oder einem Zeitraum."
-            )
+        shown = offset + len(page.items)
+        buttons = list(all_events if about else [])
+        if page.total > len(page.items) or offset:
+            lines.append(list_pages.progress(offset + 1, shown, page.total, "Terminen"))
+        if shown < page.total:
+            buttons.append(list_pages.more_button())
+            if not offset:
+                lines.append(
+                    "Fragen Sie gern nach einem Thema, einem Projekt oder einem "
+                    "Zeitraum."
+                )
         made = rating.offer(tracker, self.name())
         dispatcher.utter_message(
-            text="\n".join(lines),
-            buttons=rating.with_rating(all_events if about else [], made),
+            text="\n".join(lines), buttons=rating.with_rating(buttons, made)
         )
-        return subject + rating.remember(tracker, made)
+        return [
+            *subject,
+            *list_pages.remember("events", filters, shown, page.total),
+            *rating.remember(tracker, made),
+        ]

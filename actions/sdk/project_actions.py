@@ -9,11 +9,14 @@ from sqlalchemy.orm import Session
 
 from actions.db import projects
 from actions.db.models import Project
+from actions.sdk import list_pages
 from actions.sdk import rating_offers as rating
 from actions.sdk.base import DatabaseAction, EventList, latest_entity
 from actions.sdk.follow_up import follow_up_subject
 from bot.formatting import first_sentence, intent_payload
 from bot.settings import Settings
+
+FILTERS = ("topic", "district", "status")
 
 
 def project_button(project: Project) -> dict[str, str]:
@@ -118,23 +121,39 @@ class ActionListProjects(DatabaseAction):
         tracker: Tracker,
         settings: Settings,
     ) -> EventList:
-        topic = projects.canonical_value(
-            session, Project.topic, latest_entity(tracker, "topic")
-        )
-        district = projects.canonical_value(
-            session, Project.district, latest_entity(tracker, "district")
-        )
-        status = projects.canonical_value(
-            session, Project.status, latest_entity(tracker, "project_status")
-        )
+        filters = {
+            "topic": projects.canonical_value(
+                session, Project.topic, latest_entity(tracker, "topic")
+            ),
+            "district": projects.canonical_value(
+                session, Project.district, latest_entity(tracker, "district")
+            ),
+            "status": projects.canonical_value(
+                session, Project.status, latest_entity(tracker, "project_status")
+            ),
+        }
+        return self.show(session, dispatcher, tracker, settings, filters, offset=0)
+
+    def show(
+        self,
+        session: Session,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        settings: Settings,
+        filters: dict[str, str | None],
+        offset: int,
+    ) -> EventList:
+        """One page of the list, from `offset` on (list_pages continues it)."""
+        topic, district, status = (filters.get(k) for k in FILTERS)
         page = projects.list_projects(
             session,
             topic=topic,
             district=district,
             status=status,
             limit=settings.list_limit,
+            offset=offset,
         )
-        filters = " ".join(
+        described = " ".join(
             part
             for part in (
                 f"zum Thema {topic}" if topic else "",
@@ -144,30 +163,46 @@ class ActionListProjects(DatabaseAction):
             if part
         )
 
+        if not page.items and offset:
+            dispatcher.utter_message(response="utter_list_finished")
+            return list_pages.remember("projects", filters, page.total, page.total)
         if not page.items:
             dispatcher.utter_message(
                 response="utter_no_projects_found",
-                filters=filters,
+                filters=described,
                 buttons=[
                     {"title": t, "payload": intent_payload("ask_projects", topic=t)}
                     for t in projects.project_topics(session)
                 ],
             )
-            return []
+            return list_pages.remember("projects", filters, 0, 0)
 
-        heading = (
-            f"Projekte {filters}:" if filters else "Diese Smart-City-Projekte gibt es:"
-        )
+        if offset:
+            heading = f"Weitere Projekte {described}".strip() + ":"
+        elif described:
+            heading = f"Projekte {described}:"
+        else:
+            heading = "Diese Smart-City-Projekte gibt es:"
         lines = [heading]
         lines += [f"• {p.name}: {first_sentence(p.summary)}" for p in page.items]
-        if page.total > len(page.items):
+        shown = offset + len(page.items)
+        buttons = [project_button(p) for p in page.items]
+        if page.total > len(page.items) or offset:
             lines.append(
-                f"Das sind {len(page.items)} von {page.total} Projekten. "
-                "Nennen Sie gern ein Thema oder einen Stadtteil, dann wird die Liste kürzer."
+                list_pages.progress(offset + 1, shown, page.total, "Projekten")
             )
+        if shown < page.total:
+            buttons.append(list_pages.more_button())
+            if not offset:
+                lines.append(
+                    "Nennen Sie gern ein Thema oder einen Stadtteil, dann wird die "
+                    "Liste kürzer."
+                )
         made = rating.offer(tracker, self.name())
         dispatcher.utter_message(
-            text="\n".join(lines),
-            buttons=rating.with_rating([project_button(p) for p in page.items], made),
+            text="\n".join(lines), buttons=rating.with_rating(buttons, made)
         )
-        return rating.remember(tracker, made)
+        return [
+            *list_pages.remember("projects", filters, shown, page.total),
+            *rating.remember(tracker, made),
+        ]

@@ -13,14 +13,6 @@ DATE_LINE = re.compile(
 )
 
 
-@pytest.fixture
-def clock(monkeypatch, today):
-    """Freeze the action's clock at 08:00 on the import day (Europe/Berlin)."""
-    now = berlin(today.year, today.month, today.day, 8, 0)
-    monkeypatch.setattr(ActionListEvents, "now", staticmethod(lambda: now))
-    return now
-
-
 async def list_events(dispatcher, tracker):
     return await ActionListEvents().run(dispatcher, tracker, domain={})
 
@@ -260,3 +252,30 @@ async def test_time_expressions_from_the_extractor_filter_events(
     lines = event_lines(dispatcher)
     assert texts(dispatcher).startswith(header)
     assert lines and all(line.startswith(day_prefixes) for line in lines), lines
+
+
+async def test_a_long_event_list_goes_on_to_its_end(
+    dispatcher, make_tracker, clock, monkeypatch
+):
+    from actions.sdk.list_pages import CURSOR_SLOT
+    from actions.sdk.more_actions import ActionShowMore
+    from bot.settings import get_settings
+    from tests.helpers import slot_events
+
+    monkeypatch.setenv("LIST_LIMIT", "2")
+    get_settings.cache_clear()
+    events = await list_events(dispatcher, make_tracker("Termine", "ask_events"))
+    lines = event_lines(dispatcher)
+    assert len(lines) == 2 and "Weitere anzeigen" in button_titles(dispatcher)
+    total = int(re.search(r"von (\d+) Terminen", texts(dispatcher)).group(1))
+    cursor = slot_events(events)[CURSOR_SLOT]
+    while cursor["next"] < cursor["total"]:
+        dispatcher.messages.clear()
+        tracker = make_tracker("und die restlichen Termine?", "show_more",
+                               slots={CURSOR_SLOT: cursor})  # fmt: skip
+        events = await ActionShowMore().run(dispatcher, tracker, domain={})
+        assert texts(dispatcher).startswith("Weitere Termine in den nächsten")
+        lines += event_lines(dispatcher)
+        cursor = slot_events(events)[CURSOR_SLOT]
+    assert len(lines) == len(set(lines)) == total
+    assert "Weitere anzeigen" not in button_titles(dispatcher)

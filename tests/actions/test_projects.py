@@ -1,7 +1,9 @@
 import pytest
 
+from actions.sdk.list_pages import CURSOR_SLOT
+from actions.sdk.more_actions import ActionShowMore
 from actions.sdk.project_actions import ActionListProjects, ActionProjectInfo
-from tests.helpers import button_titles, entity, rating_payloads, texts
+from tests.helpers import button_titles, entity, rating_payloads, slot_events, texts
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
@@ -109,20 +111,54 @@ async def test_list_by_district_and_status(dispatcher, make_tracker, example_con
     assert expected and set(button_titles(dispatcher)) == expected
 
 
-async def test_long_list_is_cut_with_a_hint(
+async def test_a_long_list_goes_on_to_its_end(
     dispatcher, make_tracker, monkeypatch, example_content
 ):
     monkeypatch.setenv("LIST_LIMIT", "3")
     from bot.settings import get_settings
 
     get_settings.cache_clear()
-    await run(
+    total = len(example_content.projects)
+    events = await run(
         ActionListProjects(), dispatcher, make_tracker("Projekte", "ask_projects")
     )
-    assert len(button_titles(dispatcher)) == 3
-    assert f"Das sind 3 von {len(example_content.projects)} Projekten." in texts(
-        dispatcher
-    )
+    seen = button_titles(dispatcher)
+    assert seen[-1] == "Weitere anzeigen" and len(seen) == 4
+    assert f"Das sind 1 bis 3 von {total} Projekten." in texts(dispatcher)
+    cursor = slot_events(events)[CURSOR_SLOT]
+    shown = seen[:-1]
+    while cursor["next"] < cursor["total"]:
+        dispatcher.messages.clear()
+        typed = make_tracker("und die restlichen?", "show_more",
+                             slots={CURSOR_SLOT: cursor})  # fmt: skip
+        events = await run(ActionShowMore(), dispatcher, typed)
+        assert texts(dispatcher).startswith("Weitere Projekte:")
+        titles = [t for t in button_titles(dispatcher) if t != "Weitere anzeigen"]
+        shown += titles
+        cursor = slot_events(events)[CURSOR_SLOT]
+    assert f"bis {total} von {total} Projekten." in texts(dispatcher)
+    assert "Weitere anzeigen" not in button_titles(dispatcher)
+    assert sorted(shown) == sorted(p.name for p in example_content.projects)
+    assert len(set(shown)) == total  # none twice, none left out
+
+
+async def test_more_after_the_end_or_without_a_list(dispatcher, make_tracker):
+    done = {"kind": "projects", "filters": {}, "next": 99, "total": 99}
+    await run(ActionShowMore(), dispatcher,
+              make_tracker("mehr", "show_more", slots={CURSOR_SLOT: done}))  # fmt: skip
+    assert "Das war schon alles" in texts(dispatcher)
+    for forged in (None, "x", {"kind": "users", "filters": {}, "next": 1, "total": 2},
+                   {"kind": "events", "filters": {"start": "kaputt"}, "next": 1,
+                    "total": 2}):  # fmt: skip
+        dispatcher.messages.clear()
+        await run(ActionShowMore(), dispatcher,
+                  make_tracker("mehr anzeigen", "show_more",
+                               slots={CURSOR_SLOT: forged}))  # fmt: skip
+        assert "keine Liste" in texts(dispatcher)
+    dispatcher.messages.clear()
+    await run(ActionShowMore(), dispatcher,
+              make_tracker("weitere Projekte", "show_more"))  # fmt: skip
+    assert texts(dispatcher).startswith("Diese Smart-City-Projekte gibt es:")
 
 
 async def test_list_for_unknown_topic_offers_topics(

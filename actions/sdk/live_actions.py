@@ -4,6 +4,7 @@ open, else a message the team answers later (a callback request)."""
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -17,6 +18,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.db import callbacks, live
 from actions.db.content import Contact, ContentError, load_contact
 from actions.sdk.base import EventList, channel_of, db_call, sender_key
+from actions.sdk.clear_requests import (
+    ConfirmDiscard,
+    clearly,
+    content_slots_filled,
+    discarded,
+)
 from actions.sdk.suggestion_actions import reset_form
 from bot.formatting import LIVE_CHAT_MARKER
 from bot.settings import Settings, get_settings
@@ -33,7 +40,7 @@ HANDOFF_STARTED = (
 FORM_LEFT = "Ihr Vorschlag ist noch nicht abgeschickt. "
 LEAVE_MESSAGE = {"title": "Nachricht hinterlassen", "payload": "/leave_message"}
 TALK_TO_PERSON = {"title": "Mit einer Person chatten", "payload": "/request_human"}
-CALLBACK_SLOTS = ("callback_text", "callback_contact")
+CALLBACK_SLOTS = ("callback_text", "callback_contact", "callback_discard")
 MIN_TEXT, MAX_TEXT, MAX_CONTACT = 5, 2000, 200
 
 
@@ -197,15 +204,52 @@ def contact_buttons(state: LiveState, channel: str) -> list[dict[str, str]]:
     return [TALK_TO_PERSON if state.possible else LEAVE_MESSAGE]
 
 
-class ValidateCallbackForm(FormValidationAction):
+# At the contact step, a word that is neither a number nor an address: the
+# citizen wants no contact beside the chat ("weiter", "fertig", "Absenden").
+NO_CONTACT_WORDS = {"weiter", "fertig", "absenden", "senden", "ohne", "keine",
+                    "nur hier", "nur im chat", "überspringen"}  # fmt: skip
+CONTACT = re.compile(r"\d|@")
+LEAVE_THE_FORM = {"request_data_deletion", "clear_conversation"}
+
+
+def callback_step_answer(tracker: Tracker, slot: str) -> str | None:
+    """The latest message as the answer to `slot`, unless it clearly cancels."""
+    if tracker.active_loop_name != "callback_form":
+        return None
+    if tracker.get_slot("requested_slot") != slot or clearly(tracker, "cancel"):
+        return None
+    if clearly(tracker, *LEAVE_THE_FORM):
+        return None  # "Meine Daten löschen": its rule leaves the form first
+    return str(tracker.latest_message.get("text") or "")
+
+
+class ValidateCallbackForm(ConfirmDiscard, FormValidationAction):
+    discard_slot = "callback_discard"
+
     def name(self) -> str:
         return "validate_callback_form"
+
+    def has_content(self, tracker: Tracker) -> bool:
+        return content_slots_filled(tracker, ("callback_text",))
+
+    async def extract_callback_text(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        answer = callback_step_answer(tracker, "callback_text")
+        return {} if answer is None else {"callback_text": answer}
+
+    async def extract_callback_contact(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        answer = callback_step_answer(tracker, "callback_contact")
+        return {} if answer is None else {"callback_contact": answer}
 
     async def validate_callback_text(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain
     ) -> dict[str, Any]:
         text = " ".join(str(value or "").split())
-        if text.startswith("/") or len(text) < MIN_TEXT:
+        # One word ("Absenden", "ok") says nothing the team could answer.
+        if text.startswith("/") or len(text) < MIN_TEXT or len(text.split()) < 2:
             dispatcher.utter_message(response="utter_callback_text_too_short")
             return {"callback_text": None}
         if len(text) > MAX_TEXT:
@@ -216,10 +260,14 @@ class ValidateCallbackForm(FormValidationAction):
     async def validate_callback_contact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain
     ) -> dict[str, Any]:
-        if tracker.get_intent_of_latest_message() == "deny":
-            return {"callback_contact": "-"}
         text = " ".join(str(value or "").split())
-        if not text or text.startswith("/") or len(text) > MAX_CONTACT:
+        typed = text.casefold().strip(" .!")
+        if (
+            tracker.get_intent_of_latest_message() == "deny"
+            or typed in NO_CONTACT_WORDS
+        ):
+            return {"callback_contact": "-"}
+        if not CONTACT.search(text) or text.startswith("/") or len(text) > MAX_CONTACT:
             dispatcher.utter_message(response="utter_callback_contact_invalid")
             return {"callback_contact": None}
         return {"callback_contact": text}
@@ -234,6 +282,8 @@ class ActionSubmitCallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> EventList:
+        if discarded(tracker, "callback_discard"):
+            return await ActionCancelCallback().run(dispatcher, tracker, domain)
         text = tracker.get_slot("callback_text")
         contact = tracker.get_slot("callback_contact")
         channel = channel_of(tracker)

@@ -17,8 +17,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.db import ratings
 from actions.sdk.base import EventList, channel_of, db_call, latest_entity
+from actions.sdk.clear_requests import unclear_cancel
 from actions.sdk.rating_offers import offer, offers, remember, with_rating
-from actions.sdk.suggestion_form import intent_of, is_question, plain
+from actions.sdk.suggestion_form import folded, intent_of, is_question, plain
 
 logger = logging.getLogger(__name__)
 
@@ -26,11 +27,15 @@ logger = logging.getLogger(__name__)
 NO_COMMENT = "-"
 # What data/rules/ratings.yml answers instead of taking a comment.
 COMMANDS = {"cancel", "deny", "request_data_deletion", "request_human",
-            "submit_suggestion"}  # fmt: skip
+            "submit_suggestion", "clear_conversation"}  # fmt: skip
 QUESTIONS = {"ask_projects", "ask_project_info", "ask_events", "ask_contact", "faq",
              "help", "ask_suggestion_status", "ask_privacy"}  # fmt: skip
 # "nein" skips the comment; "Nein, die Öffnungszeiten fehlten" is one.
 SHORT_NO_WORDS = 3
+# Words that answer the step without saying what was missing.
+NOT_A_COMMENT = {"weiter", "ok", "okay", "absenden", "senden", "fertig", "nichts",
+                 "passt", "egal", "danke", "überspringen"}  # fmt: skip
+WORD = re.compile(r"\w")
 ANSWERED_INSTEAD = COMMANDS | QUESTIONS | {"rate"}
 NEGATIVE = re.compile(
     r"👎|\b(nicht|kein\w*|schlecht\w*|unbrauchbar|nutzlos|falsch|unklar)\b",
@@ -118,7 +123,11 @@ class ValidateRatingCommentForm(FormValidationAction):
         intent = intent_of(tracker)
         if text.startswith("/"):
             return {} if intent in ANSWERED_INSTEAD else {"rating_comment": NO_COMMENT}
-        if intent == "deny" and len(text.split()) > SHORT_NO_WORDS:
+        if not WORD.search(text) or folded(text) in NOT_A_COMMENT:
+            return {"rating_comment": NO_COMMENT}
+        # "Nein, die Öffnungszeiten fehlten": words with a no are the comment.
+        with_words = len(text.split()) > SHORT_NO_WORDS
+        if with_words and (intent == "deny" or unclear_cancel(tracker)):
             return {"rating_comment": text}
         if intent in COMMANDS or (intent in QUESTIONS and is_question(text)):
             return {}

@@ -23,6 +23,7 @@ from actions.sdk.base import (
     previous_action,
     sender_key,
 )
+from actions.sdk.clear_requests import clearly, discarded
 from actions.sdk.rating_offers import offer_ids
 from actions.sdk.suggestion_form import (
     SUPPORTED,
@@ -48,6 +49,7 @@ FORM_SLOTS = (
     "suggestion_similar",
     "suggestion_similar_choice",
     "suggestion_confirmed",
+    "suggestion_discard",
 )
 PREVIEW_LENGTH = 60
 
@@ -240,6 +242,8 @@ class ActionSubmitSuggestion(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> EventList:
         slot = tracker.get_slot
+        if discarded(tracker, "suggestion_discard"):
+            return await ActionCancelSuggestion().run(dispatcher, tracker, domain)
         if slot("suggestion_similar_choice") == SUPPORTED:
             await discard_waiting_photos(tracker)  # backing another one instead
             return reset_form()
@@ -400,6 +404,62 @@ def _delete_everything(session, tracker: Tracker, key: str) -> int:
     ratings.delete_offers(session, offer_ids(tracker))
     notifications.delete_for_recipient(session, channel_of(tracker), tracker.sender_id)
     return store.delete_for_sender(session, key)
+
+
+def _clear_conversation(session, tracker: Tracker, key: str) -> None:
+    """The conversation and what hangs on it; what was handed in stays."""
+    live.delete_for_sender(session, key)
+    ratings.delete_offers(session, offer_ids(tracker))
+    notifications.delete_for_recipient(session, channel_of(tracker), tracker.sender_id)
+    photos.discard_pending(session, key)
+    store.forget_chat(session, key)
+    callbacks.forget_chat(session, key)
+
+
+class ActionClearConversation(Action):
+    """ "Nur den Verlauf leeren": Rasa's tracker store erases the conversation
+    (bot.plugins.tracker_store); suggestions, support and messages to the
+    team stay with the city, without a chat to answer in."""
+
+    def name(self) -> str:
+        return "action_clear_conversation"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> EventList:
+        key = sender_key(tracker.sender_id)
+        try:
+            await db_call(lambda s: _clear_conversation(s, tracker, key))
+        except SQLAlchemyError:
+            logger.exception("cannot clear a conversation")
+            dispatcher.utter_message(response="utter_deletion_failed")
+            return []
+        dispatcher.utter_message(response="utter_conversation_cleared")
+        dispatcher.utter_message(json_message={DELETED_MARKER: True})
+        return reset_form()
+
+
+class ActionCheckDeletionAnswer(Action):
+    """Deletes nothing on a guess: only a button, its typed label or a sure
+    yes to "Soll ich wirklich alle Ihre Daten löschen?" lets the deletion run;
+    anything less clear asks again (data/rules/suggestions.yml)."""
+
+    def name(self) -> str:
+        return "action_check_deletion_answer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> EventList:
+        sure = clearly(
+            tracker,
+            "affirm",
+            "request_data_deletion",
+            "clear_conversation",
+            max_words=None,
+        )
+        if not sure:
+            dispatcher.utter_message(response="utter_deletion_unclear")
+        return [SlotSet("deletion_confirmed", sure)]
 
 
 class ActionDeleteMyData(Action):

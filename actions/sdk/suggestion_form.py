@@ -21,6 +21,11 @@ from actions.db.places import Position, district_at
 from actions.db.similar import Idea, similar
 from actions.db.suggestions import STATUS_LABELS, normalize_reference
 from actions.sdk.base import EventList, db_call, latest_entity, sender_key
+from actions.sdk.clear_requests import (
+    ConfirmDiscard,
+    content_slots_filled,
+    unclear_cancel,
+)
 from actions.sdk.support_actions import support, support_button
 from bot.formatting import intent_payload
 from bot.settings import get_settings
@@ -38,6 +43,10 @@ MAX_EMAIL_RETRIES = 2
 
 SKIP_WORDS = {"überspringen", "ueberspringen", "weiter", "keiner", "kein ort", "nein", "-",
               "egal", "nirgends", "ohne ort", "skip"}  # fmt: skip
+# A yes or a button word is no place ("ok", "Absenden" at the place step).
+NOT_A_PLACE = {"ja", "ok", "okay", "jo", "gut", "passt", "absenden", "senden",
+               "fertig", "stimmt", "genau", "richtig"}  # fmt: skip
+WORDS = re.compile(r"\w")
 NO_EMAIL_WORDS = {"ohne e-mail", "ohne email", "ohne e-mail weiter", "keine", "keine e-mail",
                   "nein", "überspringen", "weiter"}  # fmt: skip
 # Button choice -> (title, slots it resets). Typed German words map to the same choice.
@@ -80,7 +89,7 @@ def folded(text: Any) -> str:
 # is asked again. Other question intents only count when the text is a question.
 NEVER_AN_ANSWER = {"faq", "help", "bot_challenge", "ask_privacy", "attach_photo",
                    "ask_suggestion_status", "request_data_deletion", "cancel",
-                   "support_suggestion"}  # fmt: skip
+                   "support_suggestion", "rephrase"}  # fmt: skip
 QUESTION_INTENTS = {"ask_projects", "ask_project_info", "ask_events", "ask_contact",
                     "out_of_scope", "nlu_fallback"}  # fmt: skip
 QUESTION_WORDS = re.compile(
@@ -114,6 +123,8 @@ def free_text_answer(tracker: Tracker, slot: str) -> str | None:
     intent = intent_of(tracker)
     if intent == "share_idea":
         return text
+    if intent == "cancel" and unclear_cancel(tracker) and not text.startswith("/"):
+        return text  # "Stoppt den Ausbau der Straße" is an idea, not a command
     if intent in NEVER_AN_ANSWER:
         return None
     if text.startswith("/"):
@@ -178,9 +189,25 @@ def _extracted(slot: str, tracker: Tracker) -> dict[str, Any]:
     return {} if answer is None else {slot: answer}
 
 
-class ValidateSuggestionForm(FormValidationAction):
+# Steps that hold what the citizen wrote: an unclear cancel then asks first.
+CONTENT_SLOTS = ("suggestion_text", "suggestion_topic", "suggestion_location")
+# Rules in data/rules/suggestions.yml answer these during the form.
+ANSWERED_DURING_FORM = frozenset(
+    {"faq", "help", "bot_challenge", "ask_privacy", "ask_contact", "request_human",
+     "ask_events", "ask_suggestion_status", "ask_projects", "ask_project_info",
+     "out_of_scope", "nlu_fallback", "rephrase"}
+)  # fmt: skip
+
+
+class ValidateSuggestionForm(ConfirmDiscard, FormValidationAction):
+    discard_slot = "suggestion_discard"
+    answered_elsewhere = ANSWERED_DURING_FORM
+
     def name(self) -> str:
         return "validate_suggestion_form"
+
+    def has_content(self, tracker: Tracker) -> bool:
+        return content_slots_filled(tracker, CONTENT_SLOTS)
 
     async def required_slots(
         self,
@@ -342,6 +369,9 @@ class ValidateSuggestionForm(FormValidationAction):
         skipped = choice_of(tracker) == "skip" or folded(text) in SKIP_WORDS
         if skipped or intent_of(tracker) == "deny":
             return {"suggestion_location": "", "suggestion_position": None}
+        if not WORDS.search(text) or folded(text) in NOT_A_PLACE:
+            dispatcher.utter_message(response="utter_suggestion_location_unclear")
+            return {"suggestion_location": None}
         if len(text) > LOCATION_MAX:
             dispatcher.utter_message(response="utter_suggestion_location_too_long")
             return {"suggestion_location": None}

@@ -117,6 +117,15 @@ def delete_for_sender(session: Session, sender_key: str) -> int:
     ).rowcount
 
 
+def forget_chat(session: Session, sender_key: str) -> None:
+    """The conversation is gone: an answer can no longer reach it there."""
+    session.execute(
+        update(CallbackRequest)
+        .where(CallbackRequest.sender_key == sender_key)
+        .values(reply_to=None)
+    )
+
+
 def purge_done_before(session: Session, before: datetime) -> int:
     """Retention: answered or closed requests go after the retention period;
     the chat to reply to goes from those still open, too."""

@@ -266,11 +266,7 @@ def duplicates_of(session: Session, suggestion: Suggestion) -> list[str]:
 def delete(session: Session, reference: str, *, actor: str) -> str:
     """Erase a suggestion on a citizen's request; the audit log keeps no text."""
     suggestion = _required(session, reference)
-    before = {
-        "status": suggestion.status,
-        "channel": suggestion.channel,
-        "created_at": suggestion.created_at.isoformat(),
-    }
+    before = suggestions.deletion_facts(suggestion)
     suggestions.delete_one(session, suggestion)
     record(session, actor, "suggestion_deleted", "suggestion", suggestion.reference,
            before, None)  # fmt: skip

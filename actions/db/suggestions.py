@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from actions.db import photos
+from actions.db.audit import record
 from actions.db.models import (
     Notification,
     Photo,
@@ -343,14 +344,45 @@ def _delete_where(session: Session, which) -> int:
 def delete_for_sender(session: Session, sender_key: str) -> int:
     """Erase every suggestion of a sender ("Meine Daten löschen"), the photos
     still waiting for a form, and their support of others' suggestions (with
-    its news subscriptions)."""
+    its news subscriptions). Each erased suggestion leaves an audit entry
+    without its text, so staff see why a published one left the board."""
     photos.discard_pending(session, sender_key)
     session.execute(
         delete(Support)
         .where(Support.sender_key == sender_key)
         .execution_options(synchronize_session="fetch")
     )
+    for suggestion in for_sender(session, sender_key):
+        record(session, "citizen", "suggestion_deleted_by_citizen", "suggestion",
+               suggestion.reference, deletion_facts(suggestion), None)  # fmt: skip
     return _delete_where(session, Suggestion.sender_key == sender_key)
+
+
+def deletion_facts(suggestion: Suggestion) -> dict[str, str | bool]:
+    """What the audit log keeps of an erased suggestion: never its words."""
+    return {
+        "status": suggestion.status,
+        "channel": suggestion.channel,
+        "created_at": suggestion.created_at.isoformat(),
+        "published": suggestion.published_at is not None,
+    }
+
+
+def forget_chat(session: Session, sender_key: str) -> int:
+    """ "Nur den Verlauf leeren": the suggestions stay with the city, but no
+    news can reach a conversation that is gone; the number they were."""
+    session.execute(
+        update(Support)
+        .where(Support.sender_key == sender_key)
+        .values(reply_to=None)
+        .execution_options(synchronize_session="fetch")
+    )
+    return session.execute(
+        update(Suggestion)
+        .where(Suggestion.sender_key == sender_key, Suggestion.reply_to.is_not(None))
+        .values(reply_to=None)
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
 
 
 def delete_one(session: Session, suggestion: Suggestion) -> None:

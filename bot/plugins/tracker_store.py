@@ -39,11 +39,13 @@ from bot.settings import get_settings
 logger = logging.getLogger(__name__)
 
 ERASE_ACTION = "action_delete_my_data"
+# "Nur den Verlauf leeren" erases the conversation, too.
+ERASE_ACTIONS = (ERASE_ACTION, "action_clear_conversation")
 
 
 def erase_requested(tracker: DialogueStateTracker) -> bool:
     return any(
-        isinstance(event, ActionExecuted) and event.action_name == ERASE_ACTION
+        isinstance(event, ActionExecuted) and event.action_name in ERASE_ACTIONS
         for event in tracker.events
     )
 

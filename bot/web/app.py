@@ -82,6 +82,7 @@ def create_app(settings: Settings, redis=None) -> web.Application:
         "/api/notifications/seen", chat.notifications_seen, name="notifications_seen"
     )
     app.router.add_post("/api/forget", chat.forget, name="forget")
+    app.router.add_get("/api/forget", chat.left, name="left")
     app[LIVE_WAKE] = Wakeup()
 
     async def live(request: web.Request) -> web.StreamResponse:

@@ -17,7 +17,7 @@ from aiohttp import BodyPartReader, web
 from aiolimiter import AsyncLimiter
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.db import live, notifications, photos
+from actions.db import live, notifications, personal_data, photos
 from actions.db.models import utcnow
 from actions.db.session import run_in_transaction
 from bot.formatting import DELETED_MARKER, intent_payload
@@ -63,6 +63,8 @@ PHOTO_NOT_SAVED = (
 )
 # Form fields besides the photo: the session id and a caption.
 MAX_FIELD_BYTES = 4 * MAX_MESSAGE
+# What "Verlauf löschen" asks Rasa for, by the citizen's choice.
+FORGET_SCOPES = {"all": "/request_data_deletion", "conversation": "/clear_conversation"}
 NOT_DELETED = (
     "Ihre Daten konnten gerade nicht gelöscht werden. Es bleibt alles, wie es war. "
     "Bitte versuchen Sie es gleich noch einmal."
@@ -258,20 +260,41 @@ class ChatApi:
             return error(503, UNAVAILABLE)
         return web.json_response({"ok": True})
 
+    async def left(self, request: web.Request) -> web.Response:
+        """What "Verlauf löschen" would delete, so the widget can name it."""
+        sender = self.sender_of(request.query.get("session"))
+        if sender is None:
+            return error(400, BAD_REQUEST)
+        if not await self.allowed(request, sender):
+            return error(429, TOO_FAST, **{"Retry-After": "10"})
+        key = sender_key(sender, self.settings)
+        try:
+            data = await run_in_transaction(
+                self.settings.database_url,
+                lambda s: personal_data.left_by(s, key).as_dict(),
+                read_only=True,
+            )
+        except SQLAlchemyError:
+            return error(503, UNAVAILABLE)
+        return web.json_response(data)
+
     async def forget(self, request: web.Request) -> web.Response:
-        """ "Verlauf löschen": the same deletion a citizen asks for in the chat.
+        """ "Verlauf löschen": the same deletion a citizen asks for in the chat;
+        with `"scope": "conversation"` only the conversation, and what was
+        handed in stays with the city.
 
         Success only when the deletion action says it committed and Rasa saved
         (erased) the conversation; otherwise the widget keeps its session.
         """
         body = await self._body(request)
         sender = self.sender_of(body.get("session")) if body else None
-        if sender is None:
+        scope = body.get("scope", "all") if body else None
+        if sender is None or scope not in FORGET_SCOPES:
             return error(400, BAD_REQUEST)
         if not await self.allowed(request, sender):
             return error(429, TOO_FAST, **{"Retry-After": "10"})
         try:
-            for text in ("/request_data_deletion", "/affirm"):
+            for text in (FORGET_SCOPES[scope], "/affirm"):
                 turn = await self.gateway.turn(
                     sender, text, channel=CHANNEL, metadata={"channel": CHANNEL}
                 )

@@ -230,3 +230,45 @@ async def test_delete_my_data(dispatcher, make_tracker, database_url):
     await ActionDeleteMyData().run(dispatcher, make_tracker(sender_id="citizen-1"), {})
     assert "Gelöscht sind: 1 Vorschlag" in texts(dispatcher)
     assert [s.sender_key for s in rows(database_url)] == [sender_key("citizen-2")]
+
+
+async def test_each_suggestion_deleted_in_the_chat_is_audited_without_its_text(
+    dispatcher, make_tracker, database_url
+):
+    from actions.db.models import AuditEntry
+
+    await submit(dispatcher, make_tracker)
+    reference = reference_in(dispatcher)
+    await ActionDeleteMyData().run(dispatcher, make_tracker(sender_id="citizen-1"), {})
+    with Session(get_engine(database_url), future=True) as session:
+        [entry] = session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.action == "suggestion_deleted_by_citizen"
+            )
+        ).all()
+    assert (entry.actor, entry.object_id) == ("citizen", reference)
+    assert FILLED["suggestion_text"] not in str(vars(entry))
+    assert "published" in str(entry.before)
+
+
+async def test_clearing_the_conversation_keeps_what_was_handed_in(
+    dispatcher, make_tracker, database_url
+):
+    from actions.db import personal_data
+    from actions.sdk.suggestion_actions import ActionClearConversation
+
+    await submit(dispatcher, make_tracker)
+    reference = reference_in(dispatcher)
+    key = sender_key("citizen-1")
+    with Session(get_engine(database_url), future=True) as session:
+        before = personal_data.left_by(session, key)
+    assert [s.reference for s in before.suggestions] == [reference]
+    assert before.suggestions[0].status == "eingegangen"
+
+    dispatcher.messages.clear()
+    await ActionClearConversation().run(
+        dispatcher, make_tracker(sender_id="citizen-1"), {}
+    )
+    assert responses(dispatcher)[0] == "utter_conversation_cleared"
+    [kept] = rows(database_url)
+    assert kept.reference == reference and kept.reply_to is None  # no chat to reach

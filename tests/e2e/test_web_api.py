@@ -243,3 +243,65 @@ async def test_a_crafted_location_is_refused_and_the_step_asked_again(
     text = "\n".join(m["text"] for m in body["messages"])
     assert "Diesen Standort konnte ich nicht lesen" in text
     assert body["messages"][-1].get("ask_location") is True
+
+
+async def hand_in_by_widget(http, base: str, mine: str) -> str:
+    """A whole suggestion through the running web app's chat API, typed."""
+    replies = []
+    for message in (
+        "Ich möchte einen Vorschlag machen",
+        "Am Stiftsplatz fehlt ein Trinkbrunnen für heiße Tage",
+        "Umwelt und Energie",
+        "Überspringen",
+        "Ja, hier im Chat",
+        "Nein",
+        "Absenden",
+    ):
+        async with http.post(
+            f"{base}/api/chat", json={"session": mine, "message": message}
+        ) as response:
+            assert response.status == 200, await response.text()
+            replies = (await response.json())["messages"]
+    return re.search(r"V-[0-9A-Z]{4}-[0-9A-Z]{4}", replies[0]["text"]).group(0)
+
+
+@pytest.mark.parametrize("scope", ["conversation", "all"])
+async def test_verlauf_loeschen_names_what_goes_and_keeps_it_on_request(
+    assistant, scope
+):
+    """Issue 29: the widget's question names the suggestions; clearing the
+    conversation alone keeps them, deleting everything audits each one."""
+    import aiohttp
+
+    mine = session()
+    async with aiohttp.ClientSession() as http:
+        reference = await hand_in_by_widget(http, assistant.web_url, mine)
+        async with http.get(f"{assistant.web_url}/api/forget?session={mine}") as left:
+            assert left.status == 200
+            named = await left.json()
+        assert named == {
+            "suggestions": [{"reference": reference, "status": "eingegangen",
+                             "published": False, "supporters": 0}],
+            "supports": 0, "messages": 0,
+        }  # fmt: skip
+        async with http.post(
+            f"{assistant.web_url}/api/forget", json={"session": mine, "scope": scope}
+        ) as response:
+            assert response.status == 200
+        bad = {"session": mine, "scope": "alles"}
+        async with http.post(f"{assistant.web_url}/api/forget", json=bad) as response:
+            assert response.status == 400
+    with sqlite3.connect(assistant.database_url.removeprefix("sqlite:///")) as db:
+        stored = db.execute(
+            "SELECT reply_to FROM suggestions WHERE reference = ?", (reference,)
+        ).fetchall()
+        audited = db.execute(
+            "SELECT actor, before FROM audit_log WHERE object_id = ?", (reference,)
+        ).fetchall()
+    if scope == "conversation":
+        assert stored == [(None,)]  # kept, without a chat to reach
+        assert audited == []
+    else:
+        assert stored == []
+        [(actor, before)] = audited
+        assert actor == "citizen" and "Trinkbrunnen" not in before

@@ -29,7 +29,19 @@
     send: "Senden",
     close: "Chat schließen",
     clear: "Verlauf löschen",
-    clearAsk: "Möchten Sie den Verlauf und Ihre Daten wirklich löschen?",
+    forgetTitle: "Was möchten Sie löschen?",
+    forgetConversation: "Den Verlauf dieses Gesprächs.",
+    forgetNothingElse: "Vorschläge oder Nachrichten an das Team von Ihnen gibt es in diesem Gespräch nicht.",
+    forgetSuggestions: "Ihre Vorschläge: ",
+    forgetPublished: "öffentlich",
+    forgetSupporters: " unterstützt",
+    forgetSupports: "Ihre Unterstützung für andere Vorschläge: ",
+    forgetMessages: "Ihre Nachrichten an das Team: ",
+    forgetAll: "Alles löschen",
+    forgetAllNote: "Löscht den Verlauf und alles oben Genannte. Das lässt sich nicht rückgängig machen.",
+    forgetOnly: "Nur den Verlauf löschen",
+    forgetOnlyNote: "Ihre Vorschläge und Nachrichten bleiben bei der Stadt. Neuigkeiten dazu bekommen Sie dann nicht mehr hier im Chat.",
+    forgetCancel: "Abbrechen",
     typing: "Der Assistent schreibt …",
     retry: "Erneut versuchen",
     rate: "War die Antwort hilfreich?",
@@ -502,9 +514,41 @@
     if (event.key === "Escape") shut();
   });
 
-  clear.addEventListener("click", function () {
-    if (!window.confirm(TEXT.clearAsk)) return;
-    post("/api/forget", { session: session }).then(function () {
+  // "Verlauf löschen" names what would go, and offers the conversation alone.
+  var forgetBox = el("div", { class: "sa-forget", role: "alertdialog", "aria-modal": "false", "aria-labelledby": "sa-forget-title", "aria-describedby": "sa-forget-what" });
+  forgetBox.hidden = true;
+  panel.insertBefore(forgetBox, log);
+
+  function forgetList(data) {
+    var list = el("ul", { id: "sa-forget-what", class: "sa-forget-what" });
+    list.appendChild(el("li", {}, TEXT.forgetConversation));
+    var own = data.suggestions || [];
+    if (own.length) {
+      list.appendChild(el("li", {}, TEXT.forgetSuggestions + own.map(function (s) {
+        var facts = [s.status];
+        if (s.published) facts.push(TEXT.forgetPublished);
+        if (s.supporters) facts.push(s.supporters + "-mal" + TEXT.forgetSupporters);
+        return s.reference + " (" + facts.join(", ") + ")";
+      }).join("; ")));
+    }
+    if (data.supports) list.appendChild(el("li", {}, TEXT.forgetSupports + data.supports));
+    if (data.messages) list.appendChild(el("li", {}, TEXT.forgetMessages + data.messages));
+    if (!own.length && !data.supports && !data.messages) {
+      list.appendChild(el("li", {}, TEXT.forgetNothingElse));
+    }
+    return list;
+  }
+
+  function closeForget() {
+    forgetBox.hidden = true;
+    forgetBox.textContent = "";
+    clear.focus();
+  }
+
+  function forget(scope) {
+    post("/api/forget", { session: session, scope: scope }).then(function () {
+      forgetBox.hidden = true;
+      forgetBox.textContent = "";
       history = [];
       session = newSession();
       save("session", session);
@@ -512,7 +556,43 @@
       problem.hidden = true;
       render();
       input.focus();
-    }, function (error) { showProblem(error.message); });
+    }, function (error) { closeForget(); showProblem(error.message); });
+  }
+
+  function askForget(data) {
+    forgetBox.textContent = "";
+    forgetBox.appendChild(el("h3", { id: "sa-forget-title", class: "sa-forget-title" }, TEXT.forgetTitle));
+    forgetBox.appendChild(forgetList(data));
+    var handedIn = (data.suggestions || []).length || data.supports || data.messages;
+    var all = el("button", { type: "button", class: "sa-choice sa-danger" }, TEXT.forgetAll);
+    all.addEventListener("click", function () { forget("all"); });
+    forgetBox.appendChild(all);
+    forgetBox.appendChild(el("p", { class: "sa-forget-note" }, TEXT.forgetAllNote));
+    if (handedIn) {
+      var only = el("button", { type: "button", class: "sa-choice" }, TEXT.forgetOnly);
+      only.addEventListener("click", function () { forget("conversation"); });
+      forgetBox.appendChild(only);
+      forgetBox.appendChild(el("p", { class: "sa-forget-note" }, TEXT.forgetOnlyNote));
+    }
+    var cancel = el("button", { type: "button", class: "sa-choice" }, TEXT.forgetCancel);
+    cancel.addEventListener("click", closeForget);
+    forgetBox.appendChild(cancel);
+    forgetBox.hidden = false;
+    all.focus();
+  }
+
+  clear.addEventListener("click", function () {
+    fetch(server + "/api/forget?session=" + encodeURIComponent(session))
+      .then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (data) {
+          if (!response.ok) throw new Error(data.error || TEXT.offline);
+          return data;
+        });
+      }, function () { throw new Error(TEXT.offline); })
+      .then(askForget, function (error) { showProblem(error.message); });
+  });
+  forgetBox.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") { event.stopPropagation(); closeForget(); }
   });
 
   if (load("open", false)) open();

@@ -46,7 +46,7 @@ TIME_CUE = re.compile(
     r"|samstag|sonnabend|sonntag|woche|monat|jahr|jänner|januar|februar|märz"
     r"|april|mai\b|juni|juli|august|sept|okt|nov|dez|abend|mittag|nacht|früh"
     r"|uhr|tag|stunde|minute|weihnacht|ostern|pfingst|silvester|neujahr"
-    r"|advent|quartal|feiertag|ferien|wochenende",
+    r"|advent|quartal|feiertag|ferien|wochenende|halb|viertel|neulich",
     re.IGNORECASE,
 )
 # Spans start at the time itself: "am [Wochenende]", "um [18 Uhr]".

@@ -68,6 +68,7 @@ def _retention_purge(settings: Settings, args: argparse.Namespace) -> int:
         photos,
         ratings,
         suggestions,
+        threads,
     )
 
     days = args.days if args.days is not None else settings.retention_days
@@ -83,18 +84,19 @@ def _retention_purge(settings: Settings, args: argparse.Namespace) -> int:
             live.purge_ended_before(session, cutoff),
             callbacks.purge_done_before(session, cutoff),
             ratings.purge_words_before(session, cutoff),
+            threads.purge_before(session, cutoff),
         )
 
-    contacts, notes, sent, pictures, chats, calls, rated = _in_transaction(
+    contacts, notes, sent, pictures, chats, calls, rated, answers = _in_transaction(
         settings, work
     )
     events = conversations.purge_before(settings.tracker_store_url, cutoff)
     print(
         f"older than {days} days: contact data removed from {contacts} closed "
         f"suggestions, {notes} internal notes, {sent} delivered notifications, "
-        f"{pictures} photos, {chats} live chats, {calls} answered callback requests "
-        f"and {events} conversation events deleted; words removed from {rated} "
-        "ratings"
+        f"{pictures} photos, {chats} live chats, {calls} answered callback requests, "
+        f"{answers} answers to the team and {events} conversation events deleted; "
+        f"words removed from {rated} ratings"
     )
     return 0
 

@@ -29,6 +29,7 @@ ACTION_LABELS = {
     "password_reset": "Passwort zurückgesetzt",
     "csv_exported": "Export heruntergeladen",
     "suggestion_deleted": "Vorschlag gelöscht (auf Antrag)",
+    "suggestion_messaged": "Nachricht an die Person gesendet",
     "suggestion_deleted_by_citizen": "Vorschlag gelöscht (im Chat, von der Person selbst)",
     "live_available": "Im Live-Chat erreichbar",
     "live_unavailable": "Im Live-Chat nicht mehr erreichbar",

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from actions.db import notifications
 from actions.db.audit import record
-from actions.db.models import CallbackRequest, utcnow
+from actions.db.models import CallbackRequest, Notification, ThreadReply, utcnow
 from actions.db.suggestions import REFERENCE_ATTEMPTS, new_reference
 
 STATUS_LABELS = {
@@ -99,11 +99,12 @@ def answer(
         raise CallbackError(f"Die Antwort darf höchstens {MAX_ANSWER} Zeichen haben.")
     sent = row.reply_to is not None
     if sent:
-        notifications.queue(
+        message = notifications.queue(
             session, row.channel, row.reply_to,
             f"Antwort des Smart-City-Teams auf Ihre Nachricht {row.reference}:\n{text}",
             now=now,
         )  # fmt: skip
+        message.callback_id = row.id  # the citizen's answer to it joins this request
     row.answer, row.answered_at = text, now
     record(session, actor, "callback_answered", "callback", row.reference,
            None, {"sent": sent})  # fmt: skip
@@ -111,10 +112,21 @@ def answer(
     return sent
 
 
+def _delete_dependents(session: Session, ids) -> None:
+    """The team's answers and the citizen's replies go with their request
+    (the delete does not rely on the database enforcing foreign keys)."""
+    for dependent in (Notification, ThreadReply):
+        session.execute(
+            delete(dependent)
+            .where(dependent.callback_id.in_(ids))
+            .execution_options(synchronize_session="fetch")
+        )
+
+
 def delete_for_sender(session: Session, sender_key: str) -> int:
-    return session.execute(
-        delete(CallbackRequest).where(CallbackRequest.sender_key == sender_key)
-    ).rowcount
+    mine = CallbackRequest.sender_key == sender_key
+    _delete_dependents(session, select(CallbackRequest.id).where(mine))
+    return session.execute(delete(CallbackRequest).where(mine)).rowcount
 
 
 def forget_chat(session: Session, sender_key: str) -> None:
@@ -129,11 +141,9 @@ def forget_chat(session: Session, sender_key: str) -> None:
 def purge_done_before(session: Session, before: datetime) -> int:
     """Retention: answered or closed requests go after the retention period;
     the chat to reply to goes from those still open, too."""
-    gone = session.execute(
-        delete(CallbackRequest).where(
-            CallbackRequest.status == "erledigt", CallbackRequest.updated_at < before
-        )
-    ).rowcount
+    done = CallbackRequest.status == "erledigt", CallbackRequest.updated_at < before
+    _delete_dependents(session, select(CallbackRequest.id).where(*done))
+    gone = session.execute(delete(CallbackRequest).where(*done)).rowcount
     session.execute(
         update(CallbackRequest)
         .where(CallbackRequest.created_at < before)

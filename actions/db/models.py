@@ -275,7 +275,8 @@ class Notification(Base):
         Integer, ForeignKey("suggestions.id", ondelete="CASCADE"), index=True
     )
     channel: Mapped[str] = Column(String(40), nullable=False, index=True)
-    recipient: Mapped[str] = Column(String(255), nullable=False)
+    # Indexed: every turn asks whether the team's last message awaits an answer.
+    recipient: Mapped[str] = Column(String(255), nullable=False, index=True)
     text: Mapped[str] = Column(Text, nullable=False)
     created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
     sent_at: Mapped[datetime | None] = Column(UTCDateTime, index=True)
@@ -286,6 +287,12 @@ class Notification(Base):
     # The deliverer holding the lease; only it may mark the row.
     claimed_by: Mapped[str | None] = Column(String(36))
     failed_at: Mapped[datetime | None] = Column(UTCDateTime)
+    # The team's answer to a message left for it (callback request).
+    callback_id: Mapped[int | None] = Column(
+        Integer, ForeignKey("callback_requests.id", ondelete="CASCADE"), index=True
+    )
+    # The citizen's next message was taken as a possible answer to this one.
+    reply_offered_at: Mapped[datetime | None] = Column(UTCDateTime)
 
 
 class StaffUser(Base):
@@ -381,6 +388,30 @@ class CallbackRequest(Base):
     handled_by: Mapped[str | None] = Column(String(40))
     answer: Mapped[str | None] = Column(Text)
     answered_at: Mapped[datetime | None] = Column(UTCDateTime)
+
+
+class ThreadReply(Base):
+    """A citizen's answer to the team's message about a suggestion or a
+    callback request: "offered" while the citizen is asked whether it is
+    meant for the team, "sent" once it is on the staff page."""
+
+    __tablename__ = "thread_replies"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    suggestion_id: Mapped[int | None] = Column(
+        Integer, ForeignKey("suggestions.id", ondelete="CASCADE"), index=True
+    )
+    callback_id: Mapped[int | None] = Column(
+        Integer, ForeignKey("callback_requests.id", ondelete="CASCADE"), index=True
+    )
+    sender_key: Mapped[str] = Column(String(64), nullable=False, index=True)
+    channel: Mapped[str] = Column(String(40), nullable=False)
+    text: Mapped[str] = Column(Text, nullable=False)
+    status: Mapped[str] = Column(String(20), nullable=False)
+    created_at: Mapped[datetime] = Column(
+        UTCDateTime, nullable=False, default=utcnow, index=True
+    )
+    sent_at: Mapped[datetime | None] = Column(UTCDateTime)
 
 
 class NluReview(Base):

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from actions.db import accounts, suggestions, supports
 from actions.db.audit import record
-from actions.db.models import Suggestion, utcnow
+from actions.db.models import Notification, Suggestion, utcnow
 from actions.db.suggestions import STATUS_LABELS, TRANSITIONS, InvalidTransition
 
 MAX_NOTE_LENGTH = 2000
@@ -49,6 +49,32 @@ def _note(text: str | None, label: str) -> str | None:
     if note and len(note) > MAX_NOTE_LENGTH:
         raise ReviewError(f"{label} ist zu lang (höchstens {MAX_NOTE_LENGTH} Zeichen).")
     return note
+
+
+def send_message(session: Session, reference: str, text: str, *, actor: str) -> None:
+    """A message to the citizen about their suggestion, the status unchanged
+    ("Wann passt Ihnen ein Ortstermin?"); their next message is offered to
+    them as the answer (actions.db.threads)."""
+    suggestion = _required(session, reference)
+    note = _note(text, "Die Nachricht")
+    if not note:
+        raise ReviewError("Bitte schreiben Sie eine Nachricht.")
+    if not suggestion.reply_to:
+        raise ReviewError(
+            "Die Person möchte keine Nachrichten über den Chat. Die Nachricht "
+            "wurde nicht gesendet."
+        )
+    session.add(
+        Notification(
+            suggestion_id=suggestion.id, channel=suggestion.channel,
+            recipient=suggestion.reply_to,
+            text=f"Nachricht des Smart-City-Teams zu Ihrem Vorschlag "
+                 f"{suggestion.reference}:\n{note}",
+            created_at=utcnow(), attempts=0,
+        )
+    )  # fmt: skip
+    record(session, actor, "suggestion_messaged", "suggestion", reference,
+           None, {"length": len(note)})  # fmt: skip
 
 
 def next_statuses(suggestion: Suggestion) -> list[str]:

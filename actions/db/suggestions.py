@@ -24,6 +24,7 @@ from actions.db.models import (
     StatusChange,
     Suggestion,
     Support,
+    ThreadReply,
     utcnow,
 )
 from actions.db.places import Position
@@ -330,7 +331,7 @@ def _delete_where(session: Session, which) -> int:
     """Erase the suggestions `which` selects, with history and outbox rows;
     duplicates pointing at them lose the link (ON DELETE SET NULL)."""
     ids = select(Suggestion.id).where(which)
-    for dependent in (Notification, StatusChange, Photo, Support):
+    for dependent in (Notification, StatusChange, Photo, Support, ThreadReply):
         session.execute(
             delete(dependent)
             .where(dependent.suggestion_id.in_(ids))

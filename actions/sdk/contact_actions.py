@@ -97,6 +97,9 @@ class ActionPrivacy(Action):
             "diesen Verlauf und antwortet Ihnen. Wer das war, halten wir fest. "
             "Nachrichten an das Team speichern wir, bis sie erledigt sind, danach "
             f"noch {retention} Tage.",
+            "• Schreibt Ihnen das Team, frage ich, ob Ihre nächste Nachricht eine "
+            "Antwort an das Team ist. Nur wenn Sie ja sagen, sieht das Team sie. "
+            f"Wir löschen sie nach {retention} Tagen.",
             "• Verstehe ich eine Nachricht nicht, sieht das Team sie, damit ich "
             "dazulerne. Einzelne Sätze nimmt es ohne Bezug zu Ihnen in meine "
             "Übungsdaten auf.",
@@ -104,8 +107,9 @@ class ActionPrivacy(Action):
             "die Antwort und Ihren Hinweis ohne Ihre Kennung. Frage und Hinweis "
             f"löschen wir nach {retention} Tagen.",
             "• Schreiben Sie „Meine Daten löschen“, dann lösche ich Ihre Vorschläge, "
-            "Nachrichten an das Team, Bewertungen, Kontaktdaten und diesen Verlauf "
-            "sofort.",
+            "Nachrichten und Antworten an das Team, Bewertungen, Kontaktdaten und "
+            "diesen Verlauf sofort. Wollen Sie nur den Verlauf löschen, sagen Sie "
+            "„Nur den Verlauf löschen“: Ihre Vorschläge bleiben dann bei der Stadt.",
             "• Bitte schreiben Sie mir keine sensiblen Daten, zum Beispiel zu Ihrer Gesundheit.",
         ]
         who = contact.privacy_contact or contact.email

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.db import callbacks, live, notifications, photos, ratings
+from actions.db import callbacks, live, notifications, photos, ratings, threads
 from actions.db import suggestions as store
 from actions.db.places import Position
 from actions.sdk.base import (
@@ -400,6 +400,7 @@ def _delete_everything(session, tracker: Tracker, key: str) -> int:
     of answers shown here and the team's messages to this chat; the number of
     suggestions deleted."""
     live.delete_for_sender(session, key)
+    threads.delete_for_sender(session, key)
     callbacks.delete_for_sender(session, key)
     ratings.delete_offers(session, offer_ids(tracker))
     notifications.delete_for_recipient(session, channel_of(tracker), tracker.sender_id)
@@ -412,6 +413,7 @@ def _clear_conversation(session, tracker: Tracker, key: str) -> None:
     ratings.delete_offers(session, offer_ids(tracker))
     notifications.delete_for_recipient(session, channel_of(tracker), tracker.sender_id)
     photos.discard_pending(session, key)
+    threads.discard_offered(session, key)
     store.forget_chat(session, key)
     callbacks.forget_chat(session, key)
 

@@ -5,6 +5,8 @@ Both the widget's API and the Telegram bridge send every message through
 
 - a typed button label of the last reply becomes that button's payload, so a
   citizen who types gets the same conversation as one who taps;
+- the message right after a team message is offered as the answer to it
+  (bot.shared.team_answers);
 - during a live chat with the team, Rasa has paused the conversation: the
   message still goes to Rasa, so it lands in the tracker (the staff app reads
   it from there), and no bot answer comes back. "Zurück zum Assistenten"
@@ -37,6 +39,7 @@ from bot.shared.live_chat import (
     wants_assistant,
 )
 from bot.shared.rasa_client import RasaClient, RasaMessage, RasaUnavailable
+from bot.shared.team_answers import TeamAnswers, team_payload
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +60,7 @@ class ConversationGateway:
         self.settings = settings
         self.rasa = rasa
         self.buttons = buttons or LocalButtonMemory()
+        self.team = TeamAnswers(settings, rasa)
 
     async def _db(self, work):
         return await run_in_transaction(self.settings.database_url, work)
@@ -78,10 +82,24 @@ class ConversationGateway:
         if wants_assistant(text):
             text = "/help"  # already with the assistant: show what it can do
         elif not text.startswith("/"):
-            button = pressed(text, await self._offered(sender))
+            offered = await self._offered(sender)
+            button = pressed(text, offered)
             if button is not None:
                 metadata = {**metadata, "typed_label": button.title}
                 text = button.payload
+            elif choice := await self.team.typed_choice(
+                text, [b.payload for b in offered]
+            ):
+                text = choice
+            elif asked := await self.team.offer(sender, text, channel):
+                await self._offer(sender, offered_buttons(asked))
+                return Turn(asked, False)
+        if choice := team_payload(text):
+            said, held = await self.team.answer(sender, *choice)
+            if held is None:
+                await self._offer(sender, offered_buttons(said))
+                return Turn(said, False)
+            text = held  # not for the team: the assistant answers it
         replies = await self.rasa.send(
             sender, text, input_channel=channel, metadata=metadata
         )

@@ -115,6 +115,23 @@ class RasaClient:
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
             raise RasaUnavailable(f"{type(error).__name__}: {error}") from error
 
+    async def parse(self, text: str) -> dict[str, Any]:
+        """Rasa's NLU reading of `text` (intent and confidence), without a turn."""
+        if not self._token:
+            raise RasaUnavailable("Rasa's HTTP API has no token configured")
+        try:
+            async with self.session.post(
+                f"{self._url}/model/parse",
+                params={"token": self._token},
+                json={"text": text},
+            ) as response:
+                if response.status != 200:
+                    raise RasaUnavailable(f"Rasa's API answered HTTP {response.status}")
+                parsed = await response.json()
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+            raise RasaUnavailable(f"{type(error).__name__}: {error}") from error
+        return parsed if isinstance(parsed, dict) else {}
+
     async def append_events(self, sender: str, events: list[dict[str, Any]]) -> None:
         """Add events to the conversation, e.g. {"event": "resume"} or a staff
         reply as {"event": "bot", ...}, through Rasa's lock on the tracker."""

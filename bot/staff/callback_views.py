@@ -5,7 +5,7 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
-from actions.db import callbacks
+from actions.db import callbacks, threads
 from bot.shared.live_chat import wake_deliveries
 from bot.staff.helpers import PageError, db, flash, redirect
 
@@ -28,14 +28,20 @@ def _reference(request: web.Request) -> str:
 
 async def callback_page(request: web.Request) -> web.Response:
     reference = _reference(request)
-    row = await db(request, lambda s: callbacks.by_reference(s, reference))
+
+    def work(session):
+        row = callbacks.by_reference(session, reference)
+        return (row, threads.for_callback(session, row.id)) if row else (None, [])
+
+    row, answers = await db(request, work)
     if row is None:
         raise PageError(404, f"Die Nachricht {reference} gibt es nicht.")
     return aiohttp_jinja2.render_template(
         "callback.html",
         request,
-        {"row": row, "labels": callbacks.STATUS_LABELS, "max": callbacks.MAX_ANSWER},
-    )
+        {"row": row, "labels": callbacks.STATUS_LABELS, "max": callbacks.MAX_ANSWER,
+         "answers": answers},
+    )  # fmt: skip
 
 
 async def _change(request: web.Request, work) -> web.StreamResponse:

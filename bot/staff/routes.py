@@ -48,6 +48,7 @@ def setup_routes(app: web.Application) -> None:
     _page(app, f"{base}/assign", "assign", post=suggestion_views.assign)
     _page(app, f"{base}/duplicate", "duplicate", post=suggestion_views.duplicate)
     _page(app, f"{base}/hide", "hide", post=suggestion_views.hide)
+    _page(app, f"{base}/message", "message", post=suggestion_views.message)
     _page(app, f"{base}/publish", "publish", post=suggestion_views.publish)
     _page(app, f"{base}/delete", "delete", post=suggestion_views.delete_suggestion)
     _page(app, "/audit", "audit", suggestion_views.audit_page)

@@ -8,7 +8,16 @@ from datetime import datetime
 import aiohttp_jinja2
 from aiohttp import web
 
-from actions.db import accounts, audit, inbox, notifications, photos, review, supports
+from actions.db import (
+    accounts,
+    audit,
+    inbox,
+    notifications,
+    photos,
+    review,
+    supports,
+    threads,
+)
 from actions.db.inbox import InboxFilter
 from actions.db.similar import Idea, similar
 from actions.db.suggestions import normalize_reference
@@ -87,6 +96,7 @@ async def detail_page(request: web.Request) -> web.Response:
             "can_be_duplicate": "duplikat" in review.TRANSITIONS[suggestion.status],
             "supporters": supports.count(session, suggestion.id),
             "similar": _similar(session, suggestion),
+            "answers": threads.for_suggestion(session, suggestion.id),
         }
 
     context = await db(request, work, read_only=True)
@@ -184,6 +194,11 @@ def _duplicate(session, reference, form, actor) -> str:
     return f"Als Duplikat von {original} markiert."
 
 
+def _message(session, reference, form, actor) -> str:
+    review.send_message(session, reference, str(form.get("message", "")), actor=actor)
+    return "Die Nachricht geht an die Person. Ihre Antwort erscheint hier."
+
+
 def _hide(session, reference, form, actor) -> str:
     hidden = form.get("hidden") == "1"
     review.set_hidden(session, reference, hidden, actor=actor)
@@ -204,6 +219,7 @@ set_status = _action(_set_status)
 assign = _action(_assign)
 duplicate = _action(_duplicate)
 hide = _action(_hide)
+message = _action(_message)
 publish = _action(_publish)
 
 

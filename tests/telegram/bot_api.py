@@ -406,13 +406,14 @@ class FakeBotApi:
         return await asyncio.to_thread(self.wait_for, method, chat_id, **kwargs)
 
     def reply_after(
-        self, chat_id: int, since: int, *, timeout: float = 60
+        self, chat_id: int, since: int, *, timeout: float = 60, quiet: float = 0.5
     ) -> list[Call]:
-        """The bot's messages to `chat_id` after the first `since`, once it is quiet."""
+        """The bot's messages to `chat_id` after the first `since`, once it is
+        quiet for `quiet` seconds (a reply may come in several messages)."""
         self.wait_for("sendMessage", chat_id, count=since + 1, timeout=timeout)
         while True:
             before = len(self.sent("sendMessage", chat_id))
-            time.sleep(0.5)  # a reply may come in several messages
+            time.sleep(quiet)
             calls = self.sent("sendMessage", chat_id)
             if len(calls) == before:
                 return calls[since:]

@@ -78,9 +78,11 @@ def answered_after_listen(tracker: Tracker) -> bool:
     return False
 
 
-# Typed at the question "wirklich verwerfen?": go on with the form.
+# Typed at the question "wirklich verwerfen?": go on with the form. "Absenden"
+# reads as a yes to the classifier, but whoever types it wants to send.
 KEEP_WORDS = {"weiter", "weitermachen", "behalten", "nicht verwerfen", "zurück",
-              "doch nicht", "nein weiter"}  # fmt: skip
+              "doch nicht", "nein weiter", "absenden", "senden", "abschicken",
+              "einreichen", "ja absenden", "ja einreichen"}  # fmt: skip
 
 
 class ConfirmDiscard:

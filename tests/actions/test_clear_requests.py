@@ -96,6 +96,7 @@ async def test_an_unclear_cancel_before_any_words_is_the_idea(dispatcher, make_t
         ("Nein, weiter ausfüllen", "inform", [entity("choice", "keep")], True),
         ("nein", "deny", [], True),
         ("weiter", "nlu_fallback", [], True),
+        ("Absenden", "affirm", [], True),  # wants to send, not to discard
         ("ja", "affirm", [], False),
         ("ok", "affirm", [], False),
     ],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import itertools
+import sqlite3
 
 import pytest
 from sqlalchemy import select
@@ -120,3 +121,48 @@ def test_a_telegram_reply_to_a_staff_message_reaches_the_suggestion_page(
     thanks = shown(ask(bot_api, chat, "ja"))  # a typed yes means the button
     assert f"Ihre Antwort zu {reference} ist beim Team" in html.unescape(thanks)
     assert ("Am Eingang an der Parkstraße", "sent") in answers(assistant)
+
+
+def age_conversation(assistant, marker: str, seconds: int) -> str:
+    """Move the conversation that contains `marker` back in time, so Rasa
+    starts a new session (and forgets its slots) at the next message."""
+    with sqlite3.connect(assistant.tracker_db) as db:
+        senders = [s for (s,) in db.execute(
+            "SELECT DISTINCT sender_id FROM events WHERE data LIKE ?", (f"%{marker}%",)
+        )]  # fmt: skip
+        assert len(senders) == 1, senders
+        db.execute(
+            "UPDATE events SET timestamp = timestamp - ?, data = json_set(data, "
+            "'$.timestamp', json_extract(data, '$.timestamp') - ?) WHERE sender_id = ?",
+            (seconds, seconds, senders[0]),
+        )
+    return senders[0]
+
+
+def sessions_started(assistant, sender: str) -> int:
+    with sqlite3.connect(assistant.tracker_db) as db:
+        return db.execute(
+            "SELECT count(*) FROM events WHERE sender_id = ? AND action_name = ?",
+            (sender, "action_session_start"),
+        ).fetchone()[0]
+
+
+async def test_an_answer_after_the_session_expired_still_reaches_the_team(
+    assistant, staff, widget
+):
+    """The team answers after lunch; Rasa's session (60 minutes) is long over."""
+    reference = await leave_a_message(widget)
+    await staff.post(f"/callbacks/{reference}/answer", text=TEAM_ASKS)
+    await widget.wait_for_news(1)
+    sender = age_conversation(assistant, reference, 3 * 3600)
+    before = sessions_started(assistant, sender)
+    offer = await widget.say("Seit gestern ist die Ampel wieder dauerhaft rot")
+    assert f"zu Ihrer Nachricht {reference}" in texts(offer)
+    sent = await widget.say("ja")
+    assert f"Ihre Antwort zu {reference} ist beim Team" in texts(sent)
+    assert ("Seit gestern ist die Ampel wieder dauerhaft rot", "sent") in answers(
+        assistant
+    )
+    # The assistant's own next turn shows the session had expired.
+    assert "Termine" in texts(await widget.say("Welche Termine gibt es?"))
+    assert sessions_started(assistant, sender) == before + 1

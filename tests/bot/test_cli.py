@@ -139,8 +139,7 @@ def test_retention_purge(cli_env, tmp_path):
         "older than 180 days: contact data removed from 1 closed suggestions, "
         "1 internal notes, 1 delivered notifications, 0 photos, 1 live chats, "
         "1 answered callback requests, 0 answers to the team and 1 conversation "
-        "events deleted"
-        in result.stdout
+        "events deleted" in result.stdout
     )
     with Session(engine, future=True) as session:
         emails = dict(

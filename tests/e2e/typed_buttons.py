@@ -100,7 +100,10 @@ def _sent_intent(node) -> str | None:
     """The intent of a payload expression: "/x{…}" or intent_payload("x", …)."""
     if (text := _constant(node)) is not None:
         return payload_intent(text)
-    if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "intent_payload":
+    if (
+        isinstance(node, ast.Call)
+        and getattr(node.func, "id", None) == "intent_payload"
+    ):
         return _constant(node.args[0]) if node.args else None
     return None
 

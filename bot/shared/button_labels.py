@@ -27,6 +27,9 @@ logger = logging.getLogger(__name__)
 MAX_BUTTONS = 30
 MAX_TITLE = 200
 MAX_PAYLOAD = 2000
+# All of a conversation's buttons together: 20,000 conversations stay within
+# 80 MB of memory, whatever the buttons are (a topic list needs about 1 kB).
+MAX_CHARS = 4000
 KEEP_SECONDS = 7 * 24 * 3600
 # A typed message longer than this is never a label (and costs no matching).
 MAX_TYPED = 120
@@ -98,6 +101,7 @@ def pressed(text: str, buttons: list[Button]) -> Button | None:
 def offered_buttons(replies: list[dict[str, Any]]) -> list[Button]:
     """The buttons of a turn's replies that send a payload (no web links)."""
     found: list[Button] = []
+    chars = 0
     for reply in replies:
         for button in reply.get("buttons") or []:
             if not isinstance(button, dict):
@@ -111,8 +115,11 @@ def offered_buttons(replies: list[dict[str, Any]]) -> list[Button]:
                 and len(payload) <= MAX_PAYLOAD
                 and not payload.startswith(("http://", "https://"))
             ):
+                chars += len(title) + len(payload)
+                if chars > MAX_CHARS or len(found) == MAX_BUTTONS:
+                    return found
                 found.append(Button(title, payload))
-    return found[:MAX_BUTTONS]
+    return found
 
 
 class ButtonMemory(Protocol):

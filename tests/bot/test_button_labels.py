@@ -6,6 +6,7 @@ import pytest
 
 from bot.shared.button_labels import (
     MAX_BUTTONS,
+    MAX_CHARS,
     MAX_TYPED,
     Button,
     LocalButtonMemory,
@@ -100,6 +101,10 @@ def test_only_payload_buttons_of_the_replies_are_offered():
     assert offered_buttons(replies) == [Button("Projekte", "/ask_projects")]
     many = [{"buttons": [{"title": f"T{i}", "payload": "/x"} for i in range(99)]}]
     assert len(offered_buttons(many)) == MAX_BUTTONS
+    big = [{"buttons": [{"title": "T" * 150, "payload": "/" + "x" * 1500}] * 9}]
+    kept = offered_buttons(big)
+    assert sum(len(b.title) + len(b.payload) for b in kept) <= MAX_CHARS
+    assert len(kept) == MAX_CHARS // 1651
 
 
 async def test_the_local_memory_keeps_only_the_last_reply_and_forgets():

@@ -3,6 +3,9 @@ on the demo page of the running assistant (`smartcity run`)."""
 
 from __future__ import annotations
 
+import re
+import sqlite3
+
 import pytest
 from playwright import sync_api as playwright_api
 from sqlalchemy.orm import Session
@@ -303,3 +306,46 @@ def test_without_permission_the_citizen_types_the_place(browser, assistant):
     ask(page, "Hauptbahnhof, Westseite")
     playwright_api.expect(log).to_contain_text("Möchten Sie erfahren", timeout=30_000)
     context.close()
+
+
+def hand_in_typed(page, log, idea: str) -> str:
+    """A suggestion typed through the widget; its reference."""
+    for text, shown in (("Ich möchte einen Vorschlag machen", "Beschreiben Sie"),
+                        (idea, "Zu welchem Thema"), ("Mobilität", "Ort"),
+                        ("Überspringen", "erfahren"), ("Ja, hier im Chat", "öffentlich"),
+                        ("Nein", "Bitte prüfen"), ("Absenden", "gespeichert")):  # fmt: skip
+        ask(page, text)
+        playwright_api.expect(log).to_contain_text(shown, timeout=30_000)
+    return re.search(r"V-[0-9A-Z]{4}-[0-9A-Z]{4}", log.inner_text()).group(0)
+
+
+@pytest.mark.parametrize("choice", ["Nur den Verlauf löschen", "Alles löschen"])
+def test_verlauf_loeschen_names_the_suggestion_and_offers_the_conversation_alone(
+    page, assistant, choice
+):
+    log = open_widget(page)
+    idea = f"Am Stadtweiher fehlen Mülleimer, Wunsch {choice[:3]}"
+    reference = hand_in_typed(page, log, idea)
+    page.get_by_role("button", name="Verlauf löschen").click()
+    dialog = page.get_by_role("alertdialog", name="Was möchten Sie löschen?")
+    playwright_api.expect(dialog).to_contain_text(f"{reference} (eingegangen)")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "widget-forget.png")
+    # The most destructive choice has the focus, and Escape closes it unharmed.
+    playwright_api.expect(
+        dialog.get_by_role("button", name="Alles löschen")
+    ).to_be_focused()
+    page.keyboard.press("Escape")
+    playwright_api.expect(dialog).to_be_hidden()
+    playwright_api.expect(log).to_contain_text(reference)
+
+    page.get_by_role("button", name="Verlauf löschen").click()
+    dialog.get_by_role("button", name=choice).click()
+    playwright_api.expect(log).not_to_contain_text(reference, timeout=30_000)
+    assert page.evaluate("localStorage.getItem('stadtAssistent.history')") == "[]"
+    with sqlite3.connect(assistant.database_url.removeprefix("sqlite:///")) as db:
+        kept = db.execute(
+            "SELECT count(*) FROM suggestions WHERE reference = ?", (reference,)
+        ).fetchone()[0]
+    assert kept == (1 if choice.startswith("Nur") else 0)
+    assert page.errors == []

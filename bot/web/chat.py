@@ -289,7 +289,7 @@ class ChatApi:
         body = await self._body(request)
         sender = self.sender_of(body.get("session")) if body else None
         scope = body.get("scope", "all") if body else None
-        if sender is None or scope not in FORGET_SCOPES:
+        if sender is None or not isinstance(scope, str) or scope not in FORGET_SCOPES:
             return error(400, BAD_REQUEST)
         if not await self.allowed(request, sender):
             return error(429, TOO_FAST, **{"Retry-After": "10"})

@@ -170,7 +170,11 @@ async def test_an_empty_reply_is_explained(assistant, actions_up):
     port = assistant.action_port if actions_up else free_port()
     health = f"http://127.0.0.1:{port}/health"
     settings = Settings.from_env({"DATABASE_URL": assistant.database_url})
-    async with RasaClient(assistant.rasa_url, health, timeout=10) as rasa:
+    # The running assistant's API token: the gateway asks whether Rasa paused.
+    token = (assistant.workdir / "var" / "rasa-api.token").read_text().strip()
+    async with RasaClient(
+        assistant.rasa_url, health, timeout=10, api_token=token
+    ) as rasa:
         (message,) = await Bridge(ConversationGateway(settings, rasa)).replies(
             f"telegram:{uuid.uuid4().int % 10**9}", Chat(1, Chat.PRIVATE), "/restart"
         )

@@ -288,9 +288,12 @@ async def test_verlauf_loeschen_names_what_goes_and_keeps_it_on_request(
             f"{assistant.web_url}/api/forget", json={"session": mine, "scope": scope}
         ) as response:
             assert response.status == 200
-        bad = {"session": mine, "scope": "alles"}
-        async with http.post(f"{assistant.web_url}/api/forget", json=bad) as response:
-            assert response.status == 400
+        for wrong in ("alles", {}, ["all"], None, 1):
+            bad = {"session": mine, "scope": wrong}
+            async with http.post(
+                f"{assistant.web_url}/api/forget", json=bad
+            ) as response:
+                assert response.status == 400, wrong
     with sqlite3.connect(assistant.database_url.removeprefix("sqlite:///")) as db:
         stored = db.execute(
             "SELECT reply_to FROM suggestions WHERE reference = ?", (reference,)

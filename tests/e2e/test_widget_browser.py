@@ -153,7 +153,7 @@ def test_news_appear_when_the_widget_opens(page, assistant):
         "JSON.parse(localStorage.getItem('stadtAssistent.session'))"
     )
     settings = Settings.from_env({"SMARTCITY_VAR_DIR": str(assistant.workdir / "var")})
-    recipient = ChatApi(settings, rasa=None).sender(session)
+    recipient = ChatApi(settings, gateway=None).sender(session)
     text = "Neuigkeiten zu Ihrem Vorschlag V-TEST-0001: Er ist jetzt „angenommen“."
     with Session(get_engine(assistant.database_url), future=True) as db, db.begin():
         db.add(Notification(channel="web", recipient=recipient, text=text, attempts=0))

@@ -38,6 +38,7 @@ SIMILAR = "Überdachte Fahrradständer am Hauptbahnhof für alle Pendler"
 SIMILAR_TITLE = "Überdachte Radständer am Hauptbahnhof"
 TELEGRAM_CHATS = itertools.count(770_001)
 RESULTS: dict[str, dict[str, Outcome | None]] = {}
+CONVERSATIONS_AT_ONCE = 6
 
 
 class WidgetDriver(Driver):
@@ -159,22 +160,30 @@ async def crawl_and_check(assistant, make_client, bot_api) -> None:
             try:
                 # "Mit einer Person chatten" only shows while someone is there.
                 await with_staff.explore(widget, ["Wie erreiche ich das Team?"])
-                for channel in (widget, telegram):
-                    await check(channel, with_staff, skip=alone.ways)
+                await check((widget, telegram), with_staff, skip=alone.ways)
             finally:
                 await staff.available(False)
-            for channel in (widget, telegram):
-                await check(channel, alone)
+            await check((widget, telegram), alone)
     finally:
         unpublish(assistant, reference)
     RESULTS["found"] = dict.fromkeys([*alone.ways, *with_staff.ways])
 
 
-async def check(channel: Driver, crawl: Crawl, skip=()) -> None:
-    found = RESULTS.setdefault(channel.name, {})
-    for title, way in crawl.ways.items():
-        if title not in skip:
-            found[title] = await press_and_type(channel, way, title)
+async def check(channels: tuple[Driver, ...], crawl: Crawl, skip=()) -> None:
+    """Each title pressed and typed on each channel; a few conversations at a
+    time, as citizens write at once (each has its own session or chat)."""
+    at_once = asyncio.Semaphore(CONVERSATIONS_AT_ONCE)
+
+    async def one(channel: Driver, title: str, way: list) -> None:
+        async with at_once:
+            outcome = await press_and_type(channel, way, title)
+        RESULTS.setdefault(channel.name, {})[title] = outcome
+
+    await asyncio.gather(
+        *(one(channel, title, way)
+          for channel in channels
+          for title, way in crawl.ways.items() if title not in skip)
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize("title", catalogue())

@@ -82,18 +82,12 @@ class ConversationGateway:
         if wants_assistant(text):
             text = "/help"  # already with the assistant: show what it can do
         elif not text.startswith("/"):
-            offered = await self._offered(sender)
-            button = pressed(text, offered)
-            if button is not None:
-                metadata = {**metadata, "typed_label": button.title}
-                text = button.payload
-            elif choice := await self.team.typed_choice(
-                text, [b.payload for b in offered]
-            ):
-                text = choice
-            elif asked := await self.team.offer(sender, text, channel):
-                await self._offer(sender, offered_buttons(asked))
-                return Turn(asked, False)
+            read = await self._typed(sender, text, channel)
+            if isinstance(read, Turn):
+                return read
+            if read is not None:
+                metadata = {**metadata, "typed_label": text}
+                text = read
         if choice := team_payload(text):
             said, held = await self.team.answer(sender, *choice)
             if held is None:
@@ -111,6 +105,22 @@ class ConversationGateway:
             )
         await self._offer(sender, offered_buttons(replies))
         return Turn(replies, started_live_chat(replies))
+
+    async def _typed(self, sender: str, text: str, channel: str) -> str | Turn | None:
+        """What typed words mean here: the payload of a button of the last
+        reply they name, our own question when they may answer the team, or
+        None (words for the assistant)."""
+        offered = await self._offered(sender)
+        button = pressed(text, offered)
+        if button is not None:
+            return button.payload
+        payloads = [b.payload for b in offered]
+        if choice := await self.team.typed_choice(text, payloads):
+            return choice
+        if asked := await self.team.offer(sender, text, channel):
+            await self._offer(sender, offered_buttons(asked))
+            return Turn(asked, False)
+        return None
 
     async def _live_turn(
         self, sender: str, text: str, channel: str, metadata: dict[str, Any]

@@ -45,6 +45,9 @@ def assistant(tmp_path_factory, bot_api) -> Iterator[Assistant]:
         "OUTBOX_POLL_SECONDS": "0.5",
         # Office hours for the live chat: a Wednesday morning (tests/e2e/live.py).
         "SMARTCITY_FIXED_TIME": OFFICE_OPEN,
+        # Every test is one client address here; the limit per address has its
+        # own tests (test_bad_input.py, with a web app of their own).
+        "WEB_ADDRESS_PER_MINUTE": "1000",
     }
     try:
         # Issue 13: one database for the city's tables and Rasa's conversations

@@ -1,0 +1,79 @@
+"""Issue 29: lists go on to their end, by button and typed; questions about
+what happens with a suggestion, and asking to say it more simply, are
+answered, inside the form and after it (the widget's API, real Rasa)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+
+from tests.e2e.test_typed_forms import Citizen
+
+PROGRESS = re.compile(r"Das sind (\d+) bis (\d+) von (\d+) (Projekten|Terminen)")
+
+
+@pytest.fixture
+async def client(make_client):
+    return await make_client(
+        WEB_ADDRESS_PER_MINUTE="100000", WEB_GLOBAL_PER_MINUTE="100000"
+    )
+
+
+async def page_through(citizen: Citizen, first: str, more: list[str]) -> list[str]:
+    """Ask for a list, then for more until it ends; every page's progress."""
+    pages = [await citizen.say(first)]
+    for ask in more:
+        pages.append(await citizen.say(ask))
+        if "Das war schon alles" in pages[-1]:
+            break
+    return pages
+
+
+@pytest.mark.parametrize(
+    "more", [["Weitere anzeigen"] * 4, ["zeig mir die restlichen", "mehr anzeigen",
+                                        "und die anderen?", "noch mehr"]],
+)  # fmt: skip
+async def test_the_project_list_goes_on_to_its_end(client, more):
+    pages = await page_through(Citizen(client), "Welche Projekte gibt es?", more)
+    ranges = [
+        tuple(map(int, m.groups()[:3])) for p in pages if (m := PROGRESS.search(p))
+    ]
+    assert ranges[0][0] == 1 and ranges[-1][1] == ranges[-1][2], pages
+    # Each page starts where the one before stopped.
+    assert all(b[0] == a[1] + 1 for a, b in itertools.pairwise(ranges))
+    assert "Das war schon alles" in pages[-1]
+
+
+async def test_the_event_list_goes_on_with_its_time_range(client):
+    citizen = Citizen(client)
+    # The example events are relative to the import day: 13 in the next 30 days.
+    pages = await page_through(citizen, "Welche Termine gibt es?",
+                               ["und die restlichen Termine?", "Weitere anzeigen",
+                                "Weitere anzeigen"])  # fmt: skip
+    assert PROGRESS.search(pages[0]), pages[0]
+    period = pages[0].split(":")[0].removeprefix("Termine ")
+    assert pages[1].startswith(f"Weitere Termine {period}:"), (pages[0], pages[1])
+
+
+@pytest.mark.parametrize("inside_the_form", [False, True])
+async def test_how_long_until_someone_answers(client, inside_the_form):
+    citizen = Citizen(client)
+    if inside_the_form:
+        await citizen.say("Ich möchte einen Vorschlag machen")
+        await citizen.say("Am Stadtpark fehlen Trinkbrunnen für heiße Sommertage")
+    reply = await citizen.say("Wie lange dauert es, bis sich jemand meldet?")
+    assert "Eine feste Frist gibt es nicht" in reply, reply
+    if inside_the_form:
+        assert reply.rstrip().endswith("Zu welchem Thema passt Ihre Idee?"), reply
+
+
+async def test_asking_for_simpler_words_is_answered_honestly(client):
+    citizen = Citizen(client)
+    await citizen.say("Was ist eine Smart City?")
+    reply = await citizen.say(
+        "Das verstehe ich nicht. Können Sie das in einfacher Sprache sagen?"
+    )
+    assert "Einfacher oder anders kann ich es leider noch nicht sagen" in reply
+    assert "Idee für die Stadt" not in reply

@@ -245,3 +245,31 @@ async def test_a_telegram_citizen_is_handed_to_staff_and_back(staff, bot_api):
     assert chat_id not in [c["id"] for c in await staff.queue()]
     answer = await asyncio.to_thread(ask, bot_api, chat, "Welche Projekte gibt es?")
     assert "Smart-City-Projekte" in shown(answer)
+
+
+async def test_a_live_chat_stays_one_after_rasa_s_session_expired(
+    assistant, staff, widget
+):
+    """Issue 30: an hour of waiting starts a new Rasa session; it must not
+    un-pause the conversation, or the bot acts on words meant for the team."""
+    from tests.e2e.test_team_answers import age_conversation, sessions_started
+
+    await staff.available()
+    started = await widget.say(HUMAN)
+    assert started["live"] is True
+    marker = "Ich warte schon seit einer Stunde auf das Team, Nummer 30"
+    assert (await widget.say(marker))["live"] is True
+    sender = age_conversation(assistant, marker, 2 * 3600)
+    before = sessions_started(assistant, sender)
+
+    later = await widget.say("Ich möchte einen Vorschlag machen")
+    assert later == {"messages": [], "live": True}, later
+    assert sessions_started(assistant, sender) == before + 1  # a new session
+    chat_id = await chat_of(staff, "Ich möchte einen Vorschlag machen")
+    # Still paused: "löschen" and "ja" are words for the team, not a deletion.
+    for text in ("Meine Daten bitte löschen", "ja"):
+        assert (await widget.say(text)) == {"messages": [], "live": True}
+    transcript = [m["text"] for m in await staff.messages(chat_id)]
+    assert "Meine Daten bitte löschen" in transcript and "ja" in transcript
+    await staff.post(f"/live/{chat_id}/end")
+    await widget.wait_for_news(1)

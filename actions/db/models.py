@@ -432,13 +432,15 @@ class NluReview(Base):
 
 
 class AnswerRating(Base):
-    """A citizen's 👍 or 👎 on one answer. No sender: only the offer id in the
-    citizen's own conversation links to it, so deleting that data finds it."""
+    """A citizen's 👍 or 👎 on one answer. Not the chat, only its pseudonym
+    (as suggestions keep it), so "Meine Daten löschen" finds the ratings of
+    every session; retention removes it with the citizen's words."""
 
     __tablename__ = "answer_ratings"
 
     id: Mapped[int] = Column(Integer, primary_key=True)
     offer_id: Mapped[str] = Column(String(32), nullable=False, unique=True)
+    sender_key: Mapped[str | None] = Column(String(64), index=True)
     # The citizen's words; the retention purge removes them and the comment.
     question: Mapped[str | None] = Column(Text)
     intent: Mapped[str] = Column(String(120), nullable=False)

@@ -1,9 +1,10 @@
 """Citizens' 👍/👎 on the assistant's answers, and the share of 👍 per answer.
 
-A rating keeps the question, the intent, the response and the channel, but no
-sender. The offer id (a random token in the citizen's own conversation) is the
-only link, so "Meine Daten löschen" deletes the ratings of the offers found
-there.
+A rating keeps the question, the intent, the response and the channel, and
+the citizen's pseudonym instead of their chat: "Meine Daten löschen" deletes
+the ratings of every session by it (Rasa's action server sees only the
+latest session, so the offer ids of the conversation were not enough).
+Retention removes the words and the pseudonym; the rating stays.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class NewRating:
     response: str
     channel: str
     rating: str
+    sender_key: str | None = None
 
 
 def rate(session: Session, new: NewRating) -> AnswerRating:
@@ -61,6 +63,7 @@ def rate(session: Session, new: NewRating) -> AnswerRating:
             offer_id=new.offer_id[:MAX_OFFER_ID], intent=new.intent[:120],
             response=new.response[:160], channel=new.channel[:40],
             question=(new.question or "")[:MAX_QUESTION] or None,
+            sender_key=new.sender_key,
         )  # fmt: skip
         session.add(row)
     if row.rating != new.rating:
@@ -83,6 +86,13 @@ def add_comment(session: Session, offer_id: str, comment: str) -> bool:
     )
 
 
+def delete_for_sender(session: Session, sender_key: str) -> int:
+    """ "Meine Daten löschen": the citizen's ratings, from every session."""
+    return session.execute(
+        delete(AnswerRating).where(AnswerRating.sender_key == sender_key)
+    ).rowcount
+
+
 def delete_offers(session: Session, offer_ids: set[str]) -> int:
     ids = sorted(i for i in offer_ids if isinstance(i, str) and i)
     gone = 0
@@ -97,13 +107,15 @@ def delete_offers(session: Session, offer_ids: set[str]) -> int:
 
 def purge_words_before(session: Session, before: datetime) -> int:
     """Retention: the citizen's words go; the rating stays for the statistics."""
+    personal = (
+        AnswerRating.question.is_not(None)
+        | AnswerRating.comment.is_not(None)
+        | AnswerRating.sender_key.is_not(None)
+    )
     return session.execute(
         update(AnswerRating)
-        .where(
-            AnswerRating.created_at < before,
-            (AnswerRating.question.is_not(None)) | (AnswerRating.comment.is_not(None)),
-        )
-        .values(question=None, comment=None)
+        .where(AnswerRating.created_at < before, personal)
+        .values(question=None, comment=None, sender_key=None)
     ).rowcount
 
 

@@ -104,8 +104,9 @@ class ActionPrivacy(Action):
             "dazulerne. Einzelne Sätze nimmt es ohne Bezug zu Ihnen in meine "
             "Übungsdaten auf.",
             "• Bewerten Sie eine Antwort mit 👍 oder 👎, speichern wir Ihre Frage, "
-            "die Antwort und Ihren Hinweis ohne Ihre Kennung. Frage und Hinweis "
-            f"löschen wir nach {retention} Tagen.",
+            "die Antwort und Ihren Hinweis mit einem Pseudonym statt Ihrer "
+            f"Kennung. Frage, Hinweis und Pseudonym löschen wir nach {retention} "
+            "Tagen.",
             "• Schreiben Sie „Meine Daten löschen“, dann lösche ich Ihre Vorschläge, "
             "Nachrichten und Antworten an das Team, Bewertungen, Kontaktdaten und "
             "diesen Verlauf sofort. Wollen Sie nur den Verlauf löschen, sagen Sie "

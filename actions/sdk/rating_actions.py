@@ -16,7 +16,13 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.db import ratings
-from actions.sdk.base import EventList, channel_of, db_call, latest_entity
+from actions.sdk.base import (
+    EventList,
+    channel_of,
+    db_call,
+    latest_entity,
+    sender_key,
+)
 from actions.sdk.clear_requests import unclear_cancel
 from actions.sdk.rating_offers import offer, offers, remember, with_rating
 from actions.sdk.suggestion_form import folded, intent_of, is_question, plain
@@ -90,6 +96,7 @@ class ActionStoreRating(Action):
             intent=str(rated.get("intent") or "-"),
             response=str(rated.get("response") or "-"),
             channel=channel_of(tracker), rating=rating,
+            sender_key=sender_key(tracker.sender_id),
         )  # fmt: skip
         try:
             await db_call(lambda s: ratings.rate(s, new))

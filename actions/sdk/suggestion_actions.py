@@ -402,7 +402,8 @@ def _delete_everything(session, tracker: Tracker, key: str) -> int:
     live.delete_for_sender(session, key)
     threads.delete_for_sender(session, key)
     callbacks.delete_for_sender(session, key)
-    ratings.delete_offers(session, offer_ids(tracker))
+    ratings.delete_for_sender(session, key)
+    ratings.delete_offers(session, offer_ids(tracker))  # rated before 0015
     notifications.delete_for_recipient(session, channel_of(tracker), tracker.sender_id)
     return store.delete_for_sender(session, key)
 
@@ -410,6 +411,7 @@ def _delete_everything(session, tracker: Tracker, key: str) -> int:
 def _clear_conversation(session, tracker: Tracker, key: str) -> None:
     """The conversation and what hangs on it; what was handed in stays."""
     live.delete_for_sender(session, key)
+    ratings.delete_for_sender(session, key)
     ratings.delete_offers(session, offer_ids(tracker))
     notifications.delete_for_recipient(session, channel_of(tracker), tracker.sender_id)
     photos.discard_pending(session, key)

@@ -1,5 +1,6 @@
-"""👍/👎 under answers with content: offered outside forms only, stored without
-the sender, one optional comment after a 👎, deleted with the citizen's data."""
+"""👍/👎 under answers with content: offered outside forms only, stored with a
+pseudonym instead of the chat, one optional comment after a 👎, deleted with
+the citizen's data of every session."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 from actions.db import ratings
 from actions.db.models import AnswerRating
 from actions.db.session import get_engine
+from actions.sdk.base import sender_key
 from actions.sdk.event_actions import ActionListEvents
 from actions.sdk.rating_actions import (
     NO_COMMENT,
@@ -46,7 +48,7 @@ def rate_tracker(make_tracker, rating=None, rating_id=None, text=None, **kw):
     return make_tracker(text, "rate", found, slots=slots, **kw)
 
 
-async def test_a_thumbs_up_is_stored_without_the_sender(
+async def test_a_thumbs_up_is_stored_with_a_pseudonym_not_the_chat(
     dispatcher, make_tracker, database_url
 ):
     tracker = rate_tracker(make_tracker, "up", OFFER["id"])
@@ -57,8 +59,9 @@ async def test_a_thumbs_up_is_stored_without_the_sender(
     assert (row.offer_id, row.question, row.intent, row.response, row.channel,
             row.rating) == (OFFER["id"], OFFER["question"], "ask_events",
                             "action_list_events", "rest", "up")  # fmt: skip
+    assert row.sender_key == sender_key(tracker.sender_id) != tracker.sender_id
     columns = {c.name for c in inspect(AnswerRating).columns}
-    assert not {"sender_id", "sender_key", "reply_to"} & columns
+    assert not {"sender_id", "reply_to", "recipient"} & columns
 
 
 async def test_a_thumbs_down_asks_once_and_keeps_the_comment(
@@ -234,12 +237,24 @@ async def test_deletion_removes_the_ratings_of_this_conversation_only(
     assert [r.offer_id for r in stored(database_url)] == [THEIRS["id"]]
 
 
+async def test_deletion_finds_the_ratings_of_earlier_sessions(
+    dispatcher, make_tracker, database_url
+):
+    """Issue 30: the action server sees only the latest session of Rasa's
+    tracker; a rating given an hour ago left no offer in it."""
+    earlier = rate_tracker(make_tracker, "down", OFFER["id"], sender_id="web:me")
+    await ActionStoreRating().run(dispatcher, earlier, {})
+    new_session = make_tracker("Meine Daten löschen", "affirm", sender_id="web:me")
+    await ActionDeleteMyData().run(dispatcher, new_session, {})
+    assert stored(database_url) == []
+
+
 def test_retention_keeps_the_rating_but_not_the_words(database_url):
     old = datetime.now(timezone.utc) - timedelta(days=400)
     with Session(get_engine(database_url), future=True) as session, session.begin():
         ratings.rate(session, ratings.NewRating(
             OFFER["id"], OFFER["question"], "ask_events", "action_list_events",
-            "telegram", "down"))  # fmt: skip
+            "telegram", "down", sender_key="k" * 64))  # fmt: skip
         ratings.add_comment(session, OFFER["id"], "zu knapp")
         session.execute(AnswerRating.__table__.update().values(created_at=old))
         ratings.rate(session, ratings.NewRating(
@@ -247,7 +262,8 @@ def test_retention_keeps_the_rating_but_not_the_words(database_url):
             "web", "up"))  # fmt: skip
         assert ratings.purge_words_before(session, old + timedelta(days=1)) == 1
     old_row, new_row = stored(database_url)
-    assert (old_row.rating, old_row.question, old_row.comment) == ("down", None, None)
+    assert (old_row.rating, old_row.question, old_row.comment,
+            old_row.sender_key) == ("down", None, None, None)  # fmt: skip
     assert new_row.question == OTHER["question"]
 
 

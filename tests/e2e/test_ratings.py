@@ -1,5 +1,5 @@
 """👍/👎 under answers with the real Rasa, over REST and Telegram: stored with
-the question, intent, response and channel, never the sender; deleted with
+the question, intent, response and channel with a pseudonym, never the chat; deleted with
 "Meine Daten löschen"."""
 
 from __future__ import annotations
@@ -115,6 +115,23 @@ async def test_deleting_my_data_deletes_my_ratings(assistant):
     await chat(thumbs(await chat(question))["👍 Hilfreich"])
     assert len(rating_rows(assistant, question)) == 1
     await chat("Bitte löschen Sie meine Daten")
+    assert "gelöscht" in joined(await chat("/affirm"))
+    assert rating_rows(assistant, question) == []
+
+
+async def test_deleting_finds_the_ratings_of_an_earlier_session(assistant):
+    """Issue 30: after Rasa's session expired, the offer ids of the earlier
+    session are no longer in the tracker the action server sees."""
+    from tests.e2e.test_team_answers import age_conversation, sessions_started
+
+    chat = Chat(assistant)
+    question = "Was macht der Beirat Digitalisierung?"
+    await chat(thumbs(await chat(question))["👎 Nicht hilfreich"])
+    await chat("Die Sitzungstermine fehlten")
+    assert len(rating_rows(assistant, question)) == 1
+    age_conversation(assistant, question, 3 * 3600)
+    await chat("Bitte löschen Sie meine Daten")
+    assert sessions_started(assistant, chat.sender) == 2  # a new session
     assert "gelöscht" in joined(await chat("/affirm"))
     assert rating_rows(assistant, question) == []
 

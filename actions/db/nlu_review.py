@@ -270,6 +270,17 @@ def training_examples(data_dir: Path, skip: Path | None = None) -> set[str]:
     return keys
 
 
+# What YAML may hold (YAML 1.1 §5.1): no C0 or C1 controls but tab, no
+# surrogates, no U+FFFE/U+FFFF. A citizen can type all of them.
+NOT_YAML = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]"
+)
+
+
+def yaml_printable(text: str) -> str:
+    return NOT_YAML.sub("", text)
+
+
 def nlu_yaml(reviewed: dict[str, list[str]]) -> str:
     """Rasa NLU YAML of intent -> example texts. Square brackets would read as
     entity annotations, so they become round ones."""
@@ -283,7 +294,7 @@ def nlu_yaml(reviewed: dict[str, list[str]]) -> str:
     for intent in sorted(reviewed):
         lines += [f"  - intent: {intent}", "    examples: |"]
         for text in sorted(set(reviewed[intent]), key=str.casefold):
-            plain = shown(text).replace("[", "(").replace("]", ")")
+            plain = yaml_printable(shown(text)).replace("[", "(").replace("]", ")")
             lines.append(f"      - {plain}")
     return "\n".join(lines) + "\n"
 

@@ -167,3 +167,15 @@ def test_a_decision_needs_a_message(staff_settings, value):
             lambda s: nlu_review.decide(s, [value], "greet", allowed=["greet"],
                                         actor="anna"),
         )  # fmt: skip
+
+
+def test_characters_yaml_cannot_hold_do_not_break_the_export():
+    """Issue 30: C1 controls and U+FFFE typed by a citizen broke the YAML."""
+    import yaml
+
+    nasty = "Wo\x85 ist\x9b das\ufffe Bürgerbüro\x07\ud800 [heute]?"
+    text = nlu_review.nlu_yaml({"ask_contact": [nasty, "Normale Frage"]})
+    loaded = yaml.safe_load(text)
+    examples = loaded["nlu"][0]["examples"]
+    assert "Wo ist das Bürgerbüro (heute)?" in examples
+    assert "Normale Frage" in examples

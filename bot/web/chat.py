@@ -63,6 +63,9 @@ PHOTO_NOT_SAVED = (
 )
 # Form fields besides the photo: the session id and a caption.
 MAX_FIELD_BYTES = 4 * MAX_MESSAGE
+# The whole upload, parts of unknown names included, and how many parts.
+MAX_UPLOAD = MAX_BYTES + 2 * MAX_FIELD_BYTES + 64 * 1024
+MAX_PARTS = 8
 # What "Verlauf löschen" asks Rasa for, by the citizen's choice.
 FORGET_SCOPES = {"all": "/request_data_deletion", "conversation": "/clear_conversation"}
 NOT_DELETED = (
@@ -313,7 +316,8 @@ class ChatApi:
 
 async def _multipart(request: web.Request) -> dict[str, bytes]:
     """The form's fields, each read only up to its limit (ValueError beyond a
-    field's, PhotoRefused beyond a photo's); unknown fields are skipped."""
+    field's, PhotoRefused beyond a photo's). Parts of other names are read and
+    dropped, but count against the whole upload's limit, and there are few."""
     limits = {
         "session": MAX_FIELD_BYTES,
         "caption": MAX_FIELD_BYTES,
@@ -321,20 +325,27 @@ async def _multipart(request: web.Request) -> dict[str, bytes]:
     }
     fields: dict[str, bytes] = {}
     reader = await request.multipart()
+    total, parts = 0, 0
     while (part := await reader.next()) is not None:
-        if not isinstance(part, BodyPartReader) or part.name not in limits:
-            continue
-        if part.name in fields:
+        parts += 1
+        if parts > MAX_PARTS or not isinstance(part, BodyPartReader):
+            raise ValueError("too many parts, or parts within parts")
+        known = part.name in limits
+        if known and part.name in fields:
             raise ValueError("a field twice")
         chunks, size = [], 0
         while chunk := await part.read_chunk():
-            size += len(chunk)
-            if size > limits[part.name]:
+            size, total = size + len(chunk), total + len(chunk)
+            if total > MAX_UPLOAD:
+                raise PhotoRefused("too_big")
+            if known and size > limits[part.name]:
                 if part.name == "photo":
                     raise PhotoRefused("too_big")
                 raise ValueError(f"{part.name} too long")
-            chunks.append(chunk)
-        fields[part.name] = b"".join(chunks)
+            if known:
+                chunks.append(chunk)
+        if known:
+            fields[part.name] = b"".join(chunks)
     return fields
 
 

@@ -308,3 +308,40 @@ async def test_verlauf_loeschen_names_what_goes_and_keeps_it_on_request(
         assert stored == []
         [(actor, before)] = audited
         assert actor == "citizen" and "Trinkbrunnen" not in before
+
+
+def upload(session_id: str, extra: list[tuple[str, bytes]], photo: bytes) -> object:
+    import aiohttp
+
+    form = aiohttp.FormData()
+    form.add_field("session", session_id)
+    for name, value in extra:
+        form.add_field(name, value, filename="x.bin")
+    form.add_field("photo", photo, filename="foto.png", content_type="image/png")
+    return form
+
+
+def tiny_png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "green").save(out, "PNG")
+    return out.getvalue()
+
+
+async def test_parts_of_other_names_count_against_the_upload_limit(make_client):
+    """Issue 30: unknown multipart parts streamed through without any cap."""
+    client = await make_client()
+    mine = session()
+    flood = [("x", b"\0" * (chat.MAX_UPLOAD + 1))]
+    response = await client.post("/api/photos", data=upload(mine, flood, tiny_png()))
+    assert response.status == 413
+    assert "zu groß" in (await response.json())["error"]
+    many = [(f"x{n}", b"a") for n in range(chat.MAX_PARTS)]
+    response = await client.post("/api/photos", data=upload(mine, many, tiny_png()))
+    assert response.status == 400
+    fine = [("note", b"a small extra part")]
+    response = await client.post("/api/photos", data=upload(mine, fine, tiny_png()))
+    assert response.status == 200, await response.text()

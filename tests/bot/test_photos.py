@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from bot.shared.photos import MAX_BYTES, PhotoRefused, clean_photo
+from bot.shared.photos import MAX_BYTES, MAX_PIXELS, PhotoRefused, clean_photo
 
 GPS_IFD = 0x8825
 
@@ -105,3 +105,40 @@ def test_any_bytes_give_a_clean_jpeg_or_a_refusal(data):
         assert refused.german
     else:
         assert Image.open(io.BytesIO(photo.content)).format == "JPEG"
+
+
+def webp(size, mode="RGBA") -> bytes:
+    out = io.BytesIO()
+    Image.new(mode, size).save(out, "WEBP", lossless=True)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "bomb",
+    [webp((6300, 6300)), png(size=(6300, 6300), mode="RGBA")],
+    ids=["webp-rgba", "png-rgba"],
+)
+def test_a_compact_bomb_under_the_pixel_cap_is_refused_by_its_memory(bomb, monkeypatch):
+    """Issue 30: 39.7 MP of RGBA from a few kB decoded to about 950 MB; what
+    counts is pixels times bytes per pixel, before anything is decoded."""
+    assert len(bomb) < 400_000 and MAX_PIXELS > 6300 * 6300
+    decoded = []
+    monkeypatch.setattr(Image.Image, "load", lambda self: decoded.append(1))
+    with pytest.raises(PhotoRefused) as refused:
+        clean_photo(bomb)
+    assert refused.value.reason == "too_many_pixels" and decoded == []
+
+
+def test_a_large_camera_jpeg_is_decoded_small_and_kept():
+    """A 24-megapixel JPEG is decoded at a fraction of its size (draft)."""
+    out = io.BytesIO()
+    Image.new("RGB", (6000, 4000), (200, 30, 30)).save(out, "JPEG", quality=70)
+    photo = clean_photo(out.getvalue())
+    assert (photo.width, photo.height) == (2048, 1365)
+
+
+async def test_photos_are_cleaned_one_or_two_at_a_time_apart_from_the_database():
+    from bot.shared import photos as module
+
+    assert module.DECODER._max_workers == module.DECODING_AT_ONCE <= 2
+    assert module.DECODER._thread_name_prefix == "photo-decoder"

@@ -223,6 +223,7 @@ class Settings:
     telegram: TelegramSettings | None
     staff_session_key_env: str | None
     staff_idle_minutes: int
+    staff_session_hours: int
     staff_login_attempts: int
     staff_secure_cookies: bool
     trusted_proxies: tuple[Network, ...]
@@ -314,6 +315,7 @@ class Settings:
             telegram=TelegramSettings.from_env(env),
             staff_session_key_env=env.get("STAFF_SESSION_KEY", "").strip() or None,
             staff_idle_minutes=_int(env, "STAFF_IDLE_MINUTES", 30),
+            staff_session_hours=_int(env, "STAFF_SESSION_HOURS", 12),
             staff_login_attempts=_int(env, "STAFF_LOGIN_ATTEMPTS", 5),
             staff_secure_cookies=_flag(env, "STAFF_SECURE_COOKIES"),
             trusted_proxies=_networks(env, "TRUSTED_PROXIES"),

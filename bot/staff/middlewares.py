@@ -33,6 +33,9 @@ from bot.staff.sessions import COOKIE_NAME, cookie_storage, csrf_valid, secure_c
 logger = logging.getLogger(__name__)
 PUBLIC_ROUTES = frozenset({"login", "static"})
 LIVE_SEEN_EVERY_SECONDS = 60
+# Requests a page makes by itself (the live queue's polls): they neither keep
+# a session alive nor a member "available" for live chats.
+BACKGROUND_POLLS = {"live_state", "live_messages"}
 
 
 def _public(request: web.Request) -> bool:
@@ -138,11 +141,15 @@ async def login(request: web.Request, handler) -> web.StreamResponse:
     if _public(request):
         return await handler(request)
     session = await get_session(request)
-    idle = time.time() - session.get("seen", 0)
+    settings = request.app[SETTINGS]
+    now = time.time()
+    idle = now - session.get("seen", 0)
+    age = now - session.get("issued", now)
     # A cookie that no longer decrypts is past the idle timeout (Fernet TTL).
     stale_cookie = session.new and COOKIE_NAME in request.cookies
-    idle_limit = request.app[SETTINGS].staff_idle_minutes * 60
-    if stale_cookie or (session.get("user") and idle > idle_limit):
+    too_old = idle > settings.staff_idle_minutes * 60
+    too_old |= age > settings.staff_session_hours * 3600
+    if stale_cookie or (session.get("user") and too_old):
         session.invalidate()
         raise web.HTTPSeeOther(_login_url(request, request.path_qs, abgelaufen="1"))
     user = await current_user(request)
@@ -151,10 +158,12 @@ async def login(request: web.Request, handler) -> web.StreamResponse:
         next_path = request.path_qs if request.method == "GET" else None
         raise web.HTTPSeeOther(_login_url(request, next_path))
     request["user"] = user
-    session["seen"] = int(time.time())
+    if request.match_info.route.name in BACKGROUND_POLLS:
+        # A tab left open polls on its own: no sign that anyone is there.
+        return await handler(request)
+    session["seen"] = int(now)
     if session["seen"] - session.get("live_seen", 0) >= LIVE_SEEN_EVERY_SECONDS:
         # Live-chat availability lasts as long as this session (actions.db.live).
         session["live_seen"] = session["seen"]
-        settings = request.app[SETTINGS]
         await db(request, lambda s: live.seen(s, user.username, now=settings.now()))
     return await handler(request)

@@ -370,3 +370,44 @@ async def test_bodies_are_read_only_after_the_session_is_checked(client):
     )
     assert huge_login.status == 413
     assert "Das Formular ist zu groß." in await huge_login.text()
+
+
+async def test_background_polls_do_not_keep_a_session_alive(
+    client, staff_settings, monkeypatch
+):
+    """Issue 30: an open /staff/live tab polls every 2 seconds; that kept a
+    member who had left logged in, and "available" for live chats."""
+    import time
+
+    await login(client)
+    start, limit = time.time(), staff_settings.staff_idle_minutes * 60
+    for step in (0.4, 0.8):  # polls, each well within the idle limit
+        monkeypatch.setattr(time, "time", lambda step=step: start + step * limit)
+        polled = await client.get("/staff/live/state.json", allow_redirects=False)
+        assert polled.status == 200
+    monkeypatch.setattr(time, "time", lambda: start + 1.2 * limit)
+    # The polls did not renew the cookie: the browser has dropped it by now.
+    response = await client.get("/staff/suggestions", allow_redirects=False)
+    assert response.status == 303
+    assert response.headers["Location"].startswith("/staff/login")
+
+
+async def test_a_session_ends_after_its_lifetime_however_active(
+    client, staff_settings, monkeypatch
+):
+    import time
+
+    await login(client)
+    start, limit = time.time(), staff_settings.staff_idle_minutes * 60
+    now = start
+    while now + limit / 2 < start + staff_settings.staff_session_hours * 3600:
+        now += limit / 2
+        monkeypatch.setattr(time, "time", lambda now=now: now)
+        active = await client.get("/staff/suggestions", allow_redirects=False)
+        assert active.status == 200
+    # Active a moment ago, but the session is older than its lifetime.
+    end = start + staff_settings.staff_session_hours * 3600 + 60
+    assert end - now < limit
+    monkeypatch.setattr(time, "time", lambda: end)
+    response = await client.get("/staff/suggestions", allow_redirects=False)
+    assert response.status == 303 and "abgelaufen=1" in response.headers["Location"]

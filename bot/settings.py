@@ -218,6 +218,7 @@ class Settings:
     web_global_per_minute: int
     telegram_per_minute: int
     rasa_timeout: float
+    session_max_turns: int
     outbox_poll_seconds: float
     outbox_lease_seconds: float
     telegram: TelegramSettings | None
@@ -310,6 +311,7 @@ class Settings:
             web_global_per_minute=_int(env, "WEB_GLOBAL_PER_MINUTE", 1200),
             telegram_per_minute=_int(env, "TELEGRAM_PER_MINUTE", 20),
             rasa_timeout=_float(env, "RASA_TIMEOUT", 10.0),
+            session_max_turns=_int(env, "SESSION_MAX_TURNS", 40, minimum=2),
             outbox_poll_seconds=_float(env, "OUTBOX_POLL_SECONDS", 5.0),
             outbox_lease_seconds=_float(env, "OUTBOX_LEASE_SECONDS", 120.0),
             telegram=TelegramSettings.from_env(env),

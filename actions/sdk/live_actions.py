@@ -11,10 +11,8 @@ from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import (
-    ActionExecuted,
     ActiveLoop,
     ConversationPaused,
-    SessionStarted,
     SlotSet,
 )
 from rasa_sdk.executor import CollectingDispatcher
@@ -99,34 +97,6 @@ def contact_or_apology(dispatcher: CollectingDispatcher) -> Contact | None:
         logger.exception("contact data cannot be read")
         dispatcher.utter_message(response="utter_service_unavailable")
         return None
-
-
-class ActionSessionStart(Action):
-    """Rasa's session start, which un-pauses the conversation: a citizen who
-    waited an hour for the team would be answered by the bot again (and
-    "löschen" + "ja" would delete), while the channels throw its replies away.
-    An open live chat keeps the new session paused."""
-
-    def name(self) -> str:
-        return "action_session_start"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> EventList:
-        events: EventList = [SessionStarted()]
-        sender = tracker.sender_id
-        try:
-            waiting = await db_call(
-                lambda s: live.open_for(s, sender) is not None, read_only=True
-            )
-        except SQLAlchemyError:
-            # The gateway cannot read the live chat either and says the
-            # assistant is unavailable, so nothing reaches the bot unseen.
-            logger.exception("live chat state unknown at session start")
-            waiting = False
-        if waiting:
-            events.append(ConversationPaused())
-        return [*events, ActionExecuted("action_listen")]
 
 
 class ActionRequestHuman(Action):

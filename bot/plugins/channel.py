@@ -26,7 +26,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.plugins import paused, tuning
+from bot.plugins import long_sessions, paused, tuning
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +61,7 @@ class RestChannel(RestInput):
         # The one hook Rasa gives our code before the first turn.
         tuning.install()
         paused.keep_slots_while_paused()
+        long_sessions.end_long_sessions()
         return cls()
 
     def blueprint(

@@ -27,7 +27,7 @@ from typing import Any
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import ActionExecuted, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
-from sqlalchemy import create_engine, event
+from sqlalchemy import Index, create_engine, event, func
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
@@ -109,6 +109,18 @@ def _one_process_at_a_time(sqlite_file: Path | None):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+# Rasa reads the latest session with one query whose condition (a subquery
+# OR'ed with IS NULL) no index serves: every turn read every event the
+# conversation ever had, however short its session (docs/performance.md).
+# These let both steps of _event_query below be index range scans.
+_EVENTS = SQLTrackerStore.SQLEvent.__table__
+SESSION_INDEXES = (
+    Index("ix_events_session_starts", _EVENTS.c.sender_id, _EVENTS.c.type_name,
+          _EVENTS.c.timestamp),
+    Index("ix_events_sender_time", _EVENTS.c.sender_id, _EVENTS.c.timestamp),
+)  # fmt: skip
+
+
 def _create_tables(engine) -> None:
     """Rasa's tables, created by one process at a time.
 
@@ -126,6 +138,8 @@ def _create_tables(engine) -> None:
                     "SELECT pg_advisory_xact_lock(hashtext('rasa tracker tables'))"
                 )
             SQLTrackerStore.Base.metadata.create_all(connection)
+            for index in SESSION_INDEXES:  # also on tables of earlier versions
+                index.create(connection, checkfirst=True)
     except SQLAlchemyError as error:
         logger.debug("Rasa's tables were not created here: %s", error)
 
@@ -226,6 +240,26 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
             if rows:
                 session.execute(self.SQLEvent.__table__.insert(), rows)
             session.commit()
+
+    def _event_query(
+        self, session, sender_id: str, fetch_events_from_all_sessions: bool = False
+    ):
+        """Rasa's query, in two steps that SESSION_INDEXES serve."""
+        query = session.query(self.SQLEvent).filter(
+            self.SQLEvent.sender_id == sender_id
+        )
+        if not fetch_events_from_all_sessions:
+            start = (
+                session.query(func.max(self.SQLEvent.timestamp))
+                .filter(
+                    self.SQLEvent.sender_id == sender_id,
+                    self.SQLEvent.type_name == SessionStarted.type_name,
+                )
+                .scalar()
+            )
+            if start is not None:
+                query = query.filter(self.SQLEvent.timestamp >= start)
+        return query.order_by(self.SQLEvent.id)
 
     def _additional_events(self, session, tracker: DialogueStateTracker):
         known = self._stored.get(id(tracker))

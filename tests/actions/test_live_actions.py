@@ -246,21 +246,3 @@ def test_a_fixed_clock_needs_an_offset(monkeypatch):
         Settings.from_env({"SMARTCITY_FIXED_TIME": "2026-12-02T10:00:00"})
     fixed = Settings.from_env({"SMARTCITY_FIXED_TIME": WEDNESDAY_10}).now()
     assert fixed == datetime(2026, 12, 2, 9, 0, tzinfo=timezone.utc)
-
-
-async def test_a_new_rasa_session_keeps_an_open_live_chat_paused(
-    dispatcher, make_tracker, database_url, settings_env
-):
-    """Issue 30: Rasa's own session start un-pauses; after an hour of waiting
-    for the team the bot would act on words meant for staff."""
-    from actions.sdk.live_actions import ActionSessionStart
-
-    tracker = make_tracker(sender_id="web:waiting")
-    plain = await ActionSessionStart().run(dispatcher, tracker, {})
-    assert [e["event"] for e in plain] == ["session_started", "action"]
-    with Session(get_engine(database_url), future=True) as s, s.begin():
-        live.start(s, sender_id="web:waiting", sender_key=sender_key("web:waiting"),
-                   channel="web", now=datetime.now(timezone.utc))  # fmt: skip
-    waiting = await ActionSessionStart().run(dispatcher, tracker, {})
-    assert [e["event"] for e in waiting] == ["session_started", "pause", "action"]
-    assert waiting[-1]["name"] == "action_listen" and dispatcher.messages == []

@@ -4,6 +4,7 @@ import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
 
+from bot.plugins import tuning
 from bot.plugins.tuning import validate_action_replies_with_one_validator
 
 REPLIES = [
@@ -36,3 +37,24 @@ def test_same_verdict_as_jsonschema_validate(action, reply):
         with pytest.raises(jsonschema.ValidationError) as raised:
             action._validate_action_result(reply)
         assert raised.value.path == expected.path
+
+
+@pytest.mark.parametrize(
+    "type_name", ["user", "bot", "action", "slot", "session_started", "active_loop"]
+)
+def test_event_classes_are_those_rasa_finds(type_name):
+    from rasa.shared.core.events import Event
+
+    walked = tuning._resolve_by_walking(type_name)
+    tuning.look_up_event_classes_once()
+    assert Event.resolve_by_type(type_name) is walked
+
+
+def test_unknown_event_types_behave_as_in_rasa():
+    from rasa.shared.core.events import Event, UserUttered
+
+    tuning.look_up_event_classes_once()
+    assert Event.resolve_by_type("no such event", UserUttered) is UserUttered
+    assert Event.resolve_by_type("topic") is None
+    with pytest.raises(ValueError, match="Unknown event name"):
+        Event.resolve_by_type("no such event")

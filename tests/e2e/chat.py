@@ -12,6 +12,8 @@ IDEA = "Bitte mehr Trinkbrunnen in der Fußgängerzone aufstellen"
 PROBE_EMAIL = "buerger.probe@example.org"
 PROBE_IDEA = "Ein Probe-Gedanke: Wasserspender im Rathausfoyer aufstellen"
 ORIGIN = "https://www.stadt.example"  # the city's site that embeds the widget
+# The e2e assistant ends a session after this many messages (issue 30).
+SESSION_MAX_TURNS = 12
 
 
 async def say(

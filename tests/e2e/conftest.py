@@ -19,7 +19,14 @@ from bot.launcher import LaunchError, find_model
 from bot.server import create_app
 from bot.settings import PROJECT_ROOT, Settings
 from tests.e2e.assistant import Assistant, StartupError, is_listening, start
-from tests.e2e.chat import IDEA, ORIGIN, PROBE_EMAIL, PROBE_IDEA, say
+from tests.e2e.chat import (
+    IDEA,
+    ORIGIN,
+    PROBE_EMAIL,
+    PROBE_IDEA,
+    SESSION_MAX_TURNS,
+    say,
+)
 from tests.e2e.live import OFFICE_OPEN
 from tests.telegram.bot_api import TOKEN, FakeBotApi
 
@@ -48,6 +55,8 @@ def assistant(tmp_path_factory, bot_api) -> Iterator[Assistant]:
         # Every test is one client address here; the limit per address has its
         # own tests (test_bad_input.py, with a web app of their own).
         "WEB_ADDRESS_PER_MINUTE": "1000",
+        # Short sessions, so that every longer test crosses one (issue 30).
+        "SESSION_MAX_TURNS": str(SESSION_MAX_TURNS),
     }
     try:
         # Issue 13: one database for the city's tables and Rasa's conversations

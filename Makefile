@@ -112,6 +112,8 @@ bench: setup  ## measure model load, readiness, REST and Telegram round trips, /
 	$(PY) -m tests.bench.bench_parse
 	$(PY) -m tests.bench.bench_telegram
 	$(PY) -m tests.bench.bench_staff
+	$(PY) -m tests.bench.bench_review
+	$(PY) -m tests.bench.bench_similar
 	$(PY) -m tests.bench.bench_bad_input
 	$(PY) -m tests.bench.bench_live
 

@@ -5,21 +5,30 @@ what each should have been.
 Messages are read from Rasa's tracker store, so "Meine Daten löschen" and the
 retention purge take them away. A decision keeps only the wording (no sender)
 until the maintainer exports it as NLU training data.
+
+Anyone can write these messages, so every step is bounded (issue 30): the
+newest SCAN_LIMIT per week are read, the MAX_WORDINGS most frequent wordings
+are grouped, comparing CHUNK of them at a time with the groups so far, and a
+week's grouping is computed once for as long as its messages stay the same.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import yaml
+from scipy.sparse import csr_matrix
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sqlalchemy import delete, select
+from sqlalchemy import JSON, cast, delete, func, select, type_coerce
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from actions.db import conversations, ratings
@@ -40,8 +49,12 @@ NOT_TYPED = frozenset(
     {"nlu_fallback", "attach_photo", "share_location", "inform", "support_suggestion"}
 )
 GROUP_THRESHOLD = 0.55
-SCAN_LIMIT = 50_000
+SCAN_LIMIT = 50_000  # missed messages, and 👎 questions, read per week: the newest
+MAX_WORDINGS = 1_000  # distinct wordings grouped and shown: the most frequent
+SHOWN_VARIANTS = 20  # per group; only what the page shows can be assigned
+CHUNK = 256  # wordings compared with the groups at a time
 MAX_TEXT = 200
+KEPT_CHARS = 300  # of a message: more than text_key() and shown() use
 ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
 
 
@@ -77,69 +90,107 @@ class Group:
     def variants(self) -> list[str]:
         return [text for text, _ in self.texts.most_common()][1:]
 
+    @property
+    def shown_variants(self) -> list[str]:
+        return self.variants[:SHOWN_VARIANTS]
+
+
+@dataclass(frozen=True)
+class Review:
+    """A week's groups and what the caps left out of them."""
+
+    groups: list[Group]
+    left_out: int = 0  # distinct wordings beyond MAX_WORDINGS
+    left_out_messages: int = 0
+
+    def offered(self) -> dict[str, str]:
+        """What the page shows for assignment: text key -> wording as shown."""
+        return {
+            text_key(text): text
+            for g in self.groups
+            for text in (g.text, *g.shown_variants)
+        }
+
 
 def text_key(text: str) -> str:
     """One wording: case, spacing and trailing punctuation do not count."""
-    return re.sub(r"[\s?!.]+$", "", " ".join(text.split())).casefold()[:255]
+    # rstrip, not a regex: "[\s?!.]+$" took quadratic time on "? ? ? … x".
+    return " ".join(text.split()).rstrip(" ?!.").casefold()[:255]
 
 
 def shown(text: str) -> str:
     return " ".join(text.split())[:MAX_TEXT]
 
 
-def _text(raw: str | None) -> str:
-    try:
-        return (json.loads(raw or "{}").get("text") or "").strip()
-    except (TypeError, ValueError, AttributeError):
-        return ""
+def _bounded(text) -> str:
+    return " ".join(str(text or "").split())[:KEPT_CHARS]
+
+
+def _missed_statement(since: float, until: float | None, backend: str):
+    """The newest SCAN_LIMIT user messages whose next action (action_listen
+    aside) is a fallback. The database pairs them, so neither other
+    conversation nor the order of sender ids uses up the limit."""
+    events = conversations.TRACKER_EVENTS.c
+    answered = (events.type_name == "user") | (
+        (events.type_name == "action") & (events.action_name != "action_listen")
+    )
+    turns = select(
+        events.id,
+        events.type_name,
+        func.lead(events.action_name)
+        .over(partition_by=events.sender_id, order_by=events.id)
+        .label("answer"),
+    ).where(answered, events.timestamp >= since)
+    if until is not None:
+        turns = turns.where(events.timestamp < until)
+    turns = turns.subquery()
+    newest = (
+        select(turns.c.id, turns.c.answer)
+        .where(turns.c.type_name == "user", turns.c.answer.in_(list(MISSED_KINDS)))
+        .order_by(turns.c.id.desc())
+        .limit(SCAN_LIMIT)
+        .subquery()
+    )
+    # Texts are joined in after the limit, read out of the JSON and cut to
+    # KEPT_CHARS by the database: parsing every event in Python took most of
+    # the time, and 50,000 messages of 2,000 emoji would take 400 MB.
+    stored = conversations.TRACKER_EVENTS.alias("stored")
+    as_json = type_coerce if backend == "sqlite" else cast  # SQLite has no JSON type
+    text = as_json(stored.c.data, JSON)["text"].as_string()
+    return select(
+        func.substr(text, 1, KEPT_CHARS), newest.c.answer, stored.c.timestamp
+    ).join(newest, newest.c.id == stored.c.id)
 
 
 def missed(url: str, since: float, until: float | None = None) -> list[Missed] | None:
-    """Typed messages the assistant answered with a fallback, oldest first.
+    """Typed messages the assistant answered with a fallback, oldest first: the
+    newest SCAN_LIMIT of them.
 
     None when the tracker store cannot be read; [] when there is none yet.
     """
     if not conversations.exists(url):
         return []
-    events = conversations.TRACKER_EVENTS.c
-    statement = (
-        select(
-            events.sender_id,
-            events.type_name,
-            events.action_name,
-            events.timestamp,
-            events.data,
-        )
-        .where(events.type_name.in_(("user", "action")), events.timestamp >= since)
-        .order_by(events.sender_id, events.id)
-        .limit(SCAN_LIMIT)
-    )
-    if until is not None:
-        statement = statement.where(events.timestamp < until)
-    rows = conversations.read(url, statement)
+    backend = make_url(url).get_backend_name()
+    rows = conversations.read(url, _missed_statement(since, until, backend))
     if rows is None:
         return None
     found: list[Missed] = []
-    waiting: tuple[str, str, float] | None = None  # (sender, text, time)
-    for sender, kind, action, moment, data in rows:
-        if kind == "user":
-            text = _text(data)
-            # Button payloads are not words of a citizen.
-            typed = text and not text.startswith("/")
-            waiting = (sender, text, moment) if typed else None
-        elif waiting and waiting[0] == sender and action != "action_listen":
-            if action in MISSED_KINDS:
-                found.append(Missed(waiting[1], MISSED_KINDS[action], waiting[2]))
-            waiting = None
+    for raw, answer, moment in rows:
+        text = _bounded(raw)
+        # Button payloads are not words of a citizen.
+        if text and not text.startswith("/"):
+            found.append(Missed(text, MISSED_KINDS[answer], moment))
     return sorted(found, key=lambda m: m.at)
 
 
 def rated_down(session: Session, since: float, until: float) -> list[Missed]:
-    """Questions whose answer got a 👎 in [since, until), with what was missing."""
+    """Questions whose answer got a 👎 in [since, until), with what was
+    missing: the newest SCAN_LIMIT."""
     rows = ratings.down_rated(
         session,
         datetime.fromtimestamp(since, timezone.utc),
         datetime.fromtimestamp(until, timezone.utc),
+        limit=SCAN_LIMIT,
     )
     return [
         Missed(row.question, f"👎 bei {ratings.answer_name(row.response)}", row.created_at.timestamp(),
@@ -155,41 +206,112 @@ def week_bounds(week: date, tz: ZoneInfo) -> tuple[float, float]:
     return start.timestamp(), (start + timedelta(weeks=1)).timestamp()
 
 
+def _first_at_threshold(similarities, rows: int) -> np.ndarray:
+    """Per row, the first column whose similarity reaches GROUP_THRESHOLD; -1
+    if none does."""
+    hits = similarities.tocoo()
+    close = hits.data >= GROUP_THRESHOLD
+    first = np.full(rows, np.iinfo(np.int64).max)
+    np.minimum.at(first, hits.row[close], hits.col[close].astype(np.int64))
+    first[first == np.iinfo(np.int64).max] = -1
+    return first
+
+
+def _leaders(matrix: csr_matrix) -> list[int]:
+    """Greedy: each row joins the first leader (the lowest row that leads)
+    with a cosine of at least GROUP_THRESHOLD, or leads itself. Only leaders
+    count, so CHUNK rows at a time are compared with the leaders so far and
+    with each other, never all rows with all rows."""
+    leader_of: list[int] = []
+    leaders: list[int] = []
+    for start in range(0, matrix.shape[0], CHUNK):
+        block = matrix[start : start + CHUNK]
+        earlier = (
+            _first_at_threshold(block @ matrix[leaders].T, block.shape[0])
+            if leaders
+            else np.full(block.shape[0], -1)
+        )
+        within = (block @ block.T).toarray()
+        in_block: list[int] = []  # positions in the block that lead
+        for position in range(block.shape[0]):
+            if earlier[position] >= 0:
+                leader_of.append(leaders[earlier[position]])
+                continue
+            close = [p for p in in_block if within[position, p] >= GROUP_THRESHOLD]
+            if close:
+                leader_of.append(start + close[0])
+            else:
+                in_block.append(position)
+                leader_of.append(start + position)
+        leaders += [start + p for p in in_block]
+    return leader_of
+
+
 def grouped(messages: list[Missed]) -> list[Group]:
     """Greedy grouping: each wording joins the group of the first (more
     frequent) wording whose TF-IDF cosine of stemmed character n-grams is at
     least GROUP_THRESHOLD."""
-    counts = Counter(text_key(m.text) for m in messages)
+    keyed = [(text_key(m.text), m) for m in messages]
+    counts = Counter(key for key, _ in keyed)
     if not counts:
         return []
-    shown_as = {text_key(m.text): shown(m.text) for m in reversed(messages)}
+    shown_as = {key: shown(m.text) for key, m in reversed(keyed)}
     kinds: dict[str, Counter] = {}
     notes: dict[str, list[str]] = {}
-    for m in messages:
-        kinds.setdefault(text_key(m.text), Counter())[m.kind] += 1
+    for key, m in keyed:
+        kinds.setdefault(key, Counter())[m.kind] += 1
         if m.note:
-            notes.setdefault(text_key(m.text), []).append(shown(m.note))
+            notes.setdefault(key, []).append(shown(m.note))
     keys = [key for key, _ in counts.most_common()]
     vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5),
                                  sublinear_tf=True)  # fmt: skip
     matrix = vectorizer.fit_transform([stems(key) or key for key in keys])
-    cosines = (matrix @ matrix.T).toarray()
-    groups: list[Group] = []
-    leaders: list[int] = []
-    for index, key in enumerate(keys):
-        home = next(
-            (g for g, lead in zip(groups, leaders, strict=True)
-             if cosines[index, lead] >= GROUP_THRESHOLD),
-            None,
-        )  # fmt: skip
-        if home is None:
-            home = Group()
-            groups.append(home)
-            leaders.append(index)
+    groups: dict[int, Group] = {}
+    for key, leader in zip(keys, _leaders(matrix), strict=True):
+        home = groups.setdefault(leader, Group())
         home.texts[shown_as[key]] += counts[key]
         home.kinds.update(kinds[key])
         home.notes += notes.get(key, [])
-    return sorted(groups, key=lambda g: (-g.count, g.text.casefold()))
+    return sorted(groups.values(), key=lambda g: (-g.count, g.text.casefold()))
+
+
+def review(messages: list[Missed]) -> Review:
+    """The groups of the MAX_WORDINGS most frequent wordings (the first seen
+    first among equals), and how much was left out."""
+    keys = [text_key(m.text) for m in messages]
+    counts = Counter(keys)
+    kept = {key for key, _ in counts.most_common(MAX_WORDINGS)}
+    chosen = [m for m, key in zip(messages, keys, strict=True) if key in kept]
+    return Review(
+        grouped(chosen),
+        left_out=len(counts) - len(kept),
+        left_out_messages=len(messages) - len(chosen),
+    )
+
+
+class ReviewCache:
+    """The last weeks' reviews by a digest of their messages: a reload or a
+    decision does not group again; a new or an erased message does. One
+    grouping at a time, so that ten open tabs cost one."""
+
+    def __init__(self, size: int = 8) -> None:
+        self.size = size
+        self._reviews: OrderedDict[int, Review] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def review(self, messages: list[Missed]) -> Review:
+        digest = hash(tuple(messages))  # text, kind, time and note of each
+        with self._lock:
+            found = self._reviews.get(digest)
+            if found is None:
+                found = self._reviews[digest] = review(messages)
+                if len(self._reviews) > self.size:
+                    self._reviews.popitem(last=False)
+            self._reviews.move_to_end(digest)
+            return found
+
+
+REVIEWS = ReviewCache()
 
 
 def targets(domain_path: Path) -> list[str]:
@@ -222,15 +344,27 @@ def decide(
     texts: list[str],
     intent: str | None,
     *,
+    offered: Mapping[str, str],
     allowed: list[str],
     actor: str,
-) -> int:
-    """Assign every wording of a group to `intent`, or clear it (None)."""
+) -> tuple[int, int]:
+    """Assign the wordings of a group to `intent`, or clear them (None).
+
+    Only wordings the page offered count, as the page showed them: a forged
+    or stale form (a message erased meanwhile) brings no other text into the
+    training data. Returns (wordings decided, wordings refused).
+    """
     if intent is not None and intent not in allowed:
         raise ReviewError("Bitte wählen Sie eine Absicht aus der Liste.")
-    wordings = {text_key(t): shown(t) for t in texts if text_key(t)}
-    if not wordings:
+    sent = {text_key(t) for t in texts if text_key(t)}
+    if not sent:
         raise ReviewError("Die Nachricht fehlt.")
+    wordings = {key: offered[key] for key in sent if key in offered}
+    if not wordings:
+        raise ReviewError(
+            "Diese Nachrichten stehen nicht mehr in der Liste. "
+            "Bitte laden Sie die Seite neu."
+        )
     existing = {
         row.text_key: row
         for row in session.scalars(

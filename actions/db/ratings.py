@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from actions.db.models import AnswerRating, utcnow
@@ -120,21 +121,30 @@ def purge_words_before(session: Session, before: datetime) -> int:
 
 
 def down_rated(
-    session: Session, since: datetime, until: datetime
-) -> list[AnswerRating]:
-    """👎 ratings in [since, until) that still have the question, oldest first."""
-    return list(
-        session.scalars(
-            select(AnswerRating)
+    session: Session, since: datetime, until: datetime, limit: int | None = None
+) -> list[Row]:
+    """👎 ratings in [since, until) that still have the question (question,
+    response, comment, created_at), oldest first; with a limit, the newest
+    `limit` of them."""
+    newest_first = list(
+        session.execute(
+            select(
+                AnswerRating.question,
+                AnswerRating.response,
+                AnswerRating.comment,
+                AnswerRating.created_at,
+            )
             .where(
                 AnswerRating.rating == DOWN,
                 AnswerRating.question.is_not(None),
                 AnswerRating.created_at >= since,
                 AnswerRating.created_at < until,
             )
-            .order_by(AnswerRating.created_at)
+            .order_by(AnswerRating.created_at.desc(), AnswerRating.id.desc())
+            .limit(limit)
         )
     )
+    return newest_first[::-1]
 
 
 @dataclass

@@ -7,19 +7,27 @@ The weights and THRESHOLD were chosen on tests/nlu/similar_pairs.yml
 (`python -m tests.nlu.similarity`). IDF is fitted on a fixed background of
 German ideas (the `share_idea` examples) plus the texts compared, so a score
 means the same with three published suggestions or three hundred.
+
+Anyone can hand in ideas of 2,000 characters, so the work is bounded (issue
+30): a text is compared by its first MAX_COMPARED_CHARS, at most MAX_CANDIDATES
+are compared, and each text's n-grams are counted once and kept (the
+analysis, not the arithmetic, was what cost seconds).
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import snowballstemmer
 import yaml
-from sklearn.feature_extraction.text import TfidfVectorizer
+from scipy.sparse import csr_matrix
+from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -32,7 +40,9 @@ TOPIC_BONUS = 0.10
 SAME_PLACE_BONUS = 0.10
 OTHER_PLACE_MALUS = 0.50
 NEAR_KM = 0.5
-MAX_CANDIDATES = 2000  # the newest; older open ideas rarely come up again
+MAX_CANDIDATES = 1000  # the newest; older open ideas rarely come up again
+MAX_COMPARED_CHARS = 500  # a wish is said first; a long tail is noise and cost
+CACHED_TEXTS = 2048  # n-gram counts kept: two full sets of candidates
 BACKGROUND = Path(__file__).resolve().parents[2] / "data" / "nlu" / "ideas.yml"
 WORD = re.compile(r"\w+")
 
@@ -83,6 +93,43 @@ def background() -> tuple[str, ...]:
     return tuple(stems(line) for line in lines)
 
 
+# The analysis of TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5)):
+# lower case, words padded with a space, their 3- to 5-grams.
+_ANALYZE = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5)).build_analyzer()
+
+NGrams = tuple[np.ndarray, np.ndarray]  # hashes of the n-grams, their counts
+
+
+def _ngrams(stemmed: str) -> NGrams:
+    counts = Counter(_ANALYZE(stemmed))
+    hashes = np.fromiter(map(hash, counts), dtype=np.int64, count=len(counts))
+    return hashes, np.fromiter(counts.values(), dtype=np.uint16, count=len(counts))
+
+
+@functools.lru_cache(maxsize=CACHED_TEXTS)
+def _compared(text: str) -> NGrams:
+    """The n-grams of a text's stems; called with its first MAX_COMPARED_CHARS."""
+    return _ngrams(stems(text))
+
+
+@functools.lru_cache(maxsize=1)
+def _background_ngrams() -> tuple[NGrams, ...]:
+    return tuple(_ngrams(line) for line in background())
+
+
+def _tfidf(docs: Sequence[NGrams]) -> csr_matrix:
+    """The rows TfidfVectorizer(sublinear_tf=True) fitted on the docs gives:
+    the same figures, with hashed n-grams as columns."""
+    hashes = np.concatenate([h for h, _ in docs])
+    distinct, columns = np.unique(hashes, return_inverse=True)
+    rows = np.repeat(np.arange(len(docs)), [len(h) for h, _ in docs])
+    counts = csr_matrix(
+        (np.concatenate([c for _, c in docs]).astype(np.float64), (rows, columns)),
+        shape=(len(docs), len(distinct)),
+    )
+    return TfidfTransformer(sublinear_tf=True).fit_transform(counts)
+
+
 def _place_score(a: Idea, b: Idea) -> float:
     if a.position and b.position and a.position.km_to(b.position) <= NEAR_KM:
         return SAME_PLACE_BONUS
@@ -95,11 +142,9 @@ def scores(query: Idea, candidates: Sequence[Idea]) -> list[float]:
     """How similar each candidate is to the query (THRESHOLD and up: similar)."""
     if not candidates:
         return []
-    texts = [stems(query.text), *(stems(c.text) for c in candidates)]
-    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5),
-                                 sublinear_tf=True)  # fmt: skip
-    vectorizer.fit([*background(), *texts])
-    matrix = vectorizer.transform(texts)
+    texts = [_compared(idea.text[:MAX_COMPARED_CHARS]) for idea in (query, *candidates)]
+    behind = _background_ngrams()
+    matrix = _tfidf([*behind, *texts])[len(behind) :]
     cosines = (matrix[1:] @ matrix[0].T).toarray().ravel()
     return [
         float(cosine)

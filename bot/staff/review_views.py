@@ -1,7 +1,12 @@
 """What the assistant did not understand, per week: staff see the messages
 grouped by wording; admins say which intent or FAQ answer each should have been,
 or that it is out of scope. `smartcity nlu export-reviewed` turns that into
-training data."""
+training data.
+
+Every staff member may read the page, as the dashboard's "Fragen ohne Antwort":
+its cost is bounded by the caps of actions/db/nlu_review.py and a week is
+grouped once while its messages stay the same. Only admins assign, and only
+wordings the page shows."""
 
 from __future__ import annotations
 
@@ -42,9 +47,10 @@ def _label(monday: date) -> str:
     return f"{year}-W{week:02d}"
 
 
-async def review_page(request: web.Request) -> web.Response:
+async def _review(request: web.Request, monday: date) -> tuple[nlu_review.Review, bool]:
+    """The week's groups as the page shows them, and whether the tracker store
+    was unreadable."""
     settings = request.app[SETTINGS]
-    monday = _week(request, request.query.get("woche"))
     since, until = nlu_review.week_bounds(monday, settings.tz)
     found = await asyncio.to_thread(
         nlu_review.missed, settings.tracker_store_url, since, until
@@ -52,8 +58,15 @@ async def review_page(request: web.Request) -> web.Response:
     rated = await db(
         request, lambda s: nlu_review.rated_down(s, since, until), read_only=True
     )
-    groups = await asyncio.to_thread(nlu_review.grouped, [*(found or []), *rated])
-    keys = [nlu_review.text_key(text) for g in groups for text in g.texts]
+    messages = [*(found or []), *rated]
+    return await asyncio.to_thread(nlu_review.REVIEWS.review, messages), found is None
+
+
+async def review_page(request: web.Request) -> web.Response:
+    monday = _week(request, request.query.get("woche"))
+    review, unreadable = await _review(request, monday)
+    groups = review.groups
+    keys = [nlu_review.text_key(g.text) for g in groups]
     decided = await db(request, lambda s: nlu_review.decisions(s, keys), read_only=True)
     this_week = _week(request, None)
     return aiohttp_jinja2.render_template(
@@ -61,7 +74,9 @@ async def review_page(request: web.Request) -> web.Response:
         request,
         {
             "groups": groups,
-            "unreadable": found is None,
+            "review": review,
+            "max_wordings": nlu_review.MAX_WORDINGS,
+            "unreadable": unreadable,
             "decided": {
                 g.text: decided.get(nlu_review.text_key(g.text)) for g in groups
             },
@@ -80,19 +95,29 @@ async def decide(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     texts = [str(t) for t in form.getall("text", [])][:200]
     intent = str(form.get("intent") or "") or None
-    week = str(form.get("woche") or "")
+    monday = _week(request, str(form.get("woche") or ""))
     actor = request["user"].username
+    # What the page of that week shows now: a form of before or a forged one
+    # cannot bring other texts into the training data.
+    offered = (await _review(request, monday))[0].offered()
     try:
-        count = await db(
+        count, refused = await db(
             request,
             lambda s: nlu_review.decide(
-                s, texts, intent, allowed=list(targets()), actor=actor
+                s, texts, intent, offered=offered, allowed=list(targets()),
+                actor=actor,
             ),
-        )
+        )  # fmt: skip
     except nlu_review.ReviewError as error:
         await flash(request, str(error), "error")
     else:
         what = f"„{intent}“ zugeordnet" if intent else "ohne Zuordnung"
         await flash(request, f"{count} Formulierung(en) {what}.")
-    target = url(request, "review", {"woche": _label(_week(request, week))})
-    raise web.HTTPSeeOther(target)
+        if refused:
+            await flash(
+                request,
+                f"{refused} Formulierung(en) stehen nicht mehr in der Liste "
+                "und wurden nicht übernommen.",
+                "error",
+            )
+    raise web.HTTPSeeOther(url(request, "review", {"woche": _label(monday)}))

@@ -3,9 +3,15 @@ every one but spam for staff; closed ones never."""
 
 from __future__ import annotations
 
+import random
+import string
 import uuid
 
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+
 from actions.db import review
+from actions.db import similar as similar_module
 from actions.db import suggestions as store
 from actions.db.models import utcnow
 from actions.db.places import Position
@@ -71,3 +77,66 @@ def test_at_most_three_most_similar_first(session):
     assert len(found) == 3
     assert [score for _, score in found] == sorted((s for _, s in found), reverse=True)
     assert found[0][0].text == texts[0]
+
+
+def spam(seed: int, length: int = 2000) -> str:
+    """A long text of made-up words, as a flood of suggestions would be."""
+    rng = random.Random(seed)
+    words = []
+    while sum(len(w) + 1 for w in words) < length:
+        words.append("".join(rng.choices(string.ascii_lowercase, k=rng.randint(4, 11))))
+    return " ".join(words)[:length]
+
+
+def stemmed_lengths(monkeypatch) -> list[int]:
+    """Lengths of the texts the scoring stems, recorded as it runs."""
+    lengths: list[int] = []
+    real = similar_module.stems
+
+    def spy(text: str) -> str:
+        lengths.append(len(text))
+        return real(text)
+
+    monkeypatch.setattr(similar_module, "stems", spy)
+    return lengths
+
+
+def test_long_texts_are_compared_by_their_beginning(monkeypatch):
+    """Issue 30: 300 spam texts of 2,000 characters took 17.6 s."""
+    monkeypatch.setattr(similar_module, "MAX_COMPARED_CHARS", 300, raising=False)
+    lengths = stemmed_lengths(monkeypatch)
+    scores = similar_module.scores(Idea(spam(0)), [Idea(spam(n)) for n in range(1, 4)])
+    assert len(scores) == 3 and lengths
+    assert max(lengths) <= 300
+
+
+def test_a_text_once_scored_is_not_analysed_again(monkeypatch):
+    lengths = stemmed_lengths(monkeypatch)
+    query, candidates = Idea(spam(10, 300)), [Idea(spam(n, 300)) for n in range(11, 41)]
+    first = similar_module.scores(query, candidates)
+    analysed = len(lengths)
+    assert similar_module.scores(query, candidates) == first
+    assert len(lengths) == analysed, "the second look analysed the texts again"
+
+
+def reference_scores(query: Idea, candidates: list[Idea]) -> list[float]:
+    """The cosines as scikit-learn's TfidfVectorizer gave them before issue 30."""
+    stems, background = similar_module.stems, similar_module.background
+    texts = [stems(query.text), *(stems(c.text) for c in candidates)]
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5),
+                                 sublinear_tf=True)  # fmt: skip
+    vectorizer.fit([*background(), *texts])
+    matrix = vectorizer.transform(texts)
+    return list((matrix[1:] @ matrix[0].T).toarray().ravel())
+
+
+def test_the_scores_of_short_texts_are_those_of_before():
+    query = Idea("Mehr Fahrradständer am Stiftsplatz")
+    candidates = [
+        Idea(CROSSING),
+        Idea("Am Stiftsplatz fehlen Fahrradständer"),
+        Idea("Längere Öffnungszeiten der Bibliothek"),
+        Idea("Fahrradbügel am Stiftsplatz, bitte mehr davon " * 3),
+    ]
+    found = similar_module.scores(query, candidates)
+    assert found == pytest.approx(reference_scores(query, candidates), abs=1e-9)

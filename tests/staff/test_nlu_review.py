@@ -3,8 +3,10 @@ exported as NLU training data that Rasa accepts."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from html import unescape
 
 import pytest
 import yaml
@@ -12,6 +14,7 @@ import yaml
 from actions.db import nlu_review, ratings
 from actions.db.session import in_transaction
 from bot import cli
+from bot.plugins.tracker_store import ErasableSQLTrackerStore
 from bot.settings import PROJECT_ROOT
 from tests.staff.helpers import login, post_form, store_messages
 
@@ -88,17 +91,22 @@ async def test_admins_assign_a_group_and_the_export_is_valid_training_data(
     client, staff_settings, tmp_path, monkeypatch
 ):
     await missed_week(staff_settings.tracker_store_url)
+    # Only wordings on the page can be assigned (issue 30).
+    await store_messages(staff_settings.tracker_store_url, "c", [
+        ("Gibt es WLAN [im](project) Rathaus?", "nlu_fallback", FALLBACK),
+    ])  # fmt: skip
     await login(client)
     page = await (await client.get("/staff/review")).text()
     assert '<option value="faq/geschichte"' in page
     texts = ["Wann kommt die Müllabfuhr?", "Wann kommt denn die Müllabfuhr bei uns?"]
+    week = re.search(r'name="woche" value="([^"]+)"', page).group(1)
     response = await post_form(
         client, "/staff/review/decide",
-        {"text": texts, "intent": "out_of_scope", "woche": "2026-W01"},
+        {"text": texts, "intent": "out_of_scope", "woche": week},
         page="/staff/review",
     )  # fmt: skip
     assert response.status == 303
-    assert response.headers["Location"].endswith("woche=2026-W01")
+    assert response.headers["Location"].endswith(f"woche={week}")
     refused = await post_form(
         client, "/staff/review/decide",
         {"text": "Gibt es WLAN [im](project) Rathaus?", "intent": "drop_tables"},
@@ -134,6 +142,56 @@ async def test_admins_assign_a_group_and_the_export_is_valid_training_data(
     assert validate.returncode == 0, validate.stdout[-3000:] + validate.stderr[-3000:]
 
 
+def visible(html: str) -> str:
+    """The text a person sees: no tags, no attribute values."""
+    return unescape(re.sub(r"<[^>]*>", " ", html))
+
+
+def form_texts(row: str) -> list[str]:
+    """The `text` fields a browser sends with the row's form: hidden or ticked."""
+    fields = re.findall(r"<input [^>]*name=\"text\"[^>]*>", row)
+    sent = [f for f in fields if 'type="hidden"' in f or " checked" in f]
+    return [unescape(re.search(r'value="([^"]*)"', f).group(1)) for f in sent]
+
+
+async def test_only_wordings_shown_on_the_page_reach_the_training_data(
+    client, staff_settings
+):
+    """Issue 30: the form sent variants the admin never saw, and the server
+    took any text a forged or stale form sent."""
+    url = staff_settings.tracker_store_url
+    await store_messages(url, "a", [
+        ("Wann kommt die Müllabfuhr?", "nlu_fallback", FALLBACK)] * 3)  # fmt: skip
+    # More variants than the page lists.
+    await store_messages(url, "b", [
+        (f"Wann kommt die Müllabfuhr {n}?", "nlu_fallback", FALLBACK)
+        for n in range(1, 31)
+    ])  # fmt: skip
+    await store_messages(url, "c", [("Wo ist das Fundbüro?", "nlu_fallback", FALLBACK)])
+    await login(client)
+    page = await (await client.get("/staff/review")).text()
+    rows = page[page.index("<tbody>") :].split("</tr>")
+    first = next(row for row in rows if "Wann kommt die Müllabfuhr?" in row)
+    texts = form_texts(first)
+    assert texts and all(text in visible(first) for text in texts)
+    await post_form(client, "/staff/review/decide",
+                    {"text": texts, "intent": "out_of_scope"}, page="/staff/review")  # fmt: skip
+
+    # A forged form, and a stale one: the citizen erased the message meanwhile.
+    ErasableSQLTrackerStore(host=url).erase("c")
+    forged = ["Wo ist das Fundbüro?", "Ein Text, den niemand gezeigt hat",
+              "Wann kommt die Müllabfuhr 30?"]  # fmt: skip
+    await post_form(client, "/staff/review/decide",
+                    {"text": forged, "intent": "ask_contact"}, page="/staff/review")  # fmt: skip
+    assert "nicht mehr in der Liste" in await (await client.get("/staff/review")).text()
+
+    decided = in_transaction(staff_settings.database_url, nlu_review.decisions)
+    assert set(decided.values()) == {"out_of_scope"}
+    shown_keys = {nlu_review.text_key(t) for t in texts}
+    assert set(decided) == shown_keys
+    assert "wann kommt die müllabfuhr 30" not in decided
+
+
 def test_examples_already_in_the_training_data_are_not_exported(
     tmp_path, staff_settings
 ):
@@ -142,6 +200,8 @@ def test_examples_already_in_the_training_data_are_not_exported(
         staff_settings.database_url,
         lambda s: nlu_review.decide(
             s, [known, "Ganz neue Frage zum Parken"], "ask_contact",
+            offered={nlu_review.text_key(t): t
+                     for t in [known, "Ganz neue Frage zum Parken"]},
             allowed=["ask_contact"], actor="anna",
         ),
     )  # fmt: skip
@@ -164,8 +224,8 @@ def test_a_decision_needs_a_message(staff_settings, value):
     with pytest.raises(nlu_review.ReviewError):
         in_transaction(
             staff_settings.database_url,
-            lambda s: nlu_review.decide(s, [value], "greet", allowed=["greet"],
-                                        actor="anna"),
+            lambda s: nlu_review.decide(s, [value], "greet", offered={},
+                                        allowed=["greet"], actor="anna"),
         )  # fmt: skip
 
 

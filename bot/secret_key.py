@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import os
 import secrets
 from collections.abc import Callable
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -54,6 +56,22 @@ def sender_key(sender_id: str, settings: Settings) -> str:
     """A stable pseudonym for a sender: HMAC, so the platform id is not stored."""
     digest = hmac.new(secret_key(settings), sender_id.encode(), hashlib.sha256)
     return digest.hexdigest()
+
+
+def address_key(address: str, day: date, settings: Settings) -> str:
+    """The client address as a keyed hash that changes every day: budgets per
+    address count with it, and no day can be linked to the next. An IPv6 /64
+    is one household's, as one IPv4 address is, so it counts as one."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        ip = None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is None:
+        address = str(ipaddress.IPv6Network((ip, 64), strict=False))
+    elif isinstance(ip, ipaddress.IPv6Address):
+        address = str(ip.ipv4_mapped)
+    message = f"address:{day.isoformat()}:{address}".encode()
+    return hmac.new(secret_key(settings), message, hashlib.sha256).hexdigest()[:32]
 
 
 @lru_cache(maxsize=4)

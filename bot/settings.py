@@ -209,6 +209,13 @@ class Settings:
     tracker_store_url: str
     suggestions_per_day: int
     retention_days: int
+    # Photos received per hour (waiting or sent) from one client address and
+    # from everyone; supports per client address and day (issue 30).
+    photos_per_address_per_hour: int
+    photo_mb_per_address_per_hour: int
+    photos_per_hour: int
+    photo_mb_per_hour: int
+    supports_per_address_per_day: int
     secret_key_env: str | None
     web_host: str
     web_port: int
@@ -301,6 +308,13 @@ class Settings:
             or f"sqlite:///{var_dir / 'tracker.db'}",
             suggestions_per_day=_int(env, "SUGGESTIONS_PER_DAY", 5),
             retention_days=_int(env, "RETENTION_DAYS", 180),
+            photos_per_address_per_hour=_int(env, "PHOTOS_PER_ADDRESS_PER_HOUR", 12),
+            photo_mb_per_address_per_hour=_int(
+                env, "PHOTO_MB_PER_ADDRESS_PER_HOUR", 24
+            ),
+            photos_per_hour=_int(env, "PHOTOS_PER_HOUR", 600),
+            photo_mb_per_hour=_int(env, "PHOTO_MB_PER_HOUR", 300),
+            supports_per_address_per_day=_int(env, "SUPPORTS_PER_ADDRESS_PER_DAY", 10),
             secret_key_env=env.get("SMARTCITY_SECRET_KEY", "").strip() or None,
             web_host=env.get("WEB_HOST", "").strip() or "127.0.0.1",
             web_port=_port(env, "WEB_PORT", 8080),

@@ -219,8 +219,9 @@ class StatusChange(Base):
 class Photo(Base):
     """A photo of the spot, re-encoded without metadata (bot.shared.photos).
 
-    Until the form is sent it waits for its sender (`suggestion_id` NULL);
-    stale waiting photos go with the retention purge.
+    Until the form is sent it waits for its sender (`suggestion_id` NULL)
+    and expires within the hour (bot.shared.expiry). `address_key` counts it
+    against the budget of its client address for that hour, then goes.
     """
 
     __tablename__ = "suggestion_photos"
@@ -230,11 +231,14 @@ class Photo(Base):
         Integer, ForeignKey("suggestions.id", ondelete="CASCADE"), index=True
     )
     sender_key: Mapped[str] = Column(String(64), nullable=False, index=True)
+    address_key: Mapped[str | None] = Column(String(64), index=True)
     content: Mapped[bytes] = Column(LargeBinary, nullable=False)
     media_type: Mapped[str] = Column(String(40), nullable=False)
     width: Mapped[int] = Column(Integer, nullable=False)
     height: Mapped[int] = Column(Integer, nullable=False)
-    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    created_at: Mapped[datetime] = Column(
+        UTCDateTime, nullable=False, default=utcnow, index=True
+    )
 
     suggestion: Mapped[Suggestion | None] = relationship(
         "Suggestion", back_populates="photos"
@@ -243,7 +247,9 @@ class Photo(Base):
 
 class Support(Base):
     """A citizen backs a suggestion, once, by pseudonym (sender_key). With
-    `reply_to` (their chat) they get the suggestion's news too."""
+    `reply_to` (their chat) they get the suggestion's news too. `address_key`,
+    a keyed hash of the client address valid for one day, limits supports
+    per address and day and shows staff a burst; it goes after two days."""
 
     __tablename__ = "suggestion_supports"
     __table_args__ = (
@@ -258,6 +264,7 @@ class Support(Base):
     sender_key: Mapped[str] = Column(String(64), nullable=False, index=True)
     channel: Mapped[str] = Column(String(40), nullable=False)
     reply_to: Mapped[str | None] = Column(String(255))
+    address_key: Mapped[str | None] = Column(String(64), index=True)
     created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.future import create_engine
 from sqlalchemy.orm import Session
@@ -98,6 +99,18 @@ def in_transaction(
         engine, future=True, expire_on_commit=expire_on_commit
     ) as session, session.begin():
         return work(session)
+
+
+def take_turns(session: Session, name: str) -> None:
+    """Writers that name the same `name` take turns until their transaction
+    ends, so a count and the insert it allows are one step (budgets, limits).
+    SQLite's writers take turns anyway (BEGIN IMMEDIATE); PostgreSQL takes a
+    transaction-scoped advisory lock."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.sha256(name.encode()).digest()[:8]
+    key = int.from_bytes(digest, "big", signed=True)
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 async def run_in_transaction(

@@ -1,21 +1,34 @@
 """Support for published suggestions: once per citizen (by pseudonym), with the
-suggestion's news through their own channel if they ask for it."""
+suggestion's news through their own channel if they ask for it.
+
+A pseudonym costs a web session, that is nothing; so supports are also limited
+per client address and day (`address_key`, a keyed hash of the address that
+changes daily, bot.secret_key.address_key), and staff see how many came in
+the last hour and how many of those from one address.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from actions.db.models import Suggestion, Support, utcnow
+from actions.db.session import take_turns
 from actions.db.suggestions import CLOSED, by_reference
+
+BURST_WINDOW = timedelta(hours=1)
+# The key counts one day; a day later it only tells who someone was.
+ADDRESS_KEY_LIFETIME = timedelta(days=2)
 
 
 class NotSupportable(ValueError):
-    """`reason`: "unknown", "not_public", "closed" or "own"."""
+    """`reason`: "unknown", "not_public", "closed", "own", or "address_limit"
+    (the citizen's address has backed as often as one day allows)."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -50,16 +63,24 @@ def add(
     channel: str,
     reply_to: str | None = None,
     now: datetime | None = None,
+    address_key: str | None = None,
+    daily_limit: int | None = None,
 ) -> tuple[Suggestion, bool]:
     """Back a suggestion once. Returns (suggestion, new); asking for news later
-    adds `reply_to` to the existing support."""
+    adds `reply_to` to the existing support. A new support from `address_key`
+    beyond `daily_limit` (the key is the day's) is NotSupportable."""
     suggestion = supportable(session, reference, sender_key)
     existing = _of(session, suggestion.id, sender_key)
     if existing is None:
+        if address_key is not None and daily_limit is not None:
+            take_turns(session, f"supports:{address_key}")
+            if from_address(session, address_key) >= daily_limit:
+                raise NotSupportable("address_limit")
         try:
             with session.begin_nested():
                 session.add(Support(suggestion_id=suggestion.id, sender_key=sender_key,
                                     channel=channel, reply_to=reply_to,
+                                    address_key=address_key,
                                     created_at=now or utcnow()))  # fmt: skip
             return suggestion, True
         except IntegrityError:  # the same citizen twice at once: one row
@@ -139,3 +160,69 @@ def _all(session: Session, suggestion_id: int) -> list[Support]:
 
 def count(session: Session, suggestion_id: int) -> int:
     return counts(session, [suggestion_id]).get(suggestion_id, 0)
+
+
+def from_address(session: Session, address_key: str) -> int:
+    """Supports given from one address on the key's day."""
+    return session.scalar(
+        select(func.count(Support.id)).where(Support.address_key == address_key)
+    )
+
+
+@dataclass(frozen=True)
+class Burst:
+    last_hour: int
+    from_one_address: int  # the most that one address gave in that hour
+
+
+def burst(session: Session, suggestion_id: int, *, now: datetime) -> Burst:
+    found = bursts(session, now=now, suggestion_ids=[suggestion_id])
+    return found[0][1] if found else Burst(0, 0)
+
+
+def bursts(
+    session: Session,
+    *,
+    now: datetime,
+    suggestion_ids: list[int] | None = None,
+    limit: int = 10,
+) -> list[tuple[str, Burst]]:
+    """The suggestions backed in the last hour, the most backed first, with
+    how much of it came from one address: (reference, burst)."""
+    recent = Support.created_at >= now - BURST_WINDOW
+    if suggestion_ids is not None:
+        recent = recent & Support.suggestion_id.in_(suggestion_ids)
+    per_address = (
+        select(Support.suggestion_id, func.count(Support.id).label("given"))
+        .where(recent, Support.address_key.is_not(None))
+        .group_by(Support.suggestion_id, Support.address_key)
+        .subquery()
+    )
+    most = (
+        select(per_address.c.suggestion_id, func.max(per_address.c.given).label("most"))
+        .group_by(per_address.c.suggestion_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Suggestion.reference, func.count(Support.id), most.c.most)
+        .join(Suggestion, Suggestion.id == Support.suggestion_id)
+        .outerjoin(most, most.c.suggestion_id == Support.suggestion_id)
+        .where(recent)
+        .group_by(Suggestion.reference, most.c.most)
+        .order_by(func.count(Support.id).desc(), Suggestion.reference)
+        .limit(limit)
+    ).all()
+    return [(reference, Burst(total, most or 0)) for reference, total, most in rows]
+
+
+def forget_addresses(session: Session, *, now: datetime) -> int:
+    """Address keys older than their use: the day's limit and the last hour."""
+    return session.execute(
+        update(Support)
+        .where(
+            Support.address_key.is_not(None),
+            Support.created_at < now - ADDRESS_KEY_LIFETIME,
+        )
+        .values(address_key=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount

@@ -41,6 +41,17 @@ def channel_of(tracker: Tracker) -> str:
     return tracker.get_latest_input_channel() or "rest"
 
 
+ADDRESS_KEY = re.compile(r"^[0-9a-f]{32}$")
+
+
+def address_key_of(tracker: Tracker) -> str | None:
+    """The client address of the latest message as the web app keyed it for
+    today (bot.secret_key.address_key); None from channels without one."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    key = metadata.get("address_key") if isinstance(metadata, dict) else None
+    return key if isinstance(key, str) and ADDRESS_KEY.match(key) else None
+
+
 async def db_call(work: Callable[[Session], T], *, read_only: bool = False) -> T:
     """`work` in one transaction off the event loop, on the configured database."""
     return await db_session.run_in_transaction(

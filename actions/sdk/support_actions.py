@@ -12,8 +12,16 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.db import supports
 from actions.db.suggestions import normalize_reference
-from actions.sdk.base import EventList, channel_of, db_call, latest_entity, sender_key
+from actions.sdk.base import (
+    EventList,
+    address_key_of,
+    channel_of,
+    db_call,
+    latest_entity,
+    sender_key,
+)
 from bot.formatting import intent_payload
+from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +33,12 @@ REFUSALS = {
     "closed": {"response": "utter_support_closed"},
     "own": {"response": "utter_support_own"},
 }
+# A new web session costs nothing; one address backs at most
+# SUPPORTS_PER_ADDRESS_PER_DAY times a day (actions.db.supports).
+ADDRESS_LIMIT_REACHED = (
+    "Von Ihrem Internetanschluss kamen heute schon sehr viele Unterstützungen. "
+    "Bitte versuchen Sie es morgen noch einmal."
+)
 
 
 def support_button(reference: str, title: str) -> dict[str, str]:
@@ -45,16 +59,23 @@ async def support(
     news = latest_entity(tracker, "choice") == NEWS
     key, channel = sender_key(tracker.sender_id), channel_of(tracker)
     reply_to = tracker.sender_id if news else None
+    address = address_key_of(tracker)
+    daily_limit = get_settings().supports_per_address_per_day
 
     def work(session):
         suggestion, new = supports.add(session, reference, key, channel=channel,
-                                       reply_to=reply_to)  # fmt: skip
+                                       reply_to=reply_to, address_key=address,
+                                       daily_limit=daily_limit)  # fmt: skip
         count = supports.count(session, suggestion.id)
         return suggestion.public_title, new, count, suggestion.reference
 
     try:
         title, new, count, backed = await db_call(work)
     except supports.NotSupportable as refused:
+        if refused.reason == "address_limit":
+            _log_limit_reached(address, daily_limit)
+            dispatcher.utter_message(text=ADDRESS_LIMIT_REACHED)
+            return False
         dispatcher.utter_message(**REFUSALS[refused.reason], reference=reference)
         return False
     except SQLAlchemyError:
@@ -79,6 +100,22 @@ async def support(
             response="utter_support_again", title=title, count=count
         )
     return True
+
+
+def _log_limit_reached(address: str, daily_limit: int) -> None:
+    """One line per address and day for the operator, not one per refusal."""
+    if address in _LOGGED_ADDRESSES:
+        return
+    if len(_LOGGED_ADDRESSES) > 1000:
+        _LOGGED_ADDRESSES.clear()
+    _LOGGED_ADDRESSES.add(address)
+    logger.warning(
+        "supports from one address reached the daily limit of %d (address key "
+        "%s…); further supports from it are refused today", daily_limit, address[:8]
+    )  # fmt: skip
+
+
+_LOGGED_ADDRESSES: set[str] = set()
 
 
 class ActionSupportSuggestion(Action):

@@ -26,15 +26,18 @@ from actions.db.session import run_in_transaction
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a 50-megapixel upload is refused
-# What one decoded copy may take: 24 megapixels of RGB. A few copies exist at
-# once (transparency onto white, the downscaled one), and two uploads at most.
-MAX_DECODED_BYTES = 24_000_000 * 3
+# What decoding one photo may take: 24 megapixels of RGB, which Pillow keeps
+# in four bytes a pixel. The smaller copies of shrinking come on top (about a
+# quarter), and two uploads decode at a time (tests/bench/bench_photo_bombs.py).
+MAX_DECODED_BYTES = 24_000_000 * 4
 DECODING_AT_ONCE = 2
 DECODER = ThreadPoolExecutor(DECODING_AT_ONCE, thread_name_prefix="photo-decoder")
-# Bytes per pixel of Pillow's modes; unknown ones count as the widest.
-MODE_BYTES = {"1": 1, "L": 1, "P": 1, "LA": 2, "La": 2, "PA": 2, "I;16": 2,
-              "RGB": 3, "YCbCr": 3, "LAB": 3, "HSV": 3, "RGBA": 4, "RGBa": 4,
-              "RGBX": 4, "CMYK": 4, "I": 4, "F": 4}  # fmt: skip
+# Bytes per pixel that decoding and shrinking take in Pillow's modes: every
+# mode of several bands is stored in four bytes, and one with transparency
+# is copied once more, premultiplied, to be resampled. Unknown ones: the most.
+MODE_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "RGB": 4, "YCbCr": 4, "LAB": 4,
+              "HSV": 4, "RGBX": 4, "CMYK": 4, "I": 4, "F": 4, "LA": 8, "La": 8,
+              "PA": 8, "RGBA": 8, "RGBa": 8}  # fmt: skip
 MAX_SIDE = 2048  # what staff need to see the spot; larger is downscaled
 FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "MPO"}
 MEDIA_TYPE = "image/jpeg"
@@ -48,6 +51,22 @@ REFUSALS = {
     "not_a_photo": (
         "Diese Datei kann ich nicht als Foto lesen. Bitte senden Sie ein Bild "
         "im Format JPEG, PNG oder WebP."
+    ),
+    # bot.shared.photo_intake: a photo waits only for a form that asks, within
+    # budgets per client address and for everyone.
+    "not_in_form": (
+        "Ein Foto nehme ich zu einem Vorschlag an. Beginnen Sie bitte zuerst "
+        "einen Vorschlag, zum Beispiel mit „Ich möchte einen Vorschlag machen“. "
+        "Senden Sie das Foto dann noch einmal."
+    ),
+    "address_budget": (
+        "Von Ihrem Internetanschluss kamen in der letzten Stunde schon viele Fotos. "
+        "Bitte senden Sie weitere Fotos später. Ihren Vorschlag können Sie auch "
+        "ohne Foto einreichen."
+    ),
+    "overall_budget": (
+        "Gerade senden sehr viele Menschen Fotos. Bitte versuchen Sie es später "
+        "noch einmal. Ihren Vorschlag können Sie auch ohne Foto einreichen."
     ),
 }
 
@@ -70,8 +89,10 @@ class CleanPhoto:
     media_type: str = MEDIA_TYPE
 
 
-def clean_photo(data: bytes) -> CleanPhoto:
-    """The upload as a fresh JPEG without metadata, or PhotoRefused."""
+def check_header(data: bytes) -> None:
+    """PhotoRefused unless the upload is an image of a format we take, within
+    MAX_BYTES, MAX_PIXELS and MAX_DECODED_BYTES; reads the header and the
+    file's structure, never its pixels, so it may run before anything else."""
     if len(data) > MAX_BYTES:
         raise PhotoRefused("too_big")
     if not data:
@@ -86,13 +107,28 @@ def clean_photo(data: bytes) -> CleanPhoto:
                     raise PhotoRefused("too_many_pixels")
                 probe.verify()
             with Image.open(io.BytesIO(data)) as image:
-                image.seek(0)  # the first frame of an animation
-                if image.format in ("JPEG", "MPO"):
-                    image.draft("RGB", (MAX_SIDE, MAX_SIDE))  # decode at 1/2 … 1/8
+                _draft(image)
                 if decoded_bytes(image) > MAX_DECODED_BYTES:
                     raise PhotoRefused("too_many_pixels")
-                image.thumbnail((MAX_SIDE, MAX_SIDE))
-                upright = ImageOps.exif_transpose(image)
+    except PhotoRefused:
+        raise
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        raise PhotoRefused("too_many_pixels") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise PhotoRefused("not_a_photo") from None
+
+
+def clean_photo(data: bytes) -> CleanPhoto:
+    """The upload as a fresh JPEG without metadata, or PhotoRefused."""
+    check_header(data)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                image.seek(0)  # the first frame of an animation
+                _draft(image)
+                small = _shrunk(image)
+                upright = ImageOps.exif_transpose(small)
                 pixels = _on_white(upright)
     except PhotoRefused:
         raise
@@ -108,10 +144,23 @@ def clean_photo(data: bytes) -> CleanPhoto:
     return CleanPhoto(out.getvalue(), bare.width, bare.height)
 
 
-async def keep_photo(database_url: str, sender_key: str, data: bytes) -> int:
+async def checked_header(data: bytes) -> None:
+    """check_header on the decoder's executor, off the event loop."""
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(DECODER, check_header, data)
+
+
+async def keep_photo(
+    database_url: str,
+    sender_key: str,
+    data: bytes,
+    *,
+    address_key: str | None,
+    budgets: photos.Budgets,
+) -> int:
     """Clean the upload off the event loop and keep it for the sender's next
     suggestion; returns how many photos now wait. Raises PhotoRefused,
-    photos.TooManyPhotos, or SQLAlchemyError."""
+    photos.TooManyPhotos, photos.OverBudget, or SQLAlchemyError."""
     loop = asyncio.get_running_loop()
     photo = await loop.run_in_executor(DECODER, clean_photo, data)
     return await run_in_transaction(
@@ -124,8 +173,30 @@ async def keep_photo(database_url: str, sender_key: str, data: bytes) -> int:
             width=photo.width,
             height=photo.height,
             now=utcnow(),
+            address_key=address_key,
+            budgets=budgets,
         ),
     )
+
+
+def _draft(image: Image.Image) -> None:
+    """A JPEG is decoded at 1/2 … 1/8 of its size, as far as MAX_SIDE allows."""
+    if image.format in ("JPEG", "MPO"):
+        image.draft("RGB", (MAX_SIDE, MAX_SIDE))
+
+
+def _shrunk(image: Image.Image) -> Image.Image:
+    """At most MAX_SIDE a side. A large image is first reduced by a whole
+    factor and its decoded pixels let go, so that resampling never holds them
+    beside its own copies (palette images are resampled by nearest pixel)."""
+    factor = max(image.size) // MAX_SIDE
+    if factor >= 2 and image.mode not in ("1", "P", "PA"):
+        image.load()
+        reduced = image.reduce(factor)
+        image.close()  # the decoded pixels go now, not with the `with` block
+        image = reduced
+    image.thumbnail((MAX_SIDE, MAX_SIDE))
+    return image
 
 
 def decoded_bytes(image: Image.Image) -> int:

@@ -100,11 +100,18 @@ class RasaClient:
         """Whether the action server answers."""
         return await self._answers(self._action_health)
 
-    async def _api(self, method: str, sender: str, path: str, body: Any = None) -> Any:
+    async def _api(
+        self,
+        method: str,
+        sender: str,
+        path: str,
+        body: Any = None,
+        events: str = "ALL",
+    ) -> Any:
         if not self._token:
             raise RasaUnavailable("Rasa's HTTP API has no token configured")
         url = f"{self._url}/conversations/{quote(sender, safe='')}/{path}"
-        params = {"token": self._token, "include_events": "ALL"}
+        params = {"token": self._token, "include_events": events}
         try:
             async with self.session.request(
                 method, url, params=params, json=body
@@ -146,6 +153,14 @@ class RasaClient:
     async def is_paused(self, sender: str) -> bool:
         tracker = await self._api("GET", sender, "tracker")
         return isinstance(tracker, dict) and tracker.get("paused") is True
+
+    async def active_form(self, sender: str) -> str | None:
+        """The form that is asking the citizen now, from the tracker itself
+        (the one source every web-app process shares); None outside a form."""
+        tracker = await self._api("GET", sender, "tracker", events="NONE")
+        loop = tracker.get("active_loop") if isinstance(tracker, dict) else None
+        name = loop.get("name") if isinstance(loop, dict) else None
+        return name if isinstance(name, str) and name else None
 
     async def transcript(self, sender: str) -> list[dict[str, Any]]:
         """The conversation's user and bot messages, oldest first."""

@@ -9,7 +9,8 @@ from functools import partial
 import aiohttp_jinja2
 from aiohttp import web
 
-from actions.db import ratings, stats
+from actions.db import ratings, stats, supports
+from actions.db.models import utcnow
 from bot.staff import charts
 from bot.staff.helpers import SETTINGS, db
 
@@ -28,6 +29,7 @@ async def _figures(request: web.Request) -> dict:
             "topics": stats.per_topic(session),
             "statuses": stats.per_status(session),
             "ratings": _ratings(session, request),
+            "bursts": supports.bursts(session, now=utcnow()),
         }
 
     return await db(request, work)
@@ -68,6 +70,7 @@ async def dashboard(request: web.Request) -> web.Response:
             "unanswered": unanswered,
             "days": stats.UNANSWERED_DAYS,
             "percent": ratings.percent,
+            "supports_per_address": settings.supports_per_address_per_day,
         },
     )
 

@@ -95,6 +95,7 @@ async def detail_page(request: web.Request) -> web.Response:
             "photos": photos.of_suggestion(session, suggestion.id),
             "can_be_duplicate": "duplikat" in review.TRANSITIONS[suggestion.status],
             "supporters": supports.count(session, suggestion.id),
+            "burst": supports.burst(session, suggestion.id, now=utcnow()),
             "similar": _similar(session, suggestion),
             "answers": threads.for_suggestion(session, suggestion.id),
         }

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from bot.secret_key import rasa_api_token
 from bot.settings import Settings
+from bot.shared.expiry import Expiry
 from bot.shared.gateway import ConversationGateway
 from bot.shared.live_chat import LIVE_WAKE, Wakeup
 from bot.shared.rasa_client import RasaClient
@@ -45,6 +46,12 @@ REDIS = web.AppKey("redis", object)  # redis.asyncio.Redis, or None without REDI
 
 async def _rasa_session(app: web.Application) -> AsyncIterator[None]:
     async with app[RASA]:
+        yield
+
+
+async def _expiry(app: web.Application) -> AsyncIterator[None]:
+    """Waiting photos and address keys go by themselves (bot.shared.expiry)."""
+    async with Expiry(app[SETTINGS].database_url).running():
         yield
 
 
@@ -94,4 +101,5 @@ def create_app(settings: Settings, redis=None) -> web.Application:
     allow_origins(app, settings.web_allowed_origins)
     app.on_response_prepare.append(add_security_headers)
     app.cleanup_ctx.append(_rasa_session)
+    app.cleanup_ctx.append(_expiry)
     return app

@@ -11,9 +11,11 @@ import hmac
 import json
 import re
 import unicodedata
+from functools import cached_property
 from typing import Any
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 from aiolimiter import AsyncLimiter
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -21,11 +23,12 @@ from actions.db import live, notifications, personal_data, photos
 from actions.db.models import utcnow
 from actions.db.session import run_in_transaction
 from bot.formatting import DELETED_MARKER, intent_payload
-from bot.secret_key import secret_key, sender_key
+from bot.secret_key import address_key, secret_key, sender_key
 from bot.settings import Settings
 from bot.shared.gateway import ConversationGateway
 from bot.shared.limits import KeyedLimits, take_shared
-from bot.shared.photos import MAX_BYTES, PhotoRefused, keep_photo
+from bot.shared.photo_intake import PhotoIntake
+from bot.shared.photos import MAX_BYTES, PhotoRefused
 from bot.shared.proxies import client_address
 from bot.shared.rasa_client import RasaUnavailable
 from bot.shared.redis_state import RedisRateLimits
@@ -61,6 +64,11 @@ PHOTO_NOT_SAVED = (
     "Das Foto konnte gerade nicht gespeichert werden. Bitte versuchen Sie es gleich "
     "noch einmal."
 )
+# What each refusal of a photo answers: the file itself is wrong (400, 413),
+# the conversation has no place for it (409), a budget is spent (429, 503).
+PHOTO_STATUS = {"too_big": 413, "not_in_form": 409, "address_budget": 429,
+                "overall_budget": 503}  # fmt: skip
+PHOTO_RETRY_AFTER = {"address_budget": "3600", "overall_budget": "600"}
 # Form fields besides the photo: the session id and a caption.
 MAX_FIELD_BYTES = 4 * MAX_MESSAGE
 # The whole upload, parts of unknown names included, and how many parts.
@@ -97,6 +105,21 @@ class ChatApi:
         self._per_session = KeyedLimits(settings.web_chat_per_minute)
         self._per_address = KeyedLimits(settings.web_address_per_minute)
         self._overall = AsyncLimiter(settings.web_global_per_minute, 60)
+
+    @cached_property
+    def intake(self) -> PhotoIntake:
+        return PhotoIntake(self.settings, self.gateway.rasa)
+
+    def metadata(self, request: web.Request) -> dict[str, str]:
+        """What Rasa and the actions learn of a request: the channel, and the
+        client address only as a key that changes daily (supports per address
+        and day, actions.sdk.support_actions)."""
+        address = client_address(request, self.settings.trusted_proxies)
+        day = self.settings.now().astimezone(self.settings.tz).date()
+        return {
+            "channel": CHANNEL,
+            "address_key": address_key(address, day, self.settings),
+        }
 
     def sender(self, session: str) -> str:
         digest = hmac.new(self._key, f"web-session:{session}".encode(), hashlib.sha256)
@@ -160,7 +183,7 @@ class ChatApi:
             return error(429, TOO_FAST, **{"Retry-After": "10"})
         try:
             turn = await self.gateway.turn(
-                sender, message, channel=CHANNEL, metadata={"channel": CHANNEL}
+                sender, message, channel=CHANNEL, metadata=self.metadata(request)
             )
         except RasaUnavailable:
             return error(503, UNAVAILABLE)
@@ -173,7 +196,10 @@ class ChatApi:
         """A photo from "Foto anhängen" (multipart: session, caption, photo).
 
         Read as a stream, so the app's small body limit stays for everything
-        else; the photo is checked by its content, never by name or type.
+        else; the photo is checked by its content, never by name or type. It
+        is kept only while the suggestion form asks (bot.shared.photo_intake);
+        outside it a caption is answered as if typed, and the photo stays in
+        the widget (`photo_kept: false`) to be sent once the form asks.
         """
         if request.content_type != "multipart/form-data":
             return error(400, BAD_REQUEST)
@@ -183,46 +209,67 @@ class ChatApi:
             fields = await _multipart(request)
         except PhotoRefused as refused:
             return error(413, refused.german)
-        except (ValueError, RuntimeError, AssertionError, LookupError, EOFError):
+        except (ValueError, RuntimeError, AssertionError, LookupError, EOFError,
+                HttpProcessingError):  # fmt: skip
             return error(400, BAD_REQUEST)  # not a well-formed multipart body
         sender = self.sender_of(fields.get("session", b"").decode("utf-8", "replace"))
         if sender is None:
             return error(400, BAD_REQUEST)
         if not fields.get("photo"):
             return error(400, NOT_A_PHOTO_UPLOAD)
-        try:
-            if await self.gateway.is_live(sender):
-                return error(409, NO_PHOTOS_IN_LIVE_CHAT)
-        except RasaUnavailable:
-            return error(503, UNAVAILABLE)
         caption = clean(fields.get("caption", b"").decode("utf-8", "replace"))
         if len(caption) > MAX_MESSAGE:
             return error(400, TOO_LONG)
+        if BLANK.fullmatch(caption):
+            caption = ""
         if not await self.allowed(request, sender):
             return error(429, TOO_FAST, **{"Retry-After": "10"})
-        key = sender_key(sender, self.settings)
+        metadata = self.metadata(request)
+        said: list[dict[str, Any]] = []  # the answer to a caption outside the form
+        live_now = False
         try:
-            await keep_photo(self.settings.database_url, key, fields["photo"])
+            await self.intake.check_header(fields["photo"])
+            if await self.gateway.is_live(sender):
+                return error(409, NO_PHOTOS_IN_LIVE_CHAT)
+            if not await self.intake.form_waits(sender):
+                if not caption:
+                    raise PhotoRefused("not_in_form")
+                turn = await self.gateway.turn(
+                    sender, caption, channel=CHANNEL, metadata=metadata
+                )
+                said, live_now, caption = visible(turn.replies), turn.live, ""
+                if not await self.intake.form_waits(sender):  # the caption began one?
+                    raise PhotoRefused("not_in_form")
+            await self.intake.check_room(metadata["address_key"])
+            await self.intake.keep(sender, fields["photo"], metadata["address_key"])
         except PhotoRefused as refused:
-            return error(413 if refused.reason == "too_big" else 400, refused.german)
+            status, retry = PHOTO_STATUS.get(refused.reason, 400), refused.reason
+            return not_kept(
+                said, live_now, refused.german, status, **_retry_after(retry)
+            )
         except photos.TooManyPhotos:
-            return error(409, TOO_MANY_PHOTOS)
+            return not_kept(said, live_now, TOO_MANY_PHOTOS, 409)
         except SQLAlchemyError:
-            return error(503, PHOTO_NOT_SAVED)
+            return not_kept(said, live_now, PHOTO_NOT_SAVED, 503)
+        except RasaUnavailable:
+            return error(503, UNAVAILABLE)
         payload = (
             intent_payload("attach_photo", caption=caption)
-            if caption and not BLANK.fullmatch(caption)
+            if caption
             else "/attach_photo"
         )
         try:
             turn = await self.gateway.turn(
-                sender, payload, channel=CHANNEL, metadata={"channel": CHANNEL}
+                sender, payload, channel=CHANNEL, metadata=metadata
             )
         except RasaUnavailable:
             return error(503, UNAVAILABLE)
-        messages = visible(turn.replies)
+        messages = [*said, *visible(turn.replies)]
         return web.json_response(
-            {"messages": messages or [{"text": NO_ANSWER, "buttons": []}]}
+            {
+                "messages": messages or [{"text": NO_ANSWER, "buttons": []}],
+                "photo_kept": True,
+            }
         )
 
     async def notifications(self, request: web.Request) -> web.Response:
@@ -299,7 +346,7 @@ class ChatApi:
         try:
             for text in (FORGET_SCOPES[scope], "/affirm"):
                 turn = await self.gateway.turn(
-                    sender, text, channel=CHANNEL, metadata={"channel": CHANNEL}
+                    sender, text, channel=CHANNEL, metadata=self.metadata(request)
                 )
             replies = turn.replies
         except RasaUnavailable:
@@ -312,6 +359,25 @@ class ChatApi:
             return error(503, NOT_DELETED)
         messages = visible(replies)
         return web.json_response({"messages": messages})
+
+
+def not_kept(
+    said: list[dict[str, Any]], live: bool, reason: str, status: int, **headers: str
+) -> web.Response:
+    """A photo that was not kept: its German reason as an error; after a
+    caption that was answered, 200 with the reason before the answer (whose
+    buttons the widget shows under the last message) and `photo_kept: false`."""
+    if not said:
+        return error(status, reason, **headers)
+    note = {"text": reason, "buttons": []}
+    return web.json_response(
+        {"messages": [note, *said], "live": live, "photo_kept": False}
+    )
+
+
+def _retry_after(reason: str) -> dict[str, str]:
+    seconds = PHOTO_RETRY_AFTER.get(reason)
+    return {"Retry-After": seconds} if seconds else {}
 
 
 async def _multipart(request: web.Request) -> dict[str, bytes]:

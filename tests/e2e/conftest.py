@@ -123,6 +123,10 @@ def make_client(assistant, aiohttp_client, tmp_path):
                 "RASA_PORT": str(assistant.rasa_port),
                 "ACTION_PORT": str(assistant.action_port),
                 "WEB_ALLOWED_ORIGINS": ORIGIN,
+                # Rasa's API (is a form asking for a photo?) takes the shared token.
+                "RASA_API_TOKEN": (assistant.workdir / "var" / "rasa-api.token")
+                .read_text()
+                .strip(),
                 **env,
             }
         )

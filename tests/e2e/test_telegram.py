@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from actions.db import suggestions as store
 from actions.db.session import get_engine
+from bot.shared.photos import REFUSALS
 from bot.telegram import texts
 from bot.telegram.render import MAX_TEXT, utf16_length
 from tests.e2e.chat import REFERENCE
@@ -167,16 +168,21 @@ def test_a_file_that_is_no_photo_gets_a_polite_answer_and_the_chat_goes_on(
 def test_a_photo_with_an_idea_is_offered_and_goes_with_the_suggestion(
     assistant, bot_api
 ):
-    """Issue 16: the caption is the idea; the largest size is kept, bare."""
+    """Issue 16: the caption is the idea; the largest size is kept, bare.
+    Issue 30.11: outside the form the photo is not kept; sent again once the
+    form asks, it is."""
     chat = next(chat_ids)
     idea = "An dieser Kreuzung fehlt ein Zebrastreifen für die Schulkinder"
     sizes = [(jpeg(90, 60), 90, 60), (jpeg(1280, 853, gps=True), 1280, 853)]
     offer = send_photo(bot_api, chat, sizes, caption=idea)
-    assert "Danke, das Foto ist dabei (1 von 3)." in shown(offer)
-    assert "als Vorschlag einreichen?" in shown(offer)
-    _, topics = press(bot_api, offer[-1], "Ja, einreichen")
+    assert "als Vorschlag einreichen?" in shown(offer[:-1])
+    assert offer[-1].text == REFUSALS["not_in_form"]
+    _, topics = press(bot_api, offer[-2], "Ja, einreichen")
     assert "Zu welchem Thema" in shown(topics)
-    _, place = press(bot_api, topics[-1], "Mobilität")
+    again = send_photo(bot_api, chat, sizes)
+    assert "Danke, das Foto ist dabei (1 von 3)." in shown(again)
+    assert "Zu welchem Thema" in shown(again)
+    _, place = press(bot_api, again[-1], "Mobilität")
     assert "Ort" in shown(place)
     notify = ask(bot_api, chat, "Kreuzung Pariser Straße")
     _, public = press(bot_api, notify[-1], "Nein, danke")

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from actions.db.models import Notification
 from actions.db.session import get_engine
+from bot.shared.photos import REFUSALS
 from bot.web import chat
 from bot.web.app import CHAT
 from tests.e2e.assistant import free_port
@@ -344,4 +345,6 @@ async def test_parts_of_other_names_count_against_the_upload_limit(make_client):
     assert response.status == 400
     fine = [("note", b"a small extra part")]
     response = await client.post("/api/photos", data=upload(mine, fine, tiny_png()))
-    assert response.status == 200, await response.text()
+    # Read in full and checked: it only waits for a form that asks (issue 30.11).
+    assert response.status == 409, await response.text()
+    assert (await response.json())["error"] == REFUSALS["not_in_form"]

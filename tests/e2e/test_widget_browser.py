@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from actions.db.models import Notification
 from actions.db.session import get_engine
 from bot.settings import PROJECT_ROOT, Settings
+from bot.shared.photos import REFUSALS
 from bot.web.chat import ChatApi
 from tests.e2e.contrast import CONTRAST_SCRIPT, contrast
 
@@ -218,9 +219,19 @@ def test_attach_a_photo_with_an_idea_by_keyboard(page, tmp_path):
 
     page.locator("#sa-photo").set_input_files(str(photo))
     ask(page, "Der Radweg an der Lauterstraße ist voller Schlaglöcher")
+    # Issue 30.11: outside the form the idea gets the offer, and the photo
+    # stays attached until the form asks for it.
+    playwright_api.expect(log).to_contain_text("als Vorschlag einreichen?",
+                                               timeout=30_000)  # fmt: skip
+    playwright_api.expect(log).to_contain_text(REFUSALS["not_in_form"])
+    playwright_api.expect(page.locator(".sa-attachment")).to_contain_text(
+        "radweg-lauterstrasse.jpg"
+    )
+    page.get_by_role("button", name="Ja, einreichen").click()
+    playwright_api.expect(log).to_contain_text("Zu welchem Thema", timeout=30_000)
+    page.get_by_role("button", name="Senden").click()
     playwright_api.expect(log).to_contain_text("Danke, das Foto ist dabei (1 von 3).",
                                                timeout=30_000)  # fmt: skip
-    playwright_api.expect(log).to_contain_text("als Vorschlag einreichen?")
     playwright_api.expect(page.locator(".sa-attachment")).to_be_hidden()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "widget-photo.png")

@@ -355,7 +355,9 @@
     problem.hidden = true;
     typing.textContent = TEXT.typing;
     return upload(file, caption).then(function (data) {
-      showPhoto(null);
+      // Outside the suggestion form the server keeps no photo: it stays
+      // attached here, to be sent once the form asks (bot/shared/photo_intake.py).
+      if (data.photo_kept !== false) showPhoto(null);
       rememberReplies(data);
     }, function (error) {
       showProblem(error.message);

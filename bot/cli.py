@@ -61,9 +61,11 @@ def _retention_purge(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import timedelta, timezone
 
     from actions.db import (
+        audit,
         callbacks,
         conversations,
         live,
+        nlu_review,
         notifications,
         photos,
         ratings,
@@ -79,24 +81,26 @@ def _retention_purge(settings: Settings, args: argparse.Namespace) -> int:
         return (
             suggestions.purge_contact_data(session, closed_before=cutoff),
             suggestions.purge_internal_notes(session, closed_before=cutoff),
-            notifications.purge_finished(session, before=cutoff),
+            notifications.purge_before(session, before=cutoff),
             photos.purge(session, now=now, closed_before=cutoff),
             live.purge_ended_before(session, cutoff),
             callbacks.purge_done_before(session, cutoff),
             ratings.purge_words_before(session, cutoff),
             threads.purge_before(session, cutoff),
+            audit.purge_words_before(session, cutoff),
+            nlu_review.purge_decided_before(session, cutoff),
         )
 
-    contacts, notes, sent, pictures, chats, calls, rated, answers = _in_transaction(
-        settings, work
-    )
+    (contacts, notes, sent, pictures, chats, calls, rated, answers,
+     audited, reviewed) = _in_transaction(settings, work)  # fmt: skip
     events = conversations.purge_before(settings.tracker_store_url, cutoff)
     print(
         f"older than {days} days: contact data removed from {contacts} closed "
-        f"suggestions, {notes} internal notes, {sent} delivered notifications, "
+        f"suggestions, {notes} internal notes, {sent} notifications, "
         f"{pictures} photos, {chats} live chats, {calls} answered callback requests, "
-        f"{answers} answers to the team and {events} conversation events deleted; "
-        f"words removed from {rated} ratings"
+        f"{answers} answers to the team, {reviewed} reviewed messages and "
+        f"{events} conversation events deleted; "
+        f"words removed from {rated} ratings and {audited} audit entries"
     )
     return 0
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from actions.db.models import AuditEntry
@@ -41,6 +43,13 @@ ACTION_LABELS = {
 }
 
 
+# Entries whose values may hold a citizen's words: the staff's internal note
+# (it may quote them) in a status change, and the reviewed message itself.
+NOTE_ACTIONS = ("status_changed",)
+NOTE_KEY = "internal_note"
+MESSAGE_ACTION = "nlu_reviewed"
+
+
 def record(
     session: Session,
     actor: str,
@@ -71,3 +80,51 @@ def page(session: Session, *, offset: int, limit: int) -> tuple[list[AuditEntry]
         .limit(limit)
     )
     return list(entries), total
+
+
+def _without_notes(entry: AuditEntry) -> bool:
+    """Blank the internal note in `entry`'s values; whether there was one."""
+    changed = False
+    for side in ("before", "after"):
+        values = getattr(entry, side)
+        if isinstance(values, dict) and values.get(NOTE_KEY) is not None:
+            setattr(
+                entry, side, {**values, NOTE_KEY: None}
+            )  # a new dict: JSON is saved
+            changed = True
+    return changed
+
+
+def purge_words_before(session: Session, before: datetime) -> int:
+    """Retention: entries older than `before` keep who did what, not the
+    citizen's words. The number of entries changed."""
+    changed = session.execute(
+        update(AuditEntry)
+        .where(
+            AuditEntry.action == MESSAGE_ACTION,
+            AuditEntry.at < before,
+            AuditEntry.object_id != "",
+        )
+        .values(object_id="")
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    notes = select(AuditEntry).where(
+        AuditEntry.action.in_(NOTE_ACTIONS), AuditEntry.at < before
+    )
+    changed += sum(_without_notes(entry) for entry in session.scalars(notes))
+    return changed
+
+
+def forget_internal_notes(
+    session: Session, object_type: str, object_ids: Iterable[str]
+) -> None:
+    """An erased object's entries keep no internal note about it."""
+    ids = list(object_ids)
+    for start in range(0, len(ids), 500):
+        entries = select(AuditEntry).where(
+            AuditEntry.object_type == object_type,
+            AuditEntry.object_id.in_(ids[start : start + 500]),
+            AuditEntry.action.in_(NOTE_ACTIONS),
+        )
+        for entry in session.scalars(entries):
+            _without_notes(entry)

@@ -1,8 +1,8 @@
 """The public board: published suggestions as anyone may see them.
 
 Only what staff made public leaves here: the public title, topic, district,
-status, the city's public replies and the support count; never the citizen's
-text, place, photos or contact.
+status, the replies staff wrote for the board and the support count; never
+the citizen's text, place, photos or contact, nor a reply meant for them alone.
 """
 
 from __future__ import annotations
@@ -80,7 +80,8 @@ def page(session: Session, filters: Filters) -> tuple[list[Entry], int]:
 
 
 def entry(session: Session, reference: str) -> Entry | None:
-    """One published suggestion with the city's public replies, oldest first."""
+    """One published suggestion with the replies staff wrote for everyone,
+    oldest first."""
     row = session.execute(
         select(Suggestion, supports.count_column()).where(
             Suggestion.reference == reference, *_public()
@@ -96,6 +97,7 @@ def entry(session: Session, reference: str) -> Entry | None:
         .where(
             StatusChange.suggestion_id == suggestion.id,
             StatusChange.public_note.is_not(None),
+            StatusChange.on_board.is_(True),
         )
         .order_by(StatusChange.changed_at, StatusChange.id)
     ).all()

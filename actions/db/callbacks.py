@@ -24,6 +24,11 @@ STATUS_LABELS = {
     "erledigt": "erledigt",
 }
 MAX_ANSWER = 2000
+ANSWERED_MEANWHILE = (
+    "Inzwischen hat jemand aus dem Team geantwortet. Ihre Antwort ist nicht "
+    "gesendet. Bitte lesen Sie die neue Antwort und senden Sie Ihre bei Bedarf "
+    "noch einmal."
+)
 
 
 class CallbackError(ValueError):
@@ -81,22 +86,33 @@ def set_status(session: Session, row: CallbackRequest, status: str, actor: str) 
            {"status": status, "handled_by": actor})  # fmt: skip
 
 
+def answered_version(row: CallbackRequest) -> str:
+    """Which answer the staff page showed ("" for none): a further answer is
+    sent only from a page that shows the latest one."""
+    return row.answered_at.isoformat() if row.answered_at else ""
+
+
 def answer(
     session: Session,
     row: CallbackRequest,
     text: str,
     actor: str,
     *,
+    seen: str = "",
     now: datetime | None = None,
 ) -> bool:
     """Send `text` to the citizen's chat; False if there is no chat to send to.
-    The request is then done."""
+    The request is then done. `row` must be locked (by_reference), and `seen`
+    the answered_version of the page the answer was written on: two members
+    at once, or a double click, send one answer."""
     now = now or utcnow()
     text = text.strip()
     if not text:
         raise CallbackError("Bitte schreiben Sie eine Antwort.")
     if len(text) > MAX_ANSWER:
         raise CallbackError(f"Die Antwort darf höchstens {MAX_ANSWER} Zeichen haben.")
+    if seen != answered_version(row):
+        raise CallbackError(ANSWERED_MEANWHILE)
     sent = row.reply_to is not None
     if sent:
         message = notifications.queue(

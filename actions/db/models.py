@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, declarative_base, relationship
 
@@ -208,6 +209,11 @@ class StatusChange(Base):
     from_status: Mapped[str | None] = Column(String(20))
     to_status: Mapped[str] = Column(String(20), nullable=False)
     public_note: Mapped[str | None] = Column(Text)
+    # The reply also goes to the board and to supporters: staff wrote it as
+    # public. Else only the citizen reads it, whenever the idea is published.
+    on_board: Mapped[bool] = Column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
     # For staff only; never sent to the citizen.
     internal_note: Mapped[str | None] = Column(Text)
 

@@ -385,7 +385,15 @@ def decide(
     first = next(iter(wordings.values()))
     record(session, actor, "nlu_reviewed", "message", first[:40], None,
            {"intent": intent, "texts": len(wordings)})  # fmt: skip
-    return len(wordings)
+    return len(wordings), len(sent) - len(wordings)
+
+
+def purge_decided_before(session: Session, before: datetime) -> int:
+    """Retention: a decision keeps a citizen's wording; after the retention
+    period it goes (export it as training data before)."""
+    return session.execute(
+        delete(NluReview).where(NluReview.decided_at < before)
+    ).rowcount
 
 
 def training_examples(data_dir: Path, skip: Path | None = None) -> set[str]:

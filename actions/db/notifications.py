@@ -142,14 +142,17 @@ def release(session: Session, row_ids: list[int], holder: str) -> None:
         )
 
 
-def purge_finished(session: Session, before: datetime) -> int:
-    """Delete notifications sent or given up before `before`: they hold a chat address
-    and the city's reply, and their work is done."""
-    finished = or_(Notification.sent_at < before, Notification.failed_at < before)
+def purge_before(session: Session, before: datetime) -> int:
+    """Delete notifications queued, sent or given up before `before`: they hold
+    a chat address and the city's reply. One the widget never showed counts
+    too; its citizen has not come back for the whole retention period."""
+    old = or_(
+        Notification.created_at < before,
+        Notification.sent_at < before,
+        Notification.failed_at < before,
+    )
     return session.execute(
-        delete(Notification)
-        .where(finished)
-        .execution_options(synchronize_session=False)
+        delete(Notification).where(old).execution_options(synchronize_session=False)
     ).rowcount
 
 

@@ -93,8 +93,10 @@ def set_status(
     *,
     actor: str,
     public_note: str | None = None,
+    on_board: bool = False,
     internal_note: str | None = None,
 ) -> Suggestion:
+    """`on_board`: the reply is written for everyone, not for the citizen alone."""
     suggestion = _required(session, reference)
     if not to_status:
         raise ReviewError("Bitte wählen Sie einen neuen Status.")
@@ -112,6 +114,7 @@ def set_status(
             to_status,
             actor=actor,
             public_note=public,
+            public_note_on_board=on_board,
             internal_note=internal,
         )
     except InvalidTransition:
@@ -130,8 +133,9 @@ def set_status(
         "suggestion",
         suggestion.reference,
         {"status": before},
-        {"status": to_status, "public_note": public, "internal_note": internal},
-    )
+        {"status": to_status, "public_note": public, "on_board": bool(public and on_board),
+         "internal_note": internal},
+    )  # fmt: skip
     return suggestion
 
 
@@ -158,6 +162,64 @@ def assign(
     return suggestion
 
 
+def _chain(session: Session, start: Suggestion, stop: int) -> list[int]:
+    """Ids from `start` along its duplicate links to the original, read
+    without locks; up to `stop` (the suggestion being marked) if it is on it."""
+    ids = [start.id]
+    row = start
+    while row.duplicate_of_id is not None and row.id != stop:
+        if row.duplicate_of_id in ids:
+            break  # a loop from before this check existed
+        ids.append(row.duplicate_of_id)
+        row = session.get(Suggestion, row.duplicate_of_id)
+        if row is None:
+            break
+    return ids
+
+
+def _lock_in_order(session: Session, ids: set[int]) -> dict[int, Suggestion]:
+    """Lock the rows in id order, fresh from the database: two marks at once
+    then wait for each other instead of each holding what the other needs
+    (PostgreSQL would fail one with a deadlock)."""
+    rows = session.scalars(
+        select(Suggestion)
+        .where(Suggestion.id.in_(ids))
+        .order_by(Suggestion.id)
+        .with_for_update(of=Suggestion)
+        .execution_options(populate_existing=True)
+    )
+    return {row.id: row for row in rows}
+
+
+def _root(locked: dict[int, Suggestion], original: Suggestion, suggestion: Suggestion):
+    """The original that `original` repeats (itself if none), on the locked rows,
+    so that duplicates never form a chain or a loop."""
+    row, seen = original, set()
+    while True:
+        if row.id in seen:
+            raise ReviewError(
+                "Die Duplikat-Markierungen dieser Vorschläge bilden einen Kreis. "
+                "Bitte prüfen Sie sie."
+            )
+        seen.add(row.id)
+        if row.id == suggestion.id:
+            if row is original:
+                raise ReviewError(
+                    "Ein Vorschlag kann kein Duplikat von sich selbst sein."
+                )
+            raise ReviewError(
+                f"{original.reference} ist schon ein Duplikat von {suggestion.reference}. "
+                "Ein Vorschlag kann kein Duplikat von sich selbst sein."
+            )
+        if row.duplicate_of_id is None:
+            return row
+        if row.duplicate_of_id not in locked:
+            raise ReviewError(
+                "Die Vorschläge wurden gerade geändert. Bitte versuchen Sie es noch einmal."
+            )
+        row = locked[row.duplicate_of_id]
+
+
 def mark_duplicate(
     session: Session,
     reference: str,
@@ -165,31 +227,35 @@ def mark_duplicate(
     *,
     actor: str,
     public_note: str | None = None,
+    on_board: bool = False,
 ) -> Suggestion:
-    suggestion = _required(session, reference)
+    """`on_board` as for set_status; the standard text is for everyone."""
+    suggestion = load(session, reference)
+    if suggestion is None:
+        raise ReviewError(f"Den Vorschlag {reference} gibt es nicht.")
     original = load(session, original_reference)
     if original is None:
         raise ReviewError(f"Das Original „{original_reference}“ gibt es nicht.")
-    # Point at the root, so that duplicates never form a chain or a loop.
-    seen = {suggestion.id}
-    while original.duplicate_of_id is not None and original.id not in seen:
-        seen.add(original.id)
-        original = session.get(Suggestion, original.duplicate_of_id)
-    if original.id in seen:
-        raise ReviewError("Ein Vorschlag kann kein Duplikat von sich selbst sein.")
+    # The suggestion, the named original and the way to its root, locked at
+    # once; then checked again, as another mark may have changed them.
+    chain = _chain(session, original, stop=suggestion.id)
+    locked = _lock_in_order(session, {suggestion.id, *chain})
+    original = _root(locked, original, suggestion)
     if "duplikat" not in TRANSITIONS[suggestion.status]:
         raise ReviewError(
             f"Ein Vorschlag mit Status „{STATUS_LABELS[suggestion.status]}“ kann "
             "kein Duplikat mehr werden."
         )
     before = {"status": suggestion.status, "duplicate_of": None}
-    note = _note(public_note, "Die Antwort") or DUPLICATE_NOTE
+    own_words = _note(public_note, "Die Antwort")
+    note = own_words or DUPLICATE_NOTE
     suggestions.change_status(
         session,
         suggestion,
         "duplikat",
         actor=actor,
         public_note=note,
+        public_note_on_board=on_board or own_words is None,
         internal_note=f"Duplikat von {original.reference}",
     )
     suggestion.duplicate_of_id = original.id

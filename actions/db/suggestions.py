@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from actions.db import photos
+from actions.db import audit, photos
 from actions.db.audit import record
 from actions.db.models import (
     Notification,
@@ -268,12 +268,14 @@ def change_status(
     *,
     actor: str,
     public_note: str | None = None,
+    public_note_on_board: bool = False,
     internal_note: str | None = None,
     now: datetime | None = None,
 ) -> StatusChange:
     """Move a suggestion along an allowed transition, record it, and queue notifications.
 
-    This is the one function staff code calls to change a status.
+    This is the one function staff code calls to change a status. The reply
+    goes to the citizen; to the board and the supporters only on_board.
     """
     now = now or utcnow()
     if to_status not in TRANSITIONS:
@@ -289,6 +291,7 @@ def change_status(
         from_status=suggestion.status,
         to_status=to_status,
         public_note=note,
+        on_board=bool(note) and public_note_on_board,
         internal_note=(internal_note or "").strip() or None,
     )
     suggestion.history.append(change)
@@ -314,7 +317,7 @@ def change_status(
                 suggestion_id=suggestion.id,
                 channel=support.channel,
                 recipient=support.reply_to,
-                text=supporter_text(suggestion, note),
+                text=supporter_text(suggestion, note if change.on_board else None),
                 created_at=now,
                 attempts=0,
             )
@@ -322,14 +325,28 @@ def change_status(
     return change
 
 
-def latest_public_note(suggestion: Suggestion) -> str | None:
-    notes = [c.public_note for c in suggestion.history if c.public_note]
+def latest_public_note(
+    suggestion: Suggestion, *, on_board_only: bool = False
+) -> str | None:
+    """The latest reply to the citizen; with on_board_only, the latest one
+    staff wrote for everyone."""
+    notes = [
+        c.public_note
+        for c in suggestion.history
+        if c.public_note and (c.on_board or not on_board_only)
+    ]
     return notes[-1] if notes else None
 
 
 def _delete_where(session: Session, which) -> int:
     """Erase the suggestions `which` selects, with history and outbox rows;
-    duplicates pointing at them lose the link (ON DELETE SET NULL)."""
+    duplicates pointing at them lose the link (ON DELETE SET NULL). The audit
+    log forgets the internal notes about them: those may quote the citizen."""
+    audit.forget_internal_notes(
+        session,
+        "suggestion",
+        session.scalars(select(Suggestion.reference).where(which)),
+    )
     ids = select(Suggestion.id).where(which)
     for dependent in (Notification, StatusChange, Photo, Support, ThreadReply):
         session.execute(
@@ -393,7 +410,15 @@ def delete_one(session: Session, suggestion: Suggestion) -> None:
 
 def purge_contact_data(session: Session, closed_before: datetime) -> int:
     """Drop contact data of suggestions closed before the given time, and a
-    shared position: it tells where the citizen stood. The district stays."""
+    shared position: it tells where the citizen stood. The district stays.
+    Their supporters' chats go too: no news is left to send there."""
+    closed = select(Suggestion.id).where(Suggestion.closed_at < closed_before)
+    session.execute(
+        update(Support)
+        .where(Support.suggestion_id.in_(closed), Support.reply_to.is_not(None))
+        .values(reply_to=None)
+        .execution_options(synchronize_session=False)
+    )
     personal = (
         Suggestion.email.is_not(None)
         | Suggestion.reply_to.is_not(None)

@@ -364,7 +364,8 @@ def _status_answer(session, reference: str, key: str) -> dict:
     if suggestion is None:
         return {"response": "utter_suggestion_not_found", "reference": reference}
     status = store.STATUS_LABELS[suggestion.status]
-    if suggestion.sender_key == key:
+    mine = suggestion.sender_key == key
+    if mine:
         created = suggestion.created_at.astimezone(get_settings().tz)
         lines = [
             f"Ihr Vorschlag {reference} vom {created:%d.%m.%Y}:",
@@ -372,9 +373,10 @@ def _status_answer(session, reference: str, key: str) -> dict:
             f"Stand: {status}",
         ]
     else:
-        # Someone else holding the reference learns the status, never the text.
+        # Someone else holding the reference learns the status, never the text,
+        # and only the replies written for everyone (the board shows them too).
         lines = [f"Der Vorschlag {reference} ist „{status}“."]
-    note = store.latest_public_note(suggestion)
+    note = store.latest_public_note(suggestion, on_board_only=not mine)
     if note:
         lines.append(f"Antwort der Stadt: {note}")
     return {"text": "\n".join(lines)}

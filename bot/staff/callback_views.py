@@ -40,7 +40,7 @@ async def callback_page(request: web.Request) -> web.Response:
         "callback.html",
         request,
         {"row": row, "labels": callbacks.STATUS_LABELS, "max": callbacks.MAX_ANSWER,
-         "answers": answers},
+         "answers": answers, "answered": callbacks.answered_version(row)},
     )  # fmt: skip
 
 
@@ -73,10 +73,11 @@ async def set_status(request: web.Request) -> web.StreamResponse:
 
 
 async def answer(request: web.Request) -> web.StreamResponse:
-    text = str((await request.post()).get("text", ""))
+    form = await request.post()
+    text, seen = str(form.get("text", "")), str(form.get("answered", ""))
 
     def work(session, row, actor):
-        if callbacks.answer(session, row, text, actor):
+        if callbacks.answer(session, row, text, actor, seen=seen):
             return "Die Antwort geht an den Chat der Bürgerin oder des Bürgers."
         return "Die Antwort ist gespeichert. Einen Chat gibt es nicht mehr: Bitte nutzen Sie die Kontaktangabe."
 

@@ -19,11 +19,15 @@ from actions.db import (
     threads,
 )
 from actions.db.inbox import InboxFilter
+from actions.db.models import utcnow
 from actions.db.similar import Idea, similar
 from actions.db.suggestions import normalize_reference
 from bot.staff.export import to_csv
 from bot.staff.helpers import SETTINGS, PageError, admin_only, db, flash, redirect
 
+ONLY_ADMINS_PUBLISH = (
+    "Veröffentlichen dürfen nur Administratorinnen und Administratoren."
+)
 AUDIT_PAGE_SIZE = 50
 MAX_PAGE = 100_000  # beyond it an OFFSET overflows PostgreSQL's bigint
 
@@ -168,6 +172,7 @@ def _set_status(session, reference, form, actor) -> str:
         to_status,
         actor=actor,
         public_note=str(form.get("public_note", "")),
+        on_board=form.get("on_board") == "1",
         internal_note=str(form.get("internal_note", "")),
     )
     label = review.STATUS_LABELS[to_status]
@@ -190,6 +195,7 @@ def _duplicate(session, reference, form, actor) -> str:
         str(form.get("original", "")).strip(),
         actor=actor,
         public_note=str(form.get("public_note", "")),
+        on_board=form.get("on_board") == "1",
     )
     original = review.duplicate_reference(session, suggestion)
     return f"Als Duplikat von {original} markiert."
@@ -221,7 +227,20 @@ assign = _action(_assign)
 duplicate = _action(_duplicate)
 hide = _action(_hide)
 message = _action(_message)
-publish = _action(_publish)
+_change_publication = _action(_publish)
+
+
+async def publish(request: web.Request) -> web.StreamResponse:
+    """Only admins put an idea on the public board or retitle it; every
+    member may take it off, the safe direction."""
+    form = await request.post()
+    if form.get("publish") != "0" and not request["user"].is_admin:
+        reference = normalize_reference(request.match_info["reference"])
+        if reference is None:
+            raise PageError(404, "Diesen Vorschlag gibt es nicht.")
+        await flash(request, ONLY_ADMINS_PUBLISH, "error")
+        raise redirect(request, "suggestion", reference=reference)
+    return await _change_publication(request)
 
 
 @admin_only

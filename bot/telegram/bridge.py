@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from functools import cached_property
 from html import escape
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -35,12 +36,13 @@ from telegram.ext import (
 )
 
 from actions.db import photos
+from actions.db.places import Position
 from actions.db.suggestions import normalize_reference
 from bot.formatting import intent_payload
-from bot.secret_key import sender_key
 from bot.settings import Settings
 from bot.shared.gateway import ConversationGateway
-from bot.shared.photos import MAX_BYTES, PhotoRefused, keep_photo
+from bot.shared.photo_intake import PhotoIntake
+from bot.shared.photos import MAX_BYTES, PhotoRefused
 from bot.shared.rasa_client import RasaUnavailable
 from bot.telegram import texts
 from bot.telegram.render import ButtonPayloads, Outgoing, render
@@ -102,6 +104,16 @@ def _is_private(update: Update) -> bool:
     )
 
 
+def _asks_for_team(text: str) -> bool:
+    return text.split("{")[0].split("@")[0] in texts.TEAM_PAYLOADS
+
+
+def _team_only_in_private(bot: Bot) -> Outgoing:
+    return Outgoing(
+        escape(texts.TEAM_ONLY_IN_PRIVATE.format(bot=bot.username), quote=False)
+    )
+
+
 @contextlib.asynccontextmanager
 async def typing(bot: Bot, chat_id: int) -> AsyncIterator[None]:
     """Show "typing…" until the block ends; a failure to show it never matters."""
@@ -142,6 +154,10 @@ class Bridge:
         self.settings: Settings = gateway.settings
         self.payloads = payloads or ButtonPayloads()
         self._open_keyboards: set[int] = set()
+
+    @cached_property
+    def intake(self) -> PhotoIntake:
+        return PhotoIntake(self.settings, self.gateway.rasa)
 
     def register(self, application: Application) -> None:
         new_messages = filters.UpdateType.MESSAGE
@@ -210,7 +226,8 @@ class Bridge:
     async def on_photo(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE
     ) -> None:
-        """A photo for the sender's next suggestion; the dialogue says what next."""
+        """A photo for the suggestion whose form is asking; outside the form
+        its caption is answered as if typed (bot.shared.photo_intake)."""
         if not _is_private(update):
             await self.on_not_text(update, context)
             return
@@ -222,11 +239,36 @@ class Bridge:
         if await self._live_open(sender):
             await message.reply_text(texts.NO_PHOTOS_IN_LIVE_CHAT)
             return
-        refusal = await self._keep_photo(update, upload)
+        data = await self._download(upload)
+        if isinstance(data, str):
+            await message.reply_text(data)
+            return
+        caption = " ".join((message.caption or "").split())[:MAX_CAPTION]
+        refusal = None
+        try:
+            await self.intake.check_header(data)
+            waits = await self.intake.form_waits(sender)
+            if not waits and caption:
+                await self.converse(update, context, caption)
+                caption, waits = "", await self.intake.form_waits(sender)
+            if not waits:
+                raise PhotoRefused("not_in_form")
+            # Telegram has no client address; an account there is not free.
+            await self.intake.check_room(None)
+            await self.intake.keep(sender, data, None)
+        except PhotoRefused as refused:
+            refusal = refused.german
+        except photos.TooManyPhotos:
+            refusal = texts.TOO_MANY_PHOTOS
+        except SQLAlchemyError:
+            logger.exception("photo not stored")
+            refusal = texts.PHOTO_FAILED
+        except RasaUnavailable as error:
+            logger.warning("Rasa is unavailable: %s", error)
+            refusal = texts.UNAVAILABLE
         if refusal:
             await message.reply_text(refusal)
             return
-        caption = " ".join((message.caption or "").split())[:MAX_CAPTION]
         payload = (
             intent_payload("attach_photo", caption=caption)
             if caption
@@ -248,12 +290,12 @@ class Bridge:
                 part for part in (message.venue.title, message.venue.address) if part
             )
             place = {"place": " ".join(name.split())[:MAX_PLACE]}
-        payload = intent_payload(
-            "share_location",
-            latitude=message.location.latitude,
-            longitude=message.location.longitude,
-            **place,
-        )
+        # Rounded as the widget rounds: Rasa's tracker gets no more than is used.
+        position = Position.parse(message.location.latitude, message.location.longitude)
+        if position is None:
+            await message.reply_text(texts.NOT_TEXT)
+            return
+        payload = intent_payload("share_location", **position.as_dict(), **place)
         await self.converse(update, context, payload)
 
     async def _live_open(self, sender: str) -> bool:
@@ -262,31 +304,16 @@ class Bridge:
         except RasaUnavailable:
             return False  # the photo is kept; the dialogue says what next
 
-    async def _keep_photo(
-        self, update: Update, upload: PhotoSize | Document
-    ) -> str | None:
-        """Store the cleaned photo as waiting; a German refusal if it cannot be."""
+    async def _download(self, upload: PhotoSize | Document) -> bytes | str:
+        """The upload's bytes, or a German refusal."""
         if upload.file_size and upload.file_size > MAX_BYTES:
             return PhotoRefused("too_big").german
         try:
             file = await upload.get_file()
-            data = bytes(await file.download_as_bytearray())
+            return bytes(await file.download_as_bytearray())
         except TelegramError as error:
             logger.warning("photo not downloaded: %s", error)
             return texts.PHOTO_FAILED
-        sender = sender_id(update.effective_chat, update.effective_user)
-        try:
-            await keep_photo(
-                self.settings.database_url, sender_key(sender, self.settings), data
-            )
-        except PhotoRefused as refused:
-            return refused.german
-        except photos.TooManyPhotos:
-            return texts.TOO_MANY_PHOTOS
-        except SQLAlchemyError:
-            logger.exception("photo not stored")
-            return texts.PHOTO_FAILED
-        return None
 
     async def on_button(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE
@@ -322,10 +349,14 @@ class Bridge:
         self, update: Update, context: ContextTypes.DEFAULT_TYPE, text: str
     ) -> None:
         chat = update.effective_chat
-        async with typing(context.bot, chat.id):
-            outgoing = await self.replies(
-                sender_id(chat, update.effective_user), chat, text
-            )
+        sender = sender_id(chat, update.effective_user)
+        if chat.type != Chat.PRIVATE and _asks_for_team(text):
+            outgoing = [_team_only_in_private(context.bot)]
+        else:
+            async with typing(context.bot, chat.id):
+                outgoing, live = await self._answer(sender, chat, text)
+            if live and chat.type != Chat.PRIVATE:
+                outgoing = await self._leave_live_chat(sender, context.bot)
         outgoing = self._close_or_track_keyboard(chat.id, outgoing)
         quote = None
         if not _is_private(update) and update.message is not None:
@@ -342,6 +373,12 @@ class Bridge:
             )
 
     async def replies(self, sender: str, chat: Chat, text: str) -> list[Outgoing]:
+        return (await self._answer(sender, chat, text))[0]
+
+    async def _answer(
+        self, sender: str, chat: Chat, text: str
+    ) -> tuple[list[Outgoing], bool]:
+        """Our messages, and whether a person from the team has the conversation."""
         metadata = {"channel": CHANNEL, "chat_type": chat.type}
         try:
             turn = await self.gateway.turn(
@@ -349,14 +386,23 @@ class Bridge:
             )
         except RasaUnavailable as error:
             logger.warning("Rasa is unavailable: %s", error)
-            return [Outgoing(escape(texts.UNAVAILABLE, quote=False))]
+            return [Outgoing(escape(texts.UNAVAILABLE, quote=False))], False
         outgoing = render(
             turn.replies, self.payloads, location_button=chat.type == Chat.PRIVATE
         )
         await self.payloads.share()  # before a button can be pressed elsewhere
         if turn.live:
-            return outgoing  # a person answers, through the outbox
-        return outgoing or [Outgoing(escape(texts.NO_ANSWER, quote=False))]
+            return outgoing, True  # a person answers, through the outbox
+        return outgoing or [Outgoing(escape(texts.NO_ANSWER, quote=False))], False
+
+    async def _leave_live_chat(self, sender: str, bot: Bot) -> list[Outgoing]:
+        """A live chat in a group (asked for in words): the team's replies
+        would reach every member, so the assistant takes the conversation back."""
+        try:
+            await self.gateway.back_to_assistant(sender)
+        except RasaUnavailable as error:
+            logger.warning("live chat in a group not ended: %s", error)  # next turn
+        return [_team_only_in_private(bot)]
 
     def _close_or_track_keyboard(
         self, chat_id: int, outgoing: list[Outgoing]

@@ -40,6 +40,12 @@ TOO_FAST = (
     "Sie schreiben sehr schnell. Bitte warten Sie einen Moment, dann antworte ich "
     "wieder."
 )
+TEAM_ONLY_IN_PRIVATE = (
+    "Mit dem Team schreiben Sie nur im privaten Chat mit mir. In der Gruppe "
+    "würden alle die Antworten lesen. Schreiben Sie mir dazu bitte direkt: @{bot}"
+)
+# Asking for a person; in a group the bridge answers these itself.
+TEAM_PAYLOADS = ("/request_human", "/leave_message")
 FAILED = (
     "Entschuldigung, da ist etwas schiefgegangen. Bitte versuchen Sie es noch einmal."
 )

@@ -204,6 +204,33 @@ async def test_status_text_only_for_its_author(dispatcher, make_tracker):
     assert "eingegangen" in theirs and FILLED["suggestion_text"] not in theirs
 
 
+async def test_others_asking_the_status_get_no_private_reply(
+    dispatcher, make_tracker, database_url
+):
+    """Issue 30.10: a reference is on the public board, and anyone asking its
+    status read the latest answer to its author."""
+    from actions.db import suggestions as store
+
+    await submit(dispatcher, make_tracker)
+    reference = reference_in(dispatcher)
+
+    def reply(status: str, note: str, **on_board) -> None:
+        engine = get_engine(database_url)
+        with Session(engine, future=True) as session, session.begin():
+            suggestion = store.by_reference(session, reference)
+            store.change_status(session, suggestion, status, actor="anna",
+                                public_note=note, **on_board)  # fmt: skip
+
+    reply("in_pruefung", "Wir rufen Sie an, Frau Muster.")
+    mine = await ask_status(make_tracker, reference, "citizen-1", reference)
+    theirs = await ask_status(make_tracker, reference, "someone-else", reference)
+    assert "Wir rufen Sie an, Frau Muster." in mine
+    assert "Frau Muster" not in theirs and "in Prüfung" in theirs
+    reply("angenommen", "Wir stellen eine Bank auf.", public_note_on_board=True)
+    theirs = await ask_status(make_tracker, reference, "someone-else", reference)
+    assert "Antwort der Stadt: Wir stellen eine Bank auf." in theirs
+
+
 async def test_unknown_reference_and_own_list(dispatcher, make_tracker):
     unknown = await ask_status(make_tracker, "Stand von V-0000-0000", "citizen-1")
     assert "V-0000-0000 habe ich nicht gefunden" in unknown

@@ -90,14 +90,17 @@ def test_retention_purge(cli_env, tmp_path):
     from rasa.core.tracker_store import SQLTrackerStore
     from sqlalchemy import text
 
-    from actions.db import callbacks, live
+    from actions.db import audit, callbacks, live, notifications
     from actions.db import suggestions as store
     from actions.db.models import (
+        AuditEntry,
         CallbackRequest,
         LiveChat,
+        NluReview,
         Notification,
         StatusChange,
         Suggestion,
+        Support,
         utcnow,
     )
 
@@ -120,6 +123,16 @@ def test_retention_purge(cli_env, tmp_path):
             chat = live.start(session, sender_id=f"web:{run}", sender_key="k",
                               channel="web", now=at)  # fmt: skip
             live.end(session, chat, "anna", now=at)
+            # Issue 30.9: a reply the widget never showed, a supporter's chat
+            # and a reviewed message in the audit log outlived retention.
+            notifications.queue(session, "web", f"web:{run}", "Hallo", now=at)
+            session.add(Support(suggestion_id=suggestion.id, sender_key="fan",
+                                channel="web", reply_to=f"web:fan-{run}"))  # fmt: skip
+            audit.record(session, "anna", "nlu_reviewed", "message",
+                         f"Ich heiße Erika ({run})", None, None).at = at  # fmt: skip
+            session.add(NluReview(text_key=run, text=f"Ich heiße Erika ({run})",
+                                  intent="out_of_scope", decided_by="anna",
+                                  decided_at=at))  # fmt: skip
             for status in ("erledigt", "offen"):
                 request = callbacks.create(session, callbacks.NewCallback(
                     "web", "k", f"Rückruf {run}", "0631 1", f"web:{run}"))  # fmt: skip
@@ -137,9 +150,10 @@ def test_retention_purge(cli_env, tmp_path):
     assert result.returncode == 0, result.stderr
     assert (
         "older than 180 days: contact data removed from 1 closed suggestions, "
-        "1 internal notes, 1 delivered notifications, 0 photos, 1 live chats, "
-        "1 answered callback requests, 0 answers to the team and 1 conversation "
-        "events deleted" in result.stdout
+        "1 internal notes, 2 notifications, 0 photos, 1 live chats, "
+        "1 answered callback requests, 0 answers to the team, 1 reviewed messages "
+        "and 1 conversation events deleted; words removed from 0 ratings and "
+        "1 audit entries" in result.stdout
     )
     with Session(engine, future=True) as session:
         emails = dict(
@@ -148,13 +162,24 @@ def test_retention_purge(cli_env, tmp_path):
         notes = set(session.scalars(select(StatusChange.internal_note)))
         news = session.scalar(select(func.count(Notification.id)))
         chats = set(session.scalars(select(LiveChat.sender_id)))
+        fans = set(session.scalars(select(Support.reply_to)))
+        reviewed = set(
+            session.scalars(
+                select(AuditEntry.object_id).where(AuditEntry.action == "nlu_reviewed")
+            )
+        )
         requests = session.execute(
             select(
                 CallbackRequest.text, CallbackRequest.status, CallbackRequest.reply_to
             )
         ).all()
     assert emails == {"old": None, "recent": "a@example.org"}
-    assert notes == {None, "Bürger schrieb: recent"} and news == 1
+    assert notes == {None, "Bürger schrieb: recent"} and news == 2
+    assert fans == {None, "web:fan-recent"}
+    assert reviewed == {"", "Ich heiße Erika (recent)"}
+    with Session(engine, future=True) as session:
+        decided = set(session.scalars(select(NluReview.text_key)))
+    assert decided == {"recent"}
     assert chats == {"web:recent"}
     assert sorted(requests) == [
         ("Rückruf old", "offen", None),  # kept until done, but no longer reachable

@@ -46,7 +46,8 @@ def board_entries(assistant):
                              channel="web")  # fmt: skip
             if change:
                 store.change_status(session, suggestion, change[0], actor="redaktion",
-                                    public_note=change[1])  # fmt: skip
+                                    public_note=change[1],
+                                    public_note_on_board=True)  # fmt: skip
             references.append(suggestion.reference)
         hidden = store.NewSuggestion(form_run_id=uuid.uuid4().hex, channel="web",
                                      sender_key=uuid.uuid4().hex, text="Nicht öffentlich",

@@ -33,6 +33,7 @@ def add(settings, text, title, *, topic="Mobilität", district=None, publish=Tru
             supports.add(s, suggestion.reference, f"fan-{number}", channel="web")
         if status:
             store.change_status(s, suggestion, status, actor="anna", public_note=reply,
+                                public_note_on_board=True,
                                 internal_note="nur intern")  # fmt: skip
         return suggestion.reference
 

@@ -14,7 +14,9 @@ from aiohttp import web
 
 from bot.logs import configure_logging
 from bot.settings import Settings, get_settings
-from bot.shared.live_chat import OUTBOX_WAKE
+from bot.shared import live_expiry
+from bot.shared.expiry import repeated
+from bot.shared.live_chat import LIVE_WAKE, OUTBOX_WAKE
 from bot.shared.redis_state import connect
 from bot.staff.app import PREFIX as STAFF_PREFIX
 from bot.staff.app import create_staff_app
@@ -60,6 +62,20 @@ async def _telegram(app: web.Application) -> AsyncIterator[None]:
     await stop(app)
 
 
+async def _live_expiry(app: web.Application) -> AsyncIterator[None]:
+    def delivered() -> None:
+        if OUTBOX_WAKE in app:
+            app[OUTBOX_WAKE]()
+        app[LIVE_WAKE].wake()
+
+    async def sweep() -> None:
+        await live_expiry.sweep(app[SETTINGS], app[GATEWAY].rasa, delivered)
+
+    # Not at start: Rasa may still be loading, and nothing is due so early.
+    async with repeated(sweep, live_expiry.SWEEP_EVERY, "live-expiry", at_start=False):
+        yield
+
+
 async def _telegram_webhook(request: web.Request) -> web.Response:
     return await request.app[TELEGRAM].handle_webhook(request)
 
@@ -76,6 +92,7 @@ def create_app(settings: Settings) -> web.Application:
     app.add_subapp(STAFF_PREFIX, create_staff_app(settings, redis))
     if redis is not None:
         app.on_cleanup.append(_close_redis)
+    app.cleanup_ctx.append(_live_expiry)
     if settings.telegram is not None:
         app.cleanup_ctx.append(_telegram)
         if settings.telegram.webhook_url:

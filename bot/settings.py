@@ -232,6 +232,7 @@ class Settings:
     staff_session_key_env: str | None
     staff_idle_minutes: int
     staff_session_hours: int
+    live_idle_minutes: int
     staff_login_attempts: int
     staff_secure_cookies: bool
     trusted_proxies: tuple[Network, ...]
@@ -332,6 +333,7 @@ class Settings:
             staff_session_key_env=env.get("STAFF_SESSION_KEY", "").strip() or None,
             staff_idle_minutes=_int(env, "STAFF_IDLE_MINUTES", 30),
             staff_session_hours=_int(env, "STAFF_SESSION_HOURS", 12),
+            live_idle_minutes=_int(env, "LIVE_IDLE_MINUTES", 30),
             staff_login_attempts=_int(env, "STAFF_LOGIN_ATTEMPTS", 5),
             staff_secure_cookies=_flag(env, "STAFF_SECURE_COOKIES"),
             trusted_proxies=_networks(env, "TRUSTED_PROXIES"),

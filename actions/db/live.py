@@ -17,6 +17,7 @@ from actions.db.models import LiveAvailability, LiveChat
 WAITING, TAKEN, ENDED = "waiting", "taken", "ended"
 OPEN = (WAITING, TAKEN)
 CITIZEN = "citizen"
+AUTOMATIC = "automatisch"  # ended by the assistant: idle, or the office closed
 STATUS_LABELS = {WAITING: "wartet", TAKEN: "übernommen", ENDED: "beendet"}
 
 
@@ -91,7 +92,13 @@ def open_for(session: Session, sender_id: str) -> LiveChat | None:
 
 
 def start(
-    session: Session, *, sender_id: str, sender_key: str, channel: str, now: datetime
+    session: Session,
+    *,
+    sender_id: str,
+    sender_key: str,
+    channel: str,
+    now: datetime,
+    address_key: str | None = None,
 ) -> LiveChat:
     """A waiting live chat for the sender; an open one is reused."""
     chat = open_for(session, sender_id)
@@ -99,6 +106,7 @@ def start(
         chat = LiveChat(
             sender_id=sender_id, sender_key=sender_key, channel=channel,
             status=WAITING, created_at=now, last_message_at=now,
+            address_key=address_key,
         )  # fmt: skip
         session.add(chat)
         session.flush()
@@ -106,7 +114,8 @@ def start(
 
 
 def touch(session: Session, chat_id: int, *, now: datetime) -> None:
-    """A new message from the citizen: the chat moves up in the queue."""
+    """A new message in the chat, from the citizen or the team: it moves up in
+    the queue and stays open for another idle period."""
     session.execute(
         update(LiveChat).where(LiveChat.id == chat_id).values(last_message_at=now)
     )
@@ -135,10 +144,12 @@ def recent_ended(session: Session, limit: int = 20) -> list[LiveChat]:
     )
 
 
-def waiting_count(session: Session) -> int:
-    return session.execute(
-        select(func.count()).select_from(LiveChat).where(LiveChat.status == WAITING)
-    ).scalar_one()
+def waiting_count(session: Session, address_key: str | None = None) -> int:
+    """Waiting chats, of everyone or of one client address."""
+    query = select(func.count()).select_from(LiveChat).where(LiveChat.status == WAITING)
+    if address_key is not None:
+        query = query.where(LiveChat.address_key == address_key)
+    return session.execute(query).scalar_one()
 
 
 def get(session: Session, chat_id: int, *, for_update: bool = False) -> LiveChat | None:
@@ -178,9 +189,24 @@ def end(session: Session, chat: LiveChat, by: str, *, now: datetime) -> bool:
         return False
     before = {"status": chat.status, "taken_by": chat.taken_by}
     chat.status, chat.ended_at, chat.ended_by = ENDED, now, by
+    chat.address_key = None  # only the queue's budget needed it
     record(session, by, "live_ended", "live_chat", str(chat.id), before,
            {"status": ENDED})  # fmt: skip
     return True
+
+
+def end_stale(
+    session: Session, *, now: datetime, idle: timedelta, office_open: bool
+) -> list[LiveChat]:
+    """Open chats in which nobody wrote for `idle`; all of them once the office
+    has closed. Without this a chat stayed open, and the citizen paused, for ever."""
+    query = select(LiveChat).where(LiveChat.status.in_(OPEN))
+    if office_open:
+        query = query.where(LiveChat.last_message_at <= now - idle)
+    chats = list(session.execute(query.with_for_update(skip_locked=True)).scalars())
+    for chat in chats:
+        end(session, chat, AUTOMATIC, now=now)
+    return chats
 
 
 def end_for_sender(

@@ -10,7 +10,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.db.content import Contact
-from actions.sdk.base import EventList, channel_of
+from actions.sdk.base import EventList
 from actions.sdk.live_actions import (
     contact_buttons,
     contact_or_apology,
@@ -56,12 +56,12 @@ class ActionContact(Action):
         if contact.example:
             lines.append("(Hinweis: Das sind Beispieldaten.)")
         try:
-            state = await current_live_state(contact)
+            state = await current_live_state(contact, tracker.sender_id)
         except SQLAlchemyError:
             logger.exception("contact: cannot tell whether a person is there")
             buttons = []
         else:
-            buttons = contact_buttons(state, channel_of(tracker))
+            buttons = contact_buttons(state, tracker)
             if state.possible and buttons:
                 lines.append("Gerade ist auch jemand im Live-Chat für Sie da.")
         dispatcher.utter_message(text="\n".join(lines), buttons=buttons)
@@ -92,17 +92,20 @@ class ActionPrivacy(Action):
             "Ihre Chat-Kennung, und eine E-Mail-Adresse nur mit Ihrer Einwilligung. "
             f"Diese Kontaktdaten löschen wir {retention} Tage nach Abschluss Ihres "
             "Vorschlags, den Gesprächsverlauf nach "
-            f"{retention} Tagen.",
+            f"{retention} Tagen. Wünschen Sie Neuigkeiten zu einem Vorschlag, den Sie "
+            "unterstützen, gilt für Ihre Chat-Kennung dasselbe.",
             "• Im Live-Chat mit dem Team liest eine Person aus dem Smart-City-Büro "
             "diesen Verlauf und antwortet Ihnen. Wer das war, halten wir fest. "
             "Nachrichten an das Team speichern wir, bis sie erledigt sind, danach "
-            f"noch {retention} Tage.",
+            f"noch {retention} Tage. Für die Antworten des Teams an Sie gilt "
+            "dasselbe, auch für ungelesene.",
             "• Schreibt Ihnen das Team, frage ich, ob Ihre nächste Nachricht eine "
             "Antwort an das Team ist. Nur wenn Sie ja sagen, sieht das Team sie. "
             f"Wir löschen sie nach {retention} Tagen.",
             "• Verstehe ich eine Nachricht nicht, sieht das Team sie, damit ich "
             "dazulerne. Einzelne Sätze nimmt es ohne Bezug zu Ihnen in meine "
-            "Übungsdaten auf.",
+            f"Übungsdaten auf. Was das Team dazu festhält, löschen wir nach {retention} "
+            "Tagen.",
             "• Bewerten Sie eine Antwort mit 👍 oder 👎, speichern wir Ihre Frage, "
             "die Antwort und Ihren Hinweis mit einem Pseudonym statt Ihrer "
             f"Kennung. Frage, Hinweis und Pseudonym löschen wir nach {retention} "

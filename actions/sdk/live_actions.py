@@ -21,7 +21,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.db import callbacks, live
 from actions.db.content import Contact, ContentError, load_contact
-from actions.sdk.base import EventList, channel_of, db_call, sender_key
+from actions.sdk.base import (
+    EventList,
+    address_key_of,
+    channel_of,
+    db_call,
+    sender_key,
+)
 from actions.sdk.clear_requests import (
     ConfirmDiscard,
     clearly,
@@ -42,10 +48,18 @@ HANDOFF_STARTED = (
     "hier im Chat. Schreiben Sie Ihr Anliegen ruhig schon auf.\n" + BACK_HINT
 )
 FORM_LEFT = "Ihr Vorschlag ist noch nicht abgeschickt. "
+ONLY_IN_PRIVATE = (
+    "Mit dem Team schreiben Sie nur im privaten Chat mit mir. In der Gruppe "
+    "würden alle die Antworten lesen. Schreiben Sie mir dazu bitte direkt."
+)
 LEAVE_MESSAGE = {"title": "Nachricht hinterlassen", "payload": "/leave_message"}
 TALK_TO_PERSON = {"title": "Mit einer Person chatten", "payload": "/request_human"}
 CALLBACK_SLOTS = ("callback_text", "callback_contact", "callback_discard")
 MIN_TEXT, MAX_TEXT, MAX_CONTACT = 5, 2000, 200
+# Waiting live chats at most, of everyone and of one client address; beyond,
+# citizens are offered to leave a message.
+MAX_WAITING, MAX_WAITING_PER_ADDRESS = 20, 2
+QUEUE_FULL = "Gerade warten schon viele Menschen auf das Team."
 
 
 @dataclass(frozen=True)
@@ -56,11 +70,15 @@ class LiveState:
     why_not: str | None
 
 
-def live_state(contact: Contact, settings: Settings, someone: bool) -> LiveState:
+def live_state(
+    contact: Contact, settings: Settings, someone: bool, queue_full: bool = False
+) -> LiveState:
     hours = contact.office_hours(settings.timezone)
     now = settings.now()
-    if hours.is_open(now) and someone:
+    if hours.is_open(now) and someone and not queue_full:
         return LiveState(True, None)
+    if hours.is_open(now) and someone:
+        return LiveState(False, QUEUE_FULL)
     if hours.is_open(now):
         return LiveState(
             False, "Gerade ist leider niemand aus dem Team im Live-Chat erreichbar."
@@ -79,14 +97,39 @@ def live_state(contact: Contact, settings: Settings, someone: bool) -> LiveState
     return LiveState(False, " ".join(lines))
 
 
-async def current_live_state(contact: Contact) -> LiveState:
+async def current_live_state(
+    contact: Contact, sender: str | None = None, address_key: str | None = None
+) -> LiveState:
     settings = get_settings()
     idle = timedelta(minutes=settings.staff_idle_minutes)
-    someone = await db_call(
-        lambda s: live.anyone_available(s, now=settings.now(), idle=idle),
-        read_only=True,
-    )
-    return live_state(contact, settings, someone)
+
+    def read(session) -> tuple[bool, bool]:
+        someone = live.anyone_available(session, now=settings.now(), idle=idle)
+        # Fresh sessions cost nothing: without a bound, one script could fill
+        # the staff's queue. A citizen already waiting keeps their place.
+        if sender is not None and live.open_for(session, sender) is not None:
+            return someone, False
+        full = live.waiting_count(session) >= MAX_WAITING or (
+            address_key is not None
+            and live.waiting_count(session, address_key) >= MAX_WAITING_PER_ADDRESS
+        )
+        return someone, full
+
+    someone, full = await db_call(read, read_only=True)
+    return live_state(contact, settings, someone, full)
+
+
+def in_private_chat(tracker: Tracker) -> bool:
+    """Whether only the citizen reads this chat: a Telegram group is not (the
+    bridge sends `chat_type`), and the team's replies would reach everyone."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    chat_type = metadata.get("chat_type") if isinstance(metadata, dict) else None
+    return chat_type in (None, "private")
+
+
+def team_can_reply(tracker: Tracker) -> bool:
+    """Whether a person's replies reach this citizen alone."""
+    return channel_of(tracker) in LIVE_CHANNELS and in_private_chat(tracker)
 
 
 def contact_or_apology(dispatcher: CollectingDispatcher) -> Contact | None:
@@ -113,8 +156,13 @@ class ActionRequestHuman(Action):
             return []
         channel = channel_of(tracker)
         in_form = tracker.active_loop_name is not None
+        if channel in LIVE_CHANNELS and not in_private_chat(tracker):
+            dispatcher.utter_message(text=ONLY_IN_PRIVATE)
+            return []
         try:
-            state = await current_live_state(contact)
+            state = await current_live_state(
+                contact, tracker.sender_id, address_key_of(tracker)
+            )
             if state.possible and channel in LIVE_CHANNELS:
                 return await self._hand_off(dispatcher, tracker, channel, in_form)
         except SQLAlchemyError:
@@ -151,11 +199,13 @@ class ActionRequestHuman(Action):
         settings = get_settings()
         sender = tracker.sender_id
         key = sender_key(sender)
-        await db_call(
-            lambda s: live.start(
-                s, sender_id=sender, sender_key=key, channel=channel, now=settings.now()
-            )
-        )
+        address = address_key_of(tracker)
+
+        def start(session) -> None:
+            live.start(session, sender_id=sender, sender_key=key, channel=channel,
+                       now=settings.now(), address_key=address)  # fmt: skip
+
+        await db_call(start)
         dispatcher.utter_message(text=(FORM_LEFT if in_form else "") + HANDOFF_STARTED)
         # Tells our channels that a person now has the conversation.
         dispatcher.utter_message(json_message={LIVE_CHAT_MARKER: "started"})
@@ -174,12 +224,12 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> EventList:
-        if not _second_in_a_row(tracker) or channel_of(tracker) not in LIVE_CHANNELS:
+        if not _second_in_a_row(tracker) or not team_can_reply(tracker):
             dispatcher.utter_message(response="utter_fallback")
             return []
         try:
             contact = load_contact(get_settings().content_dir)
-            state = await current_live_state(contact)
+            state = await current_live_state(contact, tracker.sender_id)
         except (ContentError, SQLAlchemyError):
             logger.exception("fallback: cannot tell whether a person is there")
             dispatcher.utter_message(response="utter_fallback")
@@ -201,9 +251,9 @@ def _second_in_a_row(tracker: Tracker) -> bool:
     return len(intents) >= 2 and intents[1] == "nlu_fallback"
 
 
-def contact_buttons(state: LiveState, channel: str) -> list[dict[str, str]]:
+def contact_buttons(state: LiveState, tracker: Tracker) -> list[dict[str, str]]:
     """What the contact answer offers besides e-mail and phone."""
-    if channel not in LIVE_CHANNELS:
+    if not team_can_reply(tracker):
         return []
     return [TALK_TO_PERSON if state.possible else LEAVE_MESSAGE]
 
@@ -296,7 +346,7 @@ class ActionSubmitCallback(Action):
             sender_key=sender_key(tracker.sender_id),
             text=text or "",
             contact=None if contact in (None, "-") else contact,
-            reply_to=tracker.sender_id if channel in LIVE_CHANNELS else None,
+            reply_to=tracker.sender_id if team_can_reply(tracker) else None,
         )
         try:
             reference = await db_call(lambda s: callbacks.create(s, request).reference)

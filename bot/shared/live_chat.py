@@ -70,6 +70,28 @@ def wants_assistant(text: str) -> bool:
     return bool(BACK_TO_ASSISTANT.match(unicodedata.normalize("NFC", text).strip()))
 
 
+# Messages before the handoff that staff see, to know what the citizen asked.
+LEAD_IN_MESSAGES = 6
+
+
+def _is_handoff(event: dict) -> bool:
+    custom = (event.get("data") or {}).get("custom")
+    return isinstance(custom, dict) and custom.get(LIVE_CHAT_MARKER) == "started"
+
+
+def live_chat_span(transcript: list[dict]) -> list[dict]:
+    """The messages of the latest live chat, with a few from just before it.
+
+    The team sees what this chat is about, not the citizen's whole history
+    of every session."""
+    starts = [i for i, event in enumerate(transcript) if _is_handoff(event)]
+    if not starts:
+        return []
+    before = [i for i in range(starts[-1]) if transcript[i].get("text")]
+    first = before[-LEAD_IN_MESSAGES] if len(before) >= LEAD_IN_MESSAGES else 0
+    return transcript[first:]
+
+
 def started_live_chat(replies: list[RasaMessage]) -> bool:
     return any(
         isinstance(r.get("custom"), dict) and r["custom"].get(LIVE_CHAT_MARKER)

@@ -16,7 +16,7 @@ from aiohttp import web
 from actions.db import live, notifications
 from actions.db.audit import record
 from actions.db.content import ContentError, load_contact
-from bot.shared.live_chat import STAFF_ENDED_TEXT, wake_deliveries
+from bot.shared.live_chat import STAFF_ENDED_TEXT, live_chat_span, wake_deliveries
 from bot.shared.rasa_client import RasaUnavailable
 from bot.staff.helpers import RASA, SETTINGS, PageError, db, flash, url
 
@@ -74,7 +74,9 @@ async def live_page(request: web.Request) -> web.Response:
     transcript, transcript_error = [], None
     if chosen is not None:
         try:
-            transcript = await request.app[RASA].transcript(chosen.sender_id)
+            transcript = live_chat_span(
+                await request.app[RASA].transcript(chosen.sender_id)
+            )
         except RasaUnavailable:
             transcript_error = "Der Verlauf ist gerade nicht abrufbar."
     return aiohttp_jinja2.render_template(
@@ -114,8 +116,15 @@ async def transcript_json(request: web.Request) -> web.Response:
     chat = await db(request, lambda s: live.get(s, chat_id), read_only=True)
     if chat is None:
         raise web.HTTPNotFound()
+    if chat.status == live.ENDED:
+        # The page keeps what it shows; an ended chat is nobody's to read on.
+        return web.json_response(
+            {"status": chat.status, "error": "Dieser Live-Chat ist beendet."},
+            status=410,
+            headers={"Cache-Control": "no-store"},
+        )
     try:
-        events = await request.app[RASA].transcript(chat.sender_id)
+        events = live_chat_span(await request.app[RASA].transcript(chat.sender_id))
     except RasaUnavailable:
         return web.json_response({"error": "Rasa nicht erreichbar"}, status=503)
     messages = [
@@ -199,6 +208,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
         notifications.queue(
             session, chat.channel, chat.sender_id, REPLY_PREFIX + text, now=now
         )
+        live.touch(session, chat.id, now=now)
         record(session, user.username, "live_replied", "live_chat", str(chat.id),
                None, {"characters": len(text)})  # fmt: skip
         return chat

@@ -22,7 +22,7 @@ from bot.shared.redis_state import RedisButtonMemory, RedisRateLimits
 from bot.web.board import setup_board
 from bot.web.chat import ChatApi
 from bot.web.headers import add_security_headers, allow_origins
-from bot.web.live_stream import live_stream
+from bot.web.live_stream import LiveStreams, live_stream
 
 logger = logging.getLogger(__name__)
 
@@ -91,9 +91,10 @@ def create_app(settings: Settings, redis=None) -> web.Application:
     app.router.add_post("/api/forget", chat.forget, name="forget")
     app.router.add_get("/api/forget", chat.left, name="left")
     app[LIVE_WAKE] = Wakeup()
+    streams = LiveStreams()
 
     async def live(request: web.Request) -> web.StreamResponse:
-        return await live_stream(chat, app[LIVE_WAKE], request)
+        return await live_stream(chat, app[LIVE_WAKE], streams, request)
 
     app.router.add_get("/api/live", live, name="live")
     app.router.add_post("/api/photos", chat.photo, name="photos")

@@ -7,13 +7,20 @@ process's staff app, else polled every POLL_SECONDS); the widget marks it
 seen, as it does with polled notifications. The
 stream ends with an "ended" event when the live chat ends, and after
 MAX_STREAM_SECONDS (the browser's EventSource then reconnects).
+
+Each stream polls the database twice a second, so a stranger's streams are
+budgeted: one per conversation (the newest wins, as a reloaded page
+reconnects) and STREAMS_PER_ADDRESS per client address in this process.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
+from collections import Counter
+from collections.abc import Iterator
 
 from aiohttp import web
 from aiohttp_sse import sse_response
@@ -22,21 +29,69 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.db import live
 from actions.db.session import run_in_transaction
 from bot.shared.live_chat import Wakeup
+from bot.shared.proxies import client_address
 from bot.web.chat import BAD_REQUEST, TOO_FAST, ChatApi, error, pending
 
 POLL_SECONDS = 0.5
 MAX_STREAM_SECONDS = 300
 RETRY_MS = 3000
+STREAMS_PER_ADDRESS = 4
+TOO_MANY_STREAMS = (
+    "Sie haben den Chat in zu vielen Fenstern geöffnet. Bitte schließen Sie "
+    "eines davon."
+)
+
+
+class LiveStreams:
+    """The open streams of this process, by conversation and by address."""
+
+    def __init__(self, per_address: int = STREAMS_PER_ADDRESS) -> None:
+        self.per_address = per_address
+        self._newest: dict[str, asyncio.Event] = {}  # set: a newer one took over
+        self._addresses: Counter[str] = Counter()
+
+    def full(self, address: str) -> bool:
+        return self._addresses[address] >= self.per_address
+
+    @contextlib.contextmanager
+    def open(self, sender: str, address: str) -> Iterator[asyncio.Event]:
+        """An event that is set when a newer stream of the conversation opens."""
+        if sender in self._newest:
+            self._newest[sender].set()
+        replaced = self._newest[sender] = asyncio.Event()
+        self._addresses[address] += 1
+        try:
+            yield replaced
+        finally:
+            self._addresses[address] -= 1
+            if not self._addresses[address]:
+                del self._addresses[address]
+            if self._newest.get(sender) is replaced:
+                del self._newest[sender]
 
 
 async def live_stream(
-    chat: ChatApi, wakeup: Wakeup, request: web.Request
+    chat: ChatApi, wakeup: Wakeup, streams: LiveStreams, request: web.Request
 ) -> web.StreamResponse:
     sender = chat.sender_of(request.query.get("session"))
     if sender is None:
         return error(400, BAD_REQUEST)
     if not await chat.allowed(request):
         return error(429, TOO_FAST, **{"Retry-After": "10"})
+    address = client_address(request, chat.settings.trusted_proxies)
+    if streams.full(address):
+        return error(429, TOO_MANY_STREAMS, **{"Retry-After": "30"})
+    with streams.open(sender, address) as replaced:
+        return await _stream(chat, wakeup, request, sender, replaced)
+
+
+async def _stream(
+    chat: ChatApi,
+    wakeup: Wakeup,
+    request: web.Request,
+    sender: str,
+    replaced: asyncio.Event,
+) -> web.StreamResponse:
     url = chat.settings.database_url
 
     last_sent = 0  # the stream's cursor: each reply once, however many wait
@@ -47,7 +102,11 @@ async def live_stream(
 
     deadline = time.monotonic() + MAX_STREAM_SECONDS
     async with sse_response(request) as stream:
-        while stream.is_connected() and time.monotonic() < deadline:
+        while (
+            stream.is_connected()
+            and time.monotonic() < deadline
+            and not replaced.is_set()
+        ):
             try:
                 rows, still_open = await run_in_transaction(url, state, read_only=True)
             except SQLAlchemyError:

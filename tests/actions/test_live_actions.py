@@ -127,6 +127,47 @@ async def test_the_plain_rest_api_cannot_hand_over(
     assert responses(dispatcher) == ["utter_live_chat_not_here"]
 
 
+def group_tracker(make_tracker, text="@stadt_bot Ich möchte mit einem Menschen sprechen",
+                  **kw):  # fmt: skip
+    """A member's conversation in a Telegram group, as bot.telegram.bridge sends it."""
+    tracker = make_tracker(text, kw.pop("intent", "request_human"),
+                           sender_id="telegram:-4343:71", **kw)  # fmt: skip
+    tracker.latest_message["metadata"] = {"channel": "telegram", "chat_type": "group"}
+    return tracker
+
+
+async def test_in_a_telegram_group_the_team_is_only_offered_in_private(
+    dispatcher, make_tracker, database_url, clock
+):
+    """Issue 30.10: the team's replies go to the chat the conversation is in;
+    in a group, every member read them."""
+    make_available(database_url, clock(WEDNESDAY_10))
+    events = await ActionRequestHuman().run(dispatcher, group_tracker(make_tracker), {})
+    assert events == [] and rows(database_url, LiveChat) == []
+    [message] = dispatcher.messages
+    assert "nur im privaten Chat" in message["text"] and not message.get("buttons")
+
+    dispatcher.messages.clear()
+    await ActionContact().run(dispatcher, group_tracker(make_tracker, "Kontakt",
+                                                        intent="ask_contact"), {})  # fmt: skip
+    assert not dispatcher.messages[0].get("buttons")
+
+    earlier = {"event": "user", "text": "xyz",
+               "parse_data": {"intent": {"name": "nlu_fallback"}}}  # fmt: skip
+    tracker = group_tracker(make_tracker, "blubb", intent="nlu_fallback")
+    tracker.events.insert(0, earlier)
+    dispatcher.messages.clear()
+    await ActionFallback().run(dispatcher, tracker, {})
+    assert responses(dispatcher) == ["utter_fallback"]
+
+    tracker = group_tracker(make_tracker, "0631 123", intent="inform",
+                            slots={"callback_text": "Bitte um Rückruf zum Parken",
+                                   "callback_contact": "0631 123"})  # fmt: skip
+    await ActionSubmitCallback().run(dispatcher, tracker, {})
+    [request] = rows(database_url, CallbackRequest)
+    assert (request.contact, request.reply_to) == ("0631 123", None)
+
+
 async def test_during_the_form_a_handoff_ends_the_form(
     dispatcher, make_tracker, database_url, clock
 ):
@@ -246,3 +287,68 @@ def test_a_fixed_clock_needs_an_offset(monkeypatch):
         Settings.from_env({"SMARTCITY_FIXED_TIME": "2026-12-02T10:00:00"})
     fixed = Settings.from_env({"SMARTCITY_FIXED_TIME": WEDNESDAY_10}).now()
     assert fixed == datetime(2026, 12, 2, 9, 0, tzinfo=timezone.utc)
+
+
+async def test_a_full_queue_offers_a_message_instead(
+    dispatcher, make_tracker, database_url, clock
+):
+    """Issue 30: every fresh session could add a waiting chat to the queue."""
+    from actions.sdk.live_actions import MAX_WAITING, QUEUE_FULL
+
+    now = clock(WEDNESDAY_10)
+    make_available(database_url, now)
+    with Session(get_engine(database_url), future=True) as s, s.begin():
+        for n in range(MAX_WAITING):
+            live.start(s, sender_id=f"web:w{n}", sender_key=sender_key(f"web:w{n}"),
+                       channel="web", now=now)  # fmt: skip
+    await ActionRequestHuman().run(dispatcher, web_tracker(make_tracker), {})
+    assert QUEUE_FULL in dispatcher.messages[0]["text"]
+    assert "Nachricht hinterlassen" in str(dispatcher.messages[0]["buttons"])
+    assert len(rows(database_url, LiveChat)) == MAX_WAITING
+    # One who waits already keeps their place when asking again.
+    dispatcher.messages.clear()
+    waiting = web_tracker(make_tracker, sender_id="web:w0")
+    events = await ActionRequestHuman().run(dispatcher, waiting, {})
+    assert {"event": "pause"} in [{"event": e["event"]} for e in events]
+
+
+def test_idle_chats_end_and_all_end_when_the_office_closes(database_url):
+    now = datetime(2026, 12, 2, 9, 0, tzinfo=timezone.utc)
+    idle = timedelta(minutes=30)
+    with Session(get_engine(database_url), future=True) as s, s.begin():
+        live.start(s, sender_id="web:quiet", sender_key="q", channel="web",
+                   now=now - idle)  # fmt: skip
+        busy = live.start(s, sender_id="web:busy", sender_key="b", channel="web",
+                          now=now - idle)  # fmt: skip
+        live.touch(s, busy.id, now=now - timedelta(minutes=29))
+    with Session(get_engine(database_url), future=True) as s, s.begin():
+        ended = live.end_stale(s, now=now, idle=idle, office_open=True)
+        assert [c.sender_id for c in ended] == ["web:quiet"]
+        assert ended[0].ended_by == live.AUTOMATIC
+    with Session(get_engine(database_url), future=True) as s, s.begin():
+        ended = live.end_stale(s, now=now, idle=idle, office_open=False)
+        assert [c.sender_id for c in ended] == ["web:busy"]
+        assert live.end_stale(s, now=now, idle=idle, office_open=False) == []
+
+
+async def test_one_address_waits_in_at_most_two_chats(
+    dispatcher, make_tracker, database_url, clock
+):
+    from actions.sdk.live_actions import MAX_WAITING_PER_ADDRESS, QUEUE_FULL
+
+    make_available(database_url, clock(WEDNESDAY_10))
+    address = "ab" * 16
+
+    def from_address(n: int):
+        tracker = web_tracker(make_tracker, sender_id=f"web:fresh{n}")
+        tracker.latest_message["metadata"]["address_key"] = address
+        return tracker
+
+    for n in range(MAX_WAITING_PER_ADDRESS):
+        await ActionRequestHuman().run(dispatcher, from_address(n), {})
+    assert QUEUE_FULL not in str(dispatcher.messages)
+    await ActionRequestHuman().run(dispatcher, from_address(99), {})
+    assert QUEUE_FULL in dispatcher.messages[-1]["text"]
+    chats = rows(database_url, LiveChat)
+    assert len(chats) == MAX_WAITING_PER_ADDRESS
+    assert {c.address_key for c in chats} == {address}

@@ -273,3 +273,24 @@ async def test_a_live_chat_stays_one_after_rasa_s_session_expired(
     assert "Meine Daten bitte löschen" in transcript and "ja" in transcript
     await staff.post(f"/live/{chat_id}/end")
     await widget.wait_for_news(1)
+
+
+async def test_staff_read_the_chat_not_the_citizens_whole_history(staff, widget):
+    """Issue 30: the transcript held every session of the citizen, also after
+    the chat had ended."""
+    early = "Früher einmal gefragt: Wo ist das Bürgerbüro? Nummer 31"
+    await widget.say(early)
+    for _ in range(7):
+        await widget.say("Was ist die Mitmachplattform?")
+    await staff.available()
+    assert (await widget.say(HUMAN))["live"] is True
+    assert (await widget.say(QUESTION))["live"] is True
+    chat_id = await chat_of(staff, QUESTION)
+    transcript = [m["text"] for m in await staff.messages(chat_id)]
+    assert HUMAN in transcript and "Was ist die Mitmachplattform?" in transcript
+    assert early not in transcript
+    await staff.post(f"/live/{chat_id}/end")
+    await widget.wait_for_news(1)
+    ended = await staff.http.get(f"{staff.base}/live/{chat_id}/messages.json")
+    assert ended.status == 410
+    assert (await ended.json())["error"] == "Dieser Live-Chat ist beendet."

@@ -87,3 +87,39 @@ async def test_a_stream_needs_a_valid_session(client):
         response = await client.get(f"/api/live{query}")
         assert response.status == 400
         assert "error" in await response.json()
+
+
+async def test_one_stream_per_conversation_the_newest_wins(client, live_chat):
+    """Issue 30: a reloaded page reconnects; the old stream must not stay."""
+    async with client.get(f"/api/live?session={SESSION}") as first:
+        assert first.status == 200
+        await asyncio.sleep(0.2)
+        async with client.get(f"/api/live?session={SESSION}") as second:
+            assert second.status == 200
+            # The first stream closes within one poll.
+            assert await asyncio.wait_for(first.content.read(), 5) is not None
+            assert first.content.at_eof()
+            assert not second.content.at_eof()
+
+
+async def test_a_few_streams_per_address_then_a_german_429(client, web_settings):
+    """Issue 30: one address held 300 streams, each polling twice a second."""
+    chat = client.server.app[CHAT]
+    sessions = [f"{n:032x}" for n in range(live_stream.STREAMS_PER_ADDRESS + 1)]
+    for session in sessions:
+        sender = chat.sender(session)
+        in_transaction(web_settings.database_url, lambda s, sender=sender: live.start(
+            s, sender_id=sender, sender_key="k", channel="web", now=utcnow()))  # fmt: skip
+    opened = [
+        await client.get(f"/api/live?session={session}") for session in sessions[:-1]
+    ]
+    assert [r.status for r in opened] == [200] * live_stream.STREAMS_PER_ADDRESS
+    refused = await client.get(f"/api/live?session={sessions[-1]}")
+    assert refused.status == 429
+    assert (await refused.json())["error"] == live_stream.TOO_MANY_STREAMS
+    opened[0].close()
+    await asyncio.sleep(1)  # the stream notices at its next poll
+    again = await client.get(f"/api/live?session={sessions[-1]}")
+    assert again.status == 200
+    for response in (*opened, again):
+        response.close()

@@ -233,6 +233,8 @@ class Settings:
     staff_idle_minutes: int
     staff_session_hours: int
     live_idle_minutes: int
+    live_max_waiting: int
+    live_waiting_per_address: int
     staff_login_attempts: int
     staff_secure_cookies: bool
     trusted_proxies: tuple[Network, ...]
@@ -334,6 +336,8 @@ class Settings:
             staff_idle_minutes=_int(env, "STAFF_IDLE_MINUTES", 30),
             staff_session_hours=_int(env, "STAFF_SESSION_HOURS", 12),
             live_idle_minutes=_int(env, "LIVE_IDLE_MINUTES", 30),
+            live_max_waiting=_int(env, "LIVE_MAX_WAITING", 20),
+            live_waiting_per_address=_int(env, "LIVE_WAITING_PER_ADDRESS", 2),
             staff_login_attempts=_int(env, "STAFF_LOGIN_ATTEMPTS", 5),
             staff_secure_cookies=_flag(env, "STAFF_SECURE_COOKIES"),
             trusted_proxies=_networks(env, "TRUSTED_PROXIES"),

@@ -56,9 +56,6 @@ LEAVE_MESSAGE = {"title": "Nachricht hinterlassen", "payload": "/leave_message"}
 TALK_TO_PERSON = {"title": "Mit einer Person chatten", "payload": "/request_human"}
 CALLBACK_SLOTS = ("callback_text", "callback_contact", "callback_discard")
 MIN_TEXT, MAX_TEXT, MAX_CONTACT = 5, 2000, 200
-# Waiting live chats at most, of everyone and of one client address; beyond,
-# citizens are offered to leave a message.
-MAX_WAITING, MAX_WAITING_PER_ADDRESS = 20, 2
 QUEUE_FULL = "Gerade warten schon viele Menschen auf das Team."
 
 
@@ -109,9 +106,11 @@ async def current_live_state(
         # the staff's queue. A citizen already waiting keeps their place.
         if sender is not None and live.open_for(session, sender) is not None:
             return someone, False
-        full = live.waiting_count(session) >= MAX_WAITING or (
+        # Beyond these, citizens are offered to leave a message.
+        full = live.waiting_count(session) >= settings.live_max_waiting or (
             address_key is not None
-            and live.waiting_count(session, address_key) >= MAX_WAITING_PER_ADDRESS
+            and live.waiting_count(session, address_key)
+            >= settings.live_waiting_per_address
         )
         return someone, full
 

@@ -293,18 +293,19 @@ async def test_a_full_queue_offers_a_message_instead(
     dispatcher, make_tracker, database_url, clock
 ):
     """Issue 30: every fresh session could add a waiting chat to the queue."""
-    from actions.sdk.live_actions import MAX_WAITING, QUEUE_FULL
+    from actions.sdk.live_actions import QUEUE_FULL
 
     now = clock(WEDNESDAY_10)
+    max_waiting = get_settings().live_max_waiting
     make_available(database_url, now)
     with Session(get_engine(database_url), future=True) as s, s.begin():
-        for n in range(MAX_WAITING):
+        for n in range(max_waiting):
             live.start(s, sender_id=f"web:w{n}", sender_key=sender_key(f"web:w{n}"),
                        channel="web", now=now)  # fmt: skip
     await ActionRequestHuman().run(dispatcher, web_tracker(make_tracker), {})
     assert QUEUE_FULL in dispatcher.messages[0]["text"]
     assert "Nachricht hinterlassen" in str(dispatcher.messages[0]["buttons"])
-    assert len(rows(database_url, LiveChat)) == MAX_WAITING
+    assert len(rows(database_url, LiveChat)) == max_waiting
     # One who waits already keeps their place when asking again.
     dispatcher.messages.clear()
     waiting = web_tracker(make_tracker, sender_id="web:w0")
@@ -334,9 +335,10 @@ def test_idle_chats_end_and_all_end_when_the_office_closes(database_url):
 async def test_one_address_waits_in_at_most_two_chats(
     dispatcher, make_tracker, database_url, clock
 ):
-    from actions.sdk.live_actions import MAX_WAITING_PER_ADDRESS, QUEUE_FULL
+    from actions.sdk.live_actions import QUEUE_FULL
 
     make_available(database_url, clock(WEDNESDAY_10))
+    per_address = get_settings().live_waiting_per_address
     address = "ab" * 16
 
     def from_address(n: int):
@@ -344,11 +346,11 @@ async def test_one_address_waits_in_at_most_two_chats(
         tracker.latest_message["metadata"]["address_key"] = address
         return tracker
 
-    for n in range(MAX_WAITING_PER_ADDRESS):
+    for n in range(per_address):
         await ActionRequestHuman().run(dispatcher, from_address(n), {})
     assert QUEUE_FULL not in str(dispatcher.messages)
     await ActionRequestHuman().run(dispatcher, from_address(99), {})
     assert QUEUE_FULL in dispatcher.messages[-1]["text"]
     chats = rows(database_url, LiveChat)
-    assert len(chats) == MAX_WAITING_PER_ADDRESS
+    assert len(chats) == per_address
     assert {c.address_key for c in chats} == {address}

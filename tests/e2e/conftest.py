@@ -55,6 +55,10 @@ def assistant(tmp_path_factory, bot_api) -> Iterator[Assistant]:
         # Every test is one client address here; the limit per address has its
         # own tests (test_bad_input.py, with a web app of their own).
         "WEB_ADDRESS_PER_MINUTE": "1000",
+        # The live chats of every test wait from this one address; the caps
+        # have tests of their own (tests/actions/test_live_actions.py).
+        "LIVE_MAX_WAITING": "1000",
+        "LIVE_WAITING_PER_ADDRESS": "1000",
         # Short sessions, so that every longer test crosses one (issue 30).
         "SESSION_MAX_TURNS": str(SESSION_MAX_TURNS),
     }

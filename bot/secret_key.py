@@ -83,3 +83,25 @@ def rasa_api_token(settings: Settings) -> str:
     return settings.rasa_api_token_env or read_or_create(
         settings.rasa_api_token_file, lambda: secrets.token_urlsafe(32)
     )
+
+
+def unsubscribe_token(suggestion_id: int, address: str, settings: Settings) -> str:
+    """For the link in every e-mail: names the suggestion, proves the address.
+    It stops working once the address is gone, so a link cannot be replayed."""
+    message = f"unsubscribe:{suggestion_id}:{address}".encode()
+    digest = hmac.new(secret_key(settings), message, hashlib.sha256).hexdigest()
+    return f"{suggestion_id}.{digest[:32]}"
+
+
+def unsubscribe_suggestion_id(token: str) -> int | None:
+    """The suggestion a token names, before it is checked against the address."""
+    number, _, digest = token.partition(".")
+    return int(number) if number.isdigit() and len(digest) == 32 else None
+
+
+def unsubscribe_token_valid(token: str, address: str, settings: Settings) -> bool:
+    suggestion_id = unsubscribe_suggestion_id(token)
+    if suggestion_id is None:
+        return False
+    expected = unsubscribe_token(suggestion_id, address, settings)
+    return hmac.compare_digest(expected.encode(), token.encode())

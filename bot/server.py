@@ -17,6 +17,7 @@ from bot.settings import Settings, get_settings
 from bot.shared import live_expiry
 from bot.shared.expiry import repeated
 from bot.shared.live_chat import LIVE_WAKE, OUTBOX_WAKE
+from bot.shared.mail_delivery import MailDelivery
 from bot.shared.redis_state import connect
 from bot.staff.app import PREFIX as STAFF_PREFIX
 from bot.staff.app import create_staff_app
@@ -25,18 +26,21 @@ from bot.web.app import GATEWAY, REDIS, SETTINGS
 from bot.web.app import create_app as create_web_app
 
 TELEGRAM = web.AppKey("telegram", TelegramService)
+MAIL = web.AppKey("mail", MailDelivery)
 
 
 async def healthz(request: web.Request) -> web.Response:
     """200 while everything that should run does; 503 when notifications cannot go out."""
     telegram = request.app.get(TELEGRAM)
     delivery = telegram.delivery.state if telegram else "off"
-    healthy = delivery in ("off", "stopped", "running")
+    mail = request.app[MAIL].state if MAIL in request.app else "off"
+    healthy = {delivery, mail} <= {"off", "stopped", "running"}
     return web.json_response(
         {
             "status": "ok" if healthy else "degraded",
             "telegram": telegram.state if telegram else "off",
             "notifications": delivery,
+            "email": mail,
         },
         status=200 if healthy else 503,
     )
@@ -60,6 +64,17 @@ async def _telegram(app: web.Application) -> AsyncIterator[None]:
     app.on_shutdown.append(stop)
     yield
     await stop(app)
+
+
+async def _mail(app: web.Application) -> AsyncIterator[None]:
+    """News by e-mail, with or without Telegram; only with SMTP_HOST."""
+    settings = app[SETTINGS]
+    delivery = app[MAIL] = MailDelivery(settings, settings.smtp)
+    delivery.start()
+    # On shutdown, like Telegram's delivery: cleanup would wait for the loop.
+    app.on_shutdown.append(lambda _app: delivery.stop())
+    yield
+    await delivery.stop()
 
 
 async def _live_expiry(app: web.Application) -> AsyncIterator[None]:
@@ -93,6 +108,8 @@ def create_app(settings: Settings) -> web.Application:
     if redis is not None:
         app.on_cleanup.append(_close_redis)
     app.cleanup_ctx.append(_live_expiry)
+    if settings.smtp is not None:
+        app.cleanup_ctx.append(_mail)
     if settings.telegram is not None:
         app.cleanup_ctx.append(_telegram)
         if settings.telegram.webhook_url:

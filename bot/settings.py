@@ -8,7 +8,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -193,6 +193,44 @@ class TelegramSettings:
         return cls(token, _url(env, "TELEGRAM_BASE_URL"), webhook_url, secret)
 
 
+SMTP_TLS_MODES = ("starttls", "tls", "none")
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where news by e-mail goes out; without SMTP_HOST no e-mail is sent."""
+
+    host: str
+    port: int
+    tls: str  # one of SMTP_TLS_MODES
+    username: str | None
+    password: str | None = field(repr=False)
+    mail_from: str
+
+    @classmethod
+    def from_env(cls, env: dict[str, str]) -> SmtpSettings | None:
+        host = env.get("SMTP_HOST", "").strip()
+        if not host:
+            return None
+        tls = env.get("SMTP_TLS", "").strip().lower() or "starttls"
+        if tls not in SMTP_TLS_MODES:
+            raise SettingsError(f"SMTP_TLS must be starttls, tls or none, got {tls!r}")
+        mail_from = env.get("MAIL_FROM", "").strip()
+        if "@" not in mail_from:
+            raise SettingsError(
+                "SMTP_HOST needs MAIL_FROM, the sender address, e.g. "
+                "smartcity@stadt.example"
+            )
+        username = env.get("SMTP_USERNAME", "").strip() or None
+        # Not stripped: a password may end in a space.
+        password = env.get("SMTP_PASSWORD") or None
+        if password and not username:
+            raise SettingsError("SMTP_PASSWORD needs SMTP_USERNAME")
+        return cls(
+            host, _port(env, "SMTP_PORT", 587), tls, username, password, mail_from
+        )
+
+
 @dataclass(frozen=True)
 class Settings:
     var_dir: Path
@@ -243,6 +281,7 @@ class Settings:
     rasa_workers: int
     redis_url: str | None
     public_url_env: str | None = None
+    smtp: SmtpSettings | None = None
     rasa_api_token_env: str | None = None
     # Tests and demos only: the office's clock stands still at this instant.
     fixed_time: datetime | None = None
@@ -332,6 +371,7 @@ class Settings:
             outbox_poll_seconds=_float(env, "OUTBOX_POLL_SECONDS", 5.0),
             outbox_lease_seconds=_float(env, "OUTBOX_LEASE_SECONDS", 120.0),
             telegram=TelegramSettings.from_env(env),
+            smtp=SmtpSettings.from_env(env),
             staff_session_key_env=env.get("STAFF_SESSION_KEY", "").strip() or None,
             staff_idle_minutes=_int(env, "STAFF_IDLE_MINUTES", 30),
             staff_session_hours=_int(env, "STAFF_SESSION_HOURS", 12),

@@ -16,6 +16,9 @@ from sqlalchemy.orm import Session
 
 from actions.db.models import Notification
 
+# News by e-mail to authors who consented; delivered by bot.shared.mail_delivery.
+EMAIL_CHANNEL = "email"
+
 
 @dataclass(frozen=True)
 class Pending:
@@ -23,6 +26,7 @@ class Pending:
     recipient: str
     text: str
     attempts: int
+    suggestion_id: int | None = None
 
 
 def _due(now: datetime):
@@ -63,7 +67,11 @@ def claim_due(
         ).rowcount
         if won:
             row = session.get(Notification, row_id)
-            claimed.append(Pending(row.id, row.recipient, row.text, row.attempts))
+            claimed.append(
+                Pending(
+                    row.id, row.recipient, row.text, row.attempts, row.suggestion_id
+                )
+            )
     return claimed
 
 
@@ -221,5 +229,18 @@ def delete_for_recipient(session: Session, channel: str, recipient: str) -> int:
     return session.execute(
         delete(Notification)
         .where(Notification.channel == channel, Notification.recipient == recipient)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+def discard_unsent_email(session: Session, address: str) -> int:
+    """The address was unsubscribed or erased: mail not yet sent to it stays unsent."""
+    return session.execute(
+        delete(Notification)
+        .where(
+            Notification.channel == EMAIL_CHANNEL,
+            Notification.recipient == address,
+            Notification.sent_at.is_(None),
+        )
         .execution_options(synchronize_session=False)
     ).rowcount

@@ -12,7 +12,12 @@ from sqlalchemy.orm import Session
 from actions.db import accounts, suggestions, supports
 from actions.db.audit import record
 from actions.db.models import Notification, Suggestion, utcnow
-from actions.db.suggestions import STATUS_LABELS, TRANSITIONS, InvalidTransition
+from actions.db.suggestions import (
+    STATUS_LABELS,
+    TRANSITIONS,
+    InvalidTransition,
+    queue_email,
+)
 
 MAX_NOTE_LENGTH = 2000
 MIN_TITLE, MAX_TITLE = 5, 120
@@ -64,15 +69,20 @@ def send_message(session: Session, reference: str, text: str, *, actor: str) -> 
             "Die Person möchte keine Nachrichten über den Chat. Die Nachricht "
             "wurde nicht gesendet."
         )
+    text = (
+        f"Nachricht des Smart-City-Teams zu Ihrem Vorschlag "
+        f"{suggestion.reference}:\n{note}"
+    )
     session.add(
         Notification(
             suggestion_id=suggestion.id, channel=suggestion.channel,
-            recipient=suggestion.reply_to,
-            text=f"Nachricht des Smart-City-Teams zu Ihrem Vorschlag "
-                 f"{suggestion.reference}:\n{note}",
+            recipient=suggestion.reply_to, text=text,
             created_at=utcnow(), attempts=0,
         )
     )  # fmt: skip
+    # By e-mail too, with a hint: the answer belongs in the chat (threads).
+    queue_email(session, suggestion, f"{text}\nBitte antworten Sie im Chat.",
+                now=utcnow())  # fmt: skip
     record(session, actor, "suggestion_messaged", "suggestion", reference,
            None, {"length": len(note)})  # fmt: skip
 

@@ -27,6 +27,7 @@ from actions.db.models import (
     ThreadReply,
     utcnow,
 )
+from actions.db.notifications import EMAIL_CHANNEL, discard_unsent_email
 from actions.db.places import Position
 
 # Crockford's base32: no I, L, O or U, so references are easy to read aloud.
@@ -308,6 +309,7 @@ def change_status(
                 attempts=0,
             )
         )
+    queue_email(session, suggestion, notification_text(suggestion, note), now=now)
     supporters = select(Support).where(
         Support.suggestion_id == suggestion.id, Support.reply_to.is_not(None)
     )
@@ -323,6 +325,47 @@ def change_status(
             )
         )
     return change
+
+
+def queue_email(
+    session: Session, suggestion: Suggestion, text: str, *, now: datetime
+) -> Notification | None:
+    """The same news by e-mail, only to an address given with consent."""
+    if not (suggestion.email and suggestion.email_consent_at):
+        return None
+    row = Notification(
+        suggestion_id=suggestion.id,
+        channel=EMAIL_CHANNEL,
+        recipient=suggestion.email,
+        text=text,
+        created_at=now,
+        attempts=0,
+    )
+    session.add(row)
+    return row
+
+
+def email_address(session: Session, suggestion_id: int) -> str | None:
+    """The address news of this suggestion go to, if any (for unsubscribing)."""
+    return session.scalar(
+        select(Suggestion.email).where(Suggestion.id == suggestion_id)
+    )
+
+
+def unsubscribe_email(session: Session, suggestion_id: int, address: str) -> int:
+    """The citizen wants no more e-mail: the address and its consent go from
+    every suggestion that has it, and what was not sent yet stays unsent.
+    The number of suggestions changed; 0 if the address is gone already."""
+    found = session.get(Suggestion, suggestion_id)
+    if found is None or found.email != address:
+        return 0
+    discard_unsent_email(session, address)
+    return session.execute(
+        update(Suggestion)
+        .where(Suggestion.email == address)
+        .values(email=None, email_consent_at=None)
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
 
 
 def latest_public_note(
@@ -417,6 +460,15 @@ def purge_contact_data(session: Session, closed_before: datetime) -> int:
         update(Support)
         .where(Support.suggestion_id.in_(closed), Support.reply_to.is_not(None))
         .values(reply_to=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        delete(Notification)
+        .where(
+            Notification.suggestion_id.in_(closed),
+            Notification.channel == EMAIL_CHANNEL,
+            Notification.sent_at.is_(None),
+        )
         .execution_options(synchronize_session=False)
     )
     personal = (

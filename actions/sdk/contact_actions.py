@@ -94,6 +94,9 @@ class ActionPrivacy(Action):
             "Vorschlags, den Gesprächsverlauf nach "
             f"{retention} Tagen. Wünschen Sie Neuigkeiten zu einem Vorschlag, den Sie "
             "unterstützen, gilt für Ihre Chat-Kennung dasselbe.",
+            "• Ihre E-Mail-Adresse nutzen wir nur für Neuigkeiten und Nachrichten "
+            "des Teams zu Ihrem Vorschlag. Jede E-Mail hat einen Link „Keine "
+            "E-Mails mehr bekommen“: Damit löschen Sie Adresse und Einwilligung.",
             "• Im Live-Chat mit dem Team liest eine Person aus dem Smart-City-Büro "
             "diesen Verlauf und antwortet Ihnen. Wer das war, halten wir fest. "
             "Nachrichten an das Team speichern wir, bis sie erledigt sind, danach "

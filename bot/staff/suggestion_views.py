@@ -108,6 +108,8 @@ async def detail_page(request: web.Request) -> web.Response:
     if context is None:
         raise PageError(404, f"Den Vorschlag „{reference}“ gibt es nicht.")
     context["back"] = request.query.get("zurueck", "")
+    # Without SMTP_HOST, e-mail rows wait until a mail server is set up.
+    context["mail_on"] = request.app[SETTINGS].smtp is not None
     return aiohttp_jinja2.render_template("suggestion.html", request, context)
 
 

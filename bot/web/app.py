@@ -23,6 +23,7 @@ from bot.web.board import setup_board
 from bot.web.chat import ChatApi
 from bot.web.headers import add_security_headers, allow_origins
 from bot.web.live_stream import LiveStreams, live_stream
+from bot.web.unsubscribe import setup_unsubscribe
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +100,7 @@ def create_app(settings: Settings, redis=None) -> web.Application:
     app.router.add_get("/api/live", live, name="live")
     app.router.add_post("/api/photos", chat.photo, name="photos")
     setup_board(app, settings)
+    setup_unsubscribe(app, settings)
     allow_origins(app, settings.web_allowed_origins)
     app.on_response_prepare.append(add_security_headers)
     app.cleanup_ctx.append(_rasa_session)

@@ -36,6 +36,8 @@ async def test_privacy_names_the_privacy_contact(dispatcher, make_tracker, conte
     )
     assert contact.privacy_contact in texts(dispatcher)
     assert "kein Mensch" in texts(dispatcher)
+    # What e-mail is for, and how to stop it (issue 31).
+    assert "Keine E-Mails mehr bekommen" in texts(dispatcher)
 
 
 @pytest.mark.parametrize(

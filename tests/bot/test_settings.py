@@ -175,3 +175,31 @@ def test_rasa_uses_a_worker_per_core_unless_told(monkeypatch):
     assert Settings.from_env({}).rasa_workers == 4
     with pytest.raises(SettingsError, match="RASA_WORKERS"):
         Settings.from_env({"RASA_WORKERS": "0"})
+
+
+def test_smtp_is_off_without_a_host_and_parsed_with_one():
+    assert Settings.from_env({}).smtp is None
+    smtp = Settings.from_env(
+        {
+            "SMTP_HOST": "mail.stadt.example",
+            "MAIL_FROM": "smartcity@stadt.example",
+            "SMTP_USERNAME": "assistent",
+            "SMTP_PASSWORD": "geheim ",
+        }
+    ).smtp
+    assert (smtp.port, smtp.tls, smtp.password) == (587, "starttls", "geheim ")
+    assert "geheim" not in repr(smtp)  # never in a log line
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({}, "SMTP_HOST needs MAIL_FROM"),
+        ({"MAIL_FROM": "a@b.example", "SMTP_TLS": "ssl"}, "SMTP_TLS must be"),
+        ({"MAIL_FROM": "a@b.example", "SMTP_PASSWORD": "x"}, "needs SMTP_USERNAME"),
+        ({"MAIL_FROM": "a@b.example", "SMTP_PORT": "70000"}, "SMTP_PORT"),
+    ],
+)
+def test_bad_smtp_settings_are_refused(extra, message):
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env({"SMTP_HOST": "mail.stadt.example", **extra})

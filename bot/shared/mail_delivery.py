@@ -1,0 +1,107 @@
+"""Delivers news by e-mail from the outbox (channel "email") over SMTP.
+
+Only rows queued for a consenting author exist (actions.db.suggestions
+.queue_email). Every mail ends with a link to unsubscribe; the link opens a
+page with a button, so a mail scanner that follows links unsubscribes nobody.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+import aiosmtplib
+
+from actions.db import notifications
+from actions.db.models import utcnow
+from bot.secret_key import unsubscribe_token
+from bot.settings import Settings, SmtpSettings
+from bot.shared.outbox import OutboxDelivery
+
+logger = logging.getLogger(__name__)
+
+SUBJECT = "Neuigkeiten zu Ihrem Vorschlag"
+SEND_TIMEOUT_SECONDS = 30
+UNSUBSCRIBE_PATH = "/abmelden"
+
+
+def unsubscribe_url(settings: Settings, suggestion_id: int, address: str) -> str:
+    token = unsubscribe_token(suggestion_id, address, settings)
+    return f"{settings.public_url}{UNSUBSCRIBE_PATH}?token={token}"
+
+
+def compose(
+    settings: Settings, smtp: SmtpSettings, row: notifications.Pending
+) -> EmailMessage:
+    """The notification's German text, why it came, and how to stop it."""
+    link = unsubscribe_url(settings, row.suggestion_id, row.recipient)
+    message = EmailMessage()
+    message["From"] = smtp.mail_from
+    message["To"] = row.recipient
+    message["Subject"] = SUBJECT
+    message["Message-ID"] = make_msgid(domain=smtp.mail_from.rpartition("@")[2])
+    message["List-Unsubscribe"] = f"<{link}>"
+    message.set_content(
+        f"Guten Tag,\n\n{row.text}\n\n"
+        "Sie bekommen diese E-Mail, weil Sie beim Einreichen Ihres Vorschlags "
+        "eingewilligt haben. Wir nutzen Ihre Adresse nur für Nachrichten zu "
+        "Ihrem Vorschlag.\n"
+        f"Keine E-Mails mehr bekommen: {link}\n"
+        f"Datenschutz: {settings.public_url}/datenschutz\n\n"
+        "Ihr Smart-City-Team\n"
+    )
+    return message
+
+
+class MailDelivery(OutboxDelivery):
+    channel = notifications.EMAIL_CHANNEL
+
+    def __init__(
+        self,
+        settings: Settings,
+        smtp: SmtpSettings,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        super().__init__(
+            settings.database_url,
+            poll_seconds=settings.outbox_poll_seconds,
+            lease_seconds=settings.outbox_lease_seconds,
+            clock=clock,
+        )
+        self.settings = settings
+        self.smtp = smtp
+
+    async def _deliver(self, row: notifications.Pending) -> None:
+        if row.suggestion_id is None:
+            # No suggestion, no unsubscribe link: such mail must not go out.
+            await self._failed(row, "e-mail without a suggestion")
+            return
+        smtp = self.smtp
+        try:
+            await aiosmtplib.send(
+                compose(self.settings, smtp, row),
+                hostname=smtp.host,
+                port=smtp.port,
+                username=smtp.username,
+                password=smtp.password,
+                use_tls=smtp.tls == "tls",
+                start_tls=smtp.tls == "starttls",
+                timeout=SEND_TIMEOUT_SECONDS,
+            )
+        except (aiosmtplib.SMTPRecipientsRefused, aiosmtplib.SMTPRecipientRefused) as e:
+            refused = getattr(e, "recipients", [e])
+            # 5xx: the address does not exist; 4xx (mailbox busy): try again.
+            error = f"refused: {'; '.join(f'{r.code} {r.message}' for r in refused)}"
+            if all(r.code >= 500 for r in refused):
+                await self._failed(row, error)
+            else:
+                await self._retry_or_fail(row, error)
+        except (aiosmtplib.SMTPException, OSError) as error:
+            # Server away, busy or misconfigured: the backoff gives it time.
+            await self._retry_or_fail(row, f"{type(error).__name__}: {error}")
+        else:
+            await self._mark_sent(row)

@@ -1,0 +1,71 @@
+"""/abmelden: the link in every e-mail. GET asks, POST unsubscribes.
+
+A GET changes nothing, so mail scanners that follow links unsubscribe nobody.
+The token proves the address (bot.secret_key.unsubscribe_token); a wrong or
+used token gets the same page as an unknown one, which reveals no address.
+"""
+
+from __future__ import annotations
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from actions.db import suggestions
+from actions.db.session import run_in_transaction
+from bot.secret_key import unsubscribe_suggestion_id, unsubscribe_token_valid
+from bot.settings import Settings
+from bot.shared.mail_delivery import UNSUBSCRIBE_PATH
+
+TEMPLATE = "unsubscribe.html"
+
+
+class UnsubscribePages:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def _address(self, token: str) -> str | None:
+        """The address the token stands for, if it is still subscribed."""
+        suggestion_id = unsubscribe_suggestion_id(token)
+        if suggestion_id is None:
+            return None
+        address = await run_in_transaction(
+            self.settings.database_url,
+            lambda s: suggestions.email_address(s, suggestion_id),
+        )
+        if address and unsubscribe_token_valid(token, address, self.settings):
+            return address
+        return None
+
+    async def ask(self, request: web.Request) -> web.Response:
+        token = request.query.get("token", "")
+        valid = await self._address(token) is not None
+        return aiohttp_jinja2.render_template(
+            TEMPLATE,
+            request,
+            {"state": "ask" if valid else "invalid", "token": token},
+            status=200 if valid else 404,
+        )
+
+    async def confirm(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        token = str(form.get("token", ""))
+        address = await self._address(token)
+        if address is None:
+            return aiohttp_jinja2.render_template(
+                TEMPLATE, request, {"state": "invalid", "token": ""}, status=404
+            )
+        suggestion_id = unsubscribe_suggestion_id(token)
+        await run_in_transaction(
+            self.settings.database_url,
+            lambda s: suggestions.unsubscribe_email(s, suggestion_id, address),
+        )
+        return aiohttp_jinja2.render_template(
+            TEMPLATE, request, {"state": "done", "token": ""}
+        )
+
+
+def setup_unsubscribe(app: web.Application, settings: Settings) -> None:
+    """Needs the board's jinja2 setup (bot.web.board.setup_board) first."""
+    pages = UnsubscribePages(settings)
+    app.router.add_get(UNSUBSCRIBE_PATH, pages.ask, name="unsubscribe")
+    app.router.add_post(UNSUBSCRIBE_PATH, pages.confirm, name="unsubscribe_confirm")

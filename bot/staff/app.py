@@ -16,6 +16,7 @@ from bot.settings import Settings
 from bot.shared.rasa_client import RasaClient
 from bot.shared.redis_state import RedisLoginThrottle
 from bot.staff import middlewares
+from bot.staff.audit_text import actor_label, change_text
 from bot.staff.context import CHANNEL_LABELS, page_context
 from bot.staff.helpers import PREFIX, RASA, SETTINGS, THROTTLE
 from bot.staff.routes import setup_routes
@@ -72,6 +73,8 @@ def create_staff_app(settings: Settings, redis: Redis | None = None) -> web.Appl
         context_processors=[page_context],
     )
     env.filters["local"] = local_time(settings.tz)
+    env.filters["change"] = change_text(settings.tz)
+    env.filters["actor"] = actor_label
     env.filters["channel"] = lambda name: CHANNEL_LABELS.get(name, name)
     setup_routes(app)
     app.on_response_prepare.append(_no_store)

@@ -297,7 +297,7 @@ async def test_admins_see_the_audit_log(client, staff_settings):
     )
     page = await (await client.get("/staff/audit")).text()
     assert "Status geändert" in page and reference in page and "anna" in page
-    assert "&#34;status&#34;: &#34;in_pruefung&#34;" in page or '"in_pruefung"' in page
+    assert "status: in_pruefung" in page
 
 
 def test_two_clicks_at_once_change_and_notify_once(staff_settings):
@@ -374,3 +374,29 @@ async def test_the_inbox_answers_any_query_in_german(client, staff_settings, que
         assert response.status == 200, (path, await response.text())
     audit = await client.get(f"/staff/audit?{query.replace('von', 'seite')}")
     assert audit.status == 200
+
+
+async def test_the_audit_log_reads_as_text_in_local_time(client, staff_settings):
+    """Issue 31: it showed raw JSON ("Lades\\u00e4ule"), UTC times and "citizen"."""
+    from actions.db.audit import record
+    from actions.db.session import in_transaction
+
+    in_transaction(staff_settings.database_url, lambda s: record(
+        s, "citizen", "live_ended", "live_chat", "7",
+        {"status": "waiting", "until": "2026-12-02T09:00:00+00:00"},
+        {"note": "Ladesäule", "public": True}))  # fmt: skip
+    await login(client)
+    page = await (await client.get("/staff/audit")).text()
+    assert "Bürger/in" in page and ">citizen<" not in page
+    assert "note: Ladesäule; public: ja" in page and "\\u00e4" not in page
+    assert "until: 02.12.2026, 10:00" in page  # Europe/Berlin
+    assert "&#34;" not in page
+
+
+async def test_reference_numbers_do_not_wrap(client, staff_settings):
+    reference = add_suggestion(staff_settings, "Ladesäulen am Bahnhof")
+    await login(client)
+    page = await (await client.get("/staff/suggestions")).text()
+    assert f'<td class="nowrap"><a href="/staff/suggestions/{reference}' in page
+    css = await (await client.get("/staff/static/staff.css")).text()
+    assert ".nowrap { white-space: nowrap; }" in css

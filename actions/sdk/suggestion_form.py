@@ -31,6 +31,10 @@ from bot.formatting import intent_payload
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
+NO_EMAIL_HERE = (
+    "E-Mails verschicken wir hier nicht. Neuigkeiten zu Ihrem Vorschlag "
+    "bekommen Sie hier im Chat."
+)
 
 TEXT_MIN, TEXT_MAX = 10, 2000
 LOCATION_MAX = 200
@@ -411,10 +415,14 @@ class ValidateSuggestionForm(ConfirmDiscard, FormValidationAction):
         domain: DomainDict,
     ) -> dict[str, Any]:
         choice, answer = choice_of(tracker), folded(value)
-        if choice in ("chat", "email", "none"):
-            return {"suggestion_notify": choice}
-        if "mail" in answer:
+        if choice == "email" or (choice not in ("chat", "none") and "mail" in answer):
+            if get_settings().smtp is None:
+                # Offered nowhere then; typed or an old button: say so.
+                dispatcher.utter_message(text=NO_EMAIL_HERE)
+                return {"suggestion_notify": "chat"}
             return {"suggestion_notify": "email"}
+        if choice in ("chat", "none"):
+            return {"suggestion_notify": choice}
         if intent_of(tracker) == "affirm" or answer.startswith(
             ("ja", "gern", "im chat")
         ):
@@ -601,6 +609,23 @@ class ActionAskSuggestionSimilarChoice(Action):
             choice_button("Meinen Vorschlag trotzdem einreichen", "submit_anyway")
         )
         dispatcher.utter_message(text="\n".join(lines), buttons=buttons)
+        return []
+
+
+class ActionAskSuggestionNotify(Action):
+    """News by e-mail is offered only where the city has a mail server
+    (SMTP_HOST): an option that is never sent would be a promise not kept."""
+
+    def name(self) -> str:
+        return "action_ask_suggestion_notify"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> EventList:
+        if get_settings().smtp is None:
+            dispatcher.utter_message(response="utter_ask_suggestion_notify_chat")
+        else:
+            dispatcher.utter_message(response="utter_ask_suggestion_notify")
         return []
 
 

@@ -1,6 +1,11 @@
 import pytest
 
-from actions.sdk.suggestion_form import ValidateSuggestionForm
+from actions.sdk.suggestion_form import (
+    NO_EMAIL_HERE,
+    ActionAskSuggestionNotify,
+    ValidateSuggestionForm,
+)
+from bot.settings import get_settings
 from tests.helpers import entity, responses
 
 pytestmark = pytest.mark.usefixtures("settings_env")
@@ -77,11 +82,50 @@ async def test_location(dispatcher, make_tracker, value, intent, entities, expec
         ("vielleicht", "inform", None, None),
     ],
 )
-async def test_notify(dispatcher, make_tracker, value, intent, entities, expected):
+async def test_notify(
+    dispatcher, make_tracker, value, intent, entities, expected, with_mail_server
+):
     result = await validate(
         "suggestion_notify", value, dispatcher, make_tracker, intent, entities
     )
     assert result["suggestion_notify"] == expected
+
+
+@pytest.fixture
+def without_mail_server(monkeypatch, settings_env):
+    monkeypatch.delenv("SMTP_HOST", raising=False)
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def with_mail_server(monkeypatch, settings_env):
+    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("MAIL_FROM", "smartcity@stadt.example")
+    get_settings.cache_clear()
+
+
+async def test_email_is_offered_only_with_a_mail_server(
+    dispatcher, make_tracker, without_mail_server
+):
+    """Issue 31: "Ja, auch per E-Mail" was offered, and nothing was ever sent."""
+    await ActionAskSuggestionNotify().run(dispatcher, make_tracker(), {})
+    assert responses(dispatcher) == ["utter_ask_suggestion_notify_chat"]
+    # Typed, or a button of an old page: the citizen is told, news go to the chat.
+    dispatcher.messages.clear()
+    for value, entities in (("per Mail bitte", None),
+                            ("", [entity("choice", "email")])):  # fmt: skip
+        result = await validate(
+            "suggestion_notify", value, dispatcher, make_tracker, "inform", entities
+        )
+        assert result == {"suggestion_notify": "chat"}
+    assert [m["text"] for m in dispatcher.messages] == [NO_EMAIL_HERE] * 2
+
+
+async def test_with_a_mail_server_email_is_offered(
+    dispatcher, make_tracker, with_mail_server
+):
+    await ActionAskSuggestionNotify().run(dispatcher, make_tracker(), {})
+    assert responses(dispatcher) == ["utter_ask_suggestion_notify"]
 
 
 async def test_valid_email_is_normalized(dispatcher, make_tracker):

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import aiohttp
 import pytest
+from aiosmtpd.controller import Controller
 from playwright import sync_api as playwright_api
 
 from actions.db.session import upgrade
@@ -28,6 +29,7 @@ from tests.e2e.chat import (
     say,
 )
 from tests.e2e.live import OFFICE_OPEN
+from tests.mail.conftest import MAIL_FROM, Inbox, free_port
 from tests.telegram.bot_api import TOKEN, FakeBotApi
 
 CHAT_ID = re.compile(r"telegram:-?\d{3,}")
@@ -41,7 +43,19 @@ def bot_api() -> Iterator[FakeBotApi]:
 
 
 @pytest.fixture(scope="session")
-def assistant(tmp_path_factory, bot_api) -> Iterator[Assistant]:
+def mail_server() -> Iterator[Inbox]:
+    """Where the assistant sends news by e-mail: the form offers e-mail only
+    with a mail server (SMTP_HOST)."""
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    inbox.port = port
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def assistant(tmp_path_factory, bot_api, mail_server) -> Iterator[Assistant]:
     try:
         find_model(PROJECT_ROOT / "models")
     except LaunchError as error:
@@ -59,6 +73,10 @@ def assistant(tmp_path_factory, bot_api) -> Iterator[Assistant]:
         # have tests of their own (tests/actions/test_live_actions.py).
         "LIVE_MAX_WAITING": "1000",
         "LIVE_WAITING_PER_ADDRESS": "1000",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(mail_server.port),
+        "SMTP_TLS": "none",
+        "MAIL_FROM": MAIL_FROM,
         # Short sessions, so that every longer test crosses one (issue 30).
         "SESSION_MAX_TURNS": str(SESSION_MAX_TURNS),
     }

@@ -100,7 +100,7 @@ def create_app(settings: Settings, redis=None) -> web.Application:
     app.router.add_get("/api/live", live, name="live")
     app.router.add_post("/api/photos", chat.photo, name="photos")
     setup_board(app, settings)
-    setup_unsubscribe(app, settings)
+    setup_unsubscribe(app, settings, chat)
     allow_origins(app, settings.web_allowed_origins)
     app.on_response_prepare.append(add_security_headers)
     app.cleanup_ctx.append(_rasa_session)

@@ -3,6 +3,8 @@
 A GET changes nothing, so mail scanners that follow links unsubscribe nobody.
 The token proves the address (bot.secret_key.unsubscribe_token); a wrong or
 used token gets the same page as an unknown one, which reveals no address.
+Each request reads the database, so the chat API's limits per client address
+and overall apply here too.
 """
 
 from __future__ import annotations
@@ -15,13 +17,19 @@ from actions.db.session import run_in_transaction
 from bot.secret_key import unsubscribe_suggestion_id, unsubscribe_token_valid
 from bot.settings import Settings
 from bot.shared.mail_delivery import UNSUBSCRIBE_PATH
+from bot.web.chat import TOO_FAST, ChatApi
 
 TEMPLATE = "unsubscribe.html"
 
 
+def _too_fast() -> web.Response:
+    return web.Response(text=TOO_FAST, status=429, headers={"Retry-After": "10"})
+
+
 class UnsubscribePages:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, chat: ChatApi) -> None:
         self.settings = settings
+        self.chat = chat
 
     async def _address(self, token: str) -> str | None:
         """The address the token stands for, if it is still subscribed."""
@@ -37,6 +45,8 @@ class UnsubscribePages:
         return None
 
     async def ask(self, request: web.Request) -> web.Response:
+        if not await self.chat.allowed(request):
+            return _too_fast()
         token = request.query.get("token", "")
         valid = await self._address(token) is not None
         return aiohttp_jinja2.render_template(
@@ -47,6 +57,8 @@ class UnsubscribePages:
         )
 
     async def confirm(self, request: web.Request) -> web.Response:
+        if not await self.chat.allowed(request):
+            return _too_fast()
         form = await request.post()
         token = str(form.get("token", ""))
         address = await self._address(token)
@@ -64,8 +76,8 @@ class UnsubscribePages:
         )
 
 
-def setup_unsubscribe(app: web.Application, settings: Settings) -> None:
+def setup_unsubscribe(app: web.Application, settings: Settings, chat: ChatApi) -> None:
     """Needs the board's jinja2 setup (bot.web.board.setup_board) first."""
-    pages = UnsubscribePages(settings)
+    pages = UnsubscribePages(settings, chat)
     app.router.add_get(UNSUBSCRIBE_PATH, pages.ask, name="unsubscribe")
     app.router.add_post(UNSUBSCRIBE_PATH, pages.confirm, name="unsubscribe_confirm")

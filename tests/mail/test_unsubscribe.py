@@ -85,6 +85,16 @@ async def test_a_forged_token_unsubscribes_nobody(
     assert stored(mail_settings, reference)[0] == ADDRESS
 
 
+async def test_one_address_gets_a_german_429_past_its_budget(aiohttp_client, mail_env):
+    """Each look-up reads the database: a stranger's requests are budgeted."""
+    settings = Settings.from_env({**mail_env, "WEB_ADDRESS_PER_MINUTE": "3"})
+    client = await aiohttp_client(create_app(settings))
+    statuses = [(await client.get("/abmelden?token=kaputt")).status for _ in range(3)]
+    assert statuses == [404, 404, 404]
+    refused = await client.post("/abmelden", data={"token": "kaputt"})
+    assert refused.status == 429 and "Bitte warten Sie" in await refused.text()
+
+
 async def test_the_public_process_sends_mail_without_telegram(
     aiohttp_client, mail_settings, inbox
 ):

@@ -190,7 +190,11 @@ class ChatApi:
         messages = visible(turn.replies)
         if not messages and not turn.live:
             messages = [{"text": NO_ANSWER, "buttons": []}]
-        return web.json_response({"messages": messages, "live": turn.live})
+        answer: dict[str, Any] = {"messages": messages, "live": turn.live}
+        if deleted(turn.replies):
+            # The widget then clears what it shows and stores, and starts anew.
+            answer["forgotten"] = True
+        return web.json_response(answer)
 
     async def photo(self, request: web.Request) -> web.Response:
         """A photo from "Foto anhängen" (multipart: session, caption, photo).
@@ -279,14 +283,20 @@ class ChatApi:
         if not await self.allowed(request):
             return error(429, TOO_FAST, **{"Retry-After": "10"})
         try:
-            rows, live_open = await run_in_transaction(
+            rows, status = await run_in_transaction(
                 self.settings.database_url,
-                lambda s: (pending(s, sender), live.open_for(s, sender) is not None),
+                lambda s: (pending(s, sender), live_state(s, sender)),
                 read_only=True,
             )
         except SQLAlchemyError:
             return error(503, UNAVAILABLE)
-        return web.json_response({"notifications": rows, "live": live_open})
+        return web.json_response(
+            {
+                "notifications": rows,
+                "live": status is not None,
+                "live_taken": status == live.TAKEN,
+            }
+        )
 
     async def notifications_seen(self, request: web.Request) -> web.Response:
         body = await self._body(request)
@@ -351,11 +361,7 @@ class ChatApi:
             replies = turn.replies
         except RasaUnavailable:
             return error(503, NOT_DELETED)
-        if not any(
-            isinstance(reply.get("custom"), dict)
-            and reply["custom"].get(DELETED_MARKER)
-            for reply in replies
-        ):
+        if not deleted(replies):
             return error(503, NOT_DELETED)
         messages = visible(replies)
         return web.json_response({"messages": messages})
@@ -413,6 +419,20 @@ async def _multipart(request: web.Request) -> dict[str, bytes]:
         if known:
             fields[part.name] = b"".join(chunks)
     return fields
+
+
+def deleted(replies: list[dict[str, Any]]) -> bool:
+    """Whether the deletion action said it committed (bot.formatting.DELETED_MARKER)."""
+    return any(
+        isinstance(reply.get("custom"), dict) and reply["custom"].get(DELETED_MARKER)
+        for reply in replies
+    )
+
+
+def live_state(session, sender: str) -> str | None:
+    """The open live chat's status (waiting or taken), None without one."""
+    chat = live.open_for(session, sender)
+    return chat.status if chat is not None else None
 
 
 def visible(replies: list[dict[str, Any]]) -> list[dict[str, Any]]:

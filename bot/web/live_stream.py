@@ -4,8 +4,8 @@ Server-Sent Events (aiohttp-sse). The stream reads the outbox itself, so a
 reply written on another host arrives too. Each reply is sent once per
 stream, in order, however many wait (woken at once by a reply from this
 process's staff app, else polled every POLL_SECONDS); the widget marks it
-seen, as it does with polled notifications. The
-stream ends with an "ended" event when the live chat ends, and after
+seen, as it does with polled notifications. A "taken" event says once
+that a person from the team has taken the chat. The stream ends with an "ended" event when the live chat ends, and after
 MAX_STREAM_SECONDS (the browser's EventSource then reconnects).
 
 Each stream polls the database twice a second, so a stranger's streams are
@@ -30,7 +30,7 @@ from actions.db import live
 from actions.db.session import run_in_transaction
 from bot.shared.live_chat import Wakeup
 from bot.shared.proxies import client_address
-from bot.web.chat import BAD_REQUEST, TOO_FAST, ChatApi, error, pending
+from bot.web.chat import BAD_REQUEST, TOO_FAST, ChatApi, error, live_state, pending
 
 POLL_SECONDS = 0.5
 MAX_STREAM_SECONDS = 300
@@ -97,26 +97,33 @@ async def _stream(
     last_sent = 0  # the stream's cursor: each reply once, however many wait
 
     def state(session):
-        rows = pending(session, sender, after=last_sent)
-        return rows, live.open_for(session, sender) is not None
+        return pending(session, sender, after=last_sent), live_state(session, sender)
+
+    taken_told = False
 
     deadline = time.monotonic() + MAX_STREAM_SECONDS
     async with sse_response(request) as stream:
-        while (
-            stream.is_connected()
-            and time.monotonic() < deadline
-            and not replaced.is_set()
-        ):
-            try:
-                rows, still_open = await run_in_transaction(url, state, read_only=True)
-            except SQLAlchemyError:
-                await asyncio.sleep(RETRY_MS / 1000)
-                continue
-            for row in rows:
-                last_sent = row["id"]
-                await stream.send(json.dumps(row), event="reply", retry=RETRY_MS)
-            if not still_open:
-                await stream.send(json.dumps({"live": False}), event="ended")
-                break
-            await wakeup.wait(POLL_SECONDS)
+        # The browser may leave while a write is under way: nothing to tell.
+        with contextlib.suppress(ConnectionResetError):
+            while (
+                stream.is_connected()
+                and time.monotonic() < deadline
+                and not replaced.is_set()
+            ):
+                try:
+                    rows, status = await run_in_transaction(url, state, read_only=True)
+                except SQLAlchemyError:
+                    await asyncio.sleep(RETRY_MS / 1000)
+                    continue
+                for row in rows:
+                    last_sent = row["id"]
+                    await stream.send(json.dumps(row), event="reply", retry=RETRY_MS)
+                if status is None:
+                    await stream.send(json.dumps({"live": False}), event="ended")
+                    break
+                if status == live.TAKEN and not taken_told:
+                    # "Wir suchen eine Person" becomes "… schreibt mit Ihnen".
+                    await stream.send(json.dumps({"taken": True}), event="taken")
+                    taken_told = True
+                await wakeup.wait(POLL_SECONDS)
     return stream

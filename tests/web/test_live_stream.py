@@ -123,3 +123,24 @@ async def test_a_few_streams_per_address_then_a_german_429(client, web_settings)
     assert again.status == 200
     for response in (*opened, again):
         response.close()
+
+
+async def test_taking_the_chat_is_told_once_and_notifications_say_so(
+    client, web_settings, live_chat
+):
+    """Issue 31.5: "Wir suchen eine Person" until someone takes the chat."""
+    _, chat_id = live_chat
+    url = web_settings.database_url
+    polled = await (await client.get(f"/api/notifications?session={SESSION}")).json()
+    assert (polled["live"], polled["live_taken"]) == (True, False)
+    async with client.get(f"/api/live?session={SESSION}") as stream:
+        in_transaction(url, lambda s: live.take(s, chat_id, "anna", now=utcnow()))
+        client.server.app[LIVE_WAKE].wake()
+        assert await asyncio.wait_for(next_event(stream), 10) == ("taken", {"taken": True})
+        in_transaction(url, lambda s: notifications.queue(
+            s, "web", live_chat[0], "Hallo", now=utcnow()))  # fmt: skip
+        client.server.app[LIVE_WAKE].wake()
+        event, _ = await asyncio.wait_for(next_event(stream), 10)
+        assert event == "reply"  # not "taken" a second time
+    polled = await (await client.get(f"/api/notifications?session={SESSION}")).json()
+    assert (polled["live"], polled["live_taken"]) == (True, True)

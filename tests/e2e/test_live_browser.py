@@ -61,6 +61,10 @@ def test_a_staff_reply_appears_in_the_open_widget_and_is_announced(pages):
     live_bar = widget.locator(".sa-live")
     expect(live_bar).to_be_visible()
     expect(live_bar).to_have_attribute("aria-live", "polite")
+    # Nobody has taken it yet, and no AI note above a person's chat (issue 31.5).
+    expect(live_bar).to_contain_text("Wir suchen eine Person aus dem Team")
+    expect(widget.locator(".sa-note")).to_be_hidden()
+    assert live_bar.bounding_box()["height"] <= 48
     ask(widget, "Wie bekomme ich einen Bewohnerparkausweis?")
     expect(widget.locator(".sa-typing")).to_be_empty(timeout=30_000)
 
@@ -72,6 +76,7 @@ def test_a_staff_reply_appears_in_the_open_widget_and_is_announced(pages):
     desk.locator(".live-queue a").first.click()
     expect(desk.locator(".transcript")).to_contain_text("Bewohnerparkausweis")
     desk.get_by_role("button", name="Gespräch übernehmen").click()
+    expect(live_bar).to_contain_text("schreibt mit Ihnen", timeout=5_000)
     desk.get_by_label("Ihre Antwort").fill(REPLY)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     desk.screenshot(path=SCREENSHOTS / "staff-live.png", full_page=True)
@@ -87,6 +92,40 @@ def test_a_staff_reply_appears_in_the_open_widget_and_is_announced(pages):
     desk.get_by_role("button", name="Gespräch beenden").click()
     expect(log).to_contain_text(STAFF_ENDED_TEXT, timeout=5_000)
     expect(live_bar).to_be_hidden()
+    expect(widget.locator(".sa-note")).to_be_visible()
     ask(widget, "Was ist die Mitmachplattform?")
     expect(log).to_contain_text("KL MitWirkung", timeout=30_000)
     assert widget.errors == [] and desk.errors == []
+
+
+@pytest.mark.parametrize("how", ["typed", "tapped"])
+def test_on_a_phone_the_waiting_banner_is_one_small_line(
+    browser, assistant, pages, how
+):
+    _, desk = pages
+    desk.get_by_role("button", name="Im Live-Chat erreichbar").click()
+    phone = browser.new_context(
+        locale="de-DE",
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+    )
+    widget = phone.new_page()
+    widget.goto(assistant.web_url + "/")
+    widget.get_by_role("button", name="Chat mit dem Stadt-Assistenten").click()
+    if how == "typed":
+        ask(widget, "Kann ich mit einem Menschen schreiben?")
+    else:
+        ask(widget, "Kontakt")
+        widget.get_by_role("button", name="Mit einer Person chatten").click()
+    live_bar = widget.locator(".sa-live")
+    expect(live_bar).to_contain_text(
+        "Wir suchen eine Person aus dem Team", timeout=30_000
+    )
+    # One short line on a phone; the messages keep most of the screen.
+    assert live_bar.bounding_box()["height"] <= 48
+    assert widget.get_by_role("log").bounding_box()["height"] >= 844 * 0.5
+    widget.screenshot(path=SCREENSHOTS / "widget-live-phone.png")
+    live_bar.get_by_role("button", name="Zum Assistenten").click()
+    expect(live_bar).to_be_hidden(timeout=30_000)
+    phone.close()

@@ -1,5 +1,6 @@
 /* The public board: "Im Chat unterstützen" opens the widget and sends
- * "Ich unterstütze V-…", so a support counts once for the chat's citizen.
+ * "Ich unterstütze V-…", so a support counts once for the chat's citizen;
+ * "Idee einreichen" opens it at the suggestion form.
  * Without JavaScript the page says what to type instead. */
 (function () {
   "use strict";
@@ -8,6 +9,15 @@
     button.hidden = false;
     button.addEventListener("click", function () {
       window.StadtAssistent.say("Ich unterstütze " + button.dataset.support);
+    });
+  });
+  document.querySelectorAll("[data-submit-idea]").forEach(function (button) {
+    if (!window.StadtAssistent) return;
+    button.hidden = false;
+    var fallback = button.parentElement.querySelector("[data-submit-idea-fallback]");
+    if (fallback) fallback.hidden = true;
+    button.addEventListener("click", function () {
+      window.StadtAssistent.say("/submit_suggestion", "Ich möchte eine Idee einreichen");
     });
   });
 })();

@@ -18,6 +18,11 @@
   var MAX_HISTORY = 200;
   var MAX_PHOTO_BYTES = 10 * 1024 * 1024;
   var NEWS_EVERY_MS = 20000;
+  // Closed, the widget still looks for news now and then, but only for a
+  // citizen who has a conversation: the launcher then shows them as unread.
+  var NEWS_CLOSED_EVERY_MS = 60000;
+  var THUMB_PX = 160;
+  var MAX_THUMB_CHARS = 60000;
   var LIVE_POLL_MS = 3000; // only if the browser cannot keep the live stream
   var TEXT = {
     launcher: "Chat mit dem Stadt-Assistenten",
@@ -49,13 +54,19 @@
     you: "Sie",
     bot: "Assistent",
     news: "Neuigkeit",
-    team: "Team",
-    live: "Sie schreiben jetzt mit einer Person aus dem Team. Zurück zum Assistenten kommen Sie mit „zurück zum Assistenten“.",
-    liveBack: "Zurück zum Assistenten",
+    team: "Smart-City-Team",
+    unread: function (count) {
+      return count === 1 ? "1 neue Nachricht vom Team" : count + " neue Nachrichten vom Team";
+    },
+    liveWaiting: "Wir suchen eine Person aus dem Team …",
+    liveTaken: "Eine Person aus dem Team schreibt mit Ihnen.",
+    liveBack: "Zum Assistenten",
     liveNew: "Neue Nachricht vom Team: ",
     sending: "Wird gesendet …",
     attach: "Foto anhängen",
     attached: "Foto: ",
+    photo: "Foto",
+    photoAlt: "Ihr Foto ",
     removePhoto: "Foto entfernen",
     photoTooBig: "Das Foto ist zu groß. Bitte wählen Sie ein Bild bis 10 MB.",
     locate: "Meinen Standort verwenden",
@@ -103,19 +114,38 @@
     return node;
   }
 
-  // Text with clickable links: only http(s) URLs, and never as HTML.
-  var URL_PATTERN = /https?:\/\/[^\s<>"']+/g;
+  // Text with links, never as HTML: http(s) URLs, e-mail addresses (mailto:)
+  // and phone numbers (tel:), so that a phone can call or write at a tap.
+  var LINK_PATTERN = /https?:\/\/[^\s<>"']+|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}|(?:\+\d{2}|\(?0\d)[\d ()\/-]{4,}\d/g;
+  var MIN_PHONE_DIGITS = 6;
+
+  function linkFor(match) {
+    if (/^https?:/.test(match)) {
+      var url = match.replace(/[.,;:!?)\]]+$/, "");
+      try {
+        var parsed = new URL(url);
+        if (parsed.protocol === "http:" || parsed.protocol === "https:") {
+          return { shown: url, href: parsed.href, external: true };
+        }
+      } catch (e) { /* not a URL after all: plain text */ }
+      return null;
+    }
+    if (match.indexOf("@") > 0) return { shown: match, href: "mailto:" + match };
+    var digits = match.replace(/[^\d+]/g, "");
+    if (digits.replace("+", "").length < MIN_PHONE_DIGITS) return null;
+    return { shown: match, href: "tel:" + digits };
+  }
+
   function richText(parent, text) {
     var last = 0;
-    text.replace(URL_PATTERN, function (match, offset) {
-      var url = match.replace(/[.,;:!?)\]]+$/, "");
-      var parsed;
-      try { parsed = new URL(url); } catch (e) { return match; }
-      if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return match;
+    text.replace(LINK_PATTERN, function (match, offset) {
+      var link = linkFor(match);
+      if (!link) return match;
       parent.appendChild(document.createTextNode(text.slice(last, offset)));
-      var link = el("a", { href: parsed.href, target: "_blank", rel: "noopener noreferrer" }, url);
-      parent.appendChild(link);
-      last = offset + url.length;
+      var attributes = { href: link.href };
+      if (link.external) { attributes.target = "_blank"; attributes.rel = "noopener noreferrer"; }
+      parent.appendChild(el("a", attributes, link.shown));
+      last = offset + link.shown.length;
       return match;
     });
     parent.appendChild(document.createTextNode(text.slice(last)));
@@ -128,6 +158,16 @@
   var launcher = el("button", {
     type: "button", class: "sa-launcher", "aria-expanded": "false", "aria-controls": "sa-panel",
   }, TEXT.launcher);
+  // The number is for the eye; the words after it are the button's name for a screen reader.
+  var badge = el("span", { class: "sa-badge" });
+  var badgeCount = el("span", { class: "sa-badge-count", "aria-hidden": "true" });
+  var badgeWords = el("span", { class: "sa-visually-hidden" });
+  badge.appendChild(badgeCount);
+  badge.appendChild(badgeWords);
+  badge.hidden = true;
+  launcher.appendChild(badge);
+  // Room below the page's own end (its footer links), which the fixed launcher would cover.
+  var spacer = el("div", { class: "sa-spacer", "aria-hidden": "true" });
   var panel = el("section", { id: "sa-panel", class: "sa-panel", role: "dialog", "aria-labelledby": "sa-title" });
   panel.hidden = true;
 
@@ -172,8 +212,11 @@
   var attach = el("button", { type: "button", class: "sa-attach" }, TEXT.attach);
   var attachment = el("div", { class: "sa-attachment", "aria-live": "polite" });
   attachment.hidden = true;
+  var attachmentThumb = el("img", { class: "sa-thumb", alt: "" });
+  attachmentThumb.hidden = true;
   var attachmentName = el("span", { class: "sa-attachment-name" });
   var removePhoto = el("button", { type: "button", class: "sa-remove-photo" }, TEXT.removePhoto);
+  attachment.appendChild(attachmentThumb);
   attachment.appendChild(attachmentName);
   attachment.appendChild(removePhoto);
   [label, input, send, counter, attach, photoInput, attachment].forEach(function (node) { form.appendChild(node); });
@@ -181,6 +224,7 @@
   [header, note, liveBar, log, typing, problem, form].forEach(function (node) { panel.appendChild(node); });
   root.appendChild(panel);
   root.appendChild(launcher);
+  document.body.appendChild(spacer);
   document.body.appendChild(root);
 
   function time(at) {
@@ -197,12 +241,20 @@
       log.appendChild(hello);
     }
     history.forEach(function (entry, index) {
-      var bubble = el("div", { class: "sa-msg sa-" + entry.from });
-      var who = entry.from === "user" ? TEXT.you : entry.from === "team" ? TEXT.team : entry.news ? TEXT.news : TEXT.bot;
-      bubble.appendChild(el("span", { class: "sa-visually-hidden" }, who + ": "));
-      var body = el("p");
-      richText(body, entry.text || "");
-      bubble.appendChild(body);
+      var fromTeam = entry.from === "team" || entry.news === true;
+      var bubble = el("div", { class: "sa-msg sa-" + (fromTeam ? "team" : entry.from) });
+      if (fromTeam) {
+        bubble.appendChild(el("p", { class: "sa-sender" }, TEXT.team));
+      } else {
+        var who = entry.from === "user" ? TEXT.you : TEXT.bot;
+        bubble.appendChild(el("span", { class: "sa-visually-hidden" }, who + ": "));
+      }
+      if (entry.photo) bubble.appendChild(photoFigure(entry.photo));
+      if (entry.text) {
+        var body = el("p");
+        richText(body, entry.text);
+        bubble.appendChild(body);
+      }
       bubble.appendChild(time(entry.at));
       var isLast = index === history.length - 1;
       if (isLast && entry.buttons && entry.buttons.length) {
@@ -220,7 +272,64 @@
       if (isLast && entry.askLocation) bubble.appendChild(locateOffer());
       log.appendChild(bubble);
     });
-    log.scrollTop = log.scrollHeight;
+    showNewest();
+    showUnread();
+  }
+
+  // The newest answer in view, from its start: a long answer is read from
+  // its first line, a short one leaves the log at its end.
+  function showNewest() {
+    var bubbles = log.querySelectorAll(".sa-msg");
+    var start = null;
+    for (var i = bubbles.length - 1; i >= 0 && !bubbles[i].classList.contains("sa-user"); i--) {
+      start = bubbles[i];
+    }
+    var end = log.scrollHeight - log.clientHeight;
+    log.scrollTop = start ? Math.min(end, start.offsetTop - 8) : end;
+  }
+
+  // Only a JPEG made by thumbnail() below is shown: the history is stored data.
+  function photoFigure(photo) {
+    var figure = el("figure", { class: "sa-photo" });
+    if (/^data:image\/jpeg;base64,[A-Za-z0-9+\/=]+$/.test(String(photo.thumb || ""))) {
+      figure.appendChild(el("img", { class: "sa-thumb", src: photo.thumb, alt: TEXT.photoAlt + String(photo.name || "") }));
+    }
+    figure.appendChild(el("figcaption", {}, TEXT.attached + String(photo.name || "")));
+    return figure;
+  }
+
+  // A small copy of the chosen photo, to show what was sent; null if it cannot be made.
+  function thumbnail(file) {
+    if (!window.createImageBitmap) return Promise.resolve(null);
+    return createImageBitmap(file).then(function (bitmap) {
+      var scale = Math.min(1, THUMB_PX / Math.max(bitmap.width, bitmap.height));
+      var canvas = el("canvas", {
+        width: String(Math.max(1, Math.round(bitmap.width * scale))),
+        height: String(Math.max(1, Math.round(bitmap.height * scale))),
+      });
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      if (bitmap.close) bitmap.close();
+      var url = canvas.toDataURL("image/jpeg", 0.7);
+      return url.length <= MAX_THUMB_CHARS ? url : null;
+    }).catch(function () { return null; });
+  }
+
+  function unreadCount() {
+    return history.filter(function (entry) { return entry.unread === true; }).length;
+  }
+
+  function showUnread() {
+    var count = panel.hidden ? unreadCount() : 0;
+    badge.hidden = count === 0;
+    badgeCount.textContent = count > 9 ? "9+" : String(count);
+    badgeWords.textContent = count ? " (" + TEXT.unread(count) + ")" : "";
+  }
+
+  // Keyboard users stay in the text box after a choice; on a touch screen
+  // the log takes the focus instead, so that no keyboard pops up.
+  function backToTyping() {
+    var touch = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
+    (touch ? log : input).focus({ preventScroll: true });
   }
 
   // 👍/👎 under an answer (bot.formatting.rating_buttons) sit apart from its choices.
@@ -232,7 +341,10 @@
     var row = el("div", { class: className });
     buttons.forEach(function (button) {
       var choice = el("button", { type: "button", class: "sa-choice" }, button.title);
-      choice.addEventListener("click", function () { ask(button.payload, button.title); });
+      choice.addEventListener("click", function () {
+        ask(button.payload, button.title);
+        backToTyping();
+      });
       row.appendChild(choice);
     });
     return row;
@@ -303,12 +415,22 @@
   }
 
   var photo = null;
+  var photoThumb = null;
 
   function showPhoto(file) {
     photo = file;
+    photoThumb = null;
     attachment.hidden = !file;
     attachmentName.textContent = file ? TEXT.attached + file.name + " " : "";
-    if (!file) photoInput.value = "";
+    attachmentThumb.hidden = true;
+    attachmentThumb.removeAttribute("src");
+    if (!file) { photoInput.value = ""; return; }
+    thumbnail(file).then(function (url) {
+      if (photo !== file || !url) return;
+      photoThumb = url;
+      attachmentThumb.src = url;
+      attachmentThumb.hidden = false;
+    });
   }
 
   attach.addEventListener("click", function () { photoInput.click(); });
@@ -342,11 +464,27 @@
   }
 
   function rememberReplies(data) {
+    // "Meine Daten löschen" in the chat: on a shared computer, the next
+    // person must not read the conversation. Only the confirmation stays.
+    if (data.forgotten === true) startAnew();
     (data.messages || []).forEach(function (m) {
       remember({ from: "bot", text: String(m.text || ""), buttons: m.buttons || [], askLocation: m.ask_location === true });
     });
     if (data.live === true) startLive(); else if (data.live === false) stopLive();
     render();
+  }
+
+  // A new session with nothing shown or stored of the old one.
+  function startAnew() {
+    stopLive();
+    showPhoto(null);
+    pending = null;
+    history = [];
+    held = [];
+    session = newSession();
+    save("session", session);
+    save("history", history);
+    save("held", held);
   }
 
   function deliverPhoto(file, caption) {
@@ -405,7 +543,7 @@
     input.value = "";
     counter.textContent = "0/" + MAX_LENGTH;
     if (photo) {
-      remember({ from: "user", text: TEXT.attached + photo.name + (text ? "\n" + text : "") });
+      remember({ from: "user", text: text, photo: { name: photo.name, thumb: photoThumb } });
       render();
       deliverPhoto(photo, text);
       return;
@@ -421,41 +559,75 @@
     return history.some(function (entry) { return entry.id === id; });
   }
 
-  // A notification: news about a suggestion, or a message from the team.
+  // Notifications (news about a suggestion, a message or live reply) come
+  // from the team. While the widget is closed they stay unread and unconfirmed:
+  // the launcher counts them, and opening the widget confirms them.
+  var held = load("held", []);
+
   function showNotification(item) {
     if (known(item.id)) return false;
-    remember({ id: item.id, from: live ? "team" : "bot", news: !live, text: String(item.text), at: item.created_at });
-    if (live) liveAnnounce.textContent = TEXT.liveNew + String(item.text);
+    var closed = panel.hidden;
+    remember({ id: item.id, from: "team", text: String(item.text), at: item.created_at, unread: closed });
+    if (closed) {
+      held = held.concat([item.id]).slice(-MAX_HISTORY);
+      save("held", held);
+    } else if (live) {
+      liveAnnounce.textContent = TEXT.liveNew + String(item.text);
+    }
     return true;
+  }
+
+  function confirmSeen(ids) {
+    if (ids.length) post("/api/notifications/seen", { session: session, ids: ids.slice(-20) }).catch(function () {});
   }
 
   function fetchNews() {
     fetch(server + "/api/notifications?session=" + encodeURIComponent(session))
       .then(function (response) { return response.ok ? response.json() : { notifications: [] }; })
       .then(function (data) {
-        if (data.live === true) startLive(); else if (data.live === false) stopLive();
-        var seen = [];
+        if (data.live === true) startLive(data.live_taken === true); else if (data.live === false) stopLive();
+        var shown = [];
         (data.notifications || []).forEach(function (item) {
-          if (showNotification(item)) seen.push(item.id);
+          if (showNotification(item)) shown.push(item.id);
         });
-        if (seen.length) {
+        if (shown.length) {
           render();
-          return post("/api/notifications/seen", { session: session, ids: seen });
+          if (!panel.hidden) confirmSeen(shown);
         }
       })
       .catch(function () { /* news come next time */ });
   }
 
+  // Opening the widget reads what came while it was closed.
+  function readHeld() {
+    history.forEach(function (entry) { delete entry.unread; });
+    save("history", history);
+    confirmSeen(held);
+    held = [];
+    save("held", held);
+  }
+
   var newsTimer = null;
+
+  function lookForNews(everyMs) {
+    clearInterval(newsTimer);
+    newsTimer = setInterval(fetchNews, everyMs);
+  }
 
   // Live chat: the team's replies arrive as Server-Sent Events while it lasts.
   var live = false;
   var stream = null;
   var livePoll = null;
 
-  function startLive() {
-    liveText.textContent = TEXT.live;
+  var liveTaken = false;
+
+  // The bar takes the place of "Hier antwortet ein KI-Assistent": a person
+  // answers now, or is being looked for. `taken` undefined keeps what is known.
+  function startLive(taken) {
+    if (taken !== undefined) liveTaken = taken;
+    liveText.textContent = liveTaken ? TEXT.liveTaken : TEXT.liveWaiting;
     liveBar.hidden = false;
+    note.hidden = true;
     if (live && (stream || livePoll)) return;
     live = true;
     save("live", true);
@@ -468,6 +640,7 @@
           post("/api/notifications/seen", { session: session, ids: [item.id] }).catch(function () {});
         }
       });
+      stream.addEventListener("taken", function () { startLive(true); });
       stream.addEventListener("ended", function () { stopLive(); fetchNews(); });
       stream.onerror = function () {
         if (stream && stream.readyState === EventSource.CLOSED) {
@@ -482,20 +655,26 @@
 
   function stopLive() {
     live = false;
+    liveTaken = false;
     save("live", false);
     liveBar.hidden = true;
+    note.hidden = false;
     if (stream) { stream.close(); stream = null; }
     if (livePoll) { clearInterval(livePoll); livePoll = null; }
   }
 
-  liveBack.addEventListener("click", function () { ask("zurück zum Assistenten"); });
+  liveBack.addEventListener("click", function () {
+    ask("zurück zum Assistenten");
+    backToTyping();
+  });
 
   function open() {
     panel.hidden = false;
     launcher.setAttribute("aria-expanded", "true");
+    readHeld();
     render();
     fetchNews();
-    newsTimer = setInterval(fetchNews, NEWS_EVERY_MS);
+    lookForNews(NEWS_EVERY_MS);
     input.focus();
     save("open", true);
   }
@@ -504,6 +683,7 @@
     panel.hidden = true;
     launcher.setAttribute("aria-expanded", "false");
     clearInterval(newsTimer);
+    if (history.length) lookForNews(NEWS_CLOSED_EVERY_MS);
     launcher.focus();
     save("open", false);
   }
@@ -551,10 +731,7 @@
     post("/api/forget", { session: session, scope: scope }).then(function () {
       forgetBox.hidden = true;
       forgetBox.textContent = "";
-      history = [];
-      session = newSession();
-      save("session", session);
-      save("history", history);
+      startAnew();
       problem.hidden = true;
       render();
       input.focus();
@@ -597,13 +774,23 @@
     if (event.key === "Escape") { event.stopPropagation(); closeForget(); }
   });
 
-  if (load("open", false)) open();
+  // The stylesheet arrives after the first render: only then can the log scroll.
+  css.addEventListener("load", function () { if (!panel.hidden) showNewest(); });
 
-  // For the city's own pages, e.g. the board's "Im Chat unterstützen".
+  if (load("open", false)) {
+    open();
+  } else if (history.length) {
+    fetchNews();
+    lookForNews(NEWS_CLOSED_EVERY_MS);
+    showUnread();
+  }
+
+  // For the city's own pages: the board's "Im Chat unterstützen" and
+  // "Idee einreichen". `shown` is what the log shows instead of a payload.
   window.StadtAssistent = {
-    say: function (text) {
+    say: function (text, shown) {
       if (panel.hidden) open();
-      ask(text);
+      ask(text, shown);
     },
   };
 })();

@@ -314,3 +314,53 @@ def test_a_chosen_photo_shows_as_a_thumbnail_before_and_after_sending(
         desktop.get_by_role("img", name="Ihr Foto laterne-kaputt.jpg")
     ).to_be_visible()
     assert desktop.errors == []
+
+
+def choose_by_keyboard(page, name: str) -> None:
+    """Shift+Tab back from the text box to a choice, Enter, and back to typing."""
+    for _ in range(30):
+        page.keyboard.press("Shift+Tab")
+        focused = page.evaluate("document.activeElement.textContent")
+        if focused == name:
+            break
+    else:
+        raise AssertionError(f"no choice {name!r} on the way back from the text box")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("textbox", name="Ihre Nachricht")).to_be_focused()
+
+
+def type_and_send(page, text: str) -> None:
+    page.keyboard.type(text)
+    page.keyboard.press("Enter")
+
+
+def test_keyboard_only_through_the_form_and_the_rating(desktop):
+    for _ in range(20):  # Tab through the page to the launcher
+        desktop.keyboard.press("Tab")
+        if launcher(desktop).evaluate("node => node === document.activeElement"):
+            break
+    desktop.keyboard.press("Enter")
+    log = desktop.get_by_role("log")
+    type_and_send(desktop, "Ich möchte einen Vorschlag machen")
+    expect(log).to_contain_text("Beschreiben Sie", timeout=30_000)
+    type_and_send(desktop, "Am Pfaffplatz fehlt ein Trinkbrunnen für heiße Tage")
+    expect(log).to_contain_text("Zu welchem Thema", timeout=30_000)
+    choose_by_keyboard(desktop, "Umwelt und Energie")
+    expect(log).to_contain_text("Ort", timeout=30_000)
+    type_and_send(desktop, "Pfaffplatz")
+    expect(log).to_contain_text("erfahren", timeout=30_000)
+    choose_by_keyboard(desktop, "Ja, hier im Chat")
+    expect(log).to_contain_text("öffentlich", timeout=30_000)
+    choose_by_keyboard(desktop, "Nein")
+    expect(log).to_contain_text("Bitte prüfen", timeout=30_000)
+    choose_by_keyboard(desktop, "Absenden")
+    expect(log).to_contain_text("gespeichert", timeout=30_000)
+
+    type_and_send(desktop, QUESTION)
+    rating = desktop.get_by_role("group", name="War die Antwort hilfreich?")
+    expect(rating).to_be_visible(timeout=30_000)
+    choose_by_keyboard(desktop, "👎 Nicht hilfreich")
+    expect(log).to_contain_text("Was hat Ihnen gefehlt?", timeout=30_000)
+    type_and_send(desktop, "Mir fehlte, wer das Projekt betreut")
+    expect(log).to_contain_text("liest Ihren Hinweis", timeout=30_000)
+    assert desktop.errors == []

@@ -136,7 +136,10 @@ async def test_taking_the_chat_is_told_once_and_notifications_say_so(
     async with client.get(f"/api/live?session={SESSION}") as stream:
         in_transaction(url, lambda s: live.take(s, chat_id, "anna", now=utcnow()))
         client.server.app[LIVE_WAKE].wake()
-        assert await asyncio.wait_for(next_event(stream), 10) == ("taken", {"taken": True})
+        assert await asyncio.wait_for(next_event(stream), 10) == (
+            "taken",
+            {"taken": True},
+        )
         in_transaction(url, lambda s: notifications.queue(
             s, "web", live_chat[0], "Hallo", now=utcnow()))  # fmt: skip
         client.server.app[LIVE_WAKE].wake()

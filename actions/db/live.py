@@ -6,11 +6,15 @@ come from the caller (Settings.now), so tests can fix the clock.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, union_all, update
 from sqlalchemy.orm import Session
 
+from actions.db import conversations
 from actions.db.audit import record
 from actions.db.models import LiveAvailability, LiveChat
 
@@ -19,6 +23,9 @@ OPEN = (WAITING, TAKEN)
 CITIZEN = "citizen"
 AUTOMATIC = "automatisch"  # ended by the assistant: idle, or the office closed
 STATUS_LABELS = {WAITING: "wartet", TAKEN: "übernommen", ENDED: "beendet"}
+# User events read per chat for its preview: the newest may be a button's
+# payload ("/request_human"), which is no message to show.
+PREVIEW_LOOKBACK = 3
 
 
 class LiveChatGone(ValueError):
@@ -232,3 +239,60 @@ def purge_ended_before(session: Session, before: datetime) -> int:
     return session.execute(
         delete(LiveChat).where(LiveChat.status == ENDED, LiveChat.ended_at < before)
     ).rowcount
+
+
+# The citizen's words, from Rasa's tracker store ------------------------------
+
+
+@dataclass(frozen=True)
+class CitizenMessage:
+    text: str
+    at: datetime
+
+
+def last_citizen_messages(
+    tracker_url: str, sender_ids: Iterable[str]
+) -> dict[str, CitizenMessage] | None:
+    """The newest typed message of each sender, for the queue's previews.
+
+    Unlike the rest of this module it reads Rasa's tracker store, in one
+    query: per sender an index range scan of its newest few user events
+    (bot.plugins.tracker_store.SESSION_INDEXES), however long the
+    conversation. None when the store cannot be read."""
+    senders = list(dict.fromkeys(sender_ids))
+    if not senders or not conversations.exists(tracker_url):
+        return {}
+    rows = conversations.read(tracker_url, _newest_user_events(senders))
+    if rows is None:
+        return None
+    found: dict[str, CitizenMessage] = {}
+    for sender_id, timestamp, data in sorted(rows, key=lambda r: -r.timestamp):
+        text = None if sender_id in found else _typed_text(data)
+        if text:
+            at = datetime.fromtimestamp(timestamp, timezone.utc)
+            found[sender_id] = CitizenMessage(text, at)
+    return found
+
+
+def _newest_user_events(senders: list[str]):
+    events = conversations.TRACKER_EVENTS
+    newest = [
+        select(events.c.sender_id, events.c.timestamp, events.c.data)
+        .where(events.c.sender_id == sender, events.c.type_name == "user")
+        .order_by(events.c.timestamp.desc())
+        .limit(PREVIEW_LOOKBACK)
+        .subquery()
+        for sender in senders
+    ]
+    # SQLite allows LIMIT in a UNION's members only inside subqueries.
+    return union_all(*(select(*part.c) for part in newest))
+
+
+def _typed_text(data: str | None) -> str | None:
+    try:
+        text = json.loads(data or "{}").get("text")
+    except (ValueError, AttributeError):
+        return None
+    if not isinstance(text, str) or not text.strip() or text.startswith("/"):
+        return None
+    return text.strip()

@@ -7,8 +7,10 @@ replies to the citizen's channel (the widget reads it as a stream).
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -16,8 +18,13 @@ from aiohttp import web
 from actions.db import live, notifications
 from actions.db.audit import record
 from actions.db.content import ContentError, load_contact
+from actions.db.models import LiveChat
+from actions.db.office_hours import OfficeHours
+from bot.formatting import local_time
+from bot.settings import Settings
 from bot.shared.live_chat import STAFF_ENDED_TEXT, live_chat_span, wake_deliveries
 from bot.shared.rasa_client import RasaUnavailable
+from bot.staff.context import CHANNEL_LABELS
 from bot.staff.helpers import RASA, SETTINGS, PageError, db, flash, url
 
 logger = logging.getLogger(__name__)
@@ -26,6 +33,10 @@ MAX_REPLY = 2000
 HOURS = (1, 2, 4, 8)
 TAKEN_TEXT = "Eine Person aus dem Team ist jetzt für Sie da und liest Ihre Nachrichten."
 REPLY_PREFIX = "Antwort aus dem Team:\n"
+PREVIEW_CHARS = 120
+NO_MESSAGE = "Noch keine Nachricht."
+NO_PREVIEW = "Die Vorschau ist gerade nicht abrufbar."
+NOT_OFFERED = "Bürgerinnen und Bürger bekommen den Live-Chat deshalb nicht angeboten."
 
 
 def _now(request: web.Request) -> datetime:
@@ -36,40 +47,175 @@ def _idle(request: web.Request) -> timedelta:
     return timedelta(minutes=request.app[SETTINGS].staff_idle_minutes)
 
 
-def _closing(request: web.Request) -> datetime | None:
-    settings = request.app[SETTINGS]
+def _office_hours(settings: Settings) -> OfficeHours | None:
     try:
-        hours = load_contact(settings.content_dir).office_hours(settings.timezone)
+        return load_contact(settings.content_dir).office_hours(settings.timezone)
     except ContentError:
         return None
-    return hours.closing(settings.now())
 
 
-def _chat_id(request: web.Request) -> int:
-    try:
-        return int(request.match_info["chat_id"])
-    except ValueError:
-        raise PageError(404, "Diesen Live-Chat gibt es nicht.") from None
+def _closing(request: web.Request) -> datetime | None:
+    settings = request.app[SETTINGS]
+    hours = _office_hours(settings)
+    return hours.closing(settings.now()) if hours else None
 
 
-def _back(request: web.Request, chat_id: int | None = None) -> web.HTTPSeeOther:
-    query = {"chat": str(chat_id)} if chat_id else None
-    return web.HTTPSeeOther(url(request, "live", query))
+# What citizens are offered now ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class TeamNow:
+    """What the assistant's offer of a live chat depends on, besides the office."""
+
+    someone_available: bool
+    queue_full: bool
+
+
+def _office_closed_text(hours: OfficeHours, now: datetime, settings: Settings) -> str:
+    today = now.astimezone(settings.tz).date()
+    if holiday := hours.holiday(today):
+        return f"Heute ist {holiday}, das Büro ist geschlossen."
+    if not hours.weekly.get(today.weekday()):
+        return "Heute ist das Büro geschlossen."
+    return "Das Büro ist gerade geschlossen."
+
+
+def offer_text(settings: Settings, team: TeamNow) -> str:
+    """Whether citizens are offered "Mit einer Person chatten" now, and if not,
+    when again: the same rules as the assistant (actions.sdk.live_actions)."""
+    hours, now = _office_hours(settings), settings.now()
+    if hours is None:
+        return f"Die Kontaktdaten (contact.yml) sind nicht lesbar. {NOT_OFFERED}"
+    if not hours.weekly:
+        return f"In contact.yml sind keine Öffnungszeiten eingetragen. {NOT_OFFERED}"
+    if not hours.is_open(now):
+        closed = _office_closed_text(hours, now, settings)
+        opening = hours.describe_next(now)
+        if opening is None:
+            return f"{closed} {NOT_OFFERED}"
+        return (
+            f"{closed} Bürgerinnen und Bürger bekommen den Live-Chat jetzt nicht "
+            f"angeboten, erst wieder {opening}, wenn dann jemand aus dem Team "
+            "erreichbar ist."
+        )
+    if not team.someone_available:
+        return (
+            "Gerade ist niemand aus dem Team erreichbar. Der Assistent bietet "
+            "deshalb an, eine Nachricht zu hinterlassen."
+        )
+    if team.queue_full:
+        return (
+            "Gerade warten so viele Gespräche, dass der Assistent keine neuen "
+            "annimmt. Er bietet an, eine Nachricht zu hinterlassen."
+        )
+    closing = hours.closing(now)
+    until = f" bis {closing.astimezone(settings.tz):%H:%M} Uhr" if closing else ""
+    return f"Bürgerinnen und Bürger bekommen jetzt{until} „Mit einer Person chatten“ angeboten."
+
+
+# The queue ---------------------------------------------------------------------
+
+
+def waiting_text(count: int) -> str:
+    """The same words in the navigation and in the alert."""
+    if count == 0:
+        return "Kein Gespräch wartet"
+    return "1 Gespräch wartet" if count == 1 else f"{count} Gespräche warten"
+
+
+def alert_text(count: int) -> str:
+    return waiting_text(count) + (" auf eine Person." if count else ".")
+
+
+def preview(text: str, limit: int = PREVIEW_CHARS) -> str:
+    """The start of a message, cut after a whole word."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit + 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:  # else one very long word: cut inside it
+        cut = cut[:space]
+    return cut[:limit].rstrip(" ,.;:-–") + "…"
+
+
+def ago(at: datetime, now: datetime) -> str:
+    minutes = int((now - at).total_seconds() // 60)
+    if minutes < 1:
+        return "gerade eben"
+    if minutes < 60:
+        return f"vor {minutes} Minute{'' if minutes == 1 else 'n'}"
+    hours = minutes // 60
+    if hours < 24:
+        return f"vor {hours} Stunde{'' if hours == 1 else 'n'}"
+    days = hours // 24
+    return f"vor {days} Tag{'' if days == 1 else 'en'}"
+
+
+def _summary(chat: LiveChat) -> str:
+    status = live.STATUS_LABELS[chat.status]
+    taken = f" von {chat.taken_by}" if chat.taken_by else ""
+    return f"{CHANNEL_LABELS.get(chat.channel, chat.channel)} · {status}{taken}"
+
+
+def _entry(
+    request: web.Request,
+    chat: LiveChat,
+    messages: dict[str, live.CitizenMessage] | None,
+) -> dict:
+    """One queued chat, as the page shows it and its script redraws it."""
+    message = (messages or {}).get(chat.sender_id)
+    # Rasa stamps messages with the wall clock, not Settings.now (fixed in demos).
+    now = datetime.now(timezone.utc)
+    local = local_time(request.app[SETTINGS].tz)
+    return {
+        "id": chat.id,
+        "status": chat.status,
+        "taken_by": chat.taken_by,
+        "last_message_at": chat.last_message_at.isoformat(),
+        "url": url(request, "live", {"chat": str(chat.id)}),
+        "summary": _summary(chat),
+        "preview": preview(message.text) if message else None,
+        "no_preview": NO_PREVIEW if messages is None else NO_MESSAGE,
+        "said_at": message.at.isoformat() if message else None,
+        "said_at_local": local(message.at) if message else None,
+        "said_ago": ago(message.at, now) if message else None,
+    }
+
+
+async def _queue(request: web.Request) -> tuple[list[LiveChat], list[dict], int]:
+    """The open chats with their previews, and how many wait."""
+
+    def load(session):
+        return live.queue(session), live.waiting_count(session)
+
+    chats, waiting = await db(request, load, read_only=True)
+    messages = await asyncio.to_thread(
+        live.last_citizen_messages,
+        request.app[SETTINGS].tracker_store_url,
+        [c.sender_id for c in chats],
+    )
+    return chats, [_entry(request, c, messages) for c in chats], waiting
 
 
 async def live_page(request: web.Request) -> web.Response:
-    user = request["user"]
+    user, settings = request["user"], request.app[SETTINGS]
     now, idle = _now(request), _idle(request)
     selected = request.query.get("chat", "")
 
     def load(session):
+        team = TeamNow(
+            someone_available=live.anyone_available(session, now=now, idle=idle),
+            queue_full=live.waiting_count(session) >= settings.live_max_waiting,
+        )
         return (
-            live.queue(session),
             live.recent_ended(session),
             live.availability(session, user.username, now=now, idle=idle),
+            team,
         )
 
-    chats, ended, available_until = await db(request, load, read_only=True)
+    ended, available_until, team = await db(request, load, read_only=True)
+    chats, entries, waiting = await _queue(request)
     chosen = next((c for c in chats if str(c.id) == selected), None)
     transcript, transcript_error = [], None
     if chosen is not None:
@@ -83,32 +229,43 @@ async def live_page(request: web.Request) -> web.Response:
         "live.html",
         request,
         {
-            "chats": chats, "ended": ended, "chosen": chosen,
+            "entries": entries, "ended": ended, "chosen": chosen,
             "transcript": transcript, "transcript_error": transcript_error,
             "available_until": available_until, "hours": HOURS,
-            "closing": _closing(request), "status_labels_live": live.STATUS_LABELS,
+            "closing": _closing(request), "offer_text": offer_text(settings, team),
+            "alert_text": alert_text(waiting), "waiting": waiting,
             "max_reply": MAX_REPLY,
         },
     )  # fmt: skip
 
 
 async def live_state(request: web.Request) -> web.Response:
-    """For the page's script: what changed, to show the alert and new messages."""
-    chats = await db(request, live.queue, read_only=True)
+    """For the page's script: the queue with its previews, and the counts.
+
+    A background poll (bot.staff.middlewares.BACKGROUND_POLLS): it keeps
+    neither the session nor the member's availability alive."""
+    _chats, entries, waiting = await _queue(request)
     return web.json_response(
         {
-            "chats": [
-                {
-                    "id": c.id,
-                    "status": c.status,
-                    "taken_by": c.taken_by,
-                    "last_message_at": c.last_message_at.isoformat(),
-                }
-                for c in chats
-            ]
+            "chats": entries,
+            "waiting": waiting,
+            "waiting_text": waiting_text(waiting),
+            "alert_text": alert_text(waiting),
         },
         headers={"Cache-Control": "no-store"},
     )
+
+
+def _chat_id(request: web.Request) -> int:
+    try:
+        return int(request.match_info["chat_id"])
+    except ValueError:
+        raise PageError(404, "Diesen Live-Chat gibt es nicht.") from None
+
+
+def _back(request: web.Request, chat_id: int | None = None) -> web.HTTPSeeOther:
+    query = {"chat": str(chat_id)} if chat_id else None
+    return web.HTTPSeeOther(url(request, "live", query))
 
 
 async def transcript_json(request: web.Request) -> web.Response:

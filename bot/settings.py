@@ -159,6 +159,10 @@ def _loopback(env: dict[str, str], name: str) -> str:
     return value
 
 
+# The site of the example content (data/content/contact.yml): a city sets its own.
+DEFAULT_SERVICE_PORTAL_URL = "https://www.example.org/"
+
+
 @dataclass(frozen=True)
 class TelegramSettings:
     token: str
@@ -281,6 +285,8 @@ class Settings:
     rasa_workers: int
     redis_url: str | None
     public_url_env: str | None = None
+    # Where out-of-scope questions ("Personalausweis verlängern") are sent.
+    service_portal_url: str = DEFAULT_SERVICE_PORTAL_URL
     smtp: SmtpSettings | None = None
     rasa_api_token_env: str | None = None
     # Tests and demos only: the office's clock stands still at this instant.
@@ -362,6 +368,8 @@ class Settings:
             web_port=_port(env, "WEB_PORT", 8080),
             web_allowed_origins=_origins(env, "WEB_ALLOWED_ORIGINS"),
             public_url_env=_url(env, "PUBLIC_URL"),
+            service_portal_url=_url(env, "SERVICE_PORTAL_URL")
+            or DEFAULT_SERVICE_PORTAL_URL,
             web_chat_per_minute=_int(env, "WEB_CHAT_PER_MINUTE", 20),
             web_address_per_minute=_int(env, "WEB_ADDRESS_PER_MINUTE", 60),
             web_global_per_minute=_int(env, "WEB_GLOBAL_PER_MINUTE", 1200),

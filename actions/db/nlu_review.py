@@ -41,7 +41,8 @@ MISSED_KINDS = {
     "action_fallback": "nicht verstanden",
     "utter_fallback": "nicht verstanden",
     "action_default_fallback": "Ausweichantwort",
-    "utter_out_of_scope": "außerhalb des Themas",
+    "action_out_of_scope": "außerhalb des Themas",
+    "utter_out_of_scope": "außerhalb des Themas",  # conversations before issue 31.8
 }
 OUT_OF_SCOPE = "out_of_scope"
 # Intents a citizen never types: buttons, shared places and photos.

@@ -1,4 +1,5 @@
-"""Contact, hand-off to a person, and privacy information from contact.yml."""
+"""Contact, hand-off to a person, privacy information from contact.yml, and
+the city's service portal for questions outside the assistant's topics."""
 
 from __future__ import annotations
 
@@ -65,6 +66,24 @@ class ActionContact(Action):
             if state.possible and buttons:
                 lines.append("Gerade ist auch jemand im Live-Chat für Sie da.")
         dispatcher.utter_message(text="\n".join(lines), buttons=buttons)
+        return []
+
+
+class ActionOutOfScope(Action):
+    """Not the assistant's topic ("Wo verlängere ich meinen Personalausweis?"):
+    says so and links to the city's services (SERVICE_PORTAL_URL)."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> EventList:
+        # The setting is a checked http(s) URL, never empty (bot.settings).
+        dispatcher.utter_message(
+            response="utter_out_of_scope",
+            service_portal_url=get_settings().service_portal_url,
+        )
         return []
 
 

@@ -30,6 +30,7 @@ from actions.sdk.suggestion_form import (
     ValidateSuggestionForm,
     intent_of,
     shared_position,
+    waiting_photos,
 )
 from bot.formatting import DELETED_MARKER, intent_payload
 from bot.settings import get_settings
@@ -77,16 +78,6 @@ def photo_caption(tracker: Tracker) -> str | None:
     """The text sent with a photo (/attach_photo{"caption": ...}), if any."""
     caption = latest_entity(tracker, "caption")
     return " ".join(caption.split()) if caption else None
-
-
-async def waiting_photos(tracker: Tracker) -> int | None:
-    """How many photos wait for the sender's form; None if the database is down."""
-    key = sender_key(tracker.sender_id)
-    try:
-        return await db_call(lambda s: photos.pending_count(s, key), read_only=True)
-    except SQLAlchemyError:
-        logger.exception("cannot count waiting photos")
-        return None
 
 
 async def discard_waiting_photos(tracker: Tracker) -> None:

@@ -14,8 +14,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.db import photos, supports
 from actions.db import suggestions as store
-from actions.db import supports
 from actions.db.content import ContentError, load_contact, load_districts, load_topics
 from actions.db.places import Position, district_at
 from actions.db.similar import Idea, similar
@@ -561,6 +561,23 @@ def place_line(location: str | None, position: Any) -> str:
     return location or "–"
 
 
+async def waiting_photos(tracker: Tracker) -> int | None:
+    """How many photos wait for the sender's form; None if the database is down."""
+    key = sender_key(tracker.sender_id)
+    try:
+        return await db_call(lambda s: photos.pending_count(s, key), read_only=True)
+    except SQLAlchemyError:
+        logger.exception("cannot count waiting photos")
+        return None
+
+
+def photo_lines(count: int | None) -> list[str]:
+    """The summary's photo line; none while the database cannot count them."""
+    if count is None:
+        return []
+    return [f"Fotos: {count} angehängt" if count else "Fotos: keine"]
+
+
 class ActionAskSuggestionTopic(Action):
     def name(self) -> str:
         return "action_ask_suggestion_topic"
@@ -674,6 +691,7 @@ class ActionAskSuggestionConfirmed(Action):
             f"Idee: {slot('suggestion_text')}",
             f"Thema: {slot('suggestion_topic')}",
             f"Ort: {place_line(slot('suggestion_location'), slot('suggestion_position'))}",
+            *photo_lines(await waiting_photos(tracker)),
             f"Benachrichtigung: {news}",
             f"Öffentlich zeigen: {'ja' if slot('suggestion_public') is True else 'nein'}",
             "Soll ich ihn so absenden?",

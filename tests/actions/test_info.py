@@ -3,9 +3,9 @@ import shutil
 import pytest
 
 from actions.db.content import load_contact
-from actions.sdk.contact_actions import ActionContact, ActionPrivacy
+from actions.sdk.contact_actions import ActionContact, ActionOutOfScope, ActionPrivacy
 from bot.settings import get_settings
-from tests.helpers import EXAMPLE_CONTENT, responses, texts
+from tests.helpers import EXAMPLE_CONTENT, button_titles, responses, texts
 
 
 @pytest.fixture
@@ -51,3 +51,29 @@ async def test_broken_contact_file_gets_an_apology(
         dispatcher, make_tracker("Kontakt", "ask_contact"), domain={}
     )
     assert responses(dispatcher) == ["utter_service_unavailable"]
+
+
+PORTAL = "https://www.stadt.example/buergerservice"
+
+
+@pytest.mark.parametrize(
+    ("configured", "link"), [(PORTAL, PORTAL), ("", "https://www.example.org/")]
+)
+async def test_out_of_scope_links_to_the_city_services(
+    dispatcher, make_tracker, monkeypatch, configured, link
+):
+    """Issue 31.8: "Wo verlängere ich meinen Personalausweis?" gets the portal."""
+    monkeypatch.setenv("SERVICE_PORTAL_URL", configured)
+    get_settings.cache_clear()
+    try:
+        tracker = make_tracker(
+            "Wo verlängere ich meinen Personalausweis?", "out_of_scope"
+        )
+        await ActionOutOfScope().run(dispatcher, tracker, domain={})
+    finally:
+        get_settings.cache_clear()
+    said = texts(dispatcher)
+    assert "Dabei kann ich leider nicht helfen" in said
+    # Last, with no full stop after it: the channels make a link of it.
+    assert said.endswith(f"Dienstleistungen der Stadt finden Sie hier: {link}"), said
+    assert button_titles(dispatcher) == ["Was kann ich fragen?", "Kontakt"]

@@ -419,6 +419,46 @@ async def test_the_summary_says_whether_it_is_shown_publicly(dispatcher, make_tr
         assert "Veröffentlichung ändern" in titles
 
 
+async def summary(dispatcher, make_tracker) -> list[str]:
+    from actions.sdk.suggestion_form import ActionAskSuggestionConfirmed
+
+    filled = {"suggestion_text": "Mehr Bänke", "suggestion_topic": "Sonstiges",
+              "suggestion_location": "Stiftsplatz", "suggestion_notify": "none"}  # fmt: skip
+    dispatcher.messages.clear()
+    await ActionAskSuggestionConfirmed().run(dispatcher, make_tracker(slots=filled), {})
+    return dispatcher.messages[0]["text"].splitlines()
+
+
+async def test_the_summary_names_the_photos_that_go_with_it(
+    dispatcher, make_tracker, session
+):
+    """Issue 31.6: the photos wait for the form; the summary says how many."""
+    from actions.db import photos
+    from actions.db.models import utcnow
+    from actions.sdk.base import sender_key
+
+    lines = await summary(dispatcher, make_tracker)
+    assert lines[3:5] == ["Ort: Stiftsplatz", "Fotos: keine"]
+    for _ in range(2):
+        photos.add_pending(session, sender_key("test-user"), content=b"\xff\xd8",
+                           media_type="image/jpeg", width=4, height=3,
+                           now=utcnow())  # fmt: skip
+    session.commit()
+    lines = await summary(dispatcher, make_tracker)
+    assert lines[3:6] == ["Ort: Stiftsplatz", "Fotos: 2 angehängt",
+                          "Benachrichtigung: nein"]  # fmt: skip
+
+
+async def test_the_summary_leaves_the_photos_out_while_the_database_is_down(
+    dispatcher, make_tracker, monkeypatch
+):
+    monkeypatch.setenv("DATABASE_URL", "sqlite:////proc/no-such-dir/smartcity.db")
+    get_settings.cache_clear()
+    lines = await summary(dispatcher, make_tracker)
+    assert lines[3:5] == ["Ort: Stiftsplatz", "Benachrichtigung: nein"]
+    assert not any(line.startswith("Fotos") for line in lines)
+
+
 async def test_a_typed_place_naming_a_district_keeps_it(dispatcher, make_tracker):
     result = await validate("suggestion_location", "Kotten, vor der Schule", dispatcher,
                             make_tracker, "inform", [entity("district", "Kotten")])  # fmt: skip

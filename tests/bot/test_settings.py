@@ -58,6 +58,20 @@ def test_bad_values_are_named(name, value, message):
         Settings.from_env({name: value})
 
 
+def test_the_service_portal_defaults_to_the_example_site_and_must_be_a_web_url():
+    """Issue 31.8: out-of-scope answers link to it, so it is never empty or broken."""
+    assert Settings.from_env({}).service_portal_url == "https://www.example.org/"
+    blank = Settings.from_env({"SERVICE_PORTAL_URL": "  "})
+    assert blank.service_portal_url == "https://www.example.org/"
+    portal = "https://www.stadt.example/buergerservice"
+    assert (
+        Settings.from_env({"SERVICE_PORTAL_URL": portal}).service_portal_url == portal
+    )
+    for wrong in ("www.stadt.example", "javascript:alert(1)", "ftp://stadt.example"):
+        with pytest.raises(SettingsError, match="SERVICE_PORTAL_URL must be an http"):
+            Settings.from_env({"SERVICE_PORTAL_URL": wrong})
+
+
 TOKEN = {"TELEGRAM_BOT_TOKEN": "123:abc"}
 SECRET = "0123456789abcdef-_XYZ"
 

@@ -12,6 +12,7 @@ IDEA = "Bitte mehr Trinkbrunnen in der Fußgängerzone aufstellen"
 PROBE_EMAIL = "buerger.probe@example.org"
 PROBE_IDEA = "Ein Probe-Gedanke: Wasserspender im Rathausfoyer aufstellen"
 ORIGIN = "https://www.stadt.example"  # the city's site that embeds the widget
+SERVICE_PORTAL = "https://www.stadt.example/buergerservice"  # SERVICE_PORTAL_URL
 # The e2e assistant ends a session after this many messages (issue 30).
 SESSION_MAX_TURNS = 12
 
@@ -52,5 +53,5 @@ async def fill_form(chat, idea: str = IDEA) -> str:
     summary = joined(await chat('/inform{"choice":"private"}'))
     assert f"Idee: {idea}" in summary and "Öffentlich zeigen: nein" in summary
     assert f"Idee: {idea}" in summary and "Thema: Mobilität" in summary
-    assert "Ort: Stiftsplatz" in summary
+    assert "Ort: Stiftsplatz" in summary and "Fotos: keine" in summary
     return summary

@@ -25,6 +25,7 @@ from tests.e2e.chat import (
     ORIGIN,
     PROBE_EMAIL,
     PROBE_IDEA,
+    SERVICE_PORTAL,
     SESSION_MAX_TURNS,
     say,
 )
@@ -79,6 +80,8 @@ def assistant(tmp_path_factory, bot_api, mail_server) -> Iterator[Assistant]:
         "MAIL_FROM": MAIL_FROM,
         # Short sessions, so that every longer test crosses one (issue 30).
         "SESSION_MAX_TURNS": str(SESSION_MAX_TURNS),
+        # Out-of-scope answers link here (issue 31.8).
+        "SERVICE_PORTAL_URL": SERVICE_PORTAL,
     }
     try:
         # Issue 13: one database for the city's tables and Rasa's conversations

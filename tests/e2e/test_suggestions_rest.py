@@ -5,7 +5,15 @@ from __future__ import annotations
 import sqlite3
 import uuid
 
-from tests.e2e.chat import IDEA, PROBE_EMAIL, PROBE_IDEA, REFERENCE, fill_form, joined
+from tests.e2e.chat import (
+    IDEA,
+    PROBE_EMAIL,
+    PROBE_IDEA,
+    REFERENCE,
+    SERVICE_PORTAL,
+    fill_form,
+    joined,
+)
 
 
 def rows_with_text(assistant, text: str) -> int:
@@ -52,6 +60,18 @@ async def test_question_in_the_middle_is_answered_and_the_form_goes_on(chat):
     answer = joined(await chat("Wer ist die Chief Digital Officer von Kaiserslautern?"))
     assert "Ilona Benz" in answer
     assert "Zu welchem Thema" in answer  # the form asks its question again
+
+
+async def test_an_other_matter_in_the_middle_gets_the_portal_and_the_form_goes_on(
+    chat,
+):
+    """Issue 31.8, by the form's own rule: a question is no idea."""
+    assert "Beschreiben Sie Ihre Idee" in joined(await chat("Ich habe eine Idee"))
+    answer = joined(await chat("Wo verlängere ich meinen Personalausweis?"))
+    assert (
+        f"Dienstleistungen der Stadt finden Sie hier: {SERVICE_PORTAL}" in answer
+    ), answer
+    assert "Beschreiben Sie Ihre Idee" in answer  # the form asks again
 
 
 async def test_cancel_stores_nothing(assistant, chat):

@@ -188,6 +188,7 @@ def test_a_photo_with_an_idea_is_offered_and_goes_with_the_suggestion(
     _, public = press(bot_api, notify[-1], "Nein, danke")
     _, summary = press(bot_api, public[-1], "Nein")
     assert f"Idee: {idea}" in shown(summary), shown(summary)
+    assert "Fotos: 1 angehängt" in shown(summary)  # issue 31.6
     _, saved = press(bot_api, summary[-1], "Absenden")
     reference = REFERENCE.search(shown(saved)).group(0)
     ((width, height, content),) = db_rows(

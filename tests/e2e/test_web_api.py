@@ -16,7 +16,7 @@ from bot.shared.photos import REFUSALS
 from bot.web import chat
 from bot.web.app import CHAT
 from tests.e2e.assistant import free_port
-from tests.e2e.chat import ORIGIN
+from tests.e2e.chat import ORIGIN, SERVICE_PORTAL
 
 
 def session() -> str:
@@ -38,6 +38,23 @@ async def test_chat_answers_from_the_database(make_client):
     assert "KL MitWirkung" in text
     titles = [b["title"] for m in body["messages"] for b in m["buttons"]]
     assert "Weitere Projekte" in titles
+
+
+async def test_an_out_of_scope_question_gets_the_city_service_portal(make_client):
+    """Issue 31.8: a user test asked where to renew an identity card."""
+    client = await make_client()
+    status, body = await post_chat(
+        client,
+        {"session": session(), "message": "Wo verlängere ich meinen Personalausweis?"},
+    )
+    assert status == 200
+    text = "\n".join(m["text"] for m in body["messages"])
+    assert "Dabei kann ich leider nicht helfen" in text, text
+    assert text.endswith(
+        f"Dienstleistungen der Stadt finden Sie hier: {SERVICE_PORTAL}"
+    ), text
+    titles = [b["title"] for m in body["messages"] for b in m["buttons"]]
+    assert "Was kann ich fragen?" in titles and "Kontakt" in titles
 
 
 async def test_the_sender_is_derived_on_the_server(assistant, make_client):

@@ -41,7 +41,7 @@ async def test_dashboard_lists_the_most_frequent_unanswered_messages(
     client, staff_settings
 ):
     url = staff_settings.tracker_store_url
-    out = "utter_out_of_scope"
+    out = "action_out_of_scope"
     await store_messages(
         url,
         "a",

@@ -8,6 +8,7 @@ page with a button, so a mail scanner that follows links unsubscribes nobody.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from datetime import datetime
 from email.message import EmailMessage
@@ -26,6 +27,12 @@ logger = logging.getLogger(__name__)
 SUBJECT = "Neuigkeiten zu Ihrem Vorschlag"
 SEND_TIMEOUT_SECONDS = 30
 UNSUBSCRIBE_PATH = "/abmelden"
+# Servers repeat the address in their refusals; logs and staff pages keep none.
+ADDRESS = re.compile(r"[^\s<>@]+@[^\s<>@]+")
+
+
+def without_addresses(text: str) -> str:
+    return ADDRESS.sub("<address>", text).replace("<<address>>", "<address>")
 
 
 def unsubscribe_url(settings: Settings, suggestion_id: int, address: str) -> str:
@@ -95,13 +102,17 @@ class MailDelivery(OutboxDelivery):
         except (aiosmtplib.SMTPRecipientsRefused, aiosmtplib.SMTPRecipientRefused) as e:
             refused = getattr(e, "recipients", [e])
             # 5xx: the address does not exist; 4xx (mailbox busy): try again.
-            error = f"refused: {'; '.join(f'{r.code} {r.message}' for r in refused)}"
+            error = without_addresses(
+                f"refused: {'; '.join(f'{r.code} {r.message}' for r in refused)}"
+            )
             if all(r.code >= 500 for r in refused):
                 await self._failed(row, error)
             else:
                 await self._retry_or_fail(row, error)
         except (aiosmtplib.SMTPException, OSError) as error:
             # Server away, busy or misconfigured: the backoff gives it time.
-            await self._retry_or_fail(row, f"{type(error).__name__}: {error}")
+            await self._retry_or_fail(
+                row, without_addresses(f"{type(error).__name__}: {error}")
+            )
         else:
             await self._mark_sent(row)

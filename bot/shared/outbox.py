@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 BATCH = 20
-MAX_ATTEMPTS = 12  # with the backoff below, about eight hours of trying
+MAX_ATTEMPTS = 12  # with the backoff below, about five hours of trying
 STOP_GRACE_SECONDS = 30
 MARK_SENT_TRIES = 5
 

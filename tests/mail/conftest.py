@@ -23,7 +23,8 @@ class Inbox:
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.startswith("unbekannt@"):
-            return "550 5.1.1 Mailbox unbekannt"
+            # As many servers do: the refusal repeats the address.
+            return f"550 5.1.1 <{address}>: Mailbox unbekannt"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

@@ -131,9 +131,13 @@ def test_server_down_message_and_retry(page):
     playwright_api.expect(alert).to_be_hidden()
 
 
-def test_phone_sized_screen(browser, assistant):
+@pytest.mark.parametrize("width, height", [(360, 740), (390, 844)])
+def test_phone_sized_screen(browser, assistant, width, height):
     context = browser.new_context(
-        locale="de-DE", viewport={"width": 360, "height": 740}, is_mobile=True
+        locale="de-DE",
+        viewport={"width": width, "height": height},
+        is_mobile=True,
+        has_touch=True,
     )
     page = context.new_page()
     page.goto(assistant.web_url + "/")
@@ -141,10 +145,11 @@ def test_phone_sized_screen(browser, assistant):
     ask(page, QUESTION)
     playwright_api.expect(log).to_contain_text("KL MitWirkung", timeout=30_000)
     panel = page.get_by_role("dialog").bounding_box()
-    assert panel["x"] >= 0 and panel["x"] + panel["width"] <= 360
+    assert panel["x"] >= 0 and panel["x"] + panel["width"] <= width
     box = page.get_by_role("textbox", name="Ihre Nachricht")
     playwright_api.expect(box).to_be_in_viewport()
-    page.screenshot(path=SCREENSHOTS / "widget-phone.png")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"widget-phone-{width}.png")
     context.close()
 
 

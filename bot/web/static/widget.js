@@ -774,8 +774,15 @@
     if (event.key === "Escape") { event.stopPropagation(); closeForget(); }
   });
 
-  // The stylesheet arrives after the first render: only then can the log scroll.
-  css.addEventListener("load", function () { if (!panel.hidden) showNewest(); });
+  // Unstyled, the widget would flash at the page's end: it shows with its
+  // stylesheet (or without, if that cannot load). Only then can the log scroll.
+  root.hidden = true;
+  function styled() {
+    root.hidden = false;
+    if (!panel.hidden) showNewest();
+  }
+  css.addEventListener("load", styled);
+  css.addEventListener("error", styled);
 
   if (load("open", false)) {
     open();

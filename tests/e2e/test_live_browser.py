@@ -129,3 +129,35 @@ def test_on_a_phone_the_waiting_banner_is_one_small_line(
     live_bar.get_by_role("button", name="Zum Assistenten").click()
     expect(live_bar).to_be_hidden(timeout=30_000)
     phone.close()
+
+
+def test_a_reply_while_the_widget_is_closed_waits_on_the_launcher(pages):
+    widget, desk = pages
+    desk.get_by_role("button", name="Im Live-Chat erreichbar").click()
+    launcher = widget.get_by_role("button", name="Chat mit dem Stadt-Assistenten")
+    launcher.click()
+    ask(widget, "Ich möchte mit einem Menschen sprechen")
+    expect(widget.locator(".sa-live")).to_contain_text("Wir suchen", timeout=30_000)
+    ask(widget, "Wann wird die Laterne am Pfaffplatz repariert?")
+    expect(widget.locator(".sa-typing")).to_be_empty(timeout=30_000)
+    widget.get_by_role("button", name="Chat schließen").click()
+
+    desk.goto(desk.url)
+    desk.locator(".live-queue a").first.click()
+    desk.get_by_role("button", name="Gespräch übernehmen").click()
+    desk.get_by_label("Ihre Antwort").fill(REPLY)
+    desk.get_by_role("button", name="Senden").click()
+
+    # "Eine Person aus dem Team ist jetzt für Sie da …" on taking, then the reply.
+    expect(launcher).to_have_accessible_name(
+        "Chat mit dem Stadt-Assistenten (2 neue Nachrichten vom Team)", timeout=5_000
+    )
+    launcher.click()
+    reply = widget.get_by_role("log").locator(".sa-team").filter(has_text=REPLY)
+    expect(reply).to_be_visible()
+    expect(reply.locator(".sa-sender")).to_have_text("Smart-City-Team")
+    expect(widget.locator(".sa-live")).to_contain_text("schreibt mit Ihnen")
+    widget.reload()  # confirmed on opening: shown once, not again as news
+    expect(widget.get_by_role("log").get_by_text(REPLY)).to_have_count(1)
+    desk.get_by_role("button", name="Gespräch beenden").click()
+    assert widget.errors == [] and desk.errors == []

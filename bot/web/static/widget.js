@@ -637,7 +637,7 @@
         var item = JSON.parse(event.data);
         if (showNotification(item)) {
           render();
-          post("/api/notifications/seen", { session: session, ids: [item.id] }).catch(function () {});
+          if (!panel.hidden) confirmSeen([item.id]);
         }
       });
       stream.addEventListener("taken", function () { startLive(true); });

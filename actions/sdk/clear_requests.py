@@ -103,13 +103,22 @@ class ConfirmDiscard:
     def has_content(self, tracker: Tracker) -> bool:
         raise NotImplementedError
 
+    def answers_the_step(self, tracker: Tracker) -> bool:
+        """Whether the message answers the step asked, whatever the classifier
+        read in it; then it is no cancel."""
+        return False
+
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> EventList:
         if answered_after_listen(tracker):
             if tracker.get_slot("requested_slot") == self.discard_slot:
                 return await self._answer_discard(dispatcher, tracker, domain)
-            if unclear_cancel(tracker) and self.has_content(tracker):
+            if (
+                unclear_cancel(tracker)
+                and self.has_content(tracker)
+                and not self.answers_the_step(tracker)
+            ):
                 return [
                     SlotSet(self.discard_slot, DISCARD_ASKED),
                     SlotSet("requested_slot", self.discard_slot),

@@ -24,6 +24,8 @@ from actions.sdk.base import EventList, db_call, latest_entity, sender_key
 from actions.sdk.clear_requests import (
     ConfirmDiscard,
     content_slots_filled,
+    latest_intent,
+    latest_text,
     unclear_cancel,
 )
 from actions.sdk.support_actions import support, support_button
@@ -102,6 +104,24 @@ QUESTION_WORDS = re.compile(
     r"muss ich|soll ich|ist das|sind die|habt ihr|haben sie)\b",
     re.IGNORECASE,
 )
+# In a direct German question the finite verb comes right after the question
+# word ("Wer betreut das Projekt", "Wie viel kostet das"). When an article or a
+# pronoun comes there instead, the verb is at the end: an indirect question
+# ("wer das Projekt betreut", "wie viel es kostet", "wo man sich anmeldet"),
+# which answers "Was hat Ihnen gefehlt?" and is no question to the assistant.
+# "wie viel", "wie lange" ... and "welche Unterlagen" count as one question word.
+INDIRECT_QUESTION = re.compile(
+    r"^(?:wie(?:\s+(?:viele?|lange|oft|weit|teuer|groß|gross|spät|früh|genau))?|"
+    r"was|wann|wo|woher|wohin|wozu|wofür|warum|wieso|weshalb|wer|wen|wem|"
+    r"welche[rsmn]?\s+\w+)\s+"
+    r"(?:der|die|das|dem|den|des|ein|eine|einer|eines|einem|einen|man|es|ich|du|"
+    r"er|sie|wir|ihr|sich|mein\w*|dein\w*|sein\w*|ihr\w*|unser\w*|euer\w*|"
+    r"dies\w*|jemand|hier|da|dort)\b",
+    re.IGNORECASE,
+)
+# A free-text step is left for out_of_scope only when the classifier is sure:
+# places and ideas are often taken for it ("beim Bürgerbüro": 0.66).
+SURE_OUT_OF_SCOPE = 0.7
 
 
 # A typed share_location ("Kann ich meinen Standort senden?") is about sending
@@ -111,9 +131,22 @@ ABOUT_SENDING_A_LOCATION = re.compile(r"\b(standort|position|gps|koordinaten)", 
 
 def is_question(text: str) -> bool:
     """A question by its form: a question mark at the end, or a German question
-    word or verb at the start ("wie funktioniert das")."""
+    word or verb at the start ("wie funktioniert das") that does not begin an
+    indirect question ("wie es funktioniert", see INDIRECT_QUESTION)."""
     text = plain(text)
-    return text.endswith("?") or bool(QUESTION_WORDS.match(text))
+    if text.endswith("?"):
+        return True
+    return bool(QUESTION_WORDS.match(text)) and not INDIRECT_QUESTION.match(text)
+
+
+def asks_instead(tracker: Tracker, intents: set[str]) -> bool:
+    """The latest message is a question (by its form) with one of `intents`,
+    to be answered instead of taken as the answer to a step; out_of_scope
+    only when the classifier is sure of it."""
+    name, confidence = latest_intent(tracker)
+    if name not in intents or not is_question(latest_text(tracker)):
+        return False
+    return name != "out_of_scope" or confidence >= SURE_OUT_OF_SCOPE
 
 
 def free_text_answer(tracker: Tracker, slot: str) -> str | None:
@@ -134,7 +167,7 @@ def free_text_answer(tracker: Tracker, slot: str) -> str | None:
     if text.startswith("/"):
         # A button: only the form's own buttons (skip, no e-mail) answer a step.
         return text if intent in ("inform", "affirm", "deny") else None
-    if intent in QUESTION_INTENTS and is_question(text):
+    if asks_instead(tracker, QUESTION_INTENTS):
         return None
     if intent == "share_location" and (
         is_question(text) or ABOUT_SENDING_A_LOCATION.search(text)
@@ -147,6 +180,35 @@ def free_text_answer(tracker: Tracker, slot: str) -> str | None:
     ):
         return None  # "Wie reiche ich eine Idee ein?": the form starts over and asks
     return text
+
+
+# Something with an "@" between characters that cannot be part of an address
+# here ("E-Mail:anna@example.org", "<anna@example.org>", "mailto:...").
+ADDRESS_LIKE = re.compile(
+    r"[^\s<>()\[\]{},;:\"'„“”‚‘«»]+@[^\s<>()\[\]{},;:\"'„“”‚‘«»]+"
+)
+
+
+def addresses_in(text: Any) -> list[str]:
+    """The valid e-mail addresses in a message, normalized, each once."""
+    found: dict[str, str] = {}
+    for candidate in ADDRESS_LIKE.findall(plain(text)):
+        try:
+            address = validate_email(
+                candidate.strip(".!?"), check_deliverability=False
+            ).normalized
+        except EmailNotValidError:
+            continue
+        found.setdefault(address.casefold(), address)
+    return list(found.values())
+
+
+def the_address_in(text: Any) -> str | None:
+    """The address of a message with exactly one valid address in it. That is
+    the answer whatever the classifier read in it: "news-abc@example.org" is
+    no "no", "abbrechen@example.org" no cancel."""
+    found = addresses_in(text)
+    return found[0] if len(found) == 1 else None
 
 
 def intent_of(tracker: Tracker) -> str | None:
@@ -193,6 +255,9 @@ def _extracted(slot: str, tracker: Tracker) -> dict[str, Any]:
     return {} if answer is None else {slot: answer}
 
 
+# Answered at the topic step even when not asked as a question, as its slot
+# mapping did before: the topics are buttons, so nothing the citizen wrote is lost.
+ANSWERED_AT_TOPIC_STEP = frozenset({"ask_contact", "ask_events", "request_human"})
 # Steps that hold what the citizen wrote: an unclear cancel then asks first.
 CONTENT_SLOTS = ("suggestion_text", "suggestion_topic", "suggestion_location")
 # Rules in data/rules/suggestions.yml answer these during the form.
@@ -212,6 +277,12 @@ class ValidateSuggestionForm(ConfirmDiscard, FormValidationAction):
 
     def has_content(self, tracker: Tracker) -> bool:
         return content_slots_filled(tracker, CONTENT_SLOTS)
+
+    def answers_the_step(self, tracker: Tracker) -> bool:
+        """An address at the e-mail step, though read as a cancel ("stop@...")."""
+        return tracker.get_slot("requested_slot") == "suggestion_email" and bool(
+            the_address_in(latest_text(tracker))
+        )
 
     async def required_slots(
         self,
@@ -236,6 +307,15 @@ class ValidateSuggestionForm(ConfirmDiscard, FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         return _extracted("suggestion_text", tracker)
+
+    async def extract_suggestion_topic(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A typed topic or a topic button; a question is answered instead
+        ("Wo verlängere ich meinen Personalausweis?"), then the step is asked again."""
+        if intent_of(tracker) in ANSWERED_AT_TOPIC_STEP:
+            return {}
+        return _extracted("suggestion_topic", tracker)
 
     async def extract_suggestion_location(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -440,23 +520,30 @@ class ValidateSuggestionForm(ConfirmDiscard, FormValidationAction):
         domain: DomainDict,
     ) -> dict[str, Any]:
         text = plain(value)
+        address = the_address_in(text)
+        if address:
+            return {"suggestion_email": address, "suggestion_email_attempts": None}
         no_email = choice_of(tracker) == "no_email" or folded(text) in NO_EMAIL_WORDS
-        if no_email or intent_of(tracker) == "deny":
+        # A "no" without an "@": one with it is a mistyped address, asked again.
+        if no_email or (intent_of(tracker) == "deny" and "@" not in text):
             return {"suggestion_email": "", "suggestion_notify": "chat"}
-        try:
-            address = validate_email(text, check_deliverability=False).normalized
-        except EmailNotValidError:
-            attempts = int(tracker.get_slot("suggestion_email_attempts") or 0) + 1
-            if attempts > MAX_EMAIL_RETRIES:
-                dispatcher.utter_message(response="utter_suggestion_email_given_up")
-                return {
-                    "suggestion_email": "",
-                    "suggestion_notify": "chat",
-                    "suggestion_email_attempts": None,
-                }
-            dispatcher.utter_message(response="utter_suggestion_email_invalid")
-            return {"suggestion_email": None, "suggestion_email_attempts": attempts}
-        return {"suggestion_email": address, "suggestion_email_attempts": None}
+        return self._email_not_understood(dispatcher, tracker)
+
+    @staticmethod
+    def _email_not_understood(
+        dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        """Asked again twice, then the form goes on without e-mail."""
+        attempts = int(tracker.get_slot("suggestion_email_attempts") or 0) + 1
+        if attempts > MAX_EMAIL_RETRIES:
+            dispatcher.utter_message(response="utter_suggestion_email_given_up")
+            return {
+                "suggestion_email": "",
+                "suggestion_notify": "chat",
+                "suggestion_email_attempts": None,
+            }
+        dispatcher.utter_message(response="utter_suggestion_email_invalid")
+        return {"suggestion_email": None, "suggestion_email_attempts": attempts}
 
     async def validate_suggestion_email_consent(
         self,

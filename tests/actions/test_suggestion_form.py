@@ -463,3 +463,130 @@ async def test_a_typed_place_naming_a_district_keeps_it(dispatcher, make_tracker
     result = await validate("suggestion_location", "Kotten, vor der Schule", dispatcher,
                             make_tracker, "inform", [entity("district", "Kotten")])  # fmt: skip
     assert result["suggestion_position"] == {"district": "Kotten"}
+
+
+def message_at(make_tracker, step, text, intent, confidence=1.0):
+    """The citizen's message at a step of the form, as the classifier read it."""
+    tracker = make_tracker(
+        text, intent, slots={"requested_slot": step}, active_loop="suggestion_form"
+    )
+    tracker.latest_message["intent"]["confidence"] = confidence
+    return tracker
+
+
+# Read by the classifier as the intent their words look like (the trained
+# model's reading, issue 32): a "no", a cancel, a question.
+ADDRESSES_THAT_LOOK_LIKE_INTENTS = [
+    ("news-abc@example.org", "deny", 0.42, "news-abc@example.org"),
+    ("no-reply-test@example.org", "deny", 0.38, "no-reply-test@example.org"),
+    ("nein.danke@example.org", "deny", 0.99, "nein.danke@example.org"),
+    ("abbrechen@example.org", "cancel", 0.99, "abbrechen@example.org"),
+    ("stop@example.org", "cancel", 0.78, "stop@example.org"),
+    ("hilfe@example.org", "help", 0.68, "hilfe@example.org"),
+    ("ja@example.org", "affirm", 0.92, "ja@example.org"),
+    ("kontakt@example.org", "ask_contact", 0.91, "kontakt@example.org"),
+    ("datenschutz@example.org", "ask_privacy", 0.95, "datenschutz@example.org"),
+    ("projekte@example.org", "ask_projects", 0.89, "projekte@example.org"),
+    ("termine@example.org", "ask_events", 0.82, "termine@example.org"),
+    ("wetter@example.org", "out_of_scope", 0.9, "wetter@example.org"),
+    ("nein, nehmen Sie news@example.de", "deny", 1.0, "news@example.de"),
+    ("Meine Adresse ist anna.meier@example.org", "ask_contact", 0.69,
+     "anna.meier@example.org"),
+    ("Anna@Example.ORG.", "inform", 1.0, "Anna@example.org"),
+    ("E-Mail: <anna@example.org>", "inform", 1.0, "anna@example.org"),
+    ("mailto:anna@example.org", "inform", 1.0, "anna@example.org"),
+    ("anna@example.org und nochmal anna@example.org", "inform", 1.0,
+     "anna@example.org"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "confidence", "address"), ADDRESSES_THAT_LOOK_LIKE_INTENTS
+)
+async def test_a_message_with_one_address_is_the_address_whatever_the_intent(
+    dispatcher, make_tracker, text, intent, confidence, address
+):
+    """Issue 32: "news-abc@example.org" read as a "no" dropped the address."""
+    tracker = message_at(make_tracker, "suggestion_email", text, intent, confidence)
+    extracted = await FORM.extract_suggestion_email(dispatcher, tracker, {})
+    result = await FORM.validate_suggestion_email(
+        extracted["suggestion_email"], dispatcher, tracker, {}
+    )
+    assert result == {"suggestion_email": address, "suggestion_email_attempts": None}
+    assert responses(dispatcher) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("anna@example.org oder bernd@example.org", "inform"),  # which one?
+        ("nein, news@example", "deny"),  # a mistyped address, not a "no"
+    ],
+)
+async def test_no_single_valid_address_is_asked_again(
+    dispatcher, make_tracker, text, intent
+):
+    result = await validate("suggestion_email", text, dispatcher, make_tracker, intent)
+    assert result == {"suggestion_email": None, "suggestion_email_attempts": 1}
+    assert responses(dispatcher) == ["utter_suggestion_email_invalid"]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "confidence"),
+    [("stop@example.org", "cancel", 0.78), ("abbrechen@example.org", "cancel", 0.99)],
+)
+async def test_an_address_that_reads_as_a_cancel_is_no_cancel(
+    dispatcher, make_tracker, text, intent, confidence
+):
+    """Through the whole form action: no "wirklich verwerfen?", the address is
+    taken, and the consent step comes next."""
+    import yaml
+
+    from bot.settings import PROJECT_ROOT
+
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    tracker = message_at(make_tracker, "suggestion_email", text, intent, confidence)
+    tracker.slots.update(suggestion_text="Mehr Bänke im Park", suggestion_notify="email",
+                         suggestion_topic="Mobilität", suggestion_location="")  # fmt: skip
+    events = await FORM.run(dispatcher, tracker, domain)
+    slots = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    assert slots["suggestion_email"] == text
+    assert slots["requested_slot"] == "suggestion_email_consent"
+    assert "suggestion_discard" not in slots
+
+
+@pytest.mark.parametrize(
+    ("step", "text", "intent", "confidence", "taken"),
+    [
+        # Issue 32: another matter at the topic step is answered, then asked again.
+        ("suggestion_topic", "Wo verlängere ich meinen Personalausweis?", "out_of_scope", 0.90, False),
+        ("suggestion_topic", "wo verlängere ich meinen personalausweis", "out_of_scope", 0.90, False),
+        ("suggestion_topic", "Wann hat das Bürgerbüro geöffnet?", "out_of_scope", 0.97, False),
+        ("suggestion_topic", "Kann man hier einen Reisepass beantragen", "out_of_scope", 0.8, False),
+        ("suggestion_topic", "Welche Projekte gibt es?", "ask_projects", 0.9, False),
+        ("suggestion_topic", "Was ist das Digitale Rathaus?", "ask_project_info", 0.9, False),
+        ("suggestion_topic", "Wie ist die Telefonnummer vom Bürgerbüro?", "ask_contact", 0.93, False),
+        ("suggestion_topic", "Ich möchte mit einem Menschen sprechen", "request_human", 0.9, False),
+        ("suggestion_topic", "Was bedeutet Smart City?", "faq", 0.9, False),
+        ("suggestion_topic", "abbrechen", "cancel", 0.99, False),
+        # Topics, typed or pressed, also when the classifier is unsure what they are.
+        ("suggestion_topic", "Mobilität", "inform", 0.96, True),
+        ("suggestion_topic", '/inform{"topic":"Mobilität"}', "inform", 1.0, True),
+        ("suggestion_topic", "Umwelt", "nlu_fallback", 0.3, True),
+        ("suggestion_topic", "Bildung", "out_of_scope", 0.9, True),  # no question
+        ("suggestion_topic", "Was passt, Sonstiges?", "out_of_scope", 0.5, True),  # unsure
+        # The same at the place and e-mail steps: a place stays a place.
+        ("suggestion_location", "Wo verlängere ich meinen Personalausweis?", "out_of_scope", 0.90, False),
+        ("suggestion_location", "am Rathaus", "out_of_scope", 0.9, True),
+        ("suggestion_location", "beim Bürgerbüro", "out_of_scope", 0.66, True),
+        ("suggestion_location", "Wo genau ist egal, in der Innenstadt", "out_of_scope", 0.5, True),
+        ("suggestion_location", "wo der Spielplatz ist", "out_of_scope", 0.8, True),
+        ("suggestion_email", "Wo verlängere ich meinen Personalausweis?", "out_of_scope", 0.90, False),
+    ],
+)  # fmt: skip
+async def test_a_question_at_a_free_text_step_is_answered_instead(
+    dispatcher, make_tracker, step, text, intent, confidence, taken
+):
+    tracker = message_at(make_tracker, step, text, intent, confidence)
+    extracted = await getattr(FORM, f"extract_{step}")(dispatcher, tracker, {})
+    assert extracted == ({step: text} if taken else {})

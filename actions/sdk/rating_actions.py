@@ -25,7 +25,7 @@ from actions.sdk.base import (
 )
 from actions.sdk.clear_requests import unclear_cancel
 from actions.sdk.rating_offers import offer, offers, remember, with_rating
-from actions.sdk.suggestion_form import folded, intent_of, is_question, plain
+from actions.sdk.suggestion_form import asks_instead, folded, intent_of, plain
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,8 @@ NO_COMMENT = "-"
 COMMANDS = {"cancel", "deny", "request_data_deletion", "request_human",
             "submit_suggestion", "clear_conversation"}  # fmt: skip
 QUESTIONS = {"ask_projects", "ask_project_info", "ask_events", "ask_contact", "faq",
-             "help", "ask_suggestion_status", "ask_privacy"}  # fmt: skip
+             "help", "ask_suggestion_status", "ask_privacy",
+             "out_of_scope"}  # fmt: skip
 # "nein" skips the comment; "Nein, die Öffnungszeiten fehlten" is one.
 SHORT_NO_WORDS = 3
 # Words that answer the step without saying what was missing.
@@ -121,7 +122,12 @@ class ValidateRatingCommentForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Any words are the comment, but a command, a question or a button of
-        data/rules/ratings.yml is left to its rule (nothing extracted)."""
+        data/rules/ratings.yml is left to its rule (nothing extracted).
+
+        A question is one by its form (suggestion_form.is_question): "Wer
+        betreut das Projekt?" or "wann ist die nächste Werkstatt" is answered,
+        while "Wer das Projekt betreut", with the verb at the end, says what
+        was missing and is the comment."""
         if tracker.active_loop_name != "rating_comment_form" or (
             tracker.get_slot("requested_slot") != "rating_comment"
         ):
@@ -136,7 +142,7 @@ class ValidateRatingCommentForm(FormValidationAction):
         with_words = len(text.split()) > SHORT_NO_WORDS
         if with_words and (intent == "deny" or unclear_cancel(tracker)):
             return {"rating_comment": text}
-        if intent in COMMANDS or (intent in QUESTIONS and is_question(text)):
+        if intent in COMMANDS or asks_instead(tracker, QUESTIONS):
             return {}
         # A photo or an empty message has no words; ratings.add_comment trims the rest.
         return {"rating_comment": text or NO_COMMENT}

@@ -298,3 +298,42 @@ async def test_the_comment_is_any_words_but_a_question_or_command_is_answered(
         dispatcher, tracker, {}
     )
     assert extracted == ({} if expected is None else {"rating_comment": expected})
+
+
+@pytest.mark.parametrize(
+    "text, intent, confidence, expected",
+    [
+        # Issue 32: indirect questions (verb at the end) say what was missing.
+        ("Wer das Projekt betreut", "ask_project_info", 0.48, "Wer das Projekt betreut"),
+        ("wer das projekt betreut", "ask_project_info", 0.48, "wer das projekt betreut"),
+        ("wann die Werkstatt ist", "out_of_scope", 0.75, "wann die Werkstatt ist"),
+        ("wo man sich anmeldet", "out_of_scope", 0.86, "wo man sich anmeldet"),
+        ("wie viel es kostet", "out_of_scope", 0.90, "wie viel es kostet"),
+        ("Wie lange es dauert", "ask_project_info", 0.6, "Wie lange es dauert"),
+        ("welche Unterlagen ich brauche", "out_of_scope", 0.8, "welche Unterlagen ich brauche"),
+        ("Was die Stadt damit vorhat", "ask_projects", 0.7, "Was die Stadt damit vorhat"),
+        ("Wann es losgeht", "ask_events", 0.8, "Wann es losgeht"),
+        # Direct questions are answered; the step ends.
+        ("Wer betreut das Projekt?", "ask_project_info", 0.6, None),
+        ("wer betreut das projekt", "ask_project_info", 0.6, None),
+        ("wann ist die nächste Werkstatt", "ask_events", 0.72, None),
+        ("Wie viel kostet das?", "ask_project_info", 0.9, None),
+        ("Welche Projekte gibt es", "ask_projects", 0.9, None),
+        ("Wo verlängere ich meinen Personalausweis?", "out_of_scope", 0.9, None),
+        # Another matter the classifier is unsure of, or no question: the comment.
+        ("Wo gibt es das, stand da nicht", "out_of_scope", 0.5,
+         "Wo gibt es das, stand da nicht"),
+        ("Die Öffnungszeiten vom Bürgerbüro", "out_of_scope", 0.9,
+         "Die Öffnungszeiten vom Bürgerbüro"),
+    ],
+)  # fmt: skip
+async def test_an_indirect_question_is_the_comment_a_direct_one_is_answered(
+    dispatcher, make_tracker, text, intent, confidence, expected
+):
+    tracker = make_tracker(text, intent, active_loop="rating_comment_form",
+                           slots={"requested_slot": "rating_comment"})  # fmt: skip
+    tracker.latest_message["intent"]["confidence"] = confidence
+    extracted = await ValidateRatingCommentForm().extract_rating_comment(
+        dispatcher, tracker, {}
+    )
+    assert extracted == ({} if expected is None else {"rating_comment": expected})

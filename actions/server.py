@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from rasa_sdk.endpoint import create_app
 
-from bot.logs import configure_logging
-from bot.settings import get_settings
+from core.logs import configure_logging
+from core.settings import get_settings
 
 BACKLOG = 2048
 IDLE_CONNECTION_SECONDS = 120

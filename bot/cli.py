@@ -9,15 +9,15 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.logs import configure_logging
-from bot.settings import PROJECT_ROOT, Settings, SettingsError
+from core.logs import configure_logging
+from core.settings import PROJECT_ROOT, Settings, SettingsError
 
 MAX_DAYS = 36_500  # a century; more would overflow the date arithmetic
 
 
 def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
     from actions.db.session import upgrade
-    from bot.files import make_runtime_private
+    from core.files import make_runtime_private
 
     make_runtime_private(settings.var_dir)
     upgrade(settings.database_url)

@@ -20,10 +20,10 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bot.files import make_runtime_private, private_dir
-from bot.secret_key import rasa_api_token
-from bot.settings import PROJECT_ROOT, Settings
 from bot.staff.sessions import session_fernet
+from core.files import make_runtime_private, private_dir
+from core.secret_key import rasa_api_token
+from core.settings import PROJECT_ROOT, Settings
 
 logger = logging.getLogger(__name__)
 

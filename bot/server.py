@@ -12,8 +12,6 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from bot.logs import configure_logging
-from bot.settings import Settings, get_settings
 from bot.shared import live_expiry
 from bot.shared.expiry import repeated
 from bot.shared.live_chat import LIVE_WAKE, OUTBOX_WAKE
@@ -24,6 +22,8 @@ from bot.staff.app import create_staff_app
 from bot.telegram.service import TelegramService
 from bot.web.app import GATEWAY, REDIS, SETTINGS
 from bot.web.app import create_app as create_web_app
+from core.logs import configure_logging
+from core.settings import Settings, get_settings
 
 TELEGRAM = web.AppKey("telegram", TelegramService)
 MAIL = web.AppKey("mail", MailDelivery)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from actions.db.content import Content, import_content, load_content
 from actions.db.session import get_engine, upgrade
-from bot.settings import get_settings
+from core.settings import get_settings
 from tests.helpers import EXAMPLE_CONTENT, temporary_postgres_database
 
 

@@ -23,8 +23,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.future import create_engine
 
 from actions.db.session import get_engine
-from bot.formatting import is_rating
-from bot.settings import PROJECT_ROOT, get_settings
+from core.protocol import is_rating
+from core.settings import PROJECT_ROOT, get_settings
 
 EXAMPLE_CONTENT = PROJECT_ROOT / "data" / "content"
 POSTGRES_ADMIN_URL = os.environ.get(

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from bot.launcher import find_model
-from bot.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 TRAINING_DATA = ["data/nlu", "data/stories", "data/rules"]
 RASA = [sys.executable, "-m", "rasa"]

@@ -376,7 +376,7 @@ class LiveChat(Base):
     ended_at: Mapped[datetime | None] = Column(UTCDateTime, index=True)
     # A staff member's name, or "citizen".
     ended_by: Mapped[str | None] = Column(String(40))
-    # The web client's address, keyed for the day (bot.secret_key.address_key),
+    # The web client's address, keyed for the day (core.secret_key.address_key),
     # while the chat is open: waiting chats are capped per address.
     address_key: Mapped[str | None] = Column(String(64), index=True)
 

@@ -1,7 +1,7 @@
 """Photos of a suggestion: waiting for the sender's form, attached, erased.
 
 What arrives is budgeted per hour, by count and by bytes: per client address
-(a keyed hash of it, bot.secret_key.address_key) and for everyone together,
+(a keyed hash of it, core.secret_key.address_key) and for everyone together,
 whether the photos still wait or went with a suggestion, since sending the
 form must not free the budget. Waiting photos expire within the hour.
 """

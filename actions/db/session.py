@@ -17,7 +17,7 @@ from sqlalchemy.future import create_engine
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 
-from bot.files import private_dir, private_file
+from core.files import private_dir, private_file
 
 T = TypeVar("T")
 

@@ -3,7 +3,7 @@ suggestion's news through their own channel if they ask for it.
 
 A pseudonym costs a web session, that is nothing; so supports are also limited
 per client address and day (`address_key`, a keyed hash of the address that
-changes daily, bot.secret_key.address_key), and staff see how many came in
+changes daily, core.secret_key.address_key), and staff see how many came in
 the last hour and how many of those from one address.
 """
 

@@ -17,8 +17,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from actions.db import session as db_session
-from bot.secret_key import sender_key as secret_sender_key
-from bot.settings import Settings, get_settings
+from core.secret_key import sender_key as secret_sender_key
+from core.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ CHANNEL_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
 def sender_key(sender_id: str) -> str:
-    """The sender's pseudonym (bot.secret_key.sender_key) with this process's settings."""
+    """The sender's pseudonym (core.secret_key.sender_key) with this process's settings."""
     return secret_sender_key(sender_id, get_settings())
 
 
@@ -46,7 +46,7 @@ ADDRESS_KEY = re.compile(r"^[0-9a-f]{32}$")
 
 def address_key_of(tracker: Tracker) -> str | None:
     """The client address of the latest message as the web app keyed it for
-    today (bot.secret_key.address_key); None from channels without one."""
+    today (core.secret_key.address_key); None from channels without one."""
     metadata = tracker.latest_message.get("metadata") or {}
     key = metadata.get("address_key") if isinstance(metadata, dict) else None
     return key if isinstance(key, str) and ADDRESS_KEY.match(key) else None

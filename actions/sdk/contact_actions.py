@@ -17,7 +17,7 @@ from actions.sdk.live_actions import (
     contact_or_apology,
     current_live_state,
 )
-from bot.settings import get_settings
+from core.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class ActionOutOfScope(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> EventList:
-        # The setting is a checked http(s) URL, never empty (bot.settings).
+        # The setting is a checked http(s) URL, never empty (core.settings).
         dispatcher.utter_message(
             response="utter_out_of_scope",
             service_portal_url=get_settings().service_portal_url,

@@ -18,8 +18,9 @@ from actions.sdk import list_pages
 from actions.sdk import rating_offers as rating
 from actions.sdk.base import DatabaseAction, EventList, latest_entity
 from actions.sdk.follow_up import follow_up_subject
-from bot.formatting import format_span, intent_payload
-from bot.settings import Settings
+from core.german import format_span
+from core.protocol import intent_payload
+from core.settings import Settings
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
 LATEST = datetime(3000, 1, 1, tzinfo=timezone.utc)

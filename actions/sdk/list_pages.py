@@ -13,7 +13,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from actions.sdk.base import EventList
-from bot.formatting import intent_payload
+from core.protocol import intent_payload
 
 CURSOR_SLOT = "list_cursor"
 SHOW_MORE = "show_more"

@@ -35,8 +35,8 @@ from actions.sdk.clear_requests import (
     discarded,
 )
 from actions.sdk.suggestion_actions import reset_form
-from bot.formatting import LIVE_CHAT_MARKER
-from bot.settings import Settings, get_settings
+from core.protocol import LIVE_CHAT_MARKER
+from core.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from actions.sdk.base import DatabaseAction, EventList
 from actions.sdk.event_actions import ActionListEvents
 from actions.sdk.list_pages import cursor_of, finished
 from actions.sdk.project_actions import ActionListProjects
-from bot.settings import Settings
+from core.settings import Settings
 
 # Without a list to go on with, a typed "weitere Projekte" still means projects.
 NAMES_EVENTS = re.compile(r"termin|veranstaltung|event", re.IGNORECASE)

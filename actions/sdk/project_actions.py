@@ -13,8 +13,9 @@ from actions.sdk import list_pages
 from actions.sdk import rating_offers as rating
 from actions.sdk.base import DatabaseAction, EventList, latest_entity
 from actions.sdk.follow_up import follow_up_subject
-from bot.formatting import first_sentence, intent_payload
-from bot.settings import Settings
+from core.german import first_sentence
+from core.protocol import intent_payload
+from core.settings import Settings
 
 FILTERS = ("topic", "district", "status")
 

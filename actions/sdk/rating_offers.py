@@ -13,7 +13,7 @@ from rasa_sdk.events import SlotSet
 
 from actions.db.ratings import MAX_QUESTION
 from actions.sdk.base import EventList
-from bot.formatting import rating_buttons
+from core.protocol import rating_buttons
 
 OFFERS_SLOT = "rating_offers"
 KEEP_OFFERS = 5

@@ -32,8 +32,13 @@ from actions.sdk.suggestion_form import (
     shared_position,
     waiting_photos,
 )
-from bot.formatting import DELETED_MARKER, intent_payload
-from bot.settings import get_settings
+from core.protocol import (
+    CLEAR_CONVERSATION_ACTION,
+    DELETED_MARKER,
+    ERASE_ACTION,
+    intent_payload,
+)
+from core.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -419,7 +424,7 @@ class ActionClearConversation(Action):
     team stay with the city, without a chat to answer in."""
 
     def name(self) -> str:
-        return "action_clear_conversation"
+        return CLEAR_CONVERSATION_ACTION
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -466,7 +471,7 @@ class ActionDeleteMyData(Action):
     """
 
     def name(self) -> str:
-        return "action_delete_my_data"
+        return ERASE_ACTION
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -29,8 +29,8 @@ from actions.sdk.clear_requests import (
     unclear_cancel,
 )
 from actions.sdk.support_actions import support, support_button
-from bot.formatting import intent_payload
-from bot.settings import get_settings
+from core.protocol import intent_payload
+from core.settings import get_settings
 
 logger = logging.getLogger(__name__)
 NO_EMAIL_HERE = (

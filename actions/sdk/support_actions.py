@@ -20,8 +20,8 @@ from actions.sdk.base import (
     latest_entity,
     sender_key,
 )
-from bot.formatting import intent_payload
-from bot.settings import get_settings
+from core.protocol import intent_payload
+from core.settings import get_settings
 
 logger = logging.getLogger(__name__)
 

@@ -35,7 +35,7 @@ from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore, RedisLockS
 from rasa.utils.endpoints import EndpointConfig
 from redis.exceptions import RedisError, WatchError
 
-from bot.files import private_dir, private_file
+from core.files import private_dir, private_file
 
 DEFAULT_DB = 1  # Rasa's own default for its lock store
 

@@ -19,7 +19,7 @@ from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.settings import get_settings
+from core.settings import get_settings
 
 CONTINUED_SLOT = "session_continued"
 

@@ -33,14 +33,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
-from bot.files import private_dir, private_file
-from bot.settings import get_settings
+from core.files import private_dir, private_file
+from core.protocol import ERASE_ACTIONS
+from core.settings import get_settings
 
 logger = logging.getLogger(__name__)
-
-ERASE_ACTION = "action_delete_my_data"
-# "Nur den Verlauf leeren" erases the conversation, too.
-ERASE_ACTIONS = (ERASE_ACTION, "action_clear_conversation")
 
 
 def erase_requested(tracker: DialogueStateTracker) -> bool:

@@ -24,7 +24,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.db import live
 from actions.db.session import run_in_transaction
-from bot.settings import Settings
 from bot.shared.button_labels import (
     Button,
     ButtonMemory,
@@ -40,6 +39,7 @@ from bot.shared.live_chat import (
 )
 from bot.shared.rasa_client import RasaClient, RasaMessage, RasaUnavailable
 from bot.shared.team_answers import TeamAnswers, team_payload
+from core.settings import Settings
 
 logger = logging.getLogger(__name__)
 

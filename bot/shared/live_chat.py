@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from bot.formatting import LIVE_CHAT_MARKER
 from bot.shared.rasa_client import RasaMessage
+from core.protocol import FORGET_PAYLOADS, LIVE_CHAT_MARKER
 
 # Set by bot.server: delivers the outbox now (Telegram), after a staff reply.
 OUTBOX_WAKE = web.AppKey("outbox_wake", Callable[[], None])
@@ -55,7 +55,7 @@ BACK_TO_ASSISTANT = re.compile(
     re.IGNORECASE,
 )
 # Payloads that must reach the assistant itself, even during a live chat.
-ASSISTANT_PAYLOADS = ("/request_data_deletion", "/restart")
+ASSISTANT_PAYLOADS = (FORGET_PAYLOADS["all"], "/restart")
 BACK_TEXT = (
     "Sie schreiben jetzt wieder mit dem digitalen Assistenten. Das Team liest "
     "nicht mehr mit. Wie kann ich Ihnen helfen?"

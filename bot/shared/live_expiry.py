@@ -20,8 +20,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.db import live, notifications
 from actions.db.content import ContentError, load_contact
 from actions.db.session import run_in_transaction
-from bot.settings import Settings
 from bot.shared.rasa_client import RasaClient, RasaUnavailable
+from core.settings import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ import aiosmtplib
 
 from actions.db import notifications
 from actions.db.models import utcnow
-from bot.secret_key import unsubscribe_token
-from bot.settings import Settings, SmtpSettings
 from bot.shared.outbox import OutboxDelivery
+from core.secret_key import unsubscribe_token
+from core.settings import Settings, SmtpSettings
 
 logger = logging.getLogger(__name__)
 

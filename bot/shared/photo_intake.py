@@ -18,10 +18,10 @@ import time
 from actions.db import photos
 from actions.db.models import utcnow
 from actions.db.session import run_in_transaction
-from bot.secret_key import sender_key
-from bot.settings import Settings
 from bot.shared.photos import PhotoRefused, checked_header, keep_photo
 from bot.shared.rasa_client import RasaClient
+from core.secret_key import sender_key
+from core.settings import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from aiohttp import web
 
-from bot.settings import Network
+from core.settings import Network
 
 
 def _trusted(address: str, networks: Iterable[Network]) -> bool:

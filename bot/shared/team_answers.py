@@ -17,10 +17,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.db import threads
 from actions.db.session import run_in_transaction
-from bot.formatting import intent_payload
-from bot.secret_key import sender_key
-from bot.settings import Settings
 from bot.shared.rasa_client import RasaClient, RasaMessage, RasaUnavailable
+from core.protocol import intent_payload
+from core.secret_key import sender_key
+from core.settings import Settings
 
 logger = logging.getLogger(__name__)
 

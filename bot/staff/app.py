@@ -10,9 +10,6 @@ import jinja2
 from aiohttp import web
 from redis.asyncio import Redis
 
-from bot.formatting import local_time
-from bot.secret_key import rasa_api_token
-from bot.settings import Settings
 from bot.shared.rasa_client import RasaClient
 from bot.shared.redis_state import RedisLoginThrottle
 from bot.staff import middlewares
@@ -21,6 +18,9 @@ from bot.staff.context import CHANNEL_LABELS, page_context
 from bot.staff.helpers import PREFIX, RASA, SETTINGS, THROTTLE
 from bot.staff.routes import setup_routes
 from bot.staff.throttle import LoginThrottle
+from core.german import local_time
+from core.secret_key import rasa_api_token
+from core.settings import Settings
 
 __all__ = ["PREFIX", "create_staff_app"]
 TEMPLATES = Path(__file__).resolve().parent / "templates"

@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 from actions.db import accounts
 from actions.db.content import Content, load_content
 from actions.db.session import run_in_transaction
-from bot.settings import Settings
 from bot.shared.rasa_client import RasaClient
 from bot.shared.redis_state import RedisLoginThrottle
 from bot.staff.sessions import csrf_token
 from bot.staff.throttle import LoginThrottle
+from core.settings import Settings
 
 T = TypeVar("T")
 PREFIX = "/staff"

@@ -17,7 +17,6 @@ from aiohttp_session import get_session, session_middleware
 
 from actions.db import live
 from actions.db.content import ContentError
-from bot.settings import Settings
 from bot.staff.context import page_context
 from bot.staff.helpers import (
     MAX_FORM_BYTES,
@@ -29,6 +28,7 @@ from bot.staff.helpers import (
     url,
 )
 from bot.staff.sessions import COOKIE_NAME, cookie_storage, csrf_valid, secure_cookies
+from core.settings import Settings
 
 logger = logging.getLogger(__name__)
 PUBLIC_ROUTES = frozenset({"login", "static"})

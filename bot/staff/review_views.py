@@ -18,8 +18,8 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from actions.db import nlu_review
-from bot.settings import PROJECT_ROOT
 from bot.staff.helpers import SETTINGS, admin_only, db, flash, url
+from core.settings import PROJECT_ROOT
 
 DOMAIN = PROJECT_ROOT / "domain.yml"
 

@@ -14,8 +14,8 @@ from aiohttp_session import Session, get_session
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from cryptography.fernet import Fernet
 
-from bot.secret_key import read_or_create
-from bot.settings import Settings, SettingsError
+from core.secret_key import read_or_create
+from core.settings import Settings, SettingsError
 
 COOKIE_NAME = "smartcity_staff"
 CSRF_FIELD = "csrf_token"

@@ -38,14 +38,14 @@ from telegram.ext import (
 from actions.db import photos
 from actions.db.places import Position
 from actions.db.suggestions import normalize_reference
-from bot.formatting import intent_payload
-from bot.settings import Settings
 from bot.shared.gateway import ConversationGateway
 from bot.shared.photo_intake import PhotoIntake
 from bot.shared.photos import MAX_BYTES, PhotoRefused
 from bot.shared.rasa_client import RasaUnavailable
 from bot.telegram import texts
 from bot.telegram.render import ButtonPayloads, Outgoing, render
+from core.protocol import intent_payload
+from core.settings import Settings
 
 logger = logging.getLogger(__name__)
 

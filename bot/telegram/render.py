@@ -17,9 +17,9 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 
-from bot.formatting import is_rating
 from bot.shared.rasa_client import RasaMessage
 from bot.shared.redis_state import RedisPayloads
+from core.protocol import is_rating
 
 logger = logging.getLogger(__name__)
 

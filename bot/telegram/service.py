@@ -20,7 +20,6 @@ from telegram import BotCommand, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor
 
-from bot.settings import Settings, TelegramSettings
 from bot.shared.gateway import ConversationGateway
 from bot.shared.limits import KeyedLimits, take_shared
 from bot.shared.redis_state import RedisPayloads, RedisRateLimits
@@ -28,6 +27,7 @@ from bot.telegram import texts
 from bot.telegram.bridge import Bridge
 from bot.telegram.delivery import NotificationDelivery
 from bot.telegram.render import ButtonPayloads
+from core.settings import Settings, TelegramSettings
 
 logger = logging.getLogger(__name__)
 

@@ -12,8 +12,6 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.secret_key import rasa_api_token
-from bot.settings import Settings
 from bot.shared.expiry import Expiry
 from bot.shared.gateway import ConversationGateway
 from bot.shared.live_chat import LIVE_WAKE, Wakeup
@@ -24,6 +22,8 @@ from bot.web.chat import ChatApi
 from bot.web.headers import add_security_headers, allow_origins
 from bot.web.live_stream import LiveStreams, live_stream
 from bot.web.unsubscribe import setup_unsubscribe
+from core.secret_key import rasa_api_token
+from core.settings import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from aiohttp import web
 from actions.db import board
 from actions.db.session import run_in_transaction
 from actions.db.suggestions import STATUS_LABELS, normalize_reference
-from bot.formatting import local_time
-from bot.settings import Settings
+from core.german import local_time
+from core.settings import Settings
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MAX_PAGE = 1000

@@ -22,9 +22,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.db import live, notifications, personal_data, photos
 from actions.db.models import utcnow
 from actions.db.session import run_in_transaction
-from bot.formatting import DELETED_MARKER, intent_payload
-from bot.secret_key import address_key, secret_key, sender_key
-from bot.settings import Settings
 from bot.shared.gateway import ConversationGateway
 from bot.shared.limits import KeyedLimits, take_shared
 from bot.shared.photo_intake import PhotoIntake
@@ -32,6 +29,14 @@ from bot.shared.photos import MAX_BYTES, PhotoRefused
 from bot.shared.proxies import client_address
 from bot.shared.rasa_client import RasaUnavailable
 from bot.shared.redis_state import RedisRateLimits
+from core.protocol import (
+    AFFIRM_PAYLOAD,
+    DELETED_MARKER,
+    FORGET_PAYLOADS,
+    intent_payload,
+)
+from core.secret_key import address_key, secret_key, sender_key
+from core.settings import Settings
 
 CHANNEL = "web"
 MAX_MESSAGE = 2000
@@ -74,8 +79,6 @@ MAX_FIELD_BYTES = 4 * MAX_MESSAGE
 # The whole upload, parts of unknown names included, and how many parts.
 MAX_UPLOAD = MAX_BYTES + 2 * MAX_FIELD_BYTES + 64 * 1024
 MAX_PARTS = 8
-# What "Verlauf löschen" asks Rasa for, by the citizen's choice.
-FORGET_SCOPES = {"all": "/request_data_deletion", "conversation": "/clear_conversation"}
 NOT_DELETED = (
     "Ihre Daten konnten gerade nicht gelöscht werden. Es bleibt alles, wie es war. "
     "Bitte versuchen Sie es gleich noch einmal."
@@ -349,12 +352,12 @@ class ChatApi:
         body = await self._body(request)
         sender = self.sender_of(body.get("session")) if body else None
         scope = body.get("scope", "all") if body else None
-        if sender is None or not isinstance(scope, str) or scope not in FORGET_SCOPES:
+        if sender is None or not isinstance(scope, str) or scope not in FORGET_PAYLOADS:
             return error(400, BAD_REQUEST)
         if not await self.allowed(request, sender):
             return error(429, TOO_FAST, **{"Retry-After": "10"})
         try:
-            for text in (FORGET_SCOPES[scope], "/affirm"):
+            for text in (FORGET_PAYLOADS[scope], AFFIRM_PAYLOAD):
                 turn = await self.gateway.turn(
                     sender, text, channel=CHANNEL, metadata=self.metadata(request)
                 )
@@ -422,7 +425,7 @@ async def _multipart(request: web.Request) -> dict[str, bytes]:
 
 
 def deleted(replies: list[dict[str, Any]]) -> bool:
-    """Whether the deletion action said it committed (bot.formatting.DELETED_MARKER)."""
+    """Whether the deletion action said it committed (core.protocol.DELETED_MARKER)."""
     return any(
         isinstance(reply.get("custom"), dict) and reply["custom"].get(DELETED_MARKER)
         for reply in replies

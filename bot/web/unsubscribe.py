@@ -1,7 +1,7 @@
 """/abmelden: the link in every e-mail. GET asks, POST unsubscribes.
 
 A GET changes nothing, so mail scanners that follow links unsubscribe nobody.
-The token proves the address (bot.secret_key.unsubscribe_token); a wrong or
+The token proves the address (core.secret_key.unsubscribe_token); a wrong or
 used token gets the same page as an unknown one, which reveals no address.
 Each request reads the database, so the chat API's limits per client address
 and overall apply here too.
@@ -14,10 +14,10 @@ from aiohttp import web
 
 from actions.db import suggestions
 from actions.db.session import run_in_transaction
-from bot.secret_key import unsubscribe_suggestion_id, unsubscribe_token_valid
-from bot.settings import Settings
 from bot.shared.mail_delivery import UNSUBSCRIBE_PATH
 from bot.web.chat import TOO_FAST, ChatApi
+from core.secret_key import unsubscribe_suggestion_id, unsubscribe_token_valid
+from core.settings import Settings
 
 TEMPLATE = "unsubscribe.html"
 

@@ -4,7 +4,7 @@ import pytest
 
 from actions.sdk.event_actions import ActionListEvents
 from actions.sdk.project_actions import ActionListProjects, ActionProjectInfo
-from bot.settings import get_settings
+from core.settings import get_settings
 from tests.helpers import responses
 
 

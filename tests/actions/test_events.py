@@ -259,7 +259,7 @@ async def test_a_long_event_list_goes_on_to_its_end(
 ):
     from actions.sdk.list_pages import CURSOR_SLOT
     from actions.sdk.more_actions import ActionShowMore
-    from bot.settings import get_settings
+    from core.settings import get_settings
     from tests.helpers import slot_events
 
     monkeypatch.setenv("LIST_LIMIT", "2")

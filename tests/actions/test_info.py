@@ -4,7 +4,7 @@ import pytest
 
 from actions.db.content import load_contact
 from actions.sdk.contact_actions import ActionContact, ActionOutOfScope, ActionPrivacy
-from bot.settings import get_settings
+from core.settings import get_settings
 from tests.helpers import EXAMPLE_CONTENT, button_titles, responses, texts
 
 

@@ -21,7 +21,7 @@ from actions.sdk.live_actions import (
     ValidateCallbackForm,
 )
 from actions.sdk.suggestion_actions import ActionDeleteMyData
-from bot.settings import get_settings
+from core.settings import get_settings
 from tests.helpers import responses
 
 WEDNESDAY_10 = "2026-12-02T10:00:00+01:00"
@@ -281,7 +281,7 @@ async def test_deletion_removes_live_chats_callbacks_and_team_messages(
 
 
 def test_a_fixed_clock_needs_an_offset(monkeypatch):
-    from bot.settings import Settings, SettingsError
+    from core.settings import Settings, SettingsError
 
     with pytest.raises(SettingsError, match="offset"):
         Settings.from_env({"SMARTCITY_FIXED_TIME": "2026-12-02T10:00:00"})

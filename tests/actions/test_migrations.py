@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from actions.db.models import Event, utcnow
 from actions.db.session import get_engine, in_transaction, upgrade
-from bot.logs import FORMAT, PrivateFormatter
+from core.logs import FORMAT, PrivateFormatter
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -115,7 +115,7 @@ async def test_a_long_list_goes_on_to_its_end(
     dispatcher, make_tracker, monkeypatch, example_content
 ):
     monkeypatch.setenv("LIST_LIMIT", "3")
-    from bot.settings import get_settings
+    from core.settings import get_settings
 
     get_settings.cache_clear()
     total = len(example_content.projects)

@@ -123,7 +123,7 @@ async def test_not_confirmed_stores_nothing(dispatcher, make_tracker, database_u
 
 
 async def test_daily_limit_at_start(dispatcher, make_tracker, monkeypatch):
-    from bot.settings import get_settings
+    from core.settings import get_settings
 
     monkeypatch.setenv("SUGGESTIONS_PER_DAY", "1")
     get_settings.cache_clear()

@@ -5,7 +5,7 @@ from actions.sdk.suggestion_form import (
     ActionAskSuggestionNotify,
     ValidateSuggestionForm,
 )
-from bot.settings import get_settings
+from core.settings import get_settings
 from tests.helpers import entity, responses
 
 pytestmark = pytest.mark.usefixtures("settings_env")
@@ -366,7 +366,7 @@ async def test_the_whole_form_action_keeps_position_and_district(
     """Through rasa_sdk's extract-then-validate run, as the action server runs it."""
     import yaml
 
-    from bot.settings import PROJECT_ROOT
+    from core.settings import PROJECT_ROOT
 
     domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
     text, intent, entities = shared(49.4241, 7.7525, place="Mensa")
@@ -542,7 +542,7 @@ async def test_an_address_that_reads_as_a_cancel_is_no_cancel(
     taken, and the consent step comes next."""
     import yaml
 
-    from bot.settings import PROJECT_ROOT
+    from core.settings import PROJECT_ROOT
 
     domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
     tracker = message_at(make_tracker, "suggestion_email", text, intent, confidence)

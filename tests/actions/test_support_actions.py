@@ -20,7 +20,7 @@ from actions.sdk.suggestion_form import (
     ValidateSuggestionForm,
 )
 from actions.sdk.support_actions import ActionSupportSuggestion
-from bot.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 from tests.helpers import entity, responses
 
 pytestmark = pytest.mark.usefixtures("settings_env")

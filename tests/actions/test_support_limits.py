@@ -19,7 +19,7 @@ from actions.db.models import Support, utcnow
 from actions.db.session import get_engine
 from actions.sdk import support_actions
 from actions.sdk.support_actions import ActionSupportSuggestion
-from bot.settings import get_settings
+from core.settings import get_settings
 from tests.helpers import entity, responses
 
 ADDRESS, OTHER = "a1" * 16, "b2" * 16

@@ -23,7 +23,7 @@ from pathlib import Path
 import aiohttp
 
 from bot.launcher import find_model
-from bot.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 from tests.e2e.assistant import start
 
 QUESTION = "Was ist die Mitmachplattform?"

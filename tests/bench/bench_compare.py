@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.launcher import is_up
-from bot.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 from tests.e2e.assistant import free_port, start
 
 STOCK_DIR = PROJECT_ROOT / "var" / "stock-bot"

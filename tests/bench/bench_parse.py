@@ -25,7 +25,7 @@ from pathlib import Path
 from rasa.shared.nlu.training_data.loading import load_data
 
 from bot.launcher import find_model, is_up
-from bot.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 from tests.bench.bench_assistant import report
 from tests.e2e.assistant import free_port
 from tests.nlu.quality import TEST_SET

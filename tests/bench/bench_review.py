@@ -32,7 +32,7 @@ from actions.db import accounts, nlu_review
 from actions.db.models import AnswerRating
 from actions.db.session import in_transaction, upgrade
 from bot.server import create_app
-from bot.settings import Settings
+from core.settings import Settings
 from tests.bench.bench_assistant import report
 from tests.bench.bench_staff import PASSWORD
 from tests.e2e.assistant import free_port

@@ -35,7 +35,7 @@ from actions.db.models import StatusChange, Suggestion, utcnow
 from actions.db.session import in_transaction, upgrade
 from actions.db.suggestions import fingerprint, new_reference
 from bot.server import create_app
-from bot.settings import Settings
+from core.settings import Settings
 from tests.bench.bench_assistant import report
 from tests.bench.bench_staff import PASSWORD, WORDS, timed
 from tests.e2e.assistant import free_port

@@ -27,7 +27,7 @@ from aiohttp import web
 
 from actions.db.session import upgrade
 from bot.server import create_app
-from bot.settings import Settings
+from core.settings import Settings
 from tests.bench.bench_assistant import report
 from tests.e2e.assistant import Assistant, free_port, start
 from tests.e2e.chat import say

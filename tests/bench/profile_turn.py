@@ -23,7 +23,7 @@ import uuid
 from pathlib import Path
 
 from bot.launcher import find_model, is_up
-from bot.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 from tests.bench.bench_assistant import report
 from tests.e2e.assistant import EXAMPLE_CONTENT, free_port
 

@@ -12,7 +12,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.launcher import find_model
 from bot.plugins.graph_runner import OrderedGraphRunner
-from bot.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.model
 

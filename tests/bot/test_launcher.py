@@ -10,7 +10,7 @@ from rasa.utils.endpoints import read_endpoint_config
 
 from bot.launcher import child_env, endpoints_file
 from bot.plugins.lock_store import SQLiteLockStore
-from bot.settings import PROJECT_ROOT, Settings
+from core.settings import PROJECT_ROOT, Settings
 
 
 def settings(tmp_path, **env) -> Settings:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.formatting import LIVE_CHAT_MARKER
 from bot.shared.live_chat import LEAD_IN_MESSAGES, live_chat_span
+from core.protocol import LIVE_CHAT_MARKER
 
 HANDOFF = {"event": "bot", "data": {"custom": {LIVE_CHAT_MARKER: "started"}}}
 

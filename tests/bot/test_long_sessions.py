@@ -11,7 +11,7 @@ from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.plugins import long_sessions
-from bot.settings import PROJECT_ROOT, Settings
+from core.settings import PROJECT_ROOT, Settings
 
 
 @pytest.fixture

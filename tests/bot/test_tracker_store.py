@@ -13,8 +13,9 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.exc import OperationalError
 
 from bot.plugins.channel import TrackerStoreUnavailable, make_tracker_store_errors_fatal
-from bot.plugins.tracker_store import ERASE_ACTION, ErasableSQLTrackerStore
-from bot.settings import get_settings
+from bot.plugins.tracker_store import ErasableSQLTrackerStore
+from core.protocol import ERASE_ACTION
+from core.settings import get_settings
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.launcher import is_up
-from bot.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 EXAMPLE_CONTENT = PROJECT_ROOT / "data" / "content"
 STARTUP_TIMEOUT = 300

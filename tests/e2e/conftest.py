@@ -18,7 +18,7 @@ from playwright import sync_api as playwright_api
 from actions.db.session import upgrade
 from bot.launcher import LaunchError, find_model
 from bot.server import create_app
-from bot.settings import PROJECT_ROOT, Settings
+from core.settings import PROJECT_ROOT, Settings
 from tests.e2e.assistant import Assistant, StartupError, is_listening, start
 from tests.e2e.chat import (
     IDEA,

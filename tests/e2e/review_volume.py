@@ -13,7 +13,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from sqlalchemy import delete, insert
 from sqlalchemy.future import create_engine
 
-from bot.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 EVENTS = SQLTrackerStore.SQLEvent.__table__
 # Questions citizens really ask beside the topic; each comes many times.

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.launcher import child_env, commands, is_up
-from bot.settings import PROJECT_ROOT, Settings
+from core.settings import PROJECT_ROOT, Settings
 from tests.e2e.assistant import STARTUP_TIMEOUT, StartupError
 
 

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from bot.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 from tests.e2e.assistant import Assistant
 
 

@@ -18,8 +18,8 @@ from actions.db import review
 from actions.db import suggestions as store
 from actions.db.models import utcnow
 from actions.db.session import get_engine
-from bot.secret_key import unsubscribe_token
-from bot.settings import Settings
+from core.secret_key import unsubscribe_token
+from core.settings import Settings
 from tests.e2e.accessibility import axe_violations, report
 from tests.e2e.staff import add_staff_user, assistant_env
 from tests.e2e.test_widget_browser import QUESTION, ask, open_widget

@@ -18,7 +18,7 @@ from datetime import timedelta
 import aiohttp
 
 from actions.db import nlu_review
-from bot.settings import Settings
+from core.settings import Settings
 from tests.e2e.live import OFFICE_OPEN
 from tests.e2e.review_volume import remove_missed, store_missed, wordings
 from tests.e2e.staff import add_staff_user

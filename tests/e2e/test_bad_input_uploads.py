@@ -29,9 +29,9 @@ from actions.db import suggestions as store
 from actions.db.models import Photo, Support, utcnow
 from actions.db.session import in_transaction
 from actions.sdk import support_actions
-from bot.secret_key import sender_key
 from bot.shared.photos import REFUSALS, decoded_bytes
 from bot.web.app import CHAT, SETTINGS
+from core.secret_key import sender_key
 from tests.e2e.test_bad_input import NORMAL, NORMAL_ANSWER
 
 CITIZEN_SECONDS = 2.0

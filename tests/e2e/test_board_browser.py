@@ -13,7 +13,7 @@ from actions.db import review, supports
 from actions.db import suggestions as store
 from actions.db.models import utcnow
 from actions.db.session import get_engine
-from bot.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 from tests.e2e.contrast import CONTRAST_SCRIPT, contrast
 
 SCREENSHOTS = PROJECT_ROOT / "reports" / "screenshots"

@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 
 from actions.db.models import Notification, Suggestion
 from actions.db.session import get_engine
-from bot.settings import PROJECT_ROOT, Settings
 from bot.web.chat import NOT_DELETED, UNAVAILABLE, ChatApi
+from core.settings import PROJECT_ROOT, Settings
 from tests.e2e.assistant import EXAMPLE_CONTENT, free_port
 from tests.e2e.notifications import delivered, queue_notifications, wait_until_sent
 from tests.e2e.proxy import SwitchableProxy

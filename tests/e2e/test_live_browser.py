@@ -8,8 +8,8 @@ import time
 import pytest
 from playwright import sync_api as playwright_api
 
-from bot.settings import PROJECT_ROOT
 from bot.shared.live_chat import STAFF_ENDED_TEXT
+from core.settings import PROJECT_ROOT
 from tests.e2e.live import PASSWORD
 from tests.e2e.staff import add_staff_user
 

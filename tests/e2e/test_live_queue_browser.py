@@ -12,7 +12,7 @@ import uuid
 import pytest
 from playwright import sync_api as playwright_api
 
-from bot.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 from tests.e2e.chat import ORIGIN
 from tests.e2e.live import PASSWORD
 from tests.e2e.staff import add_staff_user

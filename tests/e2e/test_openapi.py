@@ -14,7 +14,7 @@ import os
 
 import pytest
 
-from bot.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 SCHEMATHESIS = PROJECT_ROOT / ".venv-tools" / "bin" / "schemathesis"
 SPEC = PROJECT_ROOT / "docs" / "openapi.yaml"

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from actions.db.models import Suggestion
 from actions.db.session import get_engine
 from bot.launcher import is_up
-from bot.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 from tests.e2e.assistant import free_port, start
 from tests.e2e.chat import REFERENCE, joined
 from tests.e2e.notifications import delivered, queue_notifications, wait_until_sent

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import aiohttp
 import pytest
 
-from bot.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 from tests.e2e.chat import REFERENCE, fill_form, joined, say
 from tests.e2e.contrast import CONTRAST_SCRIPT, contrast
 from tests.e2e.staff import add_staff_user

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from actions.db.models import Suggestion
 from actions.db.session import get_engine
-from bot.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 from tests.e2e.assistant import start
 from tests.e2e.chat import REFERENCE, joined, say
 from tests.helpers import temporary_postgres_database

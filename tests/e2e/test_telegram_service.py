@@ -16,12 +16,12 @@ from telegram import Chat
 
 from actions.db.session import upgrade
 from bot.server import create_app
-from bot.settings import Settings
 from bot.shared.gateway import ConversationGateway
 from bot.shared.rasa_client import RasaClient
 from bot.telegram import texts
 from bot.telegram.bridge import Bridge
 from bot.telegram.service import SECRET_HEADER
+from core.settings import Settings
 from tests.e2e.assistant import free_port
 from tests.e2e.proxy import SwitchableProxy
 from tests.telegram.bot_api import TOKEN, FakeBotApi

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from actions.db.models import Notification
 from actions.db.session import get_engine
-from bot.settings import PROJECT_ROOT, Settings
 from bot.shared.photos import REFUSALS
 from bot.web.chat import ChatApi
+from core.settings import PROJECT_ROOT, Settings
 from tests.e2e.contrast import CONTRAST_SCRIPT, contrast
 
 SCREENSHOTS = PROJECT_ROOT / "reports" / "screenshots"

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from actions.db.models import Notification
 from actions.db.session import get_engine
-from bot.settings import PROJECT_ROOT, Settings
 from bot.web.chat import ChatApi
+from core.settings import PROJECT_ROOT, Settings
 
 SCREENSHOTS = PROJECT_ROOT / "reports" / "screenshots"
 QUESTION = "Was ist die Mitmachplattform?"

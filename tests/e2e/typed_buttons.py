@@ -23,8 +23,8 @@ import yaml
 from actions.db.content import load_content, load_topics
 from actions.sdk.list_pages import more_button
 from actions.sdk.suggestion_form import CHANGE_CHOICES, OTHER_TOPIC
-from bot.formatting import rating_buttons
-from bot.settings import PROJECT_ROOT
+from core.protocol import rating_buttons
+from core.settings import PROJECT_ROOT
 from tests.helpers import EXAMPLE_CONTENT
 
 # One step of a way through the conversation: ("type", text) or ("press", title).

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from aiosmtpd.controller import Controller
 
-from bot.settings import Settings
+from core.settings import Settings
 
 PUBLIC_URL = "https://assistent.stadt.example"
 MAIL_FROM = "smartcity@stadt.example"

@@ -9,7 +9,7 @@ from actions.db.models import Notification, utcnow
 from actions.db.notifications import EMAIL_CHANNEL
 from actions.db.session import in_transaction
 from bot.server import create_app
-from bot.settings import Settings
+from core.settings import Settings
 from tests.mail.test_mail_delivery import add, change
 from tests.staff.helpers import PASSWORDS, login
 

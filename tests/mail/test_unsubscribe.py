@@ -12,8 +12,8 @@ from sqlalchemy import select
 from actions.db.models import Suggestion
 from actions.db.session import in_transaction
 from bot.server import create_app
-from bot.settings import Settings
 from bot.shared.mail_delivery import unsubscribe_url
+from core.settings import Settings
 from tests.mail.conftest import PUBLIC_URL
 from tests.mail.test_mail_delivery import ADDRESS, add, change, email_rows
 

@@ -59,6 +59,6 @@ def agent():
     from rasa.core.agent import Agent
 
     from bot.launcher import find_model
-    from bot.settings import PROJECT_ROOT
+    from core.settings import PROJECT_ROOT
 
     return Agent.load(model_path=str(find_model(PROJECT_ROOT / "models")))

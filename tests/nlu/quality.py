@@ -32,7 +32,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.launcher import find_model
-from bot.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 from nlu.gazetteer import GazetteerEntityExtractor
 from nlu.spacy_pipeline import spacy_model_setting
 

@@ -8,7 +8,7 @@ from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from actions.db.content import load_content
-from bot.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 from nlu.gazetteer import CONTENT_FILES, GazetteerEntityExtractor, content_dir
 
 CONTENT = PROJECT_ROOT / "data" / "content"

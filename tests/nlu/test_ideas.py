@@ -6,7 +6,7 @@ import pytest
 from rapidfuzz import fuzz, process
 from rasa.shared.nlu.training_data.loading import load_data
 
-from bot.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 from tests.nlu.quality import idea_failures, idea_offers, load_idea_set
 from tests.nlu.test_quality import normalized
 

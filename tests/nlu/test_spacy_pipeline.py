@@ -1,7 +1,7 @@
 import pytest
 import spacy
 
-from bot.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 from nlu.spacy_pipeline import (
     PipelineConfigError,
     build,

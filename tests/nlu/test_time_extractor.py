@@ -9,7 +9,7 @@ from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 from nlu.time_extractor import TIME_CUE, GermanTimeExtractor, windows
 from tests.nlu.conftest import NOW
 

@@ -7,7 +7,7 @@ import pytest
 from actions.db import accounts
 from actions.db.session import in_transaction
 from bot.server import create_app
-from bot.settings import Settings
+from core.settings import Settings
 from tests.staff.helpers import PASSWORDS
 
 

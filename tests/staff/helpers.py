@@ -12,7 +12,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from actions.db import suggestions
 from actions.db.session import in_transaction
 from bot.plugins.tracker_store import ErasableSQLTrackerStore
-from bot.settings import Settings
+from core.settings import Settings
 
 PASSWORDS = {"anna": "anna-sagt-hallo-123", "rudi": "rudi-liest-gerne-456"}
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -12,8 +12,8 @@ import pytest
 from actions.db import accounts
 from actions.db.session import in_transaction
 from bot.server import create_app
-from bot.settings import parse_networks
 from bot.staff.sessions import COOKIE_NAME
+from core.settings import parse_networks
 from tests.staff.helpers import PASSWORDS, csrf_token, login, post_form
 
 PAGES = [

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from actions.db import ics
 from actions.db.models import AuditEntry, Event, Project
 from actions.db.session import in_transaction
-from bot.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 from tests.staff.helpers import csrf_token, login, post_form
 
 CALENDAR = """BEGIN:VCALENDAR

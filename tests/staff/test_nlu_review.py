@@ -15,7 +15,7 @@ from actions.db import nlu_review, ratings
 from actions.db.session import in_transaction
 from bot import cli
 from bot.plugins.tracker_store import ErasableSQLTrackerStore
-from bot.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 from tests.staff.helpers import login, post_form, store_messages
 
 FALLBACK = "action_fallback"

@@ -8,8 +8,8 @@ import dataclasses
 import pytest
 
 from bot.server import create_app
-from bot.settings import Settings
 from bot.shared.redis_state import RedisRateLimits, connect
+from core.settings import Settings
 from tests.helpers import temporary_redis_url
 from tests.staff.test_auth import login
 
@@ -74,7 +74,7 @@ async def test_a_bucket_is_shared_and_taken_from_all_keys_or_none(redis_url):
 
 
 def test_redis_url_must_be_a_redis_url():
-    from bot.settings import SettingsError
+    from core.settings import SettingsError
 
     with pytest.raises(SettingsError, match="redis://"):
         Settings.from_env({"REDIS_URL": "http://cache:6379"})

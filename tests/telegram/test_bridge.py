@@ -10,11 +10,11 @@ from telegram import Update
 from telegram.ext import ExtBot
 
 from actions.db.places import DECIMALS
-from bot.formatting import intent_payload
-from bot.settings import Settings
 from bot.shared.gateway import Turn
 from bot.telegram import texts
 from bot.telegram.bridge import Bridge
+from core.protocol import intent_payload
+from core.settings import Settings
 from tests.telegram.bot_api import BOT_USER, TOKEN, FakeBotApi
 
 PRIVATE, GROUP, ERIKA = 4242, -4343, 71

@@ -15,11 +15,11 @@ from telegram.ext import ExtBot
 
 from actions.db.models import Photo
 from actions.db.session import in_transaction
-from bot.settings import Settings
 from bot.shared.gateway import Turn
 from bot.shared.photos import REFUSALS
 from bot.telegram.bridge import Bridge
 from bot.telegram.service import file_url_of
+from core.settings import Settings
 from tests.telegram.bot_api import TOKEN
 
 CHAT = 4711

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup
 
-from bot.formatting import rating_buttons
 from bot.telegram.bridge import chat_id_of
 from bot.telegram.render import (
     BUTTONS_ONLY_TEXT,
@@ -16,6 +15,7 @@ from bot.telegram.render import (
     split_text,
     utf16_length,
 )
+from core.protocol import rating_buttons
 
 
 def test_long_text_is_split_at_paragraphs_without_losing_words():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.server import create_app
-from bot.settings import Settings
+from core.settings import Settings
 
 
 @pytest.fixture

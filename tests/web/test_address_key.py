@@ -9,10 +9,10 @@ from datetime import date
 
 import pytest
 
-from bot.secret_key import address_key
 from bot.server import create_app
-from bot.settings import Settings
 from bot.web.app import RASA
+from core.secret_key import address_key
+from core.settings import Settings
 
 KEY = re.compile(r"^[0-9a-f]{32}$")
 

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from actions.db import live
 from actions.db.models import LiveChat, Notification
 from actions.db.session import in_transaction
-from bot.settings import Settings
 from bot.shared import live_expiry
 from bot.shared.rasa_client import RasaClient
+from core.settings import Settings
 
 WEDNESDAY_10 = "2026-12-02T10:00:00+01:00"
 WEDNESDAY_20 = "2026-12-02T20:00:00+01:00"

@@ -21,11 +21,11 @@ from actions.db import photos
 from actions.db.models import Photo, utcnow
 from actions.db.session import in_transaction
 from bot.server import create_app
-from bot.settings import Settings
 from bot.shared.expiry import SWEEP_EVERY
 from bot.shared.photos import REFUSALS
 from bot.web.app import RASA
 from bot.web.chat import BAD_REQUEST
+from core.settings import Settings
 
 FORM = "suggestion_form"
 

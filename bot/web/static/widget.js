@@ -332,7 +332,7 @@
     (touch ? log : input).focus({ preventScroll: true });
   }
 
-  // 👍/👎 under an answer (bot.formatting.rating_buttons) sit apart from its choices.
+  // 👍/👎 under an answer (core.protocol.rating_buttons) sit apart from its choices.
   function isRating(button) {
     return String(button.payload || "").indexOf("/rate{") === 0;
   }

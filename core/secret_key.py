@@ -12,8 +12,8 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from bot.files import private_dir
-from bot.settings import Settings
+from core.files import private_dir
+from core.settings import Settings
 
 MIN_LENGTH = 32
 

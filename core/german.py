@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -38,36 +37,3 @@ def local_time(tz: ZoneInfo):
 def first_sentence(text: str) -> str:
     sentence, dot, _rest = text.strip().partition(". ")
     return sentence + ("." if dot else "")
-
-
-# Sent as a custom message after a deletion has committed; the web API's
-# "Verlauf löschen" reports success only when it sees it.
-DELETED_MARKER = "smartcity_data_deleted"
-
-
-def intent_payload(intent: str, **entities: str | float) -> str:
-    """A Rasa button payload that triggers `intent` with the given entities."""
-    if not entities:
-        return f"/{intent}"
-    return f"/{intent}{json.dumps(entities, ensure_ascii=False)}"
-
-
-RATE_INTENT = "rate"
-
-
-def rating_buttons(offer_id: str) -> list[dict[str, str]]:
-    """👍/👎 under an answer; channels show them apart from its other buttons."""
-    return [
-        {"title": f"{icon} {label}",
-         "payload": intent_payload(RATE_INTENT, rating=value, rating_id=offer_id)}
-        for icon, label, value in (("👍", "Hilfreich", "up"),
-                                   ("👎", "Nicht hilfreich", "down"))
-    ]  # fmt: skip
-
-
-def is_rating(button: dict) -> bool:
-    return str(button.get("payload") or "").startswith(f"/{RATE_INTENT}{{")
-
-
-# A custom reply: a person from the team now has the conversation.
-LIVE_CHAT_MARKER = "smartcity_live_chat"

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.settings import PROJECT_ROOT, Settings, SettingsError
+from core.settings import PROJECT_ROOT, Settings, SettingsError
 
 
 def test_defaults_are_embedded_and_loopback():

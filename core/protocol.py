@@ -1,0 +1,56 @@
+"""Names the actions and the channels share: payloads they send, markers in
+custom replies, and the actions whose run changes what a channel keeps.
+
+Every intent and action named here exists in domain.yml
+(tests/core/test_protocol.py), so a rename there fails a test, not a citizen.
+"""
+
+from __future__ import annotations
+
+import json
+
+
+def intent_payload(intent: str, **entities: str | float) -> str:
+    """A Rasa button payload that triggers `intent` with the given entities."""
+    if not entities:
+        return f"/{intent}"
+    return f"/{intent}{json.dumps(entities, ensure_ascii=False)}"
+
+
+# Sent as a custom message after a deletion has committed; the web API's
+# "Verlauf löschen" reports success only when it sees it.
+DELETED_MARKER = "smartcity_data_deleted"
+# A custom reply: a person from the team now has the conversation.
+LIVE_CHAT_MARKER = "smartcity_live_chat"
+
+# "Meine Daten löschen" (everything) and "Nur den Verlauf löschen", as the
+# widget's "Verlauf löschen" sends them; each is then confirmed.
+DELETE_ALL_INTENT = "request_data_deletion"
+CLEAR_CONVERSATION_INTENT = "clear_conversation"
+AFFIRM_INTENT = "affirm"
+FORGET_PAYLOADS = {
+    "all": intent_payload(DELETE_ALL_INTENT),
+    "conversation": intent_payload(CLEAR_CONVERSATION_INTENT),
+}
+AFFIRM_PAYLOAD = intent_payload(AFFIRM_INTENT)
+
+# The actions after which the tracker store erases the conversation.
+ERASE_ACTION = "action_delete_my_data"
+CLEAR_CONVERSATION_ACTION = "action_clear_conversation"
+ERASE_ACTIONS = (ERASE_ACTION, CLEAR_CONVERSATION_ACTION)
+
+RATE_INTENT = "rate"
+
+
+def rating_buttons(offer_id: str) -> list[dict[str, str]]:
+    """👍/👎 under an answer; channels show them apart from its other buttons."""
+    return [
+        {"title": f"{icon} {label}",
+         "payload": intent_payload(RATE_INTENT, rating=value, rating_id=offer_id)}
+        for icon, label, value in (("👍", "Hilfreich", "up"),
+                                   ("👎", "Nicht hilfreich", "down"))
+    ]  # fmt: skip
+
+
+def is_rating(button: dict) -> bool:
+    return str(button.get("payload") or "").startswith(f"/{RATE_INTENT}{{")

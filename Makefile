@@ -51,8 +51,8 @@ $(SPACY_STAMP): $(INSTALLED) nlu/spacy_pipeline.py config.yml
 	$(PY) -m nlu.spacy_pipeline
 	@mkdir -p $(@D) && touch $@
 
-# The gazetteer reads the content files through actions/db/content.py.
-NLU_COMPONENTS := $(wildcard nlu/*.py) actions/db/content.py
+# The gazetteer reads the content files through core/content.py.
+NLU_COMPONENTS := $(wildcard nlu/*.py) core/content.py
 
 # Rasa's cache knows data and config but not component code: changed code forces.
 $(MODEL_STAMP): $(SPACY_STAMP) $(TRAINING_INPUTS) $(NLU_COMPONENTS)

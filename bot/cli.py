@@ -27,7 +27,8 @@ def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
 
 def _content_import(settings: Settings, args: argparse.Namespace) -> int:
     from actions.db import projects
-    from actions.db.content import import_content, load_content
+    from actions.db.content import import_content
+    from core.content import load_content
 
     content = load_content(args.path)
     if args.check:
@@ -258,7 +259,7 @@ def _suggestions_delete(settings: Settings, args: argparse.Namespace) -> int:
 
 def _events_import_ics(settings: Settings, args: argparse.Namespace) -> int:
     from actions.db import ics
-    from actions.db.content import ContentError, load_topics
+    from core.content import ContentError, load_topics
 
     try:
         data = args.file.read_bytes()
@@ -434,8 +435,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from actions.db.accounts import AccountError
-    from actions.db.content import ContentError
     from bot.launcher import LaunchError
+    from core.content import ContentError
 
     try:
         settings = Settings.from_env()

@@ -33,7 +33,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from actions.db.content import ContentError, load_content
+from core.content import ContentError, load_content
 
 logger = logging.getLogger(__name__)
 

@@ -14,8 +14,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
-from actions.db.content import Content, import_content, load_content
+from actions.db.content import import_content
 from actions.db.session import get_engine, upgrade
+from core.content import Content, load_content
 from core.settings import get_settings
 from tests.helpers import EXAMPLE_CONTENT, temporary_postgres_database
 

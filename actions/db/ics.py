@@ -13,8 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from actions.db.audit import record
-from actions.db.content import HTTP_URL, apply_event
+from actions.db.content import apply_event
 from actions.db.models import Event, ics_source
+from core.content import HTTP_URL
 
 logger = logging.getLogger(__name__)
 URL = re.compile(HTTP_URL)

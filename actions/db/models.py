@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, declarative_base, relationship
 
-from actions.db.places import Position
+from core.places import Position
 
 Base = declarative_base()
 
@@ -145,7 +145,7 @@ class Suggestion(Base):
     text_fingerprint: Mapped[str] = Column(String(64), nullable=False)
     topic: Mapped[str] = Column(String(80), nullable=False)
     location: Mapped[str | None] = Column(String(200))
-    # A position the citizen shared (rounded, see actions.db.places), and its district.
+    # A position the citizen shared (rounded, see core.places), and its district.
     latitude: Mapped[float | None] = Column(Float)
     longitude: Mapped[float | None] = Column(Float)
     district: Mapped[str | None] = Column(String(80))

@@ -12,8 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from actions.db.audit import record
-from actions.db.content import Content, ProjectIn, apply_project
+from actions.db.content import apply_project, project_in
 from actions.db.models import STAFF_SOURCE, Project, utcnow
+from core.content import Content, ProjectIn
 
 # Below this WRatio score a name is too far off to offer as "did you mean".
 SIMILAR_NAME_CUTOFF = 70
@@ -144,7 +145,7 @@ def untrained_names(session: Session, content: Content) -> list[str]:
 
 def form_values(project: Project) -> dict[str, str]:
     """The staff form's fields of a project, and its audit record."""
-    item = ProjectIn.from_row(project)
+    item = project_in(project)
     return {
         "slug": item.slug,
         "name": item.name,

@@ -32,8 +32,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from actions.db.models import Suggestion
-from actions.db.places import Position
 from actions.db.suggestions import CLOSED
+from core.places import Position
 
 THRESHOLD = 0.65
 TOPIC_BONUS = 0.10

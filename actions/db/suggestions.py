@@ -28,7 +28,7 @@ from actions.db.models import (
     utcnow,
 )
 from actions.db.notifications import EMAIL_CHANNEL, discard_unsent_email
-from actions.db.places import Position
+from core.places import Position
 
 # Crockford's base32: no I, L, O or U, so references are easy to read aloud.
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

@@ -10,13 +10,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.db.content import Contact
 from actions.sdk.base import EventList
 from actions.sdk.live_actions import (
     contact_buttons,
     contact_or_apology,
     current_live_state,
 )
+from core.content import Contact
 from core.settings import get_settings
 
 logger = logging.getLogger(__name__)

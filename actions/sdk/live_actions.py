@@ -20,7 +20,6 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.db import callbacks, live
-from actions.db.content import Contact, ContentError, load_contact
 from actions.sdk.base import (
     EventList,
     address_key_of,
@@ -35,6 +34,7 @@ from actions.sdk.clear_requests import (
     discarded,
 )
 from actions.sdk.suggestion_actions import reset_form
+from core.content import Contact, ContentError, load_contact
 from core.protocol import LIVE_CHAT_MARKER
 from core.settings import Settings, get_settings
 

@@ -14,7 +14,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.db import callbacks, live, notifications, photos, ratings, threads
 from actions.db import suggestions as store
-from actions.db.places import Position
 from actions.sdk.base import (
     EventList,
     channel_of,
@@ -32,6 +31,7 @@ from actions.sdk.suggestion_form import (
     shared_position,
     waiting_photos,
 )
+from core.places import Position
 from core.protocol import (
     CLEAR_CONVERSATION_ACTION,
     DELETED_MARKER,

@@ -16,8 +16,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.db import photos, supports
 from actions.db import suggestions as store
-from actions.db.content import ContentError, load_contact, load_districts, load_topics
-from actions.db.places import Position, district_at
 from actions.db.similar import Idea, similar
 from actions.db.suggestions import STATUS_LABELS, normalize_reference
 from actions.sdk.base import EventList, db_call, latest_entity, sender_key
@@ -29,6 +27,8 @@ from actions.sdk.clear_requests import (
     unclear_cancel,
 )
 from actions.sdk.support_actions import support, support_button
+from core.content import ContentError, load_contact, load_districts, load_topics
+from core.places import Position, district_at
 from core.protocol import intent_payload
 from core.settings import get_settings
 

@@ -18,9 +18,9 @@ from datetime import timedelta
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.db import live, notifications
-from actions.db.content import ContentError, load_contact
 from actions.db.session import run_in_transaction
 from bot.shared.rasa_client import RasaClient, RasaUnavailable
+from core.content import ContentError, load_contact
 from core.settings import Settings
 
 logger = logging.getLogger(__name__)

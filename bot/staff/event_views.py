@@ -9,7 +9,6 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from actions.db import events, ics, projects
-from actions.db.content import Content
 from actions.db.models import utcnow
 from bot.staff import fetch
 from bot.staff.helpers import (
@@ -22,6 +21,7 @@ from bot.staff.helpers import (
     flash,
     redirect,
 )
+from core.content import Content
 
 EVENT_LABELS = {
     "title": "Titel",

@@ -15,12 +15,12 @@ from aiohttp_session import get_session
 from sqlalchemy.orm import Session
 
 from actions.db import accounts
-from actions.db.content import Content, load_content
 from actions.db.session import run_in_transaction
 from bot.shared.rasa_client import RasaClient
 from bot.shared.redis_state import RedisLoginThrottle
 from bot.staff.sessions import csrf_token
 from bot.staff.throttle import LoginThrottle
+from core.content import Content, load_content
 from core.settings import Settings
 
 T = TypeVar("T")

@@ -17,14 +17,14 @@ from aiohttp import web
 
 from actions.db import live, notifications
 from actions.db.audit import record
-from actions.db.content import ContentError, load_contact
 from actions.db.models import LiveChat
-from actions.db.office_hours import OfficeHours
 from bot.shared.live_chat import STAFF_ENDED_TEXT, live_chat_span, wake_deliveries
 from bot.shared.rasa_client import RasaUnavailable
 from bot.staff.context import CHANNEL_LABELS
 from bot.staff.helpers import RASA, SETTINGS, PageError, db, flash, url
+from core.content import ContentError, load_contact
 from core.german import local_time
+from core.office_hours import OfficeHours
 from core.settings import Settings
 
 logger = logging.getLogger(__name__)

@@ -16,7 +16,6 @@ from aiohttp import web
 from aiohttp_session import get_session, session_middleware
 
 from actions.db import live
-from actions.db.content import ContentError
 from bot.staff.context import page_context
 from bot.staff.helpers import (
     MAX_FORM_BYTES,
@@ -28,6 +27,7 @@ from bot.staff.helpers import (
     url,
 )
 from bot.staff.sessions import COOKIE_NAME, cookie_storage, csrf_valid, secure_cookies
+from core.content import ContentError
 from core.settings import Settings
 
 logger = logging.getLogger(__name__)

@@ -7,8 +7,8 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from actions.db import projects
-from actions.db.content import CITYWIDE, Content, ProjectIn
 from bot.staff.helpers import PageError, admin_only, content_files, db, flash, redirect
+from core.content import CITYWIDE, Content, ProjectIn
 
 RETRAIN_COMMAND = "smartcity content export-projects && make train"
 PROJECT_LABELS = {

@@ -36,7 +36,6 @@ from telegram.ext import (
 )
 
 from actions.db import photos
-from actions.db.places import Position
 from actions.db.suggestions import normalize_reference
 from bot.shared.gateway import ConversationGateway
 from bot.shared.photo_intake import PhotoIntake
@@ -44,6 +43,7 @@ from bot.shared.photos import MAX_BYTES, PhotoRefused
 from bot.shared.rasa_client import RasaUnavailable
 from bot.telegram import texts
 from bot.telegram.render import ButtonPayloads, Outgoing, render
+from core.places import Position
 from core.protocol import intent_payload
 from core.settings import Settings
 

@@ -7,9 +7,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from actions.db import ics
-from actions.db.content import ContentError, import_content, load_content
+from actions.db.content import import_content
 from actions.db.models import STAFF_SOURCE, Event, Project, utcnow
 from actions.db.session import get_engine
+from core.content import ContentError, load_content
 from tests.helpers import EXAMPLE_CONTENT
 
 TZ = ZoneInfo("Europe/Berlin")

@@ -2,8 +2,8 @@ import shutil
 
 import pytest
 
-from actions.db.content import load_contact
 from actions.sdk.contact_actions import ActionContact, ActionOutOfScope, ActionPrivacy
+from core.content import load_contact
 from core.settings import get_settings
 from tests.helpers import EXAMPLE_CONTENT, button_titles, responses, texts
 

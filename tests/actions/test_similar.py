@@ -14,8 +14,8 @@ from actions.db import review
 from actions.db import similar as similar_module
 from actions.db import suggestions as store
 from actions.db.models import utcnow
-from actions.db.places import Position
 from actions.db.similar import Idea, similar
+from core.places import Position
 
 CROSSING = "Vor der Grundschule in Kotten fehlt ein Zebrastreifen"
 

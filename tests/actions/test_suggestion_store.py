@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from actions.db import suggestions as store
 from actions.db.models import Notification, StatusChange, Suggestion, utcnow
-from actions.db.places import Position
+from core.places import Position
 from core.settings import PROJECT_ROOT
 
 REFERENCE = re.compile(r"^V-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")

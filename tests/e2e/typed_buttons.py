@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from actions.db.content import load_content, load_topics
 from actions.sdk.list_pages import more_button
 from actions.sdk.suggestion_form import CHANGE_CHOICES, OTHER_TOPIC
+from core.content import load_content, load_topics
 from core.protocol import rating_buttons
 from core.settings import PROJECT_ROOT
 from tests.helpers import EXAMPLE_CONTENT

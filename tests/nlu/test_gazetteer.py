@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from actions.db.content import load_content
+from core.content import load_content
 from core.settings import PROJECT_ROOT
 from nlu.gazetteer import CONTENT_FILES, GazetteerEntityExtractor, content_dir
 

@@ -282,7 +282,8 @@ async def test_event_form_creates_an_event(client, database_url, staff_settings)
 def test_export_projects_writes_content_the_importer_accepts(
     tmp_path, staff_settings, example_content, today
 ):
-    from actions.db.content import dump_projects, import_content, load_content
+    from actions.db.content import dump_projects, import_content
+    from core.content import load_content
 
     in_transaction(
         staff_settings.database_url,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import unescape
 
-from actions.db.places import Position
+from core.places import Position
 from tests.staff.helpers import add_suggestion, login
 from tests.staff.test_export import export
 

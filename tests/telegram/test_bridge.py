@@ -9,10 +9,10 @@ import pytest
 from telegram import Update
 from telegram.ext import ExtBot
 
-from actions.db.places import DECIMALS
 from bot.shared.gateway import Turn
 from bot.telegram import texts
 from bot.telegram.bridge import Bridge
+from core.places import DECIMALS
 from core.protocol import intent_payload
 from core.settings import Settings
 from tests.telegram.bot_api import BOT_USER, TOKEN, FakeBotApi

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from actions.db.content import load_districts
-from actions.db.places import Position, district_at
+from core.content import load_districts
+from core.places import Position, district_at
 from tests.helpers import EXAMPLE_CONTENT
 
 POINTS = [(d.name, d.position) for d in load_districts(EXAMPLE_CONTENT) if d.position]

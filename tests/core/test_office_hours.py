@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from actions.db.content import Contact, ContentError, load_contact
-from actions.db.office_hours import parse_spans
+from core.content import Contact, ContentError, load_contact
+from core.office_hours import parse_spans
 from tests.helpers import EXAMPLE_CONTENT
 
 BERLIN = ZoneInfo("Europe/Berlin")

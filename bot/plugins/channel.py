@@ -26,7 +26,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.plugins import long_sessions, paused, tuning
+from bot.plugins import rasa_patches
 
 logger = logging.getLogger(__name__)
 
@@ -59,9 +59,7 @@ class RestChannel(RestInput):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> RestChannel:
         # The one hook Rasa gives our code before the first turn.
-        tuning.install()
-        paused.keep_slots_while_paused()
-        long_sessions.end_long_sessions()
+        rasa_patches.apply()
         return cls()
 
     def blueprint(

@@ -11,6 +11,7 @@ Here a session that holds SESSION_MAX_TURNS messages also counts as expired.
 Rasa then runs `action_session_start`, which sees the `session_continued`
 slot and carries over what the dialogue needs (slots, an open form, the last
 turn's actions: actions/sdk/session_actions.py). A citizen does not notice.
+bot/plugins/rasa_patches.py applies it.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def messages_in_session(tracker: DialogueStateTracker) -> int:
     return count
 
 
-def _expired_or_too_long(self: MessageProcessor, tracker: DialogueStateTracker):
+def expired_or_too_long(self: MessageProcessor, tracker: DialogueStateTracker):
     if _original(self, tracker):
         return True
     if messages_in_session(tracker) < get_settings().session_max_turns:
@@ -43,8 +44,3 @@ def _expired_or_too_long(self: MessageProcessor, tracker: DialogueStateTracker):
     # Rasa runs action_session_start right after this answer.
     tracker.update(SlotSet(CONTINUED_SLOT, True), self.domain)
     return True
-
-
-def end_long_sessions() -> None:
-    """Idempotent; called when the Rasa server creates our channel."""
-    MessageProcessor._has_session_expired = _expired_or_too_long

@@ -6,6 +6,7 @@ team ("ich wohne in der Innenstadt") would silently fill the `district` or
 `project` slot that the assistant uses after the handoff. This skips the
 extraction while the conversation is paused; the message itself is still
 logged, and once Rasa is resumed slots fill as before.
+bot/plugins/rasa_patches.py applies it.
 """
 
 from __future__ import annotations
@@ -15,12 +16,7 @@ from rasa.core.processor import MessageProcessor
 _original = MessageProcessor.run_action_extract_slots
 
 
-async def _extract_unless_paused(self, output_channel, tracker):
+async def extract_unless_paused(self, output_channel, tracker):
     if tracker.is_paused():
         return tracker
     return await _original(self, output_channel, tracker)
-
-
-def keep_slots_while_paused() -> None:
-    """Idempotent; called when the Rasa server creates our channel."""
-    MessageProcessor.run_action_extract_slots = _extract_unless_paused

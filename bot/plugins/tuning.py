@@ -1,4 +1,5 @@
-"""Two changes to Rasa 3.6's turn, found by profiling (docs/performance.md).
+"""Three changes to Rasa 3.6's turn, found by profiling (docs/performance.md);
+bot/plugins/rasa_patches.py checks and applies them.
 
 1. Rasa checks every reply of the action server against a JSON schema with
 `jsonschema.validate`, which first validates that constant schema against the
@@ -20,13 +21,10 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-import rasa.core.processor
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import Event
-
-from bot.plugins.graph_runner import OrderedGraphRunner
 
 
 @lru_cache(maxsize=1)
@@ -36,7 +34,7 @@ def _reply_validator() -> Draft202012Validator:
     return Draft202012Validator(schema)
 
 
-def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
+def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
     error = best_match(_reply_validator().iter_errors(result))
     if error is not None:
         error.message += (
@@ -45,16 +43,6 @@ def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
         )
         raise error
     return True
-
-
-def validate_action_replies_with_one_validator() -> None:
-    """Idempotent; called when the Rasa server creates our channel."""
-    RemoteAction._validate_action_result = _validate_action_result
-
-
-def run_model_graphs_in_fixed_order() -> None:
-    """Idempotent; must run before the model is loaded."""
-    rasa.core.processor.DaskGraphRunner = OrderedGraphRunner
 
 
 _resolve_by_walking = Event.resolve_by_type
@@ -66,23 +54,10 @@ def _event_class(type_name: str):
     return _resolve_by_walking(type_name)
 
 
-def _resolve_by_type(type_name: str, default=None):
+def resolve_by_type(type_name: str, default=None):
     try:
         return _event_class(type_name)
     except ValueError:
         if default is not None:
             return default
         raise
-
-
-def look_up_event_classes_once() -> None:
-    """Idempotent."""
-    Event.resolve_by_type = staticmethod(_resolve_by_type)
-
-
-def install() -> None:
-    """The three changes; called when the Rasa server creates our channel,
-    before it loads the model (and before Sanic forks its workers)."""
-    validate_action_replies_with_one_validator()
-    run_model_graphs_in_fixed_order()
-    look_up_event_classes_once()

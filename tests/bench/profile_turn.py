@@ -63,12 +63,13 @@ def start_action_server(workdir: Path) -> tuple[subprocess.Popen, dict[str, str]
 
 
 async def load_agent(env: dict[str, str], tuned: bool = True):
-    """Rasa's Agent as the server runs it; tuned=False leaves out bot.plugins.tuning."""
+    """Rasa's Agent as the server runs it; tuned=False leaves out our changes
+    to Rasa (bot.plugins.rasa_patches)."""
     os.environ.update(env)
     if tuned:
-        from bot.plugins import tuning
+        from bot.plugins import rasa_patches
 
-        tuning.install()
+        rasa_patches.apply()
     from rasa.core.agent import load_agent as rasa_load_agent
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.log_utils import configure_structlog
@@ -146,7 +147,9 @@ def main() -> int:
     parser.add_argument("--turns", type=int, default=200)
     parser.add_argument("--html", type=Path, help="also write pyinstrument's HTML view")
     parser.add_argument(
-        "--stock-rasa", action="store_true", help="without bot.plugins.tuning"
+        "--stock-rasa",
+        action="store_true",
+        help="without our changes to Rasa (bot.plugins.rasa_patches)",
     )
     args = parser.parse_args()
     report(asyncio.run(main_async(args)), "profile")

@@ -32,7 +32,7 @@ def tracker_with(domain: Domain, messages: int, ago: float = 0) -> DialogueState
 @pytest.mark.parametrize("messages,expired", [(0, False), (2, False), (3, True)])
 def test_a_session_ends_at_the_limit(processor, messages, expired):
     tracker = tracker_with(processor.domain, messages)
-    assert long_sessions._expired_or_too_long(processor, tracker) is expired
+    assert long_sessions.expired_or_too_long(processor, tracker) is expired
     assert (tracker.get_slot("session_continued") is True) is expired
 
 
@@ -41,10 +41,10 @@ def test_only_messages_of_the_newest_session_count(processor):
     tracker.update(SessionStarted())
     tracker.update(UserUttered("Hallo"))
     assert long_sessions.messages_in_session(tracker) == 1
-    assert not long_sessions._expired_or_too_long(processor, tracker)
+    assert not long_sessions.expired_or_too_long(processor, tracker)
 
 
 def test_an_hour_of_silence_expires_without_carrying_over(processor):
     tracker = tracker_with(processor.domain, 1, ago=2 * 3600)
-    assert long_sessions._expired_or_too_long(processor, tracker)
+    assert long_sessions.expired_or_too_long(processor, tracker)
     assert tracker.get_slot("session_continued") is None

@@ -4,8 +4,7 @@ import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
 
-from bot.plugins import tuning
-from bot.plugins.tuning import validate_action_replies_with_one_validator
+from bot.plugins import rasa_patches, tuning
 
 REPLIES = [
     {"events": [], "responses": []},
@@ -20,7 +19,7 @@ REPLIES = [
 
 @pytest.fixture
 def action() -> RemoteAction:
-    validate_action_replies_with_one_validator()
+    rasa_patches.apply()
     return RemoteAction("action_project_info", None)
 
 
@@ -46,14 +45,14 @@ def test_event_classes_are_those_rasa_finds(type_name):
     from rasa.shared.core.events import Event
 
     walked = tuning._resolve_by_walking(type_name)
-    tuning.look_up_event_classes_once()
+    rasa_patches.apply()
     assert Event.resolve_by_type(type_name) is walked
 
 
 def test_unknown_event_types_behave_as_in_rasa():
     from rasa.shared.core.events import Event, UserUttered
 
-    tuning.look_up_event_classes_once()
+    rasa_patches.apply()
     assert Event.resolve_by_type("no such event", UserUttered) is UserUttered
     assert Event.resolve_by_type("topic") is None
     with pytest.raises(ValueError, match="Unknown event name"):

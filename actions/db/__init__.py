@@ -1,7 +1,9 @@
-"""The data layer: the ground every other layer builds on.
+"""The data layer, on the ground of core/.
 
-One module per aggregate (projects, events, suggestions, review, inbox,
-notifications, accounts, audit), plus the content files, iCalendar import,
-Rasa's tracker table, models, sessions and migrations. Nothing here imports
-from the layers above (see README.md, "Architecture").
+One module per aggregate (projects, events, suggestions, supports, review,
+inbox, board, similar, notifications, threads, live chats, callbacks,
+ratings, photos, accounts, audit, personal data, the NLU review, stats),
+plus the import of the content files, iCalendar import, Rasa's tracker
+table, models, sessions and migrations. Nothing here imports from the
+layers above (see README.md, "Architecture").
 """

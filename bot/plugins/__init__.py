@@ -1,1 +1,4 @@
-"""Plugins that Rasa loads by name: tracker store, lock store, REST channel, graph runner."""
+"""What Rasa loads by name (endpoints.yml, credentials.yml): tracker store,
+lock store, REST channel; and our checked changes to Rasa itself
+(rasa_patches.py: reply validation, graph runner, event lookup, paused
+conversations, long sessions)."""

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from actions.db import events, ics, projects
 from actions.db.models import utcnow
-from bot.staff import fetch
+from bot.staff import calendar_download
 from bot.staff.helpers import (
     MAX_FORM_BYTES,
     SETTINGS,
@@ -169,12 +169,12 @@ async def import_ics(request: web.Request) -> web.StreamResponse:
         feed = url
         settings = request.app[SETTINGS]
         try:
-            data = await fetch.fetch(
+            data = await calendar_download.fetch(
                 url,
                 max_bytes=MAX_FORM_BYTES,
                 allowed_hosts=settings.staff_ics_allowed_hosts,
             )
-        except fetch.FetchRefused as refused:
+        except calendar_download.FetchRefused as refused:
             await flash(request, f"Der Kalender war nicht abrufbar. {refused}", "error")
             raise redirect(request, "events") from None
     else:

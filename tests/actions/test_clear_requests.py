@@ -11,11 +11,9 @@ from actions.sdk.clear_requests import (
     answered_after_listen,
     clearly,
 )
+from actions.sdk.deletion_actions import ActionCheckDeletionAnswer
 from actions.sdk.live_actions import ValidateCallbackForm
-from actions.sdk.suggestion_actions import (
-    ActionCheckDeletionAnswer,
-    ActionSubmitSuggestion,
-)
+from actions.sdk.suggestion_actions import ActionSubmitSuggestion
 from actions.sdk.suggestion_form import ValidateSuggestionForm
 from tests.helpers import entity, responses, slot_events
 

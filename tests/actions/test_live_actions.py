@@ -14,13 +14,13 @@ from actions.db.models import CallbackRequest, LiveChat, Notification
 from actions.db.session import get_engine
 from actions.sdk.base import sender_key
 from actions.sdk.contact_actions import ActionContact
+from actions.sdk.deletion_actions import ActionDeleteMyData
 from actions.sdk.live_actions import (
     ActionFallback,
     ActionRequestHuman,
     ActionSubmitCallback,
     ValidateCallbackForm,
 )
-from actions.sdk.suggestion_actions import ActionDeleteMyData
 from core.settings import get_settings
 from tests.helpers import responses
 

@@ -15,6 +15,7 @@ from actions.db import ratings
 from actions.db.models import AnswerRating
 from actions.db.session import get_engine
 from actions.sdk.base import sender_key
+from actions.sdk.deletion_actions import ActionDeleteMyData
 from actions.sdk.event_actions import ActionListEvents
 from actions.sdk.rating_actions import (
     NO_COMMENT,
@@ -24,7 +25,6 @@ from actions.sdk.rating_actions import (
     ValidateRatingCommentForm,
 )
 from actions.sdk.rating_offers import OFFERS_SLOT, offer_ids
-from actions.sdk.suggestion_actions import ActionDeleteMyData
 from tests.helpers import entity, rating_payloads, responses, slot_events
 
 pytestmark = pytest.mark.usefixtures("seeded")

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from actions.db import audit, callbacks, notifications, review, supports
 from actions.db import suggestions as store
 from actions.db.models import AuditEntry, Notification, Support
-from actions.sdk.suggestion_actions import ActionDeleteMyData
+from actions.sdk.deletion_actions import ActionDeleteMyData
 
 NOW = datetime(2026, 12, 2, 10, tzinfo=timezone.utc)
 CUTOFF = NOW - timedelta(days=180)

@@ -7,8 +7,8 @@ from sqlalchemy.orm import Session
 from actions.db.models import Suggestion
 from actions.db.session import get_engine
 from actions.sdk.base import sender_key
+from actions.sdk.deletion_actions import ActionDeleteMyData
 from actions.sdk.suggestion_actions import (
-    ActionDeleteMyData,
     ActionOfferIdea,
     ActionStartSuggestion,
     ActionSubmitSuggestion,
@@ -282,7 +282,7 @@ async def test_clearing_the_conversation_keeps_what_was_handed_in(
     dispatcher, make_tracker, database_url
 ):
     from actions.db import personal_data
-    from actions.sdk.suggestion_actions import ActionClearConversation
+    from actions.sdk.deletion_actions import ActionClearConversation
 
     await submit(dispatcher, make_tracker)
     reference = reference_in(dispatcher)

@@ -49,7 +49,7 @@ def test_a_rating_button_carries_the_domain_s_entities():
 
 
 def test_the_actions_use_the_protocol_s_names():
-    from actions.sdk.suggestion_actions import (
+    from actions.sdk.deletion_actions import (
         ActionClearConversation,
         ActionDeleteMyData,
     )

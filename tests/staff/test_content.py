@@ -381,7 +381,7 @@ async def test_ics_import_from_a_url(
 
 
 def test_addresses_of_the_internal_network_are_not_public():
-    from bot.staff.fetch import public
+    from bot.staff.calendar_download import public
 
     for address in ("127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1",
                     "169.254.169.254", "::1", "fe80::1", "fd00:ec2::254",

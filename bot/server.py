@@ -14,19 +14,20 @@ from aiohttp import web
 
 from bot.shared import live_expiry
 from bot.shared.expiry import repeated
-from bot.shared.live_chat import LIVE_WAKE, OUTBOX_WAKE
 from bot.shared.mail_delivery import MailDelivery
 from bot.shared.redis_state import connect
+from bot.shared.services import Services
 from bot.staff.app import PREFIX as STAFF_PREFIX
 from bot.staff.app import create_staff_app
 from bot.telegram.service import TelegramService
-from bot.web.app import GATEWAY, REDIS, SETTINGS
+from bot.web.app import GATEWAY, REDIS, REPLY_BUS, SETTINGS
 from bot.web.app import create_app as create_web_app
 from core.logs import configure_logging
 from core.settings import Settings, get_settings
 
 TELEGRAM = web.AppKey("telegram", TelegramService)
 MAIL = web.AppKey("mail", MailDelivery)
+SERVICES = web.AppKey("services", Services)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -49,7 +50,7 @@ async def healthz(request: web.Request) -> web.Response:
 async def _telegram(app: web.Application) -> AsyncIterator[None]:
     service = TelegramService(app[SETTINGS], app[GATEWAY], app[REDIS])
     app[TELEGRAM] = service
-    app[OUTBOX_WAKE] = service.delivery.wake
+    app[REPLY_BUS].subscribe(service.delivery.wake)
     # Started in the background: the web app serves even while Telegram is away.
     starting = asyncio.create_task(service.start(), name="telegram-start")
 
@@ -70,6 +71,7 @@ async def _mail(app: web.Application) -> AsyncIterator[None]:
     """News by e-mail, with or without Telegram; only with SMTP_HOST."""
     settings = app[SETTINGS]
     delivery = app[MAIL] = MailDelivery(settings, settings.smtp)
+    app[REPLY_BUS].subscribe(delivery.wake)
     delivery.start()
     # On shutdown, like Telegram's delivery: cleanup would wait for the loop.
     app.on_shutdown.append(lambda _app: delivery.stop())
@@ -78,13 +80,10 @@ async def _mail(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _live_expiry(app: web.Application) -> AsyncIterator[None]:
-    def delivered() -> None:
-        if OUTBOX_WAKE in app:
-            app[OUTBOX_WAKE]()
-        app[LIVE_WAKE].wake()
-
     async def sweep() -> None:
-        await live_expiry.sweep(app[SETTINGS], app[GATEWAY].rasa, delivered)
+        await live_expiry.sweep(
+            app[SETTINGS], app[GATEWAY].rasa, app[REPLY_BUS].publish
+        )
 
     # Not at start: Rasa may still be loading, and nothing is due so early.
     async with repeated(sweep, live_expiry.SWEEP_EVERY, "live-expiry", at_start=False):
@@ -99,12 +98,21 @@ async def _close_redis(app: web.Application) -> None:
     await app[REDIS].close()
 
 
+async def _services(app: web.Application) -> AsyncIterator[None]:
+    async with app[SERVICES].running():
+        yield
+
+
 def create_app(settings: Settings) -> web.Application:
-    # Connects on first use; shared by the chat API, staff logins and Telegram.
+    # Redis connects on first use; shared by the chat API, staff logins and Telegram.
     redis = connect(settings.redis_url) if settings.redis_url else None
-    app = create_web_app(settings, redis)
+    services = Services.build(settings, redis)
+    app = create_web_app(settings, redis, services)
+    app[SERVICES] = services
+    # Opened before Telegram starts (appended after it) and before any request.
+    app.cleanup_ctx.append(_services)
     app.router.add_get("/healthz", healthz, name="healthz")
-    app.add_subapp(STAFF_PREFIX, create_staff_app(settings, redis))
+    app.add_subapp(STAFF_PREFIX, create_staff_app(settings, redis, services))
     if redis is not None:
         app.on_cleanup.append(_close_redis)
     app.cleanup_ctx.append(_live_expiry)

@@ -1,52 +1,13 @@
-"""The live chat's words and wake-ups, shared by the gateway, the widget's
-stream and the staff app (bot.shared.gateway routes the citizen's turns)."""
+"""The live chat's words, shared by the gateway, the widget's stream and the
+staff app (bot.shared.gateway routes the citizen's turns)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import re
 import unicodedata
-from collections.abc import Callable
-
-from aiohttp import web
 
 from bot.shared.rasa_client import RasaMessage
 from core.protocol import FORGET_PAYLOADS, LIVE_CHAT_MARKER
-
-# Set by bot.server: delivers the outbox now (Telegram), after a staff reply.
-OUTBOX_WAKE = web.AppKey("outbox_wake", Callable[[], None])
-
-
-class Wakeup:
-    """Wakes every waiting live stream of this process at once after a staff
-    reply; a stream on another host finds the reply with its next poll."""
-
-    def __init__(self) -> None:
-        self._event = asyncio.Event()
-
-    def wake(self) -> None:
-        self._event.set()
-        self._event = asyncio.Event()
-
-    async def wait(self, seconds: float) -> None:
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self._event.wait(), seconds)
-
-
-# Set by bot.web.app: wakes the widget's /api/live streams.
-LIVE_WAKE = web.AppKey("live_wake", Wakeup)
-
-
-def wake_deliveries(request: web.Request) -> None:
-    """A staff reply is in the outbox: deliver it now on every channel."""
-    outbox = request.config_dict.get(OUTBOX_WAKE)
-    if outbox is not None:
-        outbox()
-    streams = request.config_dict.get(LIVE_WAKE)
-    if streams is not None:
-        streams.wake()
-
 
 BACK_TO_ASSISTANT = re.compile(
     r"^\W*(?:(?:bitte\s+)?(?:zurück|zurueck)\s+(?:zum|zu\s+dem|zur)\s+"

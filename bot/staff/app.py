@@ -10,16 +10,15 @@ import jinja2
 from aiohttp import web
 from redis.asyncio import Redis
 
-from bot.shared.rasa_client import RasaClient
 from bot.shared.redis_state import RedisLoginThrottle
+from bot.shared.services import Services
 from bot.staff import middlewares
 from bot.staff.audit_text import actor_label, change_text
 from bot.staff.context import CHANNEL_LABELS, page_context
-from bot.staff.helpers import PREFIX, RASA, SETTINGS, THROTTLE
+from bot.staff.helpers import PREFIX, RASA, REPLY_BUS, SETTINGS, THROTTLE
 from bot.staff.routes import setup_routes
 from bot.staff.throttle import LoginThrottle
 from core.german import local_time
-from core.secret_key import rasa_api_token
 from core.settings import Settings
 
 __all__ = ["PREFIX", "create_staff_app"]
@@ -36,12 +35,16 @@ async def _no_store(_request: web.Request, response: web.StreamResponse) -> None
     response.headers["Permissions-Policy"] = STAFF_PERMISSIONS
 
 
-async def _rasa_session(app: web.Application) -> AsyncIterator[None]:
-    async with app[RASA]:
+async def _running(services: Services) -> AsyncIterator[None]:
+    async with services.running():
         yield
 
 
-def create_staff_app(settings: Settings, redis: Redis | None = None) -> web.Application:
+def create_staff_app(
+    settings: Settings, redis: Redis | None = None, services: Services | None = None
+) -> web.Application:
+    """Mounted under /staff by bot.server with the process's `services`; on
+    its own it builds and opens its own (a test, a separate staff host)."""
     app = web.Application(
         middlewares=[
             middlewares.errors,
@@ -50,15 +53,15 @@ def create_staff_app(settings: Settings, redis: Redis | None = None) -> web.Appl
             middlewares.login,
         ]
     )
+    if services is None:
+        services = Services.build(settings, redis)
+        app.cleanup_ctx.append(lambda _app: _running(services))
     app[SETTINGS] = settings
     # The live chat reads transcripts and resumes conversations through Rasa's API.
-    app[RASA] = RasaClient(
-        settings.rasa_url,
-        settings.action_health_url,
-        settings.rasa_timeout,
-        api_token=rasa_api_token(settings),
-    )
-    app.cleanup_ctx.append(_rasa_session)
+    app[RASA] = services.rasa
+    # A message to a citizen is delivered at once on every channel of the process.
+    app[REPLY_BUS] = services.bus
+    redis = services.redis
     app[THROTTLE] = (
         RedisLoginThrottle(redis, settings.staff_login_attempts)
         if redis is not None

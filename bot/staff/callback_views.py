@@ -6,8 +6,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from actions.db import callbacks, threads
-from bot.shared.live_chat import wake_deliveries
-from bot.staff.helpers import PageError, db, flash, redirect
+from bot.staff.helpers import REPLY_BUS, PageError, db, flash, redirect
 
 
 async def callbacks_page(request: web.Request) -> web.Response:
@@ -84,4 +83,4 @@ async def answer(request: web.Request) -> web.StreamResponse:
     try:
         return await _change(request, work)
     finally:
-        wake_deliveries(request)
+        request.app[REPLY_BUS].publish()

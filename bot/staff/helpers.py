@@ -18,6 +18,7 @@ from actions.db import accounts
 from actions.db.session import run_in_transaction
 from bot.shared.rasa_client import RasaClient
 from bot.shared.redis_state import RedisLoginThrottle
+from bot.shared.services import ReplyBus
 from bot.staff.sessions import csrf_token
 from bot.staff.throttle import LoginThrottle
 from core.content import Content, load_content
@@ -30,6 +31,7 @@ MAX_PUBLIC_FORM_BYTES = 16 * 1024  # the login form, before anyone is known
 
 SETTINGS = web.AppKey("staff_settings", Settings)
 RASA = web.AppKey("staff_rasa", RasaClient)
+REPLY_BUS = web.AppKey("staff_reply_bus", ReplyBus)
 THROTTLE = web.AppKey("staff_throttle", LoginThrottle | RedisLoginThrottle)
 
 

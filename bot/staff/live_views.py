@@ -18,10 +18,10 @@ from aiohttp import web
 from actions.db import live, notifications
 from actions.db.audit import record
 from actions.db.models import LiveChat
-from bot.shared.live_chat import STAFF_ENDED_TEXT, live_chat_span, wake_deliveries
+from bot.shared.live_chat import STAFF_ENDED_TEXT, live_chat_span
 from bot.shared.rasa_client import RasaUnavailable
 from bot.staff.context import CHANNEL_LABELS
-from bot.staff.helpers import RASA, SETTINGS, PageError, db, flash, url
+from bot.staff.helpers import RASA, REPLY_BUS, SETTINGS, PageError, db, flash, url
 from core.content import ContentError, load_contact
 from core.german import local_time
 from core.office_hours import OfficeHours
@@ -344,7 +344,7 @@ async def take(request: web.Request) -> web.StreamResponse:
     except live.LiveChatGone as gone:
         await flash(request, str(gone), "error")
         raise _back(request) from None
-    wake_deliveries(request)
+    request.app[REPLY_BUS].publish()
     await _log_bot(request, chat.sender_id, TAKEN_TEXT, user.username)
     raise _back(request, chat_id)
 
@@ -375,7 +375,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
     except live.LiveChatGone as gone:
         await flash(request, str(gone), "error")
         raise _back(request, chat_id) from None
-    wake_deliveries(request)
+    request.app[REPLY_BUS].publish()
     await _log_bot(request, chat.sender_id, text, user.username)
     raise _back(request, chat_id)
 
@@ -397,7 +397,7 @@ async def end(request: web.Request) -> web.StreamResponse:
     except live.LiveChatGone as gone:
         await flash(request, str(gone), "error")
         raise _back(request) from None
-    wake_deliveries(request)
+    request.app[REPLY_BUS].publish()
     try:
         await request.app[RASA].resume(chat.sender_id)
     except RasaUnavailable:

@@ -14,15 +14,14 @@ from aiohttp import web
 
 from bot.shared.expiry import Expiry
 from bot.shared.gateway import ConversationGateway
-from bot.shared.live_chat import LIVE_WAKE, Wakeup
 from bot.shared.rasa_client import RasaClient
 from bot.shared.redis_state import RedisButtonMemory, RedisRateLimits
+from bot.shared.services import ReplyBus, Services
 from bot.web.board import setup_board
 from bot.web.chat import ChatApi
 from bot.web.headers import add_security_headers, allow_origins
 from bot.web.live_stream import LiveStreams, live_stream
 from bot.web.unsubscribe import setup_unsubscribe
-from core.secret_key import rasa_api_token
 from core.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -43,10 +42,11 @@ RASA = web.AppKey("rasa", RasaClient)
 GATEWAY = web.AppKey("gateway", ConversationGateway)
 CHAT = web.AppKey("chat", ChatApi)
 REDIS = web.AppKey("redis", object)  # redis.asyncio.Redis, or None without REDIS_URL
+REPLY_BUS = web.AppKey("reply_bus", ReplyBus)
 
 
-async def _rasa_session(app: web.Application) -> AsyncIterator[None]:
-    async with app[RASA]:
+async def _running(services: Services) -> AsyncIterator[None]:
+    async with services.running():
         yield
 
 
@@ -64,17 +64,19 @@ def _file(name: str):
     return serve
 
 
-def create_app(settings: Settings, redis=None) -> web.Application:
-    """`redis` (redis.asyncio.Redis or None) is shared with the other apps."""
+def create_app(
+    settings: Settings, redis=None, services: Services | None = None
+) -> web.Application:
+    """With `services` (bot.server), the Rasa client, Redis and the reply bus
+    are the process's; without, the app builds and opens its own."""
     app = web.Application(client_max_size=MAX_BODY_BYTES)
+    if services is None:
+        services = Services.build(settings, redis)
+        app.cleanup_ctx.append(lambda _app: _running(services))
     app[SETTINGS] = settings
-    app[REDIS] = redis
-    app[RASA] = RasaClient(
-        settings.rasa_url,
-        settings.action_health_url,
-        settings.rasa_timeout,
-        api_token=rasa_api_token(settings),
-    )
+    app[REDIS] = services.redis
+    app[RASA] = services.rasa
+    app[REPLY_BUS] = services.bus
     # One gateway for every channel: Telegram (bot.server) takes it from here.
     app[GATEWAY] = ConversationGateway(
         settings, app[RASA], RedisButtonMemory(redis) if redis else None
@@ -91,11 +93,10 @@ def create_app(settings: Settings, redis=None) -> web.Application:
     )
     app.router.add_post("/api/forget", chat.forget, name="forget")
     app.router.add_get("/api/forget", chat.left, name="left")
-    app[LIVE_WAKE] = Wakeup()
     streams = LiveStreams()
 
     async def live(request: web.Request) -> web.StreamResponse:
-        return await live_stream(chat, app[LIVE_WAKE], streams, request)
+        return await live_stream(chat, services.bus.streams, streams, request)
 
     app.router.add_get("/api/live", live, name="live")
     app.router.add_post("/api/photos", chat.photo, name="photos")
@@ -103,6 +104,5 @@ def create_app(settings: Settings, redis=None) -> web.Application:
     setup_unsubscribe(app, settings, chat)
     allow_origins(app, settings.web_allowed_origins)
     app.on_response_prepare.append(add_security_headers)
-    app.cleanup_ctx.append(_rasa_session)
     app.cleanup_ctx.append(_expiry)
     return app

@@ -28,8 +28,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.db import live
 from actions.db.session import run_in_transaction
-from bot.shared.live_chat import Wakeup
 from bot.shared.proxies import client_address
+from bot.shared.services import Wakeup
 from bot.web.chat import BAD_REQUEST, TOO_FAST, ChatApi, error, live_state, pending
 
 POLL_SECONDS = 0.5

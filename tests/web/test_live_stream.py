@@ -10,9 +10,8 @@ import pytest
 from actions.db import live, notifications
 from actions.db.models import utcnow
 from actions.db.session import in_transaction
-from bot.shared.live_chat import LIVE_WAKE
 from bot.web import live_stream
-from bot.web.app import CHAT
+from bot.web.app import CHAT, REPLY_BUS
 
 SESSION = "b" * 32
 
@@ -51,7 +50,7 @@ async def test_a_staff_reply_wakes_the_stream_at_once(
         await asyncio.sleep(0.5)  # the stream has looked once and waits
         in_transaction(url, lambda s: notifications.queue(
             s, "web", sender, "Antwort aus dem Team:\nHallo", now=utcnow()))  # fmt: skip
-        client.server.app[LIVE_WAKE].wake()
+        client.server.app[REPLY_BUS].publish()
         event, data = await asyncio.wait_for(next_event(stream), 10)
         assert (event, data["text"]) == ("reply", "Antwort aus dem Team:\nHallo")
 
@@ -59,7 +58,7 @@ async def test_a_staff_reply_wakes_the_stream_at_once(
             live.end(session, session.get(live.LiveChat, chat_id), "anna", now=utcnow())
 
         in_transaction(url, end)
-        client.server.app[LIVE_WAKE].wake()
+        client.server.app[REPLY_BUS].publish()
         event, data = await asyncio.wait_for(next_event(stream), 10)
         assert (event, data) == ("ended", {"live": False})
 
@@ -135,14 +134,14 @@ async def test_taking_the_chat_is_told_once_and_notifications_say_so(
     assert (polled["live"], polled["live_taken"]) == (True, False)
     async with client.get(f"/api/live?session={SESSION}") as stream:
         in_transaction(url, lambda s: live.take(s, chat_id, "anna", now=utcnow()))
-        client.server.app[LIVE_WAKE].wake()
+        client.server.app[REPLY_BUS].publish()
         assert await asyncio.wait_for(next_event(stream), 10) == (
             "taken",
             {"taken": True},
         )
         in_transaction(url, lambda s: notifications.queue(
             s, "web", live_chat[0], "Hallo", now=utcnow()))  # fmt: skip
-        client.server.app[LIVE_WAKE].wake()
+        client.server.app[REPLY_BUS].publish()
         event, _ = await asyncio.wait_for(next_event(stream), 10)
         assert event == "reply"  # not "taken" a second time
     polled = await (await client.get(f"/api/notifications?session={SESSION}")).json()

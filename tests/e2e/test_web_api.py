@@ -176,7 +176,7 @@ async def test_news_are_shown_once_and_only_to_their_session(make_client):
         row_id = row.id
 
     other = await (await client.get(f"/api/notifications?session={theirs}")).json()
-    assert other == {"notifications": [], "live": False}
+    assert other == {"notifications": [], "live": False, "live_taken": False}
     response = await client.post(
         "/api/notifications/seen", json={"session": theirs, "ids": [row_id]}
     )
@@ -188,7 +188,7 @@ async def test_news_are_shown_once_and_only_to_their_session(make_client):
         "/api/notifications/seen", json={"session": mine, "ids": [row_id]}
     )
     again = await (await client.get(f"/api/notifications?session={mine}")).json()
-    assert again == {"notifications": [], "live": False}
+    assert again == {"notifications": [], "live": False, "live_taken": False}
     for bad in ({"session": mine, "ids": ["1"]}, {"session": mine}, {"ids": [row_id]}):
         assert (await client.post("/api/notifications/seen", json=bad)).status == 400
 

@@ -364,3 +364,24 @@ def test_keyboard_only_through_the_form_and_the_rating(desktop):
     type_and_send(desktop, "Mir fehlte, wer das Projekt betreut")
     expect(log).to_contain_text("liest Ihren Hinweis", timeout=30_000)
     assert desktop.errors == []
+
+
+def test_more_news_than_one_page_all_arrive_once(browser, assistant):
+    """The API hands out 20 news at a time: held ones must all be confirmed."""
+    page = new_page(browser, assistant)
+    open_widget(page)
+    ask(page, QUESTION)
+    answered(page)
+    page.get_by_role("button", name="Chat schließen").click()
+    texts = [f"Neuigkeit {n} zu Ihrem Vorschlag V-TEST-0003." for n in range(23)]
+    for text in texts:
+        put_notification(page, assistant, text)
+    page.reload()
+    expect(page.locator(".sa-badge")).to_contain_text("9+")
+    launcher(page).click()
+    log = page.get_by_role("log")
+    # The first 20 now; the rest with the next look for news (every 20 s).
+    expect(log).to_contain_text(texts[-1], timeout=45_000)
+    for text in texts:
+        expect(log.get_by_text(text, exact=True)).to_have_count(1)
+    page.context.close()

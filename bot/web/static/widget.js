@@ -577,8 +577,11 @@
     return true;
   }
 
+  // The API takes at most 20 ids a request; unconfirmed ones would block newer news.
   function confirmSeen(ids) {
-    if (ids.length) post("/api/notifications/seen", { session: session, ids: ids.slice(-20) }).catch(function () {});
+    for (var at = 0; at < ids.length; at += 20) {
+      post("/api/notifications/seen", { session: session, ids: ids.slice(at, at + 20) }).catch(function () {});
+    }
   }
 
   function fetchNews() {

@@ -53,7 +53,6 @@
     offline: "Der Assistent ist gerade nicht erreichbar. Bitte versuchen Sie es gleich noch einmal.",
     you: "Sie",
     bot: "Assistent",
-    news: "Neuigkeit",
     team: "Smart-City-Team",
     unread: function (count) {
       return count === 1 ? "1 neue Nachricht vom Team" : count + " neue Nachrichten vom Team";
@@ -65,7 +64,6 @@
     sending: "Wird gesendet …",
     attach: "Foto anhängen",
     attached: "Foto: ",
-    photo: "Foto",
     photoAlt: "Ihr Foto ",
     removePhoto: "Foto entfernen",
     photoTooBig: "Das Foto ist zu groß. Bitte wählen Sie ein Bild bis 10 MB.",
@@ -633,7 +631,6 @@
     note.hidden = true;
     if (live && (stream || livePoll)) return;
     live = true;
-    save("live", true);
     if (window.EventSource) {
       stream = new EventSource(server + "/api/live?session=" + encodeURIComponent(session));
       stream.addEventListener("reply", function (event) {
@@ -659,7 +656,6 @@
   function stopLive() {
     live = false;
     liveTaken = false;
-    save("live", false);
     liveBar.hidden = true;
     note.hidden = false;
     if (stream) { stream.close(); stream = null; }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 import aiohttp
 
@@ -27,6 +28,33 @@ async def say(
     ) as response:
         assert response.status == 200, await response.text()
         return await response.json()
+
+
+class WebCitizen:
+    """Writes in the widget's chat API and presses the last reply's buttons, as
+    the widget does. `http`: the app's test client (then no `base`), or a
+    ClientSession with the running web app's URL as `base`."""
+
+    def __init__(self, http, base: str = "") -> None:
+        self.http, self.base, self.session = http, base, uuid.uuid4().hex
+        self.buttons: dict[str, str] = {}
+
+    async def say(self, text: str) -> str:
+        async with self.http.post(
+            f"{self.base}/api/chat",
+            json={"session": self.session, "message": text},
+            headers={"Origin": ORIGIN},
+        ) as response:
+            assert response.status == 200, await response.text()
+            messages = (await response.json())["messages"]
+        self.buttons = {
+            b["title"]: b["payload"] for m in messages for b in m["buttons"]
+        }
+        return joined(messages)
+
+    async def press(self, title: str) -> str:
+        assert title in self.buttons, f"no button {title!r} in {list(self.buttons)}"
+        return await self.say(self.buttons[title])
 
 
 def joined(replies: list[dict]) -> str:

@@ -32,3 +32,10 @@ def add_staff_user(assistant: Assistant, name: str, role: str, password: str) ->
     )  # fmt: skip
     if done.returncode != 0 and "exists already" not in done.stderr:
         raise AssertionError(done.stderr)
+
+
+def fill_login(page, name: str, password: str) -> None:
+    """The staff login form, filled and sent in the browser (Playwright page)."""
+    page.get_by_label("Benutzername").fill(name)
+    page.get_by_label("Passwort").fill(password)
+    page.get_by_role("button", name="Anmelden").click()

@@ -21,7 +21,7 @@ from actions.db.session import get_engine
 from core.secret_key import unsubscribe_token
 from core.settings import Settings
 from tests.e2e.accessibility import axe_violations, report
-from tests.e2e.staff import add_staff_user, assistant_env
+from tests.e2e.staff import add_staff_user, assistant_env, fill_login
 from tests.e2e.test_widget_browser import QUESTION, ask, open_widget
 
 STAFF_NAME, PASSWORD = "a11y-redaktion", "barrierefrei-pruefen-2026"
@@ -112,9 +112,7 @@ def staff_login(page, site: Site) -> None:
 
 def staff_inbox(page, site: Site) -> None:
     staff_login(page, site)
-    page.get_by_label("Benutzername").fill(STAFF_NAME)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    fill_login(page, STAFF_NAME, PASSWORD)
     page.wait_for_url("**/staff/suggestions")
     page.get_by_role("link", name=site.reference).wait_for()
 

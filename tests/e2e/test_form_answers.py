@@ -1,4 +1,4 @@
-"""Issue 32: answers the trained assistant mistook at a step, typed in the web
+"""Issue 31: answers the trained assistant mistook at a step, typed in the web
 chat the way citizens typed them in the user tests.
 
 An e-mail address with a word in it that reads as "no" or "stop" is the
@@ -14,8 +14,7 @@ import sqlite3
 
 import pytest
 
-from tests.e2e.chat import SERVICE_PORTAL
-from tests.e2e.test_typed_forms import Citizen
+from tests.e2e.chat import SERVICE_PORTAL, WebCitizen
 
 PORTAL = f"Dienstleistungen der Stadt finden Sie hier: {SERVICE_PORTAL}"
 numbers = itertools.count(1)
@@ -32,7 +31,7 @@ async def client(make_client):
     )
 
 
-async def at_the_email_step(citizen: Citizen) -> None:
+async def at_the_email_step(citizen: WebCitizen) -> None:
     await citizen.say("Ich möchte einen Vorschlag machen")
     assert "Zu welchem Thema" in await citizen.say(idea_text())
     assert "Ort" in await citizen.say("Umwelt und Energie")
@@ -59,7 +58,7 @@ async def at_the_email_step(citizen: Citizen) -> None:
 async def test_an_address_that_reads_like_a_no_or_a_cancel_is_the_address(
     client, typed, address
 ):
-    citizen = Citizen(client)
+    citizen = WebCitizen(client)
     await at_the_email_step(citizen)
     consent = await citizen.say(typed)
     assert "Ich willige ein" in consent, consent
@@ -74,7 +73,7 @@ async def test_an_address_that_reads_like_a_no_or_a_cancel_is_the_address(
      "wo verlängere ich meinen personalausweis"],
 )  # fmt: skip
 async def test_another_matter_at_the_topic_step_gets_the_portal(client, question):
-    citizen = Citizen(client)
+    citizen = WebCitizen(client)
     await citizen.say("Ich habe eine Idee")
     assert "Zu welchem Thema" in await citizen.say(idea_text())
     answer = await citizen.say(question)
@@ -87,7 +86,7 @@ async def test_another_matter_at_the_topic_step_gets_the_portal(client, question
 async def test_another_matter_at_the_place_step_gets_the_portal_a_place_stays(
     client,
 ):
-    citizen = Citizen(client)
+    citizen = WebCitizen(client)
     await citizen.say("Ich habe eine Idee")
     await citizen.say(idea_text())
     assert "Ort" in await citizen.say("Umwelt und Energie")
@@ -102,7 +101,7 @@ async def test_another_matter_at_the_place_step_gets_the_portal_a_place_stays(
     assert "Ort: beim Bürgerbüro" in summary, summary
 
 
-async def finish_without_news(citizen: Citizen, reply: str) -> str:
+async def finish_without_news(citizen: WebCitizen, reply: str) -> str:
     if "Ähnliche Vorschläge" in reply:
         reply = await citizen.say("Meinen Vorschlag trotzdem einreichen")
     assert "erfahren, was aus Ihrem Vorschlag wird" in reply, reply
@@ -117,7 +116,7 @@ def comment_of(assistant, question: str) -> str | None:
         ).fetchone()[0]
 
 
-async def thumbs_down(citizen: Citizen, question: str) -> None:
+async def thumbs_down(citizen: WebCitizen, question: str) -> None:
     await citizen.say(question)
     assert "Was hat Ihnen gefehlt?" in await citizen.say("Nicht hilfreich")
 
@@ -134,7 +133,7 @@ async def thumbs_down(citizen: Citizen, question: str) -> None:
 async def test_an_indirect_question_after_a_thumbs_down_is_the_comment(
     assistant, client, question, comment
 ):
-    citizen = Citizen(client)
+    citizen = WebCitizen(client)
     await thumbs_down(citizen, question)
     reply = await citizen.say(comment)
     assert "Danke! Das Team liest Ihren Hinweis" in reply, reply
@@ -153,7 +152,7 @@ async def test_an_indirect_question_after_a_thumbs_down_is_the_comment(
 async def test_a_direct_question_after_a_thumbs_down_is_answered(
     assistant, client, question, direct, answer
 ):
-    citizen = Citizen(client)
+    citizen = WebCitizen(client)
     await thumbs_down(citizen, question)
     reply = await citizen.say(direct)
     assert answer in reply and "Danke! Das Team liest" not in reply, reply

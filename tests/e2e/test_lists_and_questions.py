@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.e2e.test_typed_forms import Citizen
+from tests.e2e.chat import WebCitizen
 
 PROGRESS = re.compile(r"Das sind (\d+) bis (\d+) von (\d+) (Projekten|Terminen)")
 
@@ -21,7 +21,7 @@ async def client(make_client):
     )
 
 
-async def page_through(citizen: Citizen, first: str, more: list[str]) -> list[str]:
+async def page_through(citizen: WebCitizen, first: str, more: list[str]) -> list[str]:
     """Ask for a list, then for more until it ends; every page's progress."""
     pages = [await citizen.say(first)]
     for ask in more:
@@ -36,7 +36,7 @@ async def page_through(citizen: Citizen, first: str, more: list[str]) -> list[st
                                         "und die anderen?", "noch mehr"]],
 )  # fmt: skip
 async def test_the_project_list_goes_on_to_its_end(client, more):
-    pages = await page_through(Citizen(client), "Welche Projekte gibt es?", more)
+    pages = await page_through(WebCitizen(client), "Welche Projekte gibt es?", more)
     ranges = [
         tuple(map(int, m.groups()[:3])) for p in pages if (m := PROGRESS.search(p))
     ]
@@ -47,7 +47,7 @@ async def test_the_project_list_goes_on_to_its_end(client, more):
 
 
 async def test_the_event_list_goes_on_with_its_time_range(client):
-    citizen = Citizen(client)
+    citizen = WebCitizen(client)
     # The example events are relative to the import day: 13 in the next 30 days.
     pages = await page_through(citizen, "Welche Termine gibt es?",
                                ["und die restlichen Termine?", "Weitere anzeigen",
@@ -59,7 +59,7 @@ async def test_the_event_list_goes_on_with_its_time_range(client):
 
 @pytest.mark.parametrize("inside_the_form", [False, True])
 async def test_how_long_until_someone_answers(client, inside_the_form):
-    citizen = Citizen(client)
+    citizen = WebCitizen(client)
     if inside_the_form:
         await citizen.say("Ich möchte einen Vorschlag machen")
         await citizen.say("Am Stadtpark fehlen Trinkbrunnen für heiße Sommertage")
@@ -70,7 +70,7 @@ async def test_how_long_until_someone_answers(client, inside_the_form):
 
 
 async def test_asking_for_simpler_words_is_answered_honestly(client):
-    citizen = Citizen(client)
+    citizen = WebCitizen(client)
     await citizen.say("Was ist eine Smart City?")
     reply = await citizen.say(
         "Das verstehe ich nicht. Können Sie das in einfacher Sprache sagen?"

@@ -11,7 +11,7 @@ from playwright import sync_api as playwright_api
 from bot.shared.live_chat import STAFF_ENDED_TEXT
 from core.settings import PROJECT_ROOT
 from tests.e2e.live import PASSWORD
-from tests.e2e.staff import add_staff_user
+from tests.e2e.staff import add_staff_user, fill_login
 
 SCREENSHOTS = PROJECT_ROOT / "reports" / "screenshots"
 REPLY = "Guten Tag! Den Bewohnerparkausweis beantragen Sie online im Bürgerportal."
@@ -31,9 +31,7 @@ def pages(browser, assistant):
         page.on("pageerror", lambda error, page=page: page.errors.append(str(error)))
     widget.goto(assistant.web_url + "/")
     desk.goto(assistant.web_url + "/staff/login")
-    desk.get_by_label("Benutzername").fill("live-clara")
-    desk.get_by_label("Passwort").fill(PASSWORD)
-    desk.get_by_role("button", name="Anmelden").click()
+    fill_login(desk, "live-clara", PASSWORD)
     desk.goto(assistant.web_url + "/staff/live")
     yield widget, desk
     desk.goto(assistant.web_url + "/staff/live")

@@ -15,7 +15,7 @@ from playwright import sync_api as playwright_api
 from core.settings import PROJECT_ROOT
 from tests.e2e.chat import ORIGIN
 from tests.e2e.live import PASSWORD
-from tests.e2e.staff import add_staff_user
+from tests.e2e.staff import add_staff_user, fill_login
 
 SCREENSHOTS = PROJECT_ROOT / "reports" / "screenshots"
 QUESTION = "Wann wird die <i>Laterne</i> in der Hauptstraße repariert? Es ist abends sehr dunkel."
@@ -59,9 +59,7 @@ def desk(browser, assistant):
     page.errors = []
     page.on("pageerror", lambda error: page.errors.append(str(error)))
     page.goto(assistant.web_url + "/staff/login")
-    page.get_by_label("Benutzername").fill("queue-paula")
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    fill_login(page, "queue-paula", PASSWORD)
     page.goto(assistant.web_url + "/staff/live")
     yield page
     page.goto(assistant.web_url + "/staff/live")

@@ -15,8 +15,8 @@ import uuid
 
 import pytest
 
-from tests.e2e.chat import SESSION_MAX_TURNS, fill_form, joined
-from tests.e2e.test_typed_forms import Citizen, finish, stored
+from tests.e2e.chat import SESSION_MAX_TURNS, WebCitizen, fill_form, joined
+from tests.e2e.test_typed_forms import finish, stored
 
 FILLERS = ("Was ist die Mitmachplattform?", "Welche Veranstaltungen gibt es?")
 # Unlike other tests' ideas: the form would offer them as similar ones.
@@ -64,7 +64,7 @@ async def client(make_client):
 
 
 async def test_the_form_goes_on_in_the_next_session_typed(assistant, client):
-    citizen, idea = Citizen(client), f"{TYPED_IDEA} ({uuid.uuid4().hex[:6]})"
+    citizen, idea = WebCitizen(client), f"{TYPED_IDEA} ({uuid.uuid4().hex[:6]})"
     sender = await fill_session(citizen.say, assistant, uuid.uuid4().hex, room=2)
     asked = await citizen.say("Ich möchte einen Vorschlag machen")
     assert "Beschreiben Sie Ihre Idee" in asked
@@ -91,7 +91,7 @@ async def test_the_form_goes_on_in_the_next_session_by_buttons(assistant, chat):
 
 
 async def test_a_yes_answers_the_question_asked_in_the_last_session(assistant, client):
-    citizen = Citizen(client)
+    citizen = WebCitizen(client)
     sender = await fill_session(citizen.say, assistant, uuid.uuid4().hex, room=1)
     offer = await citizen.say("Im Stadtpark sollten mehr Mülleimer stehen")
     assert "Möchten Sie sie als Vorschlag" in offer, offer
@@ -100,7 +100,7 @@ async def test_a_yes_answers_the_question_asked_in_the_last_session(assistant, c
 
 
 async def test_deleting_is_confirmed_across_the_boundary(assistant, client):
-    citizen, idea = Citizen(client), f"{DELETED_IDEA} ({uuid.uuid4().hex[:6]})"
+    citizen, idea = WebCitizen(client), f"{DELETED_IDEA} ({uuid.uuid4().hex[:6]})"
     await citizen.say("Ich möchte einen Vorschlag machen")
     await finish(citizen, await citizen.say(idea), idea)
     assert stored(assistant, idea) == 1

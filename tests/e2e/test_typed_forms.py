@@ -14,7 +14,7 @@ import sqlite3
 
 import pytest
 
-from tests.e2e.chat import joined
+from tests.e2e.chat import WebCitizen
 
 WORDS = ["Absenden", "abbrechen", "nein", "stopp", "weiter", "ok", "..."]
 CLEAR_CANCELS = {"abbrechen", "stopp"}
@@ -56,20 +56,6 @@ STEPS = {  # how to reach each step from the start of the form
 DISCARDING = {"discard": CLEAR_CANCELS | {"ok"}}
 
 
-class Citizen:
-    def __init__(self, client) -> None:
-        import uuid
-
-        self.client, self.session = client, uuid.uuid4().hex
-
-    async def say(self, text: str) -> str:
-        response = await self.client.post(
-            "/api/chat", json={"session": self.session, "message": text}
-        )
-        assert response.status == 200, await response.text()
-        return joined((await response.json())["messages"])
-
-
 def stored(assistant, idea: str) -> int:
     with sqlite3.connect(assistant.database_url.removeprefix("sqlite:///")) as db:
         return db.execute(
@@ -77,7 +63,7 @@ def stored(assistant, idea: str) -> int:
         ).fetchone()[0]
 
 
-async def finish(citizen: Citizen, reply: str, idea: str) -> str:
+async def finish(citizen: WebCitizen, reply: str, idea: str) -> str:
     """Answer whatever the form asks next until it is sent (or it is gone)."""
     for _ in range(12):
         if "Ihr Vorschlag ist gespeichert" in reply or "verworfen" in reply:
@@ -102,7 +88,7 @@ async def client(make_client):
 async def test_a_typed_word_at_a_step_of_the_suggestion_form(
     assistant, client, step, word
 ):
-    citizen, idea = Citizen(client), idea_text()
+    citizen, idea = WebCitizen(client), idea_text()
     reply = await citizen.say("Ich möchte einen Vorschlag machen")
     for message in STEPS[step]:
         reply = await citizen.say(idea if message == "IDEA" else message)
@@ -120,7 +106,7 @@ async def test_a_typed_word_at_a_step_of_the_suggestion_form(
 @pytest.mark.parametrize("word", WORDS)
 @pytest.mark.parametrize("step", ["text", "contact"])
 async def test_a_typed_word_in_the_message_for_the_team(client, step, word):
-    citizen = Citizen(client)
+    citizen = WebCitizen(client)
     await citizen.say("Ich möchte eine Nachricht hinterlassen")
     if step == "contact":
         await citizen.say("Die Fußgängerampel am Schillerplatz bleibt immer rot.")
@@ -143,7 +129,7 @@ async def test_a_typed_word_in_the_message_for_the_team(client, step, word):
 
 @pytest.mark.parametrize("word", WORDS)
 async def test_a_typed_word_at_was_hat_gefehlt(client, word):
-    citizen = Citizen(client)
+    citizen = WebCitizen(client)
     await citizen.say("Wer ist die Chief Digital Officer?")
     asked = await citizen.say("Nicht hilfreich")  # the 👎, typed
     assert "Was hat Ihnen gefehlt?" in asked
@@ -153,7 +139,7 @@ async def test_a_typed_word_at_was_hat_gefehlt(client, word):
 
 
 async def test_the_whole_form_typed_ends_with_absenden_and_one_row(assistant, client):
-    citizen, idea = Citizen(client), idea_text()
+    citizen, idea = WebCitizen(client), idea_text()
     for text in ("Ich möchte einen Vorschlag machen", idea, "mobilität",
                  "ueberspringen", "Ja hier im Chat", "nein", "absenden"):  # fmt: skip
         reply = await citizen.say(text)
@@ -162,7 +148,7 @@ async def test_the_whole_form_typed_ends_with_absenden_and_one_row(assistant, cl
 
 
 async def test_ja_alles_loeschen_typed_deletes(assistant, client):
-    citizen, idea = Citizen(client), idea_text()
+    citizen, idea = WebCitizen(client), idea_text()
     await citizen.say("Ich möchte einen Vorschlag machen")
     for text in (idea, "Mobilität", "Überspringen", "Nein, danke", "Nein", "Absenden"):
         await citizen.say(text)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime, timezone
+from html import unescape
 
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import select
 
-from actions.db import suggestions
+from actions.db import callbacks, suggestions
+from actions.db.models import Notification
 from actions.db.session import in_transaction
 from bot.plugins.tracker_store import ErasableSQLTrackerStore
 from core.settings import Settings
@@ -83,3 +86,45 @@ async def store_messages(
             ActionExecuted("action_listen"),
         ]
     await store.save(DialogueStateTracker.from_events(sender, events))
+
+
+# A callback request ("Nachricht hinterlassen") and its answer on the staff page.
+SEEN = re.compile(r'name="answered" value="([^"]*)"')
+
+
+def new_callback_request(settings) -> str:
+    return in_transaction(settings.database_url, lambda s: callbacks.create(
+        s, callbacks.NewCallback(channel="web", sender_key="s" * 64,
+                                 text="Die Ampel ist kaputt.", reply_to="web:abc"),
+    ).reference)  # fmt: skip
+
+
+async def open_callback_page(client, reference: str) -> dict[str, str]:
+    """The answer form's hidden fields, as the browser holds them."""
+    page = await (await client.get(f"/staff/callbacks/{reference}")).text()
+    seen = SEEN.search(page)
+    return {"csrf_token": CSRF.search(page).group(1),
+            **({"answered": unescape(seen.group(1))} if seen else {})}  # fmt: skip
+
+
+async def answer_callback(client, reference: str, form: dict, text: str) -> str:
+    response = await client.post(f"/staff/callbacks/{reference}/answer",
+                                 data={**form, "text": text}, allow_redirects=False)  # fmt: skip
+    assert response.status == 303
+    return unescape(await (await client.get(response.headers["Location"])).text())
+
+
+def answers_sent(settings) -> list[str]:
+    return in_transaction(
+        settings.database_url,
+        lambda s: list(s.scalars(select(Notification.text).order_by(Notification.id))),
+    )
+
+
+async def answer_a_new_callback(client, settings, text: str) -> None:
+    """A new callback request, answered by anna with `text`."""
+    reference = new_callback_request(settings)
+    await login(client, "anna")
+    await answer_callback(
+        client, reference, await open_callback_page(client, reference), text
+    )

@@ -9,13 +9,7 @@ from bot.server import create_app
 from bot.staff.app import PREFIX, create_staff_app
 from bot.staff.helpers import REPLY_BUS as STAFF_REPLY_BUS
 from bot.web.app import REPLY_BUS
-from tests.staff.helpers import login
-from tests.staff.test_callback_answers import (
-    answer,
-    answers_sent,
-    new_request,
-    open_page,
-)
+from tests.staff.helpers import answer_a_new_callback, answers_sent
 
 
 async def test_mounted_alone_a_staff_answer_is_published(
@@ -28,9 +22,7 @@ async def test_mounted_alone_a_staff_answer_is_published(
     published = []
     staff[STAFF_REPLY_BUS].subscribe(lambda: published.append(True))
 
-    reference = new_request(staff_settings)
-    await login(client, "anna")
-    await answer(client, reference, await open_page(client, reference), "Wir kommen.")
+    await answer_a_new_callback(client, staff_settings, "Wir kommen.")
 
     assert published == [True]
     assert answers_sent(staff_settings)[-1].endswith("Wir kommen.")
@@ -46,8 +38,6 @@ async def test_in_the_public_process_it_publishes_on_the_web_app_s_bus(
     published = []
     app[REPLY_BUS].subscribe(lambda: published.append(True))
 
-    reference = new_request(staff_settings)
-    await login(client, "anna")
-    await answer(client, reference, await open_page(client, reference), "Gern.")
+    await answer_a_new_callback(client, staff_settings, "Gern.")
 
     assert published == [True]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -70,7 +71,7 @@ async def _telegram(app: web.Application) -> AsyncIterator[None]:
 async def _mail(app: web.Application) -> AsyncIterator[None]:
     """News by e-mail, with or without Telegram; only with SMTP_HOST."""
     settings = app[SETTINGS]
-    delivery = app[MAIL] = MailDelivery(settings, settings.smtp)
+    delivery = app[MAIL] = MailDelivery(settings, app[SERVICES].db, settings.smtp)
     app[REPLY_BUS].subscribe(delivery.wake)
     delivery.start()
     # On shutdown, like Telegram's delivery: cleanup would wait for the loop.
@@ -81,8 +82,9 @@ async def _mail(app: web.Application) -> AsyncIterator[None]:
 
 async def _live_expiry(app: web.Application) -> AsyncIterator[None]:
     async def sweep() -> None:
+        services = app[SERVICES]
         await live_expiry.sweep(
-            app[SETTINGS], app[GATEWAY].rasa, app[REPLY_BUS].publish
+            services.settings, services.db, services.rasa, services.bus.publish
         )
 
     # Not at start: Rasa may still be loading, and nothing is due so early.
@@ -128,6 +130,10 @@ def create_app(settings: Settings) -> web.Application:
 
 
 def main() -> None:
+    # python-telegram-bot 22 deprecates durations in plain seconds; the process
+    # opts in to the timedelta ones of its next major version (PTB reads this
+    # at each call). bot/telegram/delivery.py takes both.
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
     settings = get_settings()
     configure_logging(settings.log_level)
     web.run_app(

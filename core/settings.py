@@ -95,6 +95,13 @@ def _flag(env: dict[str, str], name: str) -> bool:
     return value in {"1", "true"}
 
 
+# Names a release renamed: the old name still works until the new one is set.
+RENAMED = {
+    "OUTBOX_POLL_SECONDS": "NOTIFICATION_POLL_SECONDS",
+    "OUTBOX_LEASE_SECONDS": "NOTIFICATION_LEASE_SECONDS",
+}
+
+
 def _float(env: dict[str, str], name: str, default: float) -> float:
     raw = env.get(name, "").strip()
     if not raw:
@@ -268,8 +275,8 @@ class Settings:
     telegram_per_minute: int
     rasa_timeout: float
     session_max_turns: int
-    outbox_poll_seconds: float
-    outbox_lease_seconds: float
+    notification_poll_seconds: float
+    notification_lease_seconds: float
     telegram: TelegramSettings | None
     staff_session_key_env: str | None
     staff_idle_minutes: int
@@ -336,6 +343,9 @@ class Settings:
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
+        for old, new in RENAMED.items():
+            if env.get(old, "").strip() and not env.get(new, "").strip():
+                env[new] = env[old]
         var_dir = _path(env, "SMARTCITY_VAR_DIR", PROJECT_ROOT / "var")
         database_url = env.get("DATABASE_URL", "").strip() or (
             f"sqlite:///{var_dir / 'smartcity.db'}"
@@ -376,8 +386,8 @@ class Settings:
             telegram_per_minute=_int(env, "TELEGRAM_PER_MINUTE", 20),
             rasa_timeout=_float(env, "RASA_TIMEOUT", 10.0),
             session_max_turns=_int(env, "SESSION_MAX_TURNS", 40, minimum=2),
-            outbox_poll_seconds=_float(env, "OUTBOX_POLL_SECONDS", 5.0),
-            outbox_lease_seconds=_float(env, "OUTBOX_LEASE_SECONDS", 120.0),
+            notification_poll_seconds=_float(env, "NOTIFICATION_POLL_SECONDS", 5.0),
+            notification_lease_seconds=_float(env, "NOTIFICATION_LEASE_SECONDS", 120.0),
             telegram=TelegramSettings.from_env(env),
             smtp=SmtpSettings.from_env(env),
             staff_session_key_env=env.get("STAFF_SESSION_KEY", "").strip() or None,

@@ -21,6 +21,14 @@ from core.settings import get_settings
 from tests.helpers import EXAMPLE_CONTENT, temporary_postgres_database
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _timedelta_durations() -> Iterator[None]:
+    """As bot.server.main opts in for the process (python-telegram-bot 22)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PTB_TIMEDELTA", "1")
+        yield
+
+
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     with temporary_postgres_database() as url:

@@ -113,21 +113,37 @@ def take_turns(session: Session, name: str) -> None:
     session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
-async def run_in_transaction(
-    url: str,
-    work: Callable[[Session], T],
-    *,
-    expire_on_commit: bool = True,
-    read_only: bool = False,
-) -> T:
-    """`in_transaction` in a worker thread, so the event loop keeps serving."""
-    return await asyncio.to_thread(
-        in_transaction,
-        url,
-        work,
-        expire_on_commit=expire_on_commit,
-        read_only=read_only,
-    )
+class Database:
+    """The project database as one process uses it: one pooled engine, and
+    each piece of work in its own committed transaction off the event loop.
+
+    Built once per process (bot.shared.services, actions.sdk.base) and handed
+    to whoever needs it, so no component opens a database of its own.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    @property
+    def engine(self) -> Engine:
+        return get_engine(self.url)
+
+    async def run(
+        self,
+        work: Callable[[Session], T],
+        *,
+        read_only: bool = False,
+        expire_on_commit: bool = True,
+    ) -> T:
+        """`work` in one committed transaction in a worker thread, so the
+        event loop keeps serving; see `in_transaction` for the options."""
+        return await asyncio.to_thread(
+            in_transaction,
+            self.url,
+            work,
+            expire_on_commit=expire_on_commit,
+            read_only=read_only,
+        )
 
 
 def alembic_config(url: str) -> Config:

@@ -7,7 +7,6 @@ import asyncio
 import logging
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 from rasa_sdk import Action, Tracker
@@ -16,7 +15,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from actions.db import session as db_session
+from actions.db.session import Database, in_transaction
 from core.secret_key import sender_key as secret_sender_key
 from core.settings import Settings, get_settings
 
@@ -52,11 +51,10 @@ def address_key_of(tracker: Tracker) -> str | None:
     return key if isinstance(key, str) and ADDRESS_KEY.match(key) else None
 
 
-async def db_call(work: Callable[[Session], T], *, read_only: bool = False) -> T:
-    """`work` in one transaction off the event loop, on the configured database."""
-    return await db_session.run_in_transaction(
-        get_settings().database_url, work, read_only=read_only
-    )
+def database() -> Database:
+    """The action server's database, as its settings name it now (tests switch
+    it); the engine behind it is one per URL and process."""
+    return Database(get_settings().database_url)
 
 
 def latest_entity(tracker: Tracker, name: str) -> str | None:
@@ -99,7 +97,7 @@ class DatabaseAction(Action, ABC):
 
     def _respond(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> EventList:
         settings = get_settings()
-        return db_session.in_transaction(
+        return in_transaction(
             settings.database_url,
             lambda s: self.respond(s, dispatcher, tracker, settings),
             read_only=True,

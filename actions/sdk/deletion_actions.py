@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.db import callbacks, live, notifications, photos, ratings, threads
 from actions.db import suggestions as store
-from actions.sdk.base import EventList, channel_of, db_call, sender_key
+from actions.sdk.base import EventList, channel_of, database, sender_key
 from actions.sdk.clear_requests import clearly
 from actions.sdk.rating_offers import offer_ids
 from actions.sdk.suggestion_actions import reset_form
@@ -64,7 +64,7 @@ class ActionClearConversation(Action):
     ) -> EventList:
         key = sender_key(tracker.sender_id)
         try:
-            await db_call(lambda s: _clear_conversation(s, tracker, key))
+            await database().run(lambda s: _clear_conversation(s, tracker, key))
         except SQLAlchemyError:
             logger.exception("cannot clear a conversation")
             dispatcher.utter_message(response="utter_deletion_failed")
@@ -111,7 +111,9 @@ class ActionDeleteMyData(Action):
     ) -> EventList:
         key = sender_key(tracker.sender_id)
         try:
-            deleted = await db_call(lambda s: _delete_everything(s, tracker, key))
+            deleted = await database().run(
+                lambda s: _delete_everything(s, tracker, key)
+            )
         except SQLAlchemyError:
             logger.exception("cannot delete a sender's suggestions")
             dispatcher.utter_message(response="utter_deletion_failed")

@@ -24,7 +24,7 @@ from actions.sdk.base import (
     EventList,
     address_key_of,
     channel_of,
-    db_call,
+    database,
     sender_key,
 )
 from actions.sdk.clear_requests import (
@@ -114,7 +114,7 @@ async def current_live_state(
         )
         return someone, full
 
-    someone, full = await db_call(read, read_only=True)
+    someone, full = await database().run(read, read_only=True)
     return live_state(contact, settings, someone, full)
 
 
@@ -204,7 +204,7 @@ class ActionRequestHuman(Action):
             live.start(session, sender_id=sender, sender_key=key, channel=channel,
                        now=settings.now(), address_key=address)  # fmt: skip
 
-        await db_call(start)
+        await database().run(start)
         dispatcher.utter_message(text=(FORM_LEFT if in_form else "") + HANDOFF_STARTED)
         # Tells our channels that a person now has the conversation.
         dispatcher.utter_message(json_message={LIVE_CHAT_MARKER: "started"})
@@ -348,7 +348,9 @@ class ActionSubmitCallback(Action):
             reply_to=tracker.sender_id if team_can_reply(tracker) else None,
         )
         try:
-            reference = await db_call(lambda s: callbacks.create(s, request).reference)
+            reference = await database().run(
+                lambda s: callbacks.create(s, request).reference
+            )
         except SQLAlchemyError:
             logger.exception("callback request not stored")
             dispatcher.utter_message(response="utter_callback_failed")

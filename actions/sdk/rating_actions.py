@@ -19,7 +19,7 @@ from actions.db import ratings
 from actions.sdk.base import (
     EventList,
     channel_of,
-    db_call,
+    database,
     latest_entity,
     sender_key,
 )
@@ -100,7 +100,7 @@ class ActionStoreRating(Action):
             sender_key=sender_key(tracker.sender_id),
         )  # fmt: skip
         try:
-            await db_call(lambda s: ratings.rate(s, new))
+            await database().run(lambda s: ratings.rate(s, new))
         except SQLAlchemyError:
             logger.exception("cannot store a rating")
             dispatcher.utter_message(response="utter_rating_failed")
@@ -166,7 +166,7 @@ class ActionStoreRatingComment(Action):
             dispatcher.utter_message(response="utter_rating_comment_skipped")
             return done
         try:
-            await db_call(lambda s: ratings.add_comment(s, offer_id, comment))
+            await database().run(lambda s: ratings.add_comment(s, offer_id, comment))
         except SQLAlchemyError:
             logger.exception("cannot store a rating comment")
             dispatcher.utter_message(response="utter_rating_failed")

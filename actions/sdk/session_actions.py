@@ -26,7 +26,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.db import live
-from actions.sdk.base import EventList, db_call
+from actions.sdk.base import EventList, database
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def continued(tracker: Tracker, domain: DomainDict) -> EventList:
 
 async def live_chat_open(sender: str) -> bool:
     try:
-        return await db_call(
+        return await database().run(
             lambda s: live.open_for(s, sender) is not None, read_only=True
         )
     except SQLAlchemyError:

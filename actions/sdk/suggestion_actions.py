@@ -17,7 +17,7 @@ from actions.db import suggestions as store
 from actions.sdk.base import (
     EventList,
     channel_of,
-    db_call,
+    database,
     latest_entity,
     previous_action,
     sender_key,
@@ -86,7 +86,7 @@ async def discard_waiting_photos(tracker: Tracker) -> None:
     retention purge removes them later."""
     key = sender_key(tracker.sender_id)
     try:
-        await db_call(lambda s: photos.discard_pending(s, key))
+        await database().run(lambda s: photos.discard_pending(s, key))
     except SQLAlchemyError:
         logger.exception("waiting photos not discarded; the purge will")
 
@@ -203,7 +203,7 @@ class ActionStartSuggestion(Action):
         key = sender_key(tracker.sender_id)
         now = datetime.now(timezone.utc)
         try:
-            await db_call(
+            await database().run(
                 lambda s: store.check_limits(
                     s, key, daily_limit=settings.suggestions_per_day, now=now
                 )
@@ -269,7 +269,7 @@ class ActionSubmitSuggestion(Action):
             ),
         )
         try:
-            reference, _created = await db_call(
+            reference, _created = await database().run(
                 lambda s: _stored(
                     store.create(s, new, daily_limit=settings.suggestions_per_day)
                 )
@@ -335,11 +335,11 @@ class ActionSuggestionStatus(Action):
         limit = get_settings().list_limit
         try:
             if reference:
-                answer = await db_call(
+                answer = await database().run(
                     lambda s: _status_answer(s, reference, key), read_only=True
                 )
             else:
-                answer = await db_call(
+                answer = await database().run(
                     lambda s: _own_list(s, key, limit), read_only=True
                 )
         except SQLAlchemyError:

@@ -18,7 +18,7 @@ from actions.db import photos, supports
 from actions.db import suggestions as store
 from actions.db.similar import Idea, similar
 from actions.db.suggestions import STATUS_LABELS, normalize_reference
-from actions.sdk.base import EventList, db_call, latest_entity, sender_key
+from actions.sdk.base import EventList, database, latest_entity, sender_key
 from actions.sdk.clear_requests import (
     ConfirmDiscard,
     content_slots_filled,
@@ -369,7 +369,7 @@ class ValidateSuggestionForm(ConfirmDiscard, FormValidationAction):
             return {"suggestion_text": None}
         key = sender_key(tracker.sender_id)
         try:
-            earlier = await db_call(
+            earlier = await database().run(
                 lambda s: getattr(
                     store.same_text_from_sender(s, key, text), "reference", None
                 ),
@@ -635,7 +635,7 @@ async def similar_published(tracker: Tracker, place: dict[str, Any]) -> list[dic
     if not idea.text:
         return []
     try:
-        return await db_call(work, read_only=True)
+        return await database().run(work, read_only=True)
     except SQLAlchemyError:
         logger.exception("similar suggestions skipped: database unavailable")
         return []
@@ -652,7 +652,9 @@ async def waiting_photos(tracker: Tracker) -> int | None:
     """How many photos wait for the sender's form; None if the database is down."""
     key = sender_key(tracker.sender_id)
     try:
-        return await db_call(lambda s: photos.pending_count(s, key), read_only=True)
+        return await database().run(
+            lambda s: photos.pending_count(s, key), read_only=True
+        )
     except SQLAlchemyError:
         logger.exception("cannot count waiting photos")
         return None

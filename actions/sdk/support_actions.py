@@ -16,7 +16,7 @@ from actions.sdk.base import (
     EventList,
     address_key_of,
     channel_of,
-    db_call,
+    database,
     latest_entity,
     sender_key,
 )
@@ -70,7 +70,7 @@ async def support(
         return suggestion.public_title, new, count, suggestion.reference
 
     try:
-        title, new, count, backed = await db_call(work)
+        title, new, count, backed = await database().run(work)
     except supports.NotSupportable as refused:
         if refused.reason == "address_limit":
             _log_limit_reached(address, daily_limit)

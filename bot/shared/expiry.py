@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.db import photos, supports
 from actions.db.models import utcnow
-from actions.db.session import run_in_transaction
+from actions.db.session import Database
 
 logger = logging.getLogger(__name__)
 
@@ -35,21 +35,19 @@ def expire_short_lived(session, now: datetime) -> int:
 class Expiry:
     def __init__(
         self,
-        database_url: str,
+        db: Database,
         *,
         every: timedelta = SWEEP_EVERY,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
-        self.database_url = database_url
+        self.db = db
         self.every = every
         self.clock = clock
 
     async def sweep(self) -> None:
         now = self.clock()
         try:
-            expired = await run_in_transaction(
-                self.database_url, lambda s: expire_short_lived(s, now)
-            )
+            expired = await self.db.run(lambda s: expire_short_lived(s, now))
         except SQLAlchemyError as error:
             logger.warning("expiry: database unavailable (%s)", type(error).__name__)
             return

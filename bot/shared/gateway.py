@@ -23,7 +23,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.db import live
-from actions.db.session import run_in_transaction
+from actions.db.session import Database
 from bot.shared.button_labels import (
     Button,
     ButtonMemory,
@@ -37,8 +37,9 @@ from bot.shared.live_chat import (
     started_live_chat,
     wants_assistant,
 )
-from bot.shared.rasa_client import RasaClient, RasaMessage, RasaUnavailable
+from bot.shared.rasa_client import RasaClient, RasaMessage
 from bot.shared.team_answers import TeamAnswers, team_payload
+from bot.shared.unavailable import DatabaseUnavailable
 from core.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -54,28 +55,27 @@ class ConversationGateway:
     def __init__(
         self,
         settings: Settings,
+        db: Database,
         rasa: RasaClient,
         buttons: ButtonMemory | None = None,
     ) -> None:
         self.settings = settings
+        self.db = db
         self.rasa = rasa
         self.buttons = buttons or LocalButtonMemory()
-        self.team = TeamAnswers(settings, rasa)
-
-    async def _db(self, work):
-        return await run_in_transaction(self.settings.database_url, work)
+        self.team = TeamAnswers(settings, db, rasa)
 
     async def is_live(self, sender: str) -> bool:
         try:
-            chat = await self._db(lambda s: live.open_for(s, sender))
+            chat = await self.db.run(lambda s: live.open_for(s, sender))
         except SQLAlchemyError:
-            raise RasaUnavailable("the live chat state cannot be read") from None
+            raise DatabaseUnavailable("the live chat state cannot be read") from None
         return chat is not None
 
     async def turn(
         self, sender: str, text: str, *, channel: str, metadata: dict[str, Any]
     ) -> Turn:
-        """One message of the citizen; RasaUnavailable when it was not handled."""
+        """One message of the citizen; Unavailable when it was not handled."""
         if await self.is_live(sender):
             await self._offer(sender, [])
             return await self._live_turn(sender, text, channel, metadata)
@@ -141,7 +141,7 @@ class ConversationGateway:
         )
         now = self.settings.now()
         try:
-            await self._db(lambda s: _touch_open(s, sender, now))
+            await self.db.run(lambda s: _touch_open(s, sender, now))
         except SQLAlchemyError:
             logger.warning("live chat: could not move the chat up in the queue")
         return Turn([], True)
@@ -150,9 +150,9 @@ class ConversationGateway:
         """The citizen ends the live chat; Rasa takes over again."""
         now = self.settings.now()
         try:
-            await self._db(lambda s: live.end_for_sender(s, sender, now=now))
+            await self.db.run(lambda s: live.end_for_sender(s, sender, now=now))
         except SQLAlchemyError:
-            raise RasaUnavailable("the live chat cannot be ended") from None
+            raise DatabaseUnavailable("the live chat cannot be ended") from None
         await self.rasa.resume(sender)
 
     async def _offered(self, sender: str) -> list[Button]:

@@ -18,7 +18,7 @@ from datetime import timedelta
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.db import live, notifications
-from actions.db.session import run_in_transaction
+from actions.db.session import Database
 from bot.shared.rasa_client import RasaClient, RasaUnavailable
 from core.content import ContentError, load_contact
 from core.settings import Settings
@@ -45,7 +45,7 @@ def _office_open(settings: Settings) -> bool:
     return hours.is_open(settings.now())
 
 
-async def end_stale_chats(settings: Settings, rasa: RasaClient) -> int:
+async def end_stale_chats(settings: Settings, db: Database, rasa: RasaClient) -> int:
     """End the chats that are over, tell their citizens, resume Rasa."""
     now, office_open = settings.now(), _office_open(settings)
     idle = timedelta(minutes=settings.live_idle_minutes)
@@ -57,7 +57,7 @@ async def end_stale_chats(settings: Settings, rasa: RasaClient) -> int:
             notifications.queue(session, chat.channel, chat.sender_id, text, now=now)
         return [chat.sender_id for chat in chats]
 
-    senders = await run_in_transaction(settings.database_url, work)
+    senders = await db.run(work)
     for sender in senders:
         # If Rasa is away, the gateway resumes it at the citizen's next message.
         with contextlib.suppress(RasaUnavailable):
@@ -68,11 +68,11 @@ async def end_stale_chats(settings: Settings, rasa: RasaClient) -> int:
 
 
 async def sweep(
-    settings: Settings, rasa: RasaClient, delivered: Callable[[], None]
+    settings: Settings, db: Database, rasa: RasaClient, delivered: Callable[[], None]
 ) -> None:
-    """One sweep; `delivered` wakes the outbox and the widget's streams."""
+    """One sweep; `delivered` wakes every channel's delivery and the widget's streams."""
     try:
-        if await end_stale_chats(settings, rasa):
+        if await end_stale_chats(settings, db, rasa):
             delivered()
     except SQLAlchemyError as error:
         logger.warning("live chats not swept: %s", type(error).__name__)

@@ -18,7 +18,8 @@ import aiosmtplib
 
 from actions.db import notifications
 from actions.db.models import utcnow
-from bot.shared.outbox import OutboxDelivery
+from actions.db.session import Database
+from bot.shared.delivery_loop import DeliveryLoop
 from core.secret_key import unsubscribe_token
 from core.settings import Settings, SmtpSettings
 
@@ -63,20 +64,21 @@ def compose(
     return message
 
 
-class MailDelivery(OutboxDelivery):
+class MailDelivery(DeliveryLoop):
     channel = notifications.EMAIL_CHANNEL
 
     def __init__(
         self,
         settings: Settings,
+        db: Database,
         smtp: SmtpSettings,
         *,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         super().__init__(
-            settings.database_url,
-            poll_seconds=settings.outbox_poll_seconds,
-            lease_seconds=settings.outbox_lease_seconds,
+            db,
+            poll_seconds=settings.notification_poll_seconds,
+            lease_seconds=settings.notification_lease_seconds,
             clock=clock,
         )
         self.settings = settings

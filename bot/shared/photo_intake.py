@@ -17,7 +17,7 @@ import time
 
 from actions.db import photos
 from actions.db.models import utcnow
-from actions.db.session import run_in_transaction
+from actions.db.session import Database
 from bot.shared.photos import PhotoRefused, checked_header, keep_photo
 from bot.shared.rasa_client import RasaClient
 from core.secret_key import sender_key
@@ -45,8 +45,9 @@ def budgets_of(settings: Settings) -> photos.Budgets:
 
 
 class PhotoIntake:
-    def __init__(self, settings: Settings, rasa: RasaClient) -> None:
+    def __init__(self, settings: Settings, db: Database, rasa: RasaClient) -> None:
         self.settings = settings
+        self.db = db
         self.rasa = rasa
         self.budgets = budgets_of(settings)
         self._logged: dict[tuple[str, str], float] = {}
@@ -66,8 +67,7 @@ class PhotoIntake:
         already, before the photo is decoded."""
         now = utcnow()
         try:
-            await run_in_transaction(
-                self.settings.database_url,
+            await self.db.run(
                 lambda s: photos.check_budgets(
                     s, address_key, self.budgets, size=1, now=now
                 ),
@@ -81,7 +81,7 @@ class PhotoIntake:
         Raises PhotoRefused, photos.TooManyPhotos or SQLAlchemyError."""
         try:
             return await keep_photo(
-                self.settings.database_url,
+                self.db,
                 sender_key(sender, self.settings),
                 data,
                 address_key=address_key,

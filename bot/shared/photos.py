@@ -22,7 +22,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from actions.db import photos
 from actions.db.models import utcnow
-from actions.db.session import run_in_transaction
+from actions.db.session import Database
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a 50-megapixel upload is refused
@@ -151,7 +151,7 @@ async def checked_header(data: bytes) -> None:
 
 
 async def keep_photo(
-    database_url: str,
+    db: Database,
     sender_key: str,
     data: bytes,
     *,
@@ -163,8 +163,7 @@ async def keep_photo(
     photos.TooManyPhotos, photos.OverBudget, or SQLAlchemyError."""
     loop = asyncio.get_running_loop()
     photo = await loop.run_in_executor(DECODER, clean_photo, data)
-    return await run_in_transaction(
-        database_url,
+    return await db.run(
         lambda s: photos.add_pending(
             s,
             sender_key,

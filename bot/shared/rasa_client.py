@@ -10,12 +10,14 @@ from urllib.parse import quote
 
 import aiohttp
 
+from bot.shared.unavailable import Unavailable
+
 logger = logging.getLogger(__name__)
 
 RasaMessage = dict[str, Any]
 
 
-class RasaUnavailable(Exception):
+class RasaUnavailable(Unavailable):
     """Rasa did not answer in time, or answered something that is not a reply."""
 
 

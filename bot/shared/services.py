@@ -1,5 +1,5 @@
-"""What the public process builds once and every app uses: the settings, one
-Rasa client, the shared Redis connection, and the reply bus.
+"""What the public process builds once and every app uses: the settings, the
+database, one Rasa client, the shared Redis connection, and the reply bus.
 
 bot.server builds one Services and hands it to the web app, the staff app and
 Telegram. An app created without one (a test, the staff app on its own)
@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from actions.db.session import Database
 from bot.shared.rasa_client import RasaClient
 from core.secret_key import rasa_api_token
 from core.settings import Settings
@@ -56,6 +57,7 @@ class ReplyBus:
 @dataclass(frozen=True)
 class Services:
     settings: Settings
+    db: Database
     rasa: RasaClient
     redis: Any  # redis.asyncio.Redis, or None without REDIS_URL
     bus: ReplyBus
@@ -68,7 +70,7 @@ class Services:
             settings.rasa_timeout,
             api_token=rasa_api_token(settings),
         )
-        return cls(settings, rasa, redis, ReplyBus())
+        return cls(settings, Database(settings.database_url), rasa, redis, ReplyBus())
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[Services]:

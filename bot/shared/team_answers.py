@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.db import threads
-from actions.db.session import run_in_transaction
+from actions.db.session import Database
 from bot.shared.rasa_client import RasaClient, RasaMessage, RasaUnavailable
 from core.protocol import intent_payload
 from core.secret_key import sender_key
@@ -66,19 +66,17 @@ def team_payload(text: str) -> tuple[str, int] | None:
 
 
 class TeamAnswers:
-    def __init__(self, settings: Settings, rasa: RasaClient) -> None:
+    def __init__(self, settings: Settings, db: Database, rasa: RasaClient) -> None:
         self.settings = settings
+        self.db = db
         self.rasa = rasa
-
-    async def _db(self, work):
-        return await run_in_transaction(self.settings.database_url, work)
 
     async def offer(self, sender: str, text: str, channel: str) -> list[RasaMessage]:
         """The question "an das Team?", if this message follows a team message
         and is not plainly for the assistant; else nothing (a normal turn)."""
         now = self.settings.now()
         try:
-            thread = await self._db(
+            thread = await self.db.run(
                 lambda s: threads.awaiting_answer(s, channel, sender, now=now)
             )
         except SQLAlchemyError:
@@ -88,7 +86,7 @@ class TeamAnswers:
             return []
         key = sender_key(sender, self.settings)
         try:
-            held = await self._db(
+            held = await self.db.run(
                 lambda s: threads.hold(
                     s, thread, sender_key=key, channel=channel, text=text, now=now
                 )
@@ -137,12 +135,12 @@ class TeamAnswers:
         now = self.settings.now()
         try:
             if choice == SEND:
-                reference = await self._db(
+                reference = await self.db.run(
                     lambda s: threads.send(s, reply_id, key, now=now)
                 )
                 text = SENT.format(reference=reference) if reference else GONE
                 return [_say(sender, text)], None
-            held = await self._db(lambda s: threads.take_back(s, reply_id, key))
+            held = await self.db.run(lambda s: threads.take_back(s, reply_id, key))
         except SQLAlchemyError:
             return [_say(sender, NOT_SAVED)], None
         if held is None:

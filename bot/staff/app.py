@@ -15,7 +15,7 @@ from bot.shared.services import Services
 from bot.staff import middlewares
 from bot.staff.audit_text import actor_label, change_text
 from bot.staff.context import CHANNEL_LABELS, page_context
-from bot.staff.helpers import PREFIX, RASA, REPLY_BUS, SETTINGS, THROTTLE
+from bot.staff.helpers import DATABASE, PREFIX, RASA, REPLY_BUS, SETTINGS, THROTTLE
 from bot.staff.routes import setup_routes
 from bot.staff.throttle import LoginThrottle
 from core.german import local_time
@@ -57,6 +57,7 @@ def create_staff_app(
         services = Services.build(settings, redis)
         app.cleanup_ctx.append(lambda _app: _running(services))
     app[SETTINGS] = settings
+    app[DATABASE] = services.db
     # The live chat reads transcripts and resumes conversations through Rasa's API.
     app[RASA] = services.rasa
     # A message to a citizen is delivered at once on every channel of the process.

@@ -15,7 +15,7 @@ from aiohttp_session import get_session
 from sqlalchemy.orm import Session
 
 from actions.db import accounts
-from actions.db.session import run_in_transaction
+from actions.db.session import Database
 from bot.shared.rasa_client import RasaClient
 from bot.shared.redis_state import RedisLoginThrottle
 from bot.shared.services import ReplyBus
@@ -30,6 +30,7 @@ MAX_FORM_BYTES = 2 * 1024 * 1024  # an .ics upload; chat requests stay at 64 KiB
 MAX_PUBLIC_FORM_BYTES = 16 * 1024  # the login form, before anyone is known
 
 SETTINGS = web.AppKey("staff_settings", Settings)
+DATABASE = web.AppKey("staff_database", Database)
 RASA = web.AppKey("staff_rasa", RasaClient)
 REPLY_BUS = web.AppKey("staff_reply_bus", ReplyBus)
 THROTTLE = web.AppKey("staff_throttle", LoginThrottle | RedisLoginThrottle)
@@ -58,11 +59,8 @@ async def db(
     request: web.Request, work: Callable[[Session], T], *, read_only: bool = False
 ) -> T:
     """Run `work` in one transaction off the event loop; results stay readable."""
-    return await run_in_transaction(
-        request.app[SETTINGS].database_url,
-        work,
-        expire_on_commit=False,
-        read_only=read_only,
+    return await request.app[DATABASE].run(
+        work, expire_on_commit=False, read_only=read_only
     )
 
 

@@ -40,7 +40,7 @@ from actions.db.suggestions import normalize_reference
 from bot.shared.gateway import ConversationGateway
 from bot.shared.photo_intake import PhotoIntake
 from bot.shared.photos import MAX_BYTES, PhotoRefused
-from bot.shared.rasa_client import RasaUnavailable
+from bot.shared.unavailable import Unavailable
 from bot.telegram import texts
 from bot.telegram.render import ButtonPayloads, Outgoing, render
 from core.places import Position
@@ -157,7 +157,7 @@ class Bridge:
 
     @cached_property
     def intake(self) -> PhotoIntake:
-        return PhotoIntake(self.settings, self.gateway.rasa)
+        return PhotoIntake(self.settings, self.gateway.db, self.gateway.rasa)
 
     def register(self, application: Application) -> None:
         new_messages = filters.UpdateType.MESSAGE
@@ -263,8 +263,8 @@ class Bridge:
         except SQLAlchemyError:
             logger.exception("photo not stored")
             refusal = texts.PHOTO_FAILED
-        except RasaUnavailable as error:
-            logger.warning("Rasa is unavailable: %s", error)
+        except Unavailable as error:
+            logger.warning("not handled, %s: %s", type(error).__name__, error)
             refusal = texts.UNAVAILABLE
         if refusal:
             await message.reply_text(refusal)
@@ -301,7 +301,7 @@ class Bridge:
     async def _live_open(self, sender: str) -> bool:
         try:
             return await self.gateway.is_live(sender)
-        except RasaUnavailable:
+        except Unavailable:
             return False  # the photo is kept; the dialogue says what next
 
     async def _download(self, upload: PhotoSize | Document) -> bytes | str:
@@ -384,8 +384,8 @@ class Bridge:
             turn = await self.gateway.turn(
                 sender, text, channel=CHANNEL, metadata=metadata
             )
-        except RasaUnavailable as error:
-            logger.warning("Rasa is unavailable: %s", error)
+        except Unavailable as error:
+            logger.warning("not handled, %s: %s", type(error).__name__, error)
             return [Outgoing(escape(texts.UNAVAILABLE, quote=False))], False
         outgoing = render(
             turn.replies, self.payloads, location_button=chat.type == Chat.PRIVATE
@@ -400,7 +400,7 @@ class Bridge:
         would reach every member, so the assistant takes the conversation back."""
         try:
             await self.gateway.back_to_assistant(sender)
-        except RasaUnavailable as error:
+        except Unavailable as error:
             logger.warning("live chat in a group not ended: %s", error)  # next turn
         return [_team_only_in_private(bot)]
 

@@ -1,4 +1,4 @@
-"""Delivers the Telegram channel's outbox (lease and retry rules: bot.shared.outbox)."""
+"""Delivers the Telegram channel's outbox (lease and retry rules: bot.shared.delivery_loop)."""
 
 from __future__ import annotations
 
@@ -18,26 +18,27 @@ from telegram.error import (
 
 from actions.db import notifications
 from actions.db.models import utcnow
-from bot.shared.outbox import MAX_ATTEMPTS, OutboxDelivery, retry_delay
+from actions.db.session import Database
+from bot.shared.delivery_loop import MAX_ATTEMPTS, DeliveryLoop, retry_delay
 from bot.telegram.bridge import CHANNEL, chat_id_of
 
 __all__ = ["MAX_ATTEMPTS", "NotificationDelivery", "retry_delay"]
 
 
-class NotificationDelivery(OutboxDelivery):
+class NotificationDelivery(DeliveryLoop):
     channel = CHANNEL
 
     def __init__(
         self,
         bot: Bot,
-        database_url: str,
+        db: Database,
         *,
         poll_seconds: float,
         lease_seconds: float = 120.0,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         super().__init__(
-            database_url,
+            db,
             poll_seconds=poll_seconds,
             lease_seconds=lease_seconds,
             clock=clock,
@@ -55,11 +56,13 @@ class NotificationDelivery(OutboxDelivery):
             )
         except RetryAfter as error:
             # Telegram asked us to wait (the rate limiter already retried): no failure.
-            wait = error.retry_after  # an int, or a timedelta with PTB_TIMEDELTA set
+            wait = (
+                error.retry_after
+            )  # a timedelta with PTB_TIMEDELTA (bot.server.main), else an int
             if not isinstance(wait, timedelta):
                 wait = timedelta(seconds=wait)
             at, message = self.clock() + wait, str(error)
-            await self._db(
+            await self.db.run(
                 lambda s: notifications.mark_retry(
                     s,
                     row.id,
@@ -71,7 +74,7 @@ class NotificationDelivery(OutboxDelivery):
             )
         except ChatMigrated as error:
             moved = f"{CHANNEL}:{error.new_chat_id}"
-            await self._db(
+            await self.db.run(
                 lambda s: notifications.move_recipient(s, row.id, moved, self.holder)
             )
         except (Forbidden, BadRequest) as error:

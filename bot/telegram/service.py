@@ -170,9 +170,9 @@ class TelegramService:
         )
         self.delivery = NotificationDelivery(
             self.application.bot,
-            settings.database_url,
-            poll_seconds=settings.outbox_poll_seconds,
-            lease_seconds=settings.outbox_lease_seconds,
+            gateway.db,
+            poll_seconds=settings.notification_poll_seconds,
+            lease_seconds=settings.notification_lease_seconds,
         )
         self.state = "starting"
 

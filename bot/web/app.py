@@ -12,6 +12,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from actions.db.session import Database
 from bot.shared.expiry import Expiry
 from bot.shared.gateway import ConversationGateway
 from bot.shared.rasa_client import RasaClient
@@ -43,6 +44,7 @@ GATEWAY = web.AppKey("gateway", ConversationGateway)
 CHAT = web.AppKey("chat", ChatApi)
 REDIS = web.AppKey("redis", object)  # redis.asyncio.Redis, or None without REDIS_URL
 REPLY_BUS = web.AppKey("reply_bus", ReplyBus)
+DATABASE = web.AppKey("database", Database)
 
 
 async def _running(services: Services) -> AsyncIterator[None]:
@@ -52,7 +54,7 @@ async def _running(services: Services) -> AsyncIterator[None]:
 
 async def _expiry(app: web.Application) -> AsyncIterator[None]:
     """Waiting photos and address keys go by themselves (bot.shared.expiry)."""
-    async with Expiry(app[SETTINGS].database_url).running():
+    async with Expiry(app[DATABASE]).running():
         yield
 
 
@@ -74,15 +76,21 @@ def create_app(
         services = Services.build(settings, redis)
         app.cleanup_ctx.append(lambda _app: _running(services))
     app[SETTINGS] = settings
+    app[DATABASE] = services.db
     app[REDIS] = services.redis
     app[RASA] = services.rasa
     app[REPLY_BUS] = services.bus
     # One gateway for every channel: Telegram (bot.server) takes it from here.
     app[GATEWAY] = ConversationGateway(
-        settings, app[RASA], RedisButtonMemory(redis) if redis else None
+        settings,
+        services.db,
+        services.rasa,
+        RedisButtonMemory(services.redis) if services.redis else None,
     )
     chat = app[CHAT] = ChatApi(
-        settings, app[GATEWAY], RedisRateLimits(redis) if redis else None
+        settings,
+        app[GATEWAY],
+        RedisRateLimits(services.redis) if services.redis else None,
     )
     for path, name in PAGES.items():
         app.router.add_get(path, _file(name), name=name.replace(".", "_"))
@@ -100,7 +108,7 @@ def create_app(
 
     app.router.add_get("/api/live", live, name="live")
     app.router.add_post("/api/photos", chat.photo, name="photos")
-    setup_board(app, settings)
+    setup_board(app, settings, services.db)
     setup_unsubscribe(app, settings, chat)
     allow_origins(app, settings.web_allowed_origins)
     app.on_response_prepare.append(add_security_headers)

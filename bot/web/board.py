@@ -10,7 +10,7 @@ import jinja2
 from aiohttp import web
 
 from actions.db import board
-from actions.db.session import run_in_transaction
+from actions.db.session import Database
 from actions.db.suggestions import STATUS_LABELS, normalize_reference
 from core.german import local_time
 from core.settings import Settings
@@ -20,7 +20,7 @@ MAX_PAGE = 1000
 SORT_LABELS = {"neu": "Neueste zuerst", "unterstuetzt": "Meiste Unterstützung zuerst"}
 
 
-def setup_board(app: web.Application, settings: Settings) -> None:
+def setup_board(app: web.Application, settings: Settings, db: Database) -> None:
     env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -30,7 +30,7 @@ def setup_board(app: web.Application, settings: Settings) -> None:
     )
     env.filters["local"] = local_time(settings.tz)
     env.globals.update(status_labels=STATUS_LABELS, sort_labels=SORT_LABELS)
-    handlers = BoardPages(settings)
+    handlers = BoardPages(db)
     app.router.add_get("/vorschlaege", handlers.list_page, name="board")
     app.router.add_get(
         "/vorschlaege/{reference}", handlers.entry_page, name="board_entry"
@@ -60,13 +60,8 @@ def _filters(query, choices: dict[str, list[str]]) -> board.Filters:
 
 
 class BoardPages:
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-
-    async def _db(self, work):
-        return await run_in_transaction(
-            self.settings.database_url, work, read_only=True
-        )
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     async def list_page(self, request: web.Request) -> web.Response:
         def work(session):
@@ -76,7 +71,7 @@ class BoardPages:
             return {"choices": choices, "filters": filters, "entries": entries,
                     "total": total}  # fmt: skip
 
-        context = await self._db(work)
+        context = await self.db.run(work, read_only=True)
         filters = context["filters"]
         context["pages"] = max(1, -(-context["total"] // board.PER_PAGE))
         context["query"] = {
@@ -90,7 +85,9 @@ class BoardPages:
     async def entry_page(self, request: web.Request) -> web.Response:
         reference = normalize_reference(request.match_info["reference"])
         found = (
-            await self._db(lambda s: board.entry(s, reference)) if reference else None
+            await self.db.run(lambda s: board.entry(s, reference), read_only=True)
+            if reference
+            else None
         )
         if found is None:
             return aiohttp_jinja2.render_template(

@@ -21,14 +21,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.db import live, notifications, personal_data, photos
 from actions.db.models import utcnow
-from actions.db.session import run_in_transaction
 from bot.shared.gateway import ConversationGateway
 from bot.shared.limits import KeyedLimits, take_shared
 from bot.shared.photo_intake import PhotoIntake
 from bot.shared.photos import MAX_BYTES, PhotoRefused
 from bot.shared.proxies import client_address
-from bot.shared.rasa_client import RasaUnavailable
 from bot.shared.redis_state import RedisRateLimits
+from bot.shared.unavailable import Unavailable
 from core.protocol import (
     AFFIRM_PAYLOAD,
     DELETED_MARKER,
@@ -111,7 +110,7 @@ class ChatApi:
 
     @cached_property
     def intake(self) -> PhotoIntake:
-        return PhotoIntake(self.settings, self.gateway.rasa)
+        return PhotoIntake(self.settings, self.gateway.db, self.gateway.rasa)
 
     def metadata(self, request: web.Request) -> dict[str, str]:
         """What Rasa and the actions learn of a request: the channel, and the
@@ -188,7 +187,7 @@ class ChatApi:
             turn = await self.gateway.turn(
                 sender, message, channel=CHANNEL, metadata=self.metadata(request)
             )
-        except RasaUnavailable:
+        except Unavailable:
             return error(503, UNAVAILABLE)
         messages = visible(turn.replies)
         if not messages and not turn.live:
@@ -258,7 +257,7 @@ class ChatApi:
             return not_kept(said, live_now, TOO_MANY_PHOTOS, 409)
         except SQLAlchemyError:
             return not_kept(said, live_now, PHOTO_NOT_SAVED, 503)
-        except RasaUnavailable:
+        except Unavailable:
             return error(503, UNAVAILABLE)
         payload = (
             intent_payload("attach_photo", caption=caption)
@@ -269,7 +268,7 @@ class ChatApi:
             turn = await self.gateway.turn(
                 sender, payload, channel=CHANNEL, metadata=metadata
             )
-        except RasaUnavailable:
+        except Unavailable:
             return error(503, UNAVAILABLE)
         messages = [*said, *visible(turn.replies)]
         return web.json_response(
@@ -286,8 +285,7 @@ class ChatApi:
         if not await self.allowed(request):
             return error(429, TOO_FAST, **{"Retry-After": "10"})
         try:
-            rows, status = await run_in_transaction(
-                self.settings.database_url,
+            rows, status = await self.gateway.db.run(
                 lambda s: (pending(s, sender), live_state(s, sender)),
                 read_only=True,
             )
@@ -315,8 +313,7 @@ class ChatApi:
         if not await self.allowed(request):
             return error(429, TOO_FAST, **{"Retry-After": "10"})
         try:
-            await run_in_transaction(
-                self.settings.database_url,
+            await self.gateway.db.run(
                 lambda s: _mark_seen(s, sender, ids),
             )
         except SQLAlchemyError:
@@ -332,8 +329,7 @@ class ChatApi:
             return error(429, TOO_FAST, **{"Retry-After": "10"})
         key = sender_key(sender, self.settings)
         try:
-            data = await run_in_transaction(
-                self.settings.database_url,
+            data = await self.gateway.db.run(
                 lambda s: personal_data.left_by(s, key).as_dict(),
                 read_only=True,
             )
@@ -362,7 +358,7 @@ class ChatApi:
                     sender, text, channel=CHANNEL, metadata=self.metadata(request)
                 )
             replies = turn.replies
-        except RasaUnavailable:
+        except Unavailable:
             return error(503, NOT_DELETED)
         if not deleted(replies):
             return error(503, NOT_DELETED)

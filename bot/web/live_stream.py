@@ -27,7 +27,6 @@ from aiohttp_sse import sse_response
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.db import live
-from actions.db.session import run_in_transaction
 from bot.shared.proxies import client_address
 from bot.shared.services import Wakeup
 from bot.web.chat import BAD_REQUEST, TOO_FAST, ChatApi, error, live_state, pending
@@ -92,7 +91,7 @@ async def _stream(
     sender: str,
     replaced: asyncio.Event,
 ) -> web.StreamResponse:
-    url = chat.settings.database_url
+    db = chat.gateway.db
 
     last_sent = 0  # the stream's cursor: each reply once, however many wait
 
@@ -111,7 +110,7 @@ async def _stream(
                 and not replaced.is_set()
             ):
                 try:
-                    rows, status = await run_in_transaction(url, state, read_only=True)
+                    rows, status = await db.run(state, read_only=True)
                 except SQLAlchemyError:
                     await asyncio.sleep(RETRY_MS / 1000)
                     continue

@@ -13,7 +13,6 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from actions.db import suggestions
-from actions.db.session import run_in_transaction
 from bot.shared.mail_delivery import UNSUBSCRIBE_PATH
 from bot.web.chat import TOO_FAST, ChatApi
 from core.secret_key import unsubscribe_suggestion_id, unsubscribe_token_valid
@@ -36,8 +35,7 @@ class UnsubscribePages:
         suggestion_id = unsubscribe_suggestion_id(token)
         if suggestion_id is None:
             return None
-        address = await run_in_transaction(
-            self.settings.database_url,
+        address = await self.chat.gateway.db.run(
             lambda s: suggestions.email_address(s, suggestion_id),
         )
         if address and unsubscribe_token_valid(token, address, self.settings):
@@ -67,8 +65,7 @@ class UnsubscribePages:
                 TEMPLATE, request, {"state": "invalid", "token": ""}, status=404
             )
         suggestion_id = unsubscribe_suggestion_id(token)
-        await run_in_transaction(
-            self.settings.database_url,
+        await self.chat.gateway.db.run(
             lambda s: suggestions.unsubscribe_email(s, suggestion_id, address),
         )
         return aiohttp_jinja2.render_template(

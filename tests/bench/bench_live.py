@@ -25,10 +25,10 @@ from pathlib import Path
 import aiohttp
 
 from tests.bench.bench_assistant import report
+from tests.bot.telegram.bot_api import TOKEN, FakeBotApi
 from tests.e2e.assistant import Assistant, start
 from tests.e2e.chat import ORIGIN
 from tests.e2e.live import OFFICE_OPEN, LiveStaff, logged_in, widget_session
-from tests.telegram.bot_api import TOKEN, FakeBotApi
 
 HUMAN = "Ich möchte mit einem Menschen sprechen"
 

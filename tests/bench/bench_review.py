@@ -35,9 +35,9 @@ from bot.server import create_app
 from core.settings import Settings
 from tests.bench.bench_assistant import report
 from tests.bench.bench_staff import PASSWORD
+from tests.bot.staff.helpers import CSRF
 from tests.e2e.assistant import free_port
 from tests.e2e.review_volume import store_missed, wordings
-from tests.staff.helpers import CSRF
 
 
 def seed_rated(url: str, count: int, since: float) -> None:

@@ -38,8 +38,8 @@ from bot.server import create_app
 from core.settings import Settings
 from tests.bench.bench_assistant import report
 from tests.bench.bench_staff import PASSWORD, WORDS, timed
+from tests.bot.staff.helpers import CSRF
 from tests.e2e.assistant import free_port
-from tests.staff.helpers import CSRF
 
 REFERENCE = re.compile(r"/staff/suggestions/(V-[0-9A-Z]{4}-[0-9A-Z]{4})")
 

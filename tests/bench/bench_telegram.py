@@ -29,10 +29,10 @@ from actions.db.session import upgrade
 from bot.server import create_app
 from core.settings import Settings
 from tests.bench.bench_assistant import report
+from tests.bot.telegram.bot_api import TOKEN, FakeBotApi
 from tests.e2e.assistant import Assistant, free_port, start
 from tests.e2e.chat import say
 from tests.e2e.proxy import SwitchableProxy
-from tests.telegram.bot_api import TOKEN, FakeBotApi
 
 QUESTIONS = (
     "Was ist die Mitmachplattform?",

@@ -134,7 +134,7 @@ def test_webhook_settings():
         ),
         ({"TELEGRAM_BASE_URL": "api.telegram.org"}, "must be an http"),
         ({"RASA_TIMEOUT": "zehn"}, "RASA_TIMEOUT must be a number"),
-        ({"OUTBOX_POLL_SECONDS": "0"}, "between 0 and 3600"),
+        ({"NOTIFICATION_POLL_SECONDS": "0"}, "between 0 and 3600"),
     ],
 )
 def test_bad_telegram_values_are_named(env, message):
@@ -217,3 +217,11 @@ def test_smtp_is_off_without_a_host_and_parsed_with_one():
 def test_bad_smtp_settings_are_refused(extra, message):
     with pytest.raises(SettingsError, match=message):
         Settings.from_env({"SMTP_HOST": "mail.stadt.example", **extra})
+
+
+def test_a_renamed_variable_still_works_until_the_new_name_is_set():
+    old = Settings.from_env({"OUTBOX_POLL_SECONDS": "2"})
+    both = Settings.from_env(
+        {"OUTBOX_POLL_SECONDS": "2", "NOTIFICATION_POLL_SECONDS": "7"}
+    )
+    assert (old.notification_poll_seconds, both.notification_poll_seconds) == (2, 7)

@@ -19,6 +19,8 @@ from actions.db.session import upgrade
 from bot.launcher import LaunchError, find_model
 from bot.server import create_app
 from core.settings import PROJECT_ROOT, Settings
+from tests.bot.shared.conftest import MAIL_FROM, Inbox, free_port
+from tests.bot.telegram.bot_api import TOKEN, FakeBotApi
 from tests.e2e.assistant import Assistant, StartupError, is_listening, start
 from tests.e2e.chat import (
     IDEA,
@@ -30,8 +32,6 @@ from tests.e2e.chat import (
     say,
 )
 from tests.e2e.live import OFFICE_OPEN
-from tests.mail.conftest import MAIL_FROM, Inbox, free_port
-from tests.telegram.bot_api import TOKEN, FakeBotApi
 
 CHAT_ID = re.compile(r"telegram:-?\d{3,}")
 
@@ -64,14 +64,14 @@ def assistant(tmp_path_factory, bot_api, mail_server) -> Iterator[Assistant]:
     telegram = {
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_BASE_URL": bot_api.base_url,
-        "OUTBOX_POLL_SECONDS": "0.5",
+        "NOTIFICATION_POLL_SECONDS": "0.5",
         # Office hours for the live chat: a Wednesday morning (tests/e2e/live.py).
         "SMARTCITY_FIXED_TIME": OFFICE_OPEN,
         # Every test is one client address here; the limit per address has its
         # own tests (test_bad_input.py, with a web app of their own).
         "WEB_ADDRESS_PER_MINUTE": "1000",
         # The live chats of every test wait from this one address; the caps
-        # have tests of their own (tests/actions/test_live_actions.py).
+        # have tests of their own (tests/actions/sdk/test_live_actions.py).
         "LIVE_MAX_WAITING": "1000",
         "LIVE_WAITING_PER_ADDRESS": "1000",
         "SMTP_HOST": "127.0.0.1",

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from actions.db.models import Notification
 from actions.db.session import get_engine
-from tests.telegram.bot_api import FakeBotApi
+from tests.bot.telegram.bot_api import FakeBotApi
 
 
 def queue_notifications(database: str, chats: list[int]) -> None:

@@ -28,12 +28,12 @@ from actions.db.models import Notification, Suggestion
 from actions.db.session import get_engine
 from bot.web.chat import NOT_DELETED, UNAVAILABLE, ChatApi
 from core.settings import PROJECT_ROOT, Settings
+from tests.bot.telegram.bot_api import TOKEN, FakeBotApi
 from tests.e2e.assistant import EXAMPLE_CONTENT, free_port
 from tests.e2e.notifications import delivered, queue_notifications, wait_until_sent
 from tests.e2e.proxy import SwitchableProxy
 from tests.e2e.servers import Servers
 from tests.helpers import temporary_postgres_database
-from tests.telegram.bot_api import TOKEN, FakeBotApi
 
 pytestmark = pytest.mark.postgres
 
@@ -107,8 +107,8 @@ def servers(tmp_path_factory, database, proxy, bot_api) -> Iterator[Servers]:
         "RASA_TIMEOUT": "5",
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_BASE_URL": bot_api.base_url,
-        "OUTBOX_POLL_SECONDS": "0.3",
-        "OUTBOX_LEASE_SECONDS": "3",
+        "NOTIFICATION_POLL_SECONDS": "0.3",
+        "NOTIFICATION_LEASE_SECONDS": "3",
         "RASA_TELEMETRY_ENABLED": "false",
     }
     running = Servers(Settings.from_env(env), env, workdir)

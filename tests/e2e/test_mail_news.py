@@ -15,10 +15,10 @@ from html import unescape
 
 import aiohttp
 
+from tests.bot.shared.conftest import MAIL_FROM, Inbox
 from tests.e2e.chat import REFERENCE, WebCitizen
 from tests.e2e.live import CSRF, staff_session
 from tests.e2e.staff import add_staff_user
-from tests.mail.conftest import MAIL_FROM, Inbox
 
 IDEA = "Hochbeete zum gemeinsamen Gärtnern auf dem Schulhof der Röhmschule"
 REPLY = "Wir sprechen mit der Schule über einen Platz für die Hochbeete."

@@ -23,6 +23,7 @@ from actions.db.models import Suggestion
 from actions.db.session import get_engine
 from bot.launcher import is_up
 from core.settings import PROJECT_ROOT
+from tests.bot.telegram.bot_api import TOKEN, FakeBotApi
 from tests.e2e.assistant import free_port, start
 from tests.e2e.chat import REFERENCE, joined
 from tests.e2e.notifications import delivered, queue_notifications, wait_until_sent
@@ -31,7 +32,6 @@ from tests.helpers import (
     temporary_postgres_database,
     temporary_redis_url,
 )
-from tests.telegram.bot_api import TOKEN, FakeBotApi
 
 pytestmark = pytest.mark.postgres
 
@@ -75,7 +75,7 @@ def cluster(tmp_path_factory, bot_api):
             "REDIS_URL": redis,
             "TELEGRAM_BOT_TOKEN": TOKEN,
             "TELEGRAM_BASE_URL": bot_api.base_url,
-            "OUTBOX_POLL_SECONDS": "0.2",
+            "NOTIFICATION_POLL_SECONDS": "0.2",
         }
         servers = []
         try:
@@ -170,7 +170,7 @@ async def test_messages_of_one_sender_at_once_take_turns(cluster):
         assert turn[-1] == "action_listen", turn
 
 
-async def test_two_web_apps_deliver_the_outbox_once(cluster, bot_api):
+async def test_two_web_apps_deliver_each_notification_once(cluster, bot_api):
     _, database = cluster
     chats = [700_000 + number for number in range(30)]
     queue_notifications(database, chats)

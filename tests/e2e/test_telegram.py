@@ -22,8 +22,8 @@ from actions.db.session import get_engine
 from bot.shared.photos import REFUSALS
 from bot.telegram import texts
 from bot.telegram.render import MAX_TEXT, utf16_length
+from tests.bot.telegram.bot_api import BOT_USER
 from tests.e2e.chat import REFERENCE
-from tests.telegram.bot_api import BOT_USER
 
 chat_ids = itertools.count(9001)
 

@@ -14,7 +14,7 @@ import pytest
 from aiohttp import web
 from telegram import Chat
 
-from actions.db.session import upgrade
+from actions.db.session import Database, upgrade
 from bot.server import create_app
 from bot.shared.gateway import ConversationGateway
 from bot.shared.rasa_client import RasaClient
@@ -22,9 +22,9 @@ from bot.telegram import texts
 from bot.telegram.bridge import Bridge
 from bot.telegram.service import SECRET_HEADER
 from core.settings import Settings
+from tests.bot.telegram.bot_api import TOKEN, FakeBotApi
 from tests.e2e.assistant import free_port
 from tests.e2e.proxy import SwitchableProxy
-from tests.telegram.bot_api import TOKEN, FakeBotApi
 
 SECRET = "Stadt-Webhook_secret-0123456789"
 
@@ -175,7 +175,9 @@ async def test_an_empty_reply_is_explained(assistant, actions_up):
     async with RasaClient(
         assistant.rasa_url, health, timeout=10, api_token=token
     ) as rasa:
-        (message,) = await Bridge(ConversationGateway(settings, rasa)).replies(
+        (message,) = await Bridge(
+            ConversationGateway(settings, Database(settings.database_url), rasa)
+        ).replies(
             f"telegram:{uuid.uuid4().int % 10**9}", Chat(1, Chat.PRIVATE), "/restart"
         )
     expected = texts.NO_ANSWER if actions_up else texts.UNAVAILABLE

@@ -82,7 +82,9 @@ def children(pid: int) -> list[int]:
 def rasa_process(launcher_pid: int) -> int:
     for child in children(launcher_pid):
         cmdline = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
-        if b"rasa" in cmdline and b"run" in cmdline:
+        # `python -m bot.plugins.rasa_main run` (the launcher) or `rasa run`.
+        rasa = b"rasa" in cmdline or b"bot.plugins.rasa_main" in cmdline
+        if rasa and b"run" in cmdline:
             return child
     raise RuntimeError("the launcher runs no Rasa server")
 

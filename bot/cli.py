@@ -26,16 +26,20 @@ def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def _content_import(settings: Settings, args: argparse.Namespace) -> int:
-    from actions.db import projects
+    from actions.db import projects, responses
     from actions.db.content import import_content
     from core.content import load_content
+    from core.responses import domain_responses
 
-    content = load_content(args.path)
+    content, shipped = load_content(args.path), domain_responses()
     if args.check:
         print(
             f"{args.path}: {len(content.projects)} projects, {len(content.events)} events, OK"
         )
         return 0
+
+    # The answers are seeded every time: that never touches a staff edit.
+    print(_in_transaction(settings, lambda s: responses.seed(s, shipped.values())))
 
     def work(session):
         if args.if_empty and projects.any_project(session):

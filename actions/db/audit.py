@@ -38,6 +38,8 @@ ACTION_LABELS = {
     "live_taken": "Live-Chat übernommen",
     "live_replied": "Im Live-Chat geantwortet",
     "live_ended": "Live-Chat beendet",
+    "answer_edited": "Antwort des Assistenten geändert",
+    "answer_restored": "Antwort des Assistenten zurückgeholt",
     "callback_status": "Rückrufwunsch: Status geändert",
     "callback_answered": "Rückrufwunsch beantwortet",
 }

@@ -470,3 +470,43 @@ class AnswerRating(Base):
     updated_at: Mapped[datetime] = Column(
         UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow
     )
+
+
+class Response(Base):
+    """The text of one of the assistant's answers in one variant ("standard",
+    or "leicht" for Leichte Sprache). Seeded from domain.yml (`default_text`);
+    a staff edit sets `edited_at`, and only edited texts replace the domain's
+    (bot.plugins.nlg), so a new release's wording reaches unedited answers."""
+
+    __tablename__ = "responses"
+    __table_args__ = (UniqueConstraint("name", "variant"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    name: Mapped[str] = Column(String(160), nullable=False)
+    variant: Mapped[str] = Column(String(20), nullable=False)
+    text: Mapped[str] = Column(Text, nullable=False)
+    default_text: Mapped[str] = Column(Text, nullable=False)
+    edited_by: Mapped[str | None] = Column(String(40))
+    edited_at: Mapped[datetime | None] = Column(UTCDateTime)
+    versions: Mapped[list[ResponseVersion]] = relationship(
+        "ResponseVersion",
+        back_populates="response",
+        cascade="all, delete-orphan",
+        order_by="ResponseVersion.id.desc()",
+    )
+
+
+class ResponseVersion(Base):
+    """One change of an answer's text by staff: an edit, a restore or a reset."""
+
+    __tablename__ = "response_versions"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    response_id: Mapped[int] = Column(
+        ForeignKey("responses.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    text_before: Mapped[str] = Column(Text, nullable=False)
+    text_after: Mapped[str] = Column(Text, nullable=False)
+    actor: Mapped[str] = Column(String(40), nullable=False)
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    response: Mapped[Response] = relationship("Response", back_populates="versions")

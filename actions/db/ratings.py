@@ -203,3 +203,33 @@ def shares(
     ]
     answers.sort(key=lambda a: (-a.rated, a.intent, a.response))
     return mondays, answers
+
+
+def share_by_response(session: Session, since: datetime) -> dict[str, tuple[int, int]]:
+    """(👍, all) per response since `since`."""
+    rows = session.execute(
+        select(AnswerRating.response, AnswerRating.rating).where(
+            AnswerRating.created_at >= since
+        )
+    )
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for response, rating in rows:
+        counts[response][0] += rating == UP
+        counts[response][1] += 1
+    return {response: (up, total) for response, (up, total) in counts.items()}
+
+
+def last_down_comments(session: Session, response: str, limit: int = 3) -> list[Row]:
+    """The newest 👎 comments on one response (comment, created_at)."""
+    return list(
+        session.execute(
+            select(AnswerRating.comment, AnswerRating.created_at)
+            .where(
+                AnswerRating.response == response,
+                AnswerRating.rating == DOWN,
+                AnswerRating.comment.is_not(None),
+            )
+            .order_by(AnswerRating.created_at.desc(), AnswerRating.id.desc())
+            .limit(limit)
+        )
+    )

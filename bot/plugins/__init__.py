@@ -1,4 +1,4 @@
 """What Rasa loads by name (endpoints.yml, credentials.yml): tracker store,
-lock store, REST channel; and our checked changes to Rasa itself
+lock store, REST channel, the NLG with staff edits (nlg.py); and our checked changes to Rasa itself
 (rasa_patches.py: reply validation, graph runner, event lookup, paused
 conversations, long sessions)."""

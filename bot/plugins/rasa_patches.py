@@ -17,6 +17,7 @@ from typing import Any
 import rasa
 import rasa.core.processor
 from rasa.core.actions.action import RemoteAction
+from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.core.processor import MessageProcessor
 from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
 from rasa.engine.runner.dask import DaskGraphRunner
@@ -120,6 +121,9 @@ RELIED_ON = (
     Target(FailSafeTrackerStore, "__init__",
            ("self", "tracker_store", "on_tracker_store_error", "fallback_tracker_store"),
            "bot/plugins/channel.py (_on_tracker_store_error)"),
+    Target(TemplatedNaturalLanguageGenerator, "generate",
+           ("self", "utter_action", "tracker", "output_channel", "kwargs"),
+           "bot/plugins/nlg.py"),
 )  # fmt: skip
 
 

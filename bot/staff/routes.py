@@ -7,6 +7,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.staff import (
+    answer_views,
     callback_views,
     dashboard_views,
     event_views,
@@ -74,6 +75,13 @@ def setup_routes(app: web.Application) -> None:
         app, r"/events/{event_id:\d+}", "event",
         event_views.event_form, event_views.event_save,
     )  # fmt: skip
+
+    _page(app, "/antworten", "answers", answer_views.answers_page)
+    # Names such as utter_faq/cdo hold a slash.
+    answer = r"/antworten/{variant:[a-z]+}/{answer:utter_[a-z0-9_]+(?:/[a-z0-9_]+)?}"
+    # Before the answer itself, whose name pattern would take "/zurueck" too.
+    _page(app, f"{answer}/zurueck", "answer_restore", post=answer_views.answer_restore)
+    _page(app, answer, "answer", answer_views.answer_form, answer_views.answer_save)
 
     _page(app, "/live", "live", live_views.live_page)
     _page(app, "/live/state.json", "live_state", live_views.live_state)

@@ -78,6 +78,9 @@ def assistant(tmp_path_factory, bot_api, mail_server) -> Iterator[Assistant]:
         "SMTP_PORT": str(mail_server.port),
         "SMTP_TLS": "none",
         "MAIL_FROM": MAIL_FROM,
+        # Two Rasa workers whatever the machine: an edited answer must reach
+        # both (issue 33.1), like the scale-out tests' two hosts.
+        "RASA_WORKERS": "2",
         # Short sessions, so that every longer test crosses one (issue 30).
         "SESSION_MAX_TURNS": str(SESSION_MAX_TURNS),
         # Out-of-scope answers link here (issue 31.8).

@@ -54,7 +54,8 @@ def site(assistant) -> Site:
         review.publish(session, suggestion.reference, "Schatten am Spielplatz",
                        actor="redaktion")  # fmt: skip
         reference, number = suggestion.reference, suggestion.id
-    add_staff_user(assistant, STAFF_NAME, "reviewer", PASSWORD)
+    # An admin: the pages with forms that only admins get are checked too.
+    add_staff_user(assistant, STAFF_NAME, "admin", PASSWORD)
     settings = Settings.from_env(assistant_env(assistant))
     token = unsubscribe_token(number, ADDRESS, settings)
     yield Site(assistant.web_url, reference, f"/abmelden?token={token}")
@@ -135,6 +136,19 @@ def staff_live(page, site: Site) -> None:
     page.get_by_role("heading", level=1).wait_for()
 
 
+def staff_answers(page, site: Site) -> None:
+    staff_inbox(page, site)
+    page.goto(f"{site.base}/staff/antworten")
+    page.get_by_role("heading", name="Häufige Fragen").wait_for()
+
+
+def staff_answer_preview(page, site: Site) -> None:
+    staff_inbox(page, site)
+    page.goto(f"{site.base}/staff/antworten/standard/utter_greet")
+    page.get_by_role("button", name="Vorschau").click()
+    page.get_by_role("heading", name="Vorschau", exact=True).wait_for()
+
+
 PAGES: dict[str, Callable] = {
     "demo-widget-closed": demo_closed,
     "demo-widget-answered": widget_answered,
@@ -149,6 +163,8 @@ PAGES: dict[str, Callable] = {
     "staff-suggestion": staff_suggestion,
     "staff-dashboard": staff_dashboard,
     "staff-live": staff_live,
+    "staff-answers": staff_answers,
+    "staff-answer-preview": staff_answer_preview,
 }
 
 

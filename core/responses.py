@@ -1,0 +1,128 @@
+"""The assistant's fixed answers as domain.yml ships them, and the rules a
+staff edit of one must keep. No database here: actions/db/responses.py keeps
+the edits, bot/plugins/nlg.py lays them over the domain's texts in Rasa.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from core.settings import PROJECT_ROOT
+
+DOMAIN = PROJECT_ROOT / "domain.yml"
+STANDARD = "standard"
+VARIANTS = {STANDARD: "Standard"}
+MAX_TEXT = 2000  # Telegram allows 4096; an answer in a chat should be far shorter
+
+# Markup that neither channel renders: HTML tags, Markdown emphasis and links.
+MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>|\*\*|__|\[[^\]]*\]\([^)]*\)|^#+\s", re.M)
+
+
+@dataclass(frozen=True)
+class DomainResponse:
+    name: str
+    text: str
+    buttons: tuple[str, ...]  # their titles, for the preview
+
+
+@lru_cache(maxsize=4)
+def domain_responses(path: Path = DOMAIN) -> dict[str, DomainResponse]:
+    """Each response of the domain with a text, by name (its first variation:
+    this domain has one per response)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    found = {}
+    for name, variations in (data.get("responses") or {}).items():
+        first = variations[0] if variations else {}
+        if isinstance(first, dict) and isinstance(first.get("text"), str):
+            titles = tuple(b.get("title", "") for b in first.get("buttons") or [])
+            found[name] = DomainResponse(name, first["text"], titles)
+    return found
+
+
+def placeholders(text: str) -> set[str]:
+    """The slots and values Rasa fills in: {reference}, {count}, ..."""
+    try:
+        return {field for _, field, _, _ in string.Formatter().parse(text) if field}
+    except ValueError:  # an unmatched brace: Rasa would show it as it is
+        return set()
+
+
+def problems_of(text: str, default_text: str) -> list[str]:
+    """Why an edited text cannot replace `default_text`, in German for staff."""
+    problems = []
+    if not text.strip():
+        problems.append("Der Text ist leer.")
+    if len(text) > MAX_TEXT:
+        problems.append(
+            f"Der Text ist {len(text)} Zeichen lang; erlaubt sind {MAX_TEXT}."
+        )
+    if MARKUP.search(text):
+        problems.append(
+            "Bitte ohne Auszeichnungen (HTML, ** oder [Text](Link)):"
+            " Widget und Telegram zeigen den Text so, wie er ist."
+        )
+    needed, used = placeholders(default_text), placeholders(text)
+    if "{" in text.replace("{{", "") and not used and not needed:
+        problems.append("Geschweifte Klammern { } sind für Platzhalter reserviert.")
+    for name in sorted(needed - used):
+        problems.append(f"Der Platzhalter {{{name}}} fehlt.")
+    for name in sorted(used - needed):
+        problems.append(f"Den Platzhalter {{{name}}} kennt diese Antwort nicht.")
+    return problems
+
+
+# Where staff find an answer: the kind of thing that names it, by file.
+USAGE_ROOTS = (("data", "*.yml"), ("actions", "*.py"))
+
+
+@lru_cache(maxsize=1)
+def usages() -> dict[str, tuple[str, ...]]:
+    """For each response name, the project files that use it (rules, stories,
+    NLU data of an FAQ, actions), as paths from the project root."""
+    names = domain_responses()
+    found: dict[str, list[str]] = {name: [] for name in names}
+    for folder, pattern in USAGE_ROOTS:
+        for path in sorted((PROJECT_ROOT / folder).rglob(pattern)):
+            text = path.read_text(encoding="utf-8")
+            where = str(path.relative_to(PROJECT_ROOT))
+            for name in names:
+                faq = name.removeprefix("utter_")
+                if re.search(rf"\b{re.escape(name)}\b", text) or (
+                    name.startswith("utter_faq/") and f"intent: {faq}" in text
+                ):
+                    found[name].append(where)
+    return {name: tuple(places) for name, places in found.items()}
+
+
+GROUPS = (
+    ("utter_faq/", "Häufige Fragen"),
+    ("callback", "Rückruf und Nachricht an das Team"),
+    ("live", "Live-Chat"),
+    ("rating", "Bewertungen"),
+    ("support", "Ideen unterstützen"),
+    ("delet", "Daten löschen"),
+    ("clear", "Daten löschen"),
+    ("suggestion", "Vorschläge"),
+    ("location", "Vorschläge"),
+    ("photo", "Vorschläge"),
+    ("idea", "Vorschläge"),
+    ("discard", "Vorschläge"),
+    ("project", "Projekte und Termine"),
+    ("event", "Projekte und Termine"),
+    ("period", "Projekte und Termine"),
+    ("list", "Projekte und Termine"),
+)
+OTHER_GROUP = "Gespräch"
+
+
+def group_of(name: str) -> str:
+    for part, group in GROUPS:
+        if part in name:
+            return group
+    return OTHER_GROUP

@@ -1,0 +1,90 @@
+"""Rasa's NLG with staff edits laid over the domain (bot/plugins/nlg.py)."""
+
+from __future__ import annotations
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+from actions.db import responses as answers
+from actions.db.session import Database, in_transaction
+from bot.plugins.nlg import EditableResponses
+from core.responses import STANDARD, domain_responses
+from core.settings import PROJECT_ROOT, get_settings
+
+DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+
+
+@pytest.fixture
+def nlg(database_url, monkeypatch) -> EditableResponses:
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    in_transaction(database_url, lambda s: answers.seed(s, domain_responses().values()))
+    generator = EditableResponses(
+        EndpointConfig(type="bot.plugins.nlg.EditableResponses", refresh_seconds=0),
+        DOMAIN,
+    )
+    yield generator
+    get_settings.cache_clear()
+
+
+def tracker() -> DialogueStateTracker:
+    return DialogueStateTracker.from_events("someone", [], slots=DOMAIN.slots)
+
+
+async def text(nlg, name: str) -> str:
+    return (await nlg.generate(name, tracker(), "rest"))["text"]
+
+
+def edit(url: str, name: str, new: str) -> None:
+    in_transaction(url, lambda s: answers.edit(s, name, STANDARD, new, "anna"))
+
+
+async def test_the_domain_text_until_staff_edit_it_then_the_edit(nlg, database_url):
+    shipped = DOMAIN.responses["utter_greet"][0]["text"]
+    assert await text(nlg, "utter_greet") == shipped
+    edit(database_url, "utter_greet", "Moin! Was kann ich für Sie tun?")
+    assert await text(nlg, "utter_greet") == "Moin! Was kann ich für Sie tun?"
+    # Buttons and the other answers stay the domain's.
+    response = await nlg.generate("utter_greet", tracker(), "rest")
+    assert response.get("buttons") == DOMAIN.responses["utter_greet"][0].get("buttons")
+    assert (
+        await text(nlg, "utter_goodbye") == DOMAIN.responses["utter_goodbye"][0]["text"]
+    )
+
+
+async def test_slots_are_filled_in_an_edited_text(nlg, database_url):
+    shipped = DOMAIN.responses["utter_faq/cdo"][0]["text"]
+    edit(database_url, "utter_faq/cdo", "Neu: " + shipped)
+    assert (await text(nlg, "utter_faq/cdo")).startswith("Neu: ")
+
+
+async def test_rasa_loading_a_model_keeps_the_edits(nlg, database_url):
+    edit(database_url, "utter_greet", "Moin!")
+    await nlg.refresh()
+    nlg.responses = DOMAIN.responses  # what Rasa's Agent.load_model does
+    assert await text(nlg, "utter_greet") == "Moin!"
+
+
+async def test_a_database_that_is_away_keeps_the_last_texts(nlg, database_url):
+    edit(database_url, "utter_greet", "Moin!")
+    assert await text(nlg, "utter_greet") == "Moin!"
+    nlg.db = Database("postgresql://nobody@127.0.0.1:1/none")
+    assert await text(nlg, "utter_greet") == "Moin!"
+    fresh = EditableResponses(None, DOMAIN)
+    fresh.db = nlg.db
+    assert (
+        await text(fresh, "utter_greet") == DOMAIN.responses["utter_greet"][0]["text"]
+    )
+
+
+async def test_edits_are_looked_for_at_most_once_per_refresh_interval(
+    nlg, database_url
+):
+    nlg.refresh_seconds = 3600
+    assert await text(nlg, "utter_greet") != "Moin!"
+    edit(database_url, "utter_greet", "Moin!")
+    assert await text(nlg, "utter_greet") != "Moin!"
+    nlg.refresh_seconds = 0
+    assert await text(nlg, "utter_greet") == "Moin!"

@@ -18,8 +18,16 @@ def assistant_env(assistant: Assistant) -> dict[str, str]:
     )
 
 
+ADDED: dict[str, tuple[str, str]] = {}
+
+
 def add_staff_user(assistant: Assistant, name: str, role: str, password: str) -> None:
-    """`smartcity staff add-user NAME --role ROLE --password-stdin`; once per name."""
+    """`smartcity staff add-user NAME --role ROLE --password-stdin`; once per name.
+
+    The assistant lives for the session: a name two tests give different
+    roles or passwords would make the later one fail at its login."""
+    known = ADDED.setdefault(name, (role, password))
+    assert known == (role, password), f"staff user {name!r} is another test's"
     done = subprocess.run(
         [sys.executable, "-m", "bot.cli", "staff", "add-user", name, "--role", role, "--password-stdin"],
         input=password + "\n",

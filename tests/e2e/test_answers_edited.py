@@ -41,10 +41,10 @@ async def answers_until(chat, wanted: str, seconds: float = 10) -> list[str]:
 async def test_an_edited_answer_is_the_next_answer_on_every_worker(assistant, chat):
     shipped = domain_responses()[ANSWER].text
     assert shipped.split("\n")[0] in joined(await chat(QUESTION))
-    add_staff_user(assistant, "redaktion", "admin", PASSWORD)
+    add_staff_user(assistant, "antworten-redaktion", "admin", PASSWORD)
     base = assistant.web_url
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-        login = {"username": "redaktion", "password": PASSWORD}
+        login = {"username": "antworten-redaktion", "password": PASSWORD}
         assert (await post(http, f"{base}/staff/login", login)).status == 200
         try:
             saved = await post(http, f"{base}{PAGE}", {"text": EDITED})

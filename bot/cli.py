@@ -29,9 +29,9 @@ def _content_import(settings: Settings, args: argparse.Namespace) -> int:
     from actions.db import projects, responses
     from actions.db.content import import_content
     from core.content import load_content
-    from core.responses import domain_responses
+    from core.responses import shipped_texts
 
-    content, shipped = load_content(args.path), domain_responses()
+    content, shipped = load_content(args.path), shipped_texts()
     if args.check:
         print(
             f"{args.path}: {len(content.projects)} projects, {len(content.events)} events, OK"
@@ -39,7 +39,7 @@ def _content_import(settings: Settings, args: argparse.Namespace) -> int:
         return 0
 
     # The answers are seeded every time: that never touches a staff edit.
-    print(_in_transaction(settings, lambda s: responses.seed(s, shipped.values())))
+    print(_in_transaction(settings, lambda s: responses.seed(s, shipped)))
 
     def work(session):
         if args.if_empty and projects.any_project(session):

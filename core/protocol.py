@@ -41,6 +41,15 @@ ERASE_ACTIONS = (ERASE_ACTION, CLEAR_CONVERSATION_ACTION)
 
 RATE_INTENT = "rate"
 
+# The slot that holds the citizen's language mode for the conversation; the
+# NLG (bot/plugins/nlg.py) answers in Leichte Sprache while it says so.
+LANGUAGE_SLOT = "sprache"
+LEICHTE_SPRACHE = "leicht"
+STANDARD_SPRACHE = "standard"
+# A custom reply when the mode changed ({LANGUAGE_MARKER: "leicht"|"standard"}):
+# the widget's "Leichte Sprache" control then shows whether it is on.
+LANGUAGE_MARKER = "smartcity_language"
+
 
 def rating_buttons(offer_id: str) -> list[dict[str, str]]:
     """👍/👎 under an answer; channels show them apart from its other buttons."""

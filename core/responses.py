@@ -13,11 +13,19 @@ from pathlib import Path
 
 import yaml
 
+from core.protocol import LEICHTE_SPRACHE
 from core.settings import PROJECT_ROOT
 
 DOMAIN = PROJECT_ROOT / "domain.yml"
-STANDARD = "standard"
-VARIANTS = {STANDARD: "Standard"}
+LEICHTE_SPRACHE_TEXTS = PROJECT_ROOT / "data" / "responses" / "leichte-sprache.yml"
+STANDARD, LEICHT = "standard", LEICHTE_SPRACHE
+VARIANTS = {STANDARD: "Standard", LEICHT: "Leichte Sprache"}
+# Said in Leichter Sprache after a standard text that has no variant yet.
+NOT_YET_LEICHT = (
+    "Diesen Text gibt es noch nicht in Leichter Sprache.\n"
+    "Sie können nach dem Kontakt fragen.\n"
+    "Dann hilft Ihnen ein Mensch aus dem Team."
+)
 MAX_TEXT = 2000  # Telegram allows 4096; an answer in a chat should be far shorter
 
 # Markup that neither channel renders: HTML tags, Markdown emphasis and links.
@@ -43,6 +51,25 @@ def domain_responses(path: Path = DOMAIN) -> dict[str, DomainResponse]:
             titles = tuple(b.get("title", "") for b in first.get("buttons") or [])
             found[name] = DomainResponse(name, first["text"], titles)
     return found
+
+
+@lru_cache(maxsize=4)
+def leicht_texts(path: Path = LEICHTE_SPRACHE_TEXTS) -> dict[str, str]:
+    """The Leichte-Sprache text of each response that has one, by name."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {
+        name: text
+        for name, text in (data.get("responses") or {}).items()
+        if isinstance(text, str) and text.strip()
+    }
+
+
+def shipped_texts() -> list[tuple[str, str, str]]:
+    """(name, variant, text) of every answer a release ships."""
+    standard = [(a.name, STANDARD, a.text) for a in domain_responses().values()]
+    known = domain_responses()
+    leicht = [(n, LEICHT, t) for n, t in leicht_texts().items() if n in known]
+    return standard + leicht
 
 
 def placeholders(text: str) -> set[str]:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from actions.db.audit import record
 from actions.db.models import Response, ResponseVersion, utcnow
-from core.responses import STANDARD, DomainResponse, problems_of
+from core.responses import problems_of
 
 
 class AnswerError(Exception):
@@ -40,34 +40,26 @@ class SeedReport:
         )
 
 
-def seed(session: Session, shipped: Iterable[DomainResponse]) -> SeedReport:
-    """Add the domain's answers that are missing and update the default text
-    of the others; a staff edit is never overwritten."""
-    existing = {
-        r.name: r
-        for r in session.scalars(select(Response).where(Response.variant == STANDARD))
-    }
+def seed(session: Session, shipped: Iterable[tuple[str, str, str]]) -> SeedReport:
+    """Add the shipped answers (name, variant, text) that are missing and
+    update the default text of the others; a staff edit is never overwritten."""
+    existing = {(r.name, r.variant): r for r in session.scalars(select(Response))}
     created = updated = kept = 0
-    for answer in shipped:
-        row = existing.get(answer.name)
+    for name, variant, text in shipped:
+        row = existing.get((name, variant))
         if row is None:
             session.add(
-                Response(
-                    name=answer.name,
-                    variant=STANDARD,
-                    text=answer.text,
-                    default_text=answer.text,
-                )
+                Response(name=name, variant=variant, text=text, default_text=text)
             )
             created += 1
             continue
-        if row.default_text != answer.text:
-            row.default_text = answer.text
+        if row.default_text != text:
+            row.default_text = text
             updated += 1
         if row.edited_at is not None:
             kept += 1
-        elif row.text != answer.text:
-            row.text = answer.text
+        elif row.text != text:
+            row.text = text
     return SeedReport(created, updated, kept)
 
 

@@ -2,7 +2,7 @@
 SESSION_MAX_TURNS messages (bot/plugins/long_sessions.py).
 
 After silence the citizen starts afresh (`carry_over_slots_to_new_session:
-false`). After many messages the conversation simply goes on: the new session
+false`), except for the language they chose (Leichte Sprache). After many messages the conversation simply goes on: the new session
 keeps the slots, an open form and the actions of the last turn, so that an
 answer to the last question ("ja" to "Möchten Sie die Idee einreichen?") means
 what it meant. Either way an open live chat keeps the conversation paused.
@@ -27,6 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.db import live
 from actions.sdk.base import EventList, database
+from core.protocol import LANGUAGE_SLOT
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +97,8 @@ class ActionSessionStart(Action):
         events: list[Any] = [SessionStarted()]
         if tracker.get_slot(CONTINUED_SLOT):
             events.extend(continued(tracker, domain))
+        elif tracker.get_slot(LANGUAGE_SLOT):
+            events.append(SlotSet(LANGUAGE_SLOT, tracker.get_slot(LANGUAGE_SLOT)))
         if await live_chat_open(tracker.sender_id):
             events.append(ConversationPaused())
         return [*events, ActionExecuted(LISTEN)]

@@ -95,7 +95,7 @@ def folded(text: Any) -> str:
 # is asked again. Other question intents only count when the text is a question.
 NEVER_AN_ANSWER = {"faq", "help", "bot_challenge", "ask_privacy", "attach_photo",
                    "ask_suggestion_status", "request_data_deletion", "cancel",
-                   "support_suggestion", "rephrase"}  # fmt: skip
+                   "support_suggestion", "rephrase", "standard_sprache"}  # fmt: skip
 QUESTION_INTENTS = {"ask_projects", "ask_project_info", "ask_events", "ask_contact",
                     "out_of_scope", "nlu_fallback"}  # fmt: skip
 QUESTION_WORDS = re.compile(
@@ -264,7 +264,7 @@ CONTENT_SLOTS = ("suggestion_text", "suggestion_topic", "suggestion_location")
 ANSWERED_DURING_FORM = frozenset(
     {"faq", "help", "bot_challenge", "ask_privacy", "ask_contact", "request_human",
      "ask_events", "ask_suggestion_status", "ask_projects", "ask_project_info",
-     "out_of_scope", "nlu_fallback", "rephrase"}
+     "out_of_scope", "nlu_fallback", "rephrase", "standard_sprache"}
 )  # fmt: skip
 
 

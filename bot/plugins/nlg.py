@@ -11,6 +11,12 @@ texts only when it grew, so an edit reaches every host and worker within a
 second and costs a turn nothing in between. A database that is away keeps the
 texts last read, and a row that is missing or blank keeps the domain's: an
 edit can never silence the assistant.
+
+While the conversation's `sprache` slot says "leicht" (or an action asks for
+it with `sprache="leicht"`), each answer comes in its Leichte-Sprache text
+(data/responses/leichte-sprache.yml, edits of the variant "leicht" over it);
+an answer without one comes in its standard text with a sentence in Leichter
+Sprache that says so.
 """
 
 from __future__ import annotations
@@ -27,7 +33,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.db import responses as answers
 from actions.db.session import Database
-from core.responses import STANDARD
+from core.protocol import LANGUAGE_SLOT, LEICHTE_SPRACHE
+from core.responses import LEICHT, NOT_YET_LEICHT, STANDARD, leicht_texts
 from core.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -36,17 +43,38 @@ Responses = dict[str, list[dict[str, Any]]]
 Edits = dict[tuple[str, str], str]
 
 
+def _with_text(variations: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
+    return [
+        variation if variation.get("condition") else {**variation, "text": text}
+        for variation in variations
+    ]
+
+
 def overlay(shipped: Responses, edits: Edits) -> Responses:
     """The domain's responses with each edited standard text in place of the
     text of its unconditional variations."""
     current = dict(shipped)
     for (name, variant), text in edits.items():
-        if variant != STANDARD or name not in shipped or not text.strip():
-            continue
-        current[name] = [
-            variation if variation.get("condition") else {**variation, "text": text}
-            for variation in shipped[name]
-        ]
+        if variant == STANDARD and name in shipped and text.strip():
+            current[name] = _with_text(shipped[name], text)
+    return current
+
+
+def in_leichter_sprache(standard: Responses, leicht: dict[str, str]) -> Responses:
+    """Every response in Leichter Sprache: its own text where there is one,
+    else the standard text and a sentence that no such text exists yet."""
+    current = {}
+    for name, variations in standard.items():
+        text = leicht.get(name, "")
+        if text.strip():
+            current[name] = _with_text(variations, text)
+        else:
+            current[name] = [
+                {**v, "text": f"{v['text']}\n\n{NOT_YET_LEICHT}"}
+                if v.get("text")
+                else v
+                for v in variations
+            ]
     return current
 
 
@@ -63,6 +91,7 @@ class EditableResponses(TemplatedNaturalLanguageGenerator):
         kwargs = endpoint_config.kwargs if endpoint_config else {}
         self.refresh_seconds = float(kwargs.get("refresh_seconds", 1.0))
         self.db = Database(get_settings().database_url)
+        self._leicht = TemplatedNaturalLanguageGenerator({})
         super().__init__((domain or Domain.empty()).responses)
 
     @property
@@ -73,7 +102,19 @@ class EditableResponses(TemplatedNaturalLanguageGenerator):
     def responses(self, shipped: Responses) -> None:
         # Rasa's Agent sets the domain's responses here when it loads a model.
         self._shipped = shipped
-        self._current = overlay(shipped, self._edits)
+        self._update()
+
+    def _update(self) -> None:
+        self._current = overlay(self._shipped, self._edits)
+        leicht = {
+            **leicht_texts(),
+            **{
+                name: t
+                for (name, variant), t in self._edits.items()
+                if variant == LEICHT
+            },
+        }
+        self._leicht.responses = in_leichter_sprache(self._current, leicht)
 
     async def generate(
         self,
@@ -83,6 +124,11 @@ class EditableResponses(TemplatedNaturalLanguageGenerator):
         **kwargs: Any,
     ) -> dict[str, Any] | None:
         await self.refresh()
+        mode = kwargs.pop(LANGUAGE_SLOT, None) or tracker.get_slot(LANGUAGE_SLOT)
+        if mode == LEICHTE_SPRACHE:
+            return await self._leicht.generate(
+                utter_action, tracker, output_channel, **kwargs
+            )
         return await super().generate(utter_action, tracker, output_channel, **kwargs)
 
     async def refresh(self) -> None:
@@ -109,4 +155,4 @@ class EditableResponses(TemplatedNaturalLanguageGenerator):
         self._warned = False
         if edits is not None:
             self._edits, self._revision = edits, revision
-            self._current = overlay(self._shipped, edits)
+            self._update()

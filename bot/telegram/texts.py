@@ -66,6 +66,8 @@ COMMANDS = (
     Command("status", "/ask_suggestion_status", "Stand Ihrer Vorschläge"),
     Command("mensch", "/request_human", "Mit einer Person aus dem Team schreiben"),
     Command("assistent", "zurück zum Assistenten", "Zurück zum Assistenten"),
+    Command("leicht", "/rephrase", "Antworten in Leichter Sprache"),
+    Command("normal", "/standard_sprache", "Antworten wieder in normaler Sprache"),
     Command("datenschutz", "/ask_privacy", "Datenschutzhinweise"),
     Command("loeschen", "/request_data_deletion", "Ihre Daten löschen"),
     Command("abbrechen", "/cancel", "Den laufenden Vorgang abbrechen"),

@@ -32,6 +32,9 @@ from core.protocol import (
     AFFIRM_PAYLOAD,
     DELETED_MARKER,
     FORGET_PAYLOADS,
+    LANGUAGE_MARKER,
+    LEICHTE_SPRACHE,
+    STANDARD_SPRACHE,
     intent_payload,
 )
 from core.secret_key import address_key, secret_key, sender_key
@@ -196,6 +199,9 @@ class ChatApi:
         if deleted(turn.replies):
             # The widget then clears what it shows and stores, and starts anew.
             answer["forgotten"] = True
+        mode = language(turn.replies)
+        if mode:
+            answer["language"] = mode  # the widget's "Leichte Sprache" control
         return web.json_response(answer)
 
     async def photo(self, request: web.Request) -> web.Response:
@@ -418,6 +424,16 @@ async def _multipart(request: web.Request) -> dict[str, bytes]:
         if known:
             fields[part.name] = b"".join(chunks)
     return fields
+
+
+def language(replies: list[dict[str, Any]]) -> str | None:
+    """The language mode the turn switched to (core.protocol.LANGUAGE_MARKER)."""
+    for reply in replies:
+        custom = reply.get("custom")
+        mode = custom.get(LANGUAGE_MARKER) if isinstance(custom, dict) else None
+        if mode in (LEICHTE_SPRACHE, STANDARD_SPRACHE):
+            return mode
+    return None
 
 
 def deleted(replies: list[dict[str, Any]]) -> bool:

@@ -35,7 +35,7 @@ from rasa.utils.endpoints import EndpointConfig
 from actions.db import responses as answers
 from actions.db.session import in_transaction, upgrade
 from bot.plugins.nlg import EditableResponses
-from core.responses import STANDARD, domain_responses
+from core.responses import STANDARD, domain_responses, shipped_texts
 from core.settings import PROJECT_ROOT, get_settings
 from tests.e2e.assistant import free_port
 
@@ -47,7 +47,7 @@ def seed(url: str) -> None:
     upgrade(url)
 
     def work(session):
-        answers.seed(session, domain_responses().values())
+        answers.seed(session, shipped_texts())
         for name in sorted(domain_responses())[:10]:
             text = domain_responses()[name].text
             answers.edit(session, name, STANDARD, text + " (geändert)", "bench")

@@ -56,3 +56,7 @@ def test_the_actions_use_the_protocol_s_names():
 
     assert ActionDeleteMyData().name() == protocol.ERASE_ACTION
     assert ActionClearConversation().name() == protocol.CLEAR_CONVERSATION_ACTION
+
+
+def test_the_language_slot_is_in_the_domain():
+    assert protocol.LANGUAGE_SLOT in DOMAIN["slots"]

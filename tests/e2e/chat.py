@@ -38,6 +38,7 @@ class WebCitizen:
     def __init__(self, http, base: str = "") -> None:
         self.http, self.base, self.session = http, base, uuid.uuid4().hex
         self.buttons: dict[str, str] = {}
+        self.language: str | None = None  # the last mode the API reported
 
     async def say(self, text: str) -> str:
         async with self.http.post(
@@ -46,7 +47,9 @@ class WebCitizen:
             headers={"Origin": ORIGIN},
         ) as response:
             assert response.status == 200, await response.text()
-            messages = (await response.json())["messages"]
+            answer = await response.json()
+        messages = answer["messages"]
+        self.language = answer.get("language", self.language)
         self.buttons = {
             b["title"]: b["payload"] for m in messages for b in m["buttons"]
         }

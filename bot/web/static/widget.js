@@ -34,6 +34,9 @@
     send: "Senden",
     close: "Chat schließen",
     clear: "Verlauf löschen",
+    easy: "Leichte Sprache",
+    easyOn: "Bitte in Leichter Sprache",
+    easyOff: "Bitte wieder normale Sprache",
     forgetTitle: "Was möchten Sie löschen?",
     forgetConversation: "Den Verlauf dieses Gesprächs.",
     forgetNothingElse: "Vorschläge oder Nachrichten an das Team von Ihnen gibt es in diesem Gespräch nicht.",
@@ -173,6 +176,10 @@
   header.appendChild(el("h2", { id: "sa-title", class: "sa-title" }, TEXT.title));
   var clear = el("button", { type: "button", class: "sa-clear" }, TEXT.clear);
   var close = el("button", { type: "button", class: "sa-close", "aria-label": TEXT.close }, "×");
+  // A toggle: aria-pressed says whether the assistant answers in Leichter Sprache.
+  var easy = el("button", { type: "button", class: "sa-easy", "aria-pressed": "false" }, TEXT.easy);
+  if (load("easy", false) === true) easy.setAttribute("aria-pressed", "true");
+  header.appendChild(easy);
   header.appendChild(clear);
   header.appendChild(close);
 
@@ -465,6 +472,7 @@
     // "Meine Daten löschen" in the chat: on a shared computer, the next
     // person must not read the conversation. Only the confirmation stays.
     if (data.forgotten === true) startAnew();
+    if (data.language === "leicht" || data.language === "standard") showEasy(data.language === "leicht");
     (data.messages || []).forEach(function (m) {
       remember({ from: "bot", text: String(m.text || ""), buttons: m.buttons || [], askLocation: m.ask_location === true });
     });
@@ -473,7 +481,14 @@
   }
 
   // A new session with nothing shown or stored of the old one.
+  // The server says when the mode changed (typed or tapped); the control follows.
+  function showEasy(on) {
+    easy.setAttribute("aria-pressed", on ? "true" : "false");
+    save("easy", on);
+  }
+
   function startAnew() {
+    showEasy(false);
     stopLive();
     showPhoto(null);
     pending = null;
@@ -528,6 +543,11 @@
     render();
     deliver(message);
   }
+
+  easy.addEventListener("click", function () {
+    var on = easy.getAttribute("aria-pressed") === "true";
+    ask(on ? "/standard_sprache" : "/rephrase", on ? TEXT.easyOff : TEXT.easyOn);
+  });
 
   retry.addEventListener("click", function () {
     if (pending !== null && !busy) deliver(pending);

@@ -8,10 +8,11 @@ from sqlalchemy import select
 from actions.db import responses as answers
 from actions.db.models import AuditEntry
 from actions.db.session import in_transaction
-from core.responses import STANDARD, DomainResponse
+from core.responses import LEICHT, STANDARD
 
-SAVED = DomainResponse("utter_saved", "Gespeichert: {reference}.", ())
-HELLO = DomainResponse("utter_hello", "Hallo!", ("Projekte",))
+SAVED = ("utter_saved", STANDARD, "Gespeichert: {reference}.")
+HELLO = ("utter_hello", STANDARD, "Hallo!")
+HELLO_LEICHT = ("utter_hello", LEICHT, "Hallo.\nSchön, dass Sie da sind.")
 
 
 def seed(url, *shipped):
@@ -38,7 +39,7 @@ def test_an_edit_is_kept_over_a_new_release_and_counted(database_url):
         ),
     )
     assert in_transaction(database_url, answers.revision) > before
-    report = seed(database_url, DomainResponse("utter_saved", "Neu: {reference}", ()))
+    report = seed(database_url, ("utter_saved", STANDARD, "Neu: {reference}"))
     assert (report.updated, report.kept) == (1, 1)
     assert text_of(database_url, "utter_saved") == "Danke! {reference}"
     assert in_transaction(database_url, answers.edited) == {
@@ -48,7 +49,7 @@ def test_an_edit_is_kept_over_a_new_release_and_counted(database_url):
 
 def test_an_unedited_answer_follows_the_release(database_url):
     seed(database_url, HELLO)
-    seed(database_url, DomainResponse("utter_hello", "Guten Tag!", ()))
+    seed(database_url, ("utter_hello", STANDARD, "Guten Tag!"))
     assert text_of(database_url, "utter_hello") == "Guten Tag!"
 
 
@@ -60,7 +61,7 @@ def test_a_bad_edit_is_refused_and_changes_nothing(database_url):
             lambda s: answers.edit(s, "utter_saved", STANDARD, "Gespeichert.", "anna"),
         )
     assert "Platzhalter {reference} fehlt" in refused.value.problems[0]
-    assert text_of(database_url, "utter_saved") == SAVED.text
+    assert text_of(database_url, "utter_saved") == SAVED[2]
 
 
 def test_restore_brings_back_an_earlier_text_and_everything_is_audited(database_url):
@@ -105,3 +106,14 @@ def test_reset_and_unknown_versions(database_url):
         in_transaction(
             database_url, lambda s: answers.restore(s, "utter_saved", STANDARD, 1, "a")
         )
+
+
+def test_each_variant_is_its_own_answer(database_url):
+    seed(database_url, HELLO, HELLO_LEICHT)
+    in_transaction(
+        database_url, lambda s: answers.edit(s, "utter_hello", LEICHT, "Hallo.", "a")
+    )
+    assert in_transaction(database_url, answers.edited) == {
+        ("utter_hello", LEICHT): "Hallo."
+    }
+    assert text_of(database_url, "utter_hello") == "Hallo!"

@@ -84,3 +84,14 @@ async def test_a_long_session_goes_on_with_its_slots_form_and_last_actions(
         ("action", "action_listen"),
     ]
     assert dispatcher.messages == []
+
+
+async def test_after_an_hour_of_silence_leichte_sprache_stays(
+    dispatcher, make_tracker, settings_env
+):
+    tracker = make_tracker(
+        slots={"list_cursor": {"kind": "events"}, "sprache": "leicht"}
+    )
+    events = await ActionSessionStart().run(dispatcher, tracker, DOMAIN)
+    assert [e["event"] for e in events] == ["session_started", "slot", "action"]
+    assert (events[1]["name"], events[1]["value"]) == ("sprache", "leicht")

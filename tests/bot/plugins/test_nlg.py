@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import pytest
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from actions.db import responses as answers
 from actions.db.session import Database, in_transaction
-from bot.plugins.nlg import EditableResponses
-from core.responses import STANDARD, domain_responses
+from bot.plugins.nlg import EditableResponses, in_leichter_sprache
+from core.protocol import LANGUAGE_SLOT, LEICHTE_SPRACHE
+from core.responses import LEICHT, NOT_YET_LEICHT, STANDARD, leicht_texts, shipped_texts
 from core.settings import PROJECT_ROOT, get_settings
 
 DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
@@ -20,7 +22,7 @@ DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
 def nlg(database_url, monkeypatch) -> EditableResponses:
     monkeypatch.setenv("DATABASE_URL", database_url)
     get_settings.cache_clear()
-    in_transaction(database_url, lambda s: answers.seed(s, domain_responses().values()))
+    in_transaction(database_url, lambda s: answers.seed(s, shipped_texts()))
     generator = EditableResponses(
         EndpointConfig(type="bot.plugins.nlg.EditableResponses", refresh_seconds=0),
         DOMAIN,
@@ -88,3 +90,51 @@ async def test_edits_are_looked_for_at_most_once_per_refresh_interval(
     assert await text(nlg, "utter_greet") != "Moin!"
     nlg.refresh_seconds = 0
     assert await text(nlg, "utter_greet") == "Moin!"
+
+
+def tracker_in(mode: str | None) -> DialogueStateTracker:
+    found = tracker()
+    found.update(SlotSet(LANGUAGE_SLOT, mode))
+    return found
+
+
+async def test_in_leichter_sprache_each_answer_has_its_leicht_text(nlg, database_url):
+    leicht = leicht_texts()["utter_greet"]
+    answer = await nlg.generate("utter_greet", tracker_in(LEICHTE_SPRACHE), "rest")
+    assert answer["text"] == leicht
+    assert answer.get("buttons") == DOMAIN.responses["utter_greet"][0].get("buttons")
+    # Also when an action asks for it, before the slot is set.
+    asked = await nlg.generate("utter_greet", tracker(), "rest", sprache="leicht")
+    assert asked["text"] == leicht
+    in_transaction(
+        database_url,
+        lambda s: answers.edit(
+            s, "utter_greet", LEICHT, "Hallo.\nIch helfe Ihnen.", "a"
+        ),
+    )
+    edited = await nlg.generate("utter_greet", tracker_in(LEICHTE_SPRACHE), "rest")
+    assert edited["text"] == "Hallo.\nIch helfe Ihnen."
+    assert await text(nlg, "utter_greet") == DOMAIN.responses["utter_greet"][0]["text"]
+
+
+def test_an_answer_without_leicht_text_says_so_in_leichter_sprache():
+    buttons = [{"title": "Projekte", "payload": "/ask_projects"}]
+    standard = {
+        "utter_bye": [{"text": "Auf Wiedersehen!", "buttons": buttons}],
+        "utter_hi": [{"text": "Hallo!"}],
+    }
+    leicht = in_leichter_sprache(standard, {"utter_hi": "Hallo.", "utter_gone": "x"})
+    assert leicht["utter_bye"] == [
+        {"text": f"Auf Wiedersehen!\n\n{NOT_YET_LEICHT}", "buttons": buttons}
+    ]
+    assert leicht["utter_hi"] == [{"text": "Hallo."}]
+    assert "utter_gone" not in leicht
+
+
+async def test_an_action_may_ask_for_the_usual_language_while_the_slot_says_leicht(
+    nlg,
+):
+    answer = await nlg.generate(
+        "utter_greet", tracker_in(LEICHTE_SPRACHE), "rest", sprache="standard"
+    )
+    assert answer["text"] == DOMAIN.responses["utter_greet"][0]["text"]

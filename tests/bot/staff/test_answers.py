@@ -7,7 +7,7 @@ from sqlalchemy import select
 from actions.db import responses as answers
 from actions.db.models import AuditEntry
 from actions.db.session import in_transaction
-from core.responses import STANDARD, domain_responses
+from core.responses import STANDARD, domain_responses, shipped_texts
 from tests.bot.staff.helpers import login, post_form
 
 GREET = "/staff/antworten/standard/utter_greet"
@@ -15,9 +15,7 @@ CDO = "/staff/antworten/standard/utter_faq/cdo"
 
 
 def seeded(settings) -> None:
-    in_transaction(
-        settings.database_url, lambda s: answers.seed(s, domain_responses().values())
-    )
+    in_transaction(settings.database_url, lambda s: answers.seed(s, shipped_texts()))
 
 
 def text_of(settings, name: str) -> str:
@@ -98,8 +96,30 @@ async def test_unknown_answers_are_a_german_404(client, staff_settings):
     await login(client)
     for path in (
         "/staff/antworten/standard/utter_nothing",
-        "/staff/antworten/leicht/utter_greet",
+        "/staff/antworten/englisch/utter_greet",
     ):
         response = await client.get(path)
         assert response.status == 404
         assert "gibt es nicht" in await response.text()
+
+
+async def test_the_leichte_sprache_variant_is_edited_like_the_standard(
+    client, staff_settings
+):
+    seeded(staff_settings)
+    await login(client)
+    page = await (await client.get("/staff/antworten?suche=utter_greet")).text()
+    assert "(Leichte Sprache)" in page
+    path = "/staff/antworten/leicht/utter_greet"
+    saved = await post_form(client, path, {"text": "Hallo.\nIch bin der Assistent."})
+    assert saved.status == 303
+    assert (
+        in_transaction(
+            staff_settings.database_url,
+            lambda s: answers.get(s, "utter_greet", "leicht").text,
+        )
+        == "Hallo.\nIch bin der Assistent."
+    )
+    assert (
+        text_of(staff_settings, "utter_greet") == domain_responses()["utter_greet"].text
+    )

@@ -144,3 +144,17 @@ async def test_a_database_that_is_away_is_named_as_such_and_rasa_is_not_asked(
     answer = await chat(api, "Wann ist der nächste Termin?", status=503)
     assert answer["error"] == UNAVAILABLE
     assert api.rasa.received == []
+
+
+@pytest.mark.parametrize("mode", ["leicht", "standard"])
+async def test_a_change_of_language_is_told_to_the_widget_and_not_shown(api, mode):
+    switched = {"text": "Gern. Ab jetzt schreibe ich in Leichter Sprache."}
+    api.rasa.script["Bitte in Leichter Sprache"] = [
+        switched,
+        {"custom": {"smartcity_language": mode}},
+    ]
+    answer = await chat(api, "Bitte in Leichter Sprache")
+    assert answer["language"] == mode
+    assert answer["messages"] == [{**switched, "buttons": []}]
+    api.rasa.script["Hallo"] = [{"text": "Hallo!"}]
+    assert "language" not in await chat(api, "Hallo")

@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from core.responses import leicht_texts
 from tests.e2e.chat import WebCitizen
 
 PROGRESS = re.compile(r"Das sind (\d+) bis (\d+) von (\d+) (Projekten|Terminen)")
@@ -69,11 +70,12 @@ async def test_how_long_until_someone_answers(client, inside_the_form):
         assert reply.rstrip().endswith("Zu welchem Thema passt Ihre Idee?"), reply
 
 
-async def test_asking_for_simpler_words_is_answered_honestly(client):
+async def test_asking_for_simpler_words_gets_the_answer_in_leichter_sprache(client):
+    """Issue 33.2: it said "Einfacher kann ich es noch nicht sagen" before."""
     citizen = WebCitizen(client)
     await citizen.say("Was ist eine Smart City?")
     reply = await citizen.say(
         "Das verstehe ich nicht. Können Sie das in einfacher Sprache sagen?"
     )
-    assert "Einfacher oder anders kann ich es leider noch nicht sagen" in reply
+    assert leicht_texts()["utter_faq/smart_city"] in reply, reply
     assert "Idee für die Stadt" not in reply

@@ -64,6 +64,13 @@ def leicht_texts(path: Path = LEICHTE_SPRACHE_TEXTS) -> dict[str, str]:
     }
 
 
+@lru_cache(maxsize=4)
+def leicht_names(path: Path = LEICHTE_SPRACHE_TEXTS) -> frozenset[str]:
+    """Names the Leichte-Sprache texts use without explaining them."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return frozenset(str(name) for name in data.get("names") or [])
+
+
 def shipped_texts() -> list[tuple[str, str, str]]:
     """(name, variant, text) of every answer a release ships."""
     standard = [(a.name, STANDARD, a.text) for a in domain_responses().values()]
@@ -116,6 +123,8 @@ def usages() -> dict[str, tuple[str, ...]]:
     found: dict[str, list[str]] = {name: [] for name in names}
     for folder, pattern in USAGE_ROOTS:
         for path in sorted((PROJECT_ROOT / folder).rglob(pattern)):
+            if path.is_relative_to(LEICHTE_SPRACHE_TEXTS.parent):
+                continue  # the answers' other variant, no use of them
             text = path.read_text(encoding="utf-8")
             where = str(path.relative_to(PROJECT_ROOT))
             for name in names:

@@ -40,6 +40,8 @@ ACTION_LABELS = {
     "live_ended": "Live-Chat beendet",
     "answer_edited": "Antwort des Assistenten geändert",
     "answer_restored": "Antwort des Assistenten zurückgeholt",
+    "answer_reviewed": "Leichte Sprache: als geprüft markiert",
+    "answer_review_withdrawn": "Leichte Sprache: Prüfung zurückgenommen",
     "callback_status": "Rückrufwunsch: Status geändert",
     "callback_answered": "Rückrufwunsch beantwortet",
 }

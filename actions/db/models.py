@@ -488,6 +488,10 @@ class Response(Base):
     default_text: Mapped[str] = Column(Text, nullable=False)
     edited_by: Mapped[str | None] = Column(String(40))
     edited_at: Mapped[datetime | None] = Column(UTCDateTime)
+    # "Geprüft von der Prüfgruppe" (DIN SPEC 33429): set by hand, for the
+    # text as it was then; an edit clears it.
+    reviewed_by: Mapped[str | None] = Column(String(40))
+    reviewed_at: Mapped[datetime | None] = Column(UTCDateTime)
     versions: Mapped[list[ResponseVersion]] = relationship(
         "ResponseVersion",
         back_populates="response",

@@ -94,6 +94,7 @@ def _change(session: Session, row: Response, text: str, actor: str, action: str)
     before = row.text
     row.text = text
     row.edited_by, row.edited_at = actor, utcnow()
+    row.reviewed_by = row.reviewed_at = None  # the Prüfgruppe saw another text
     if text == row.default_text:
         # Back to what the release ships: later releases update it again.
         row.edited_by = row.edited_at = None
@@ -143,4 +144,26 @@ def reset(session: Session, name: str, variant: str, actor: str) -> Response:
         raise AnswerError(["Diese Antwort gibt es nicht."])
     if row.text != row.default_text:
         _change(session, row, row.default_text, actor, "answer_restored")
+    return row
+
+
+def set_reviewed(
+    session: Session, name: str, variant: str, reviewed: bool, actor: str
+) -> Response:
+    """Record by hand that a Prüfgruppe checked the text as it is now (or not)."""
+    row = get(session, name, variant)
+    if row is None:
+        raise AnswerError(["Diese Antwort gibt es nicht."])
+    if reviewed == (row.reviewed_at is not None):
+        return row
+    row.reviewed_by, row.reviewed_at = (actor, utcnow()) if reviewed else (None, None)
+    record(
+        session,
+        actor,
+        "answer_reviewed" if reviewed else "answer_review_withdrawn",
+        "answer",
+        f"{row.name} ({row.variant})",
+        None,
+        {"text": row.text} if reviewed else None,
+    )
     return row

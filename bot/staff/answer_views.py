@@ -17,11 +17,14 @@ from actions.db import ratings
 from actions.db import responses as answers
 from actions.db.models import utcnow
 from bot.staff.helpers import PageError, admin_only, db, flash, redirect
+from core.leichte_sprache import check
 from core.responses import (
+    LEICHT,
     MAX_TEXT,
     VARIANTS,
     domain_responses,
     group_of,
+    leicht_names,
     placeholders,
     problems_of,
     usages,
@@ -85,6 +88,8 @@ def _form(request, row, text, problems, *, preview=False, status=200):
             "retrain": RETRAIN_COMMAND,
             "down": request.get("down_comments", []),
             "share": request.get("share"),
+            # A helper, no judge: shown, never blocking (core/leichte_sprache.py).
+            "hints": check(text, leicht_names()) if row.variant == LEICHT else [],
         },
         status=status,
     )
@@ -131,6 +136,23 @@ async def answer_save(request: web.Request) -> web.StreamResponse:
         return _form(request, row, text, error.problems, status=400)
     await flash(
         request, "Die Antwort ist gespeichert. Sie gilt ab der nächsten Nachricht."
+    )
+    raise redirect(request, "answer", answer=name, variant=variant)
+
+
+@admin_only
+async def answer_review(request: web.Request) -> web.StreamResponse:
+    name, variant = _name_and_variant(request)
+    if variant != LEICHT:
+        raise PageError(404, "Geprüft werden Texte in Leichter Sprache.")
+    form = await request.post()
+    reviewed, actor = form.get("reviewed") == "1", request["user"].username
+    await db(request, lambda s: answers.set_reviewed(s, name, variant, reviewed, actor))
+    await flash(
+        request,
+        "Als geprüft von der Prüfgruppe markiert."
+        if reviewed
+        else "Die Markierung „geprüft“ ist zurückgenommen.",
     )
     raise redirect(request, "answer", answer=name, variant=variant)
 

@@ -81,6 +81,7 @@ def setup_routes(app: web.Application) -> None:
     answer = r"/antworten/{variant:[a-z]+}/{answer:utter_[a-z0-9_]+(?:/[a-z0-9_]+)?}"
     # Before the answer itself, whose name pattern would take "/zurueck" too.
     _page(app, f"{answer}/zurueck", "answer_restore", post=answer_views.answer_restore)
+    _page(app, f"{answer}/pruefung", "answer_review", post=answer_views.answer_review)
     _page(app, answer, "answer", answer_views.answer_form, answer_views.answer_save)
 
     _page(app, "/live", "live", live_views.live_page)

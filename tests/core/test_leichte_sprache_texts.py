@@ -10,7 +10,8 @@ from statistics import median
 import pytest
 import yaml
 
-from core.responses import domain_responses, placeholders, problems_of
+from core.leichte_sprache import check, figures
+from core.responses import domain_responses, leicht_names, placeholders, problems_of
 from core.settings import PROJECT_ROOT
 
 TEXTS = yaml.safe_load(
@@ -44,3 +45,18 @@ def test_a_text_keeps_the_placeholders_and_the_rules(name):
 def test_the_sentences_are_short_on_the_whole():
     lengths = [len(s.split()) for t in TEXTS.values() for s in sentences(t)]
     assert median(lengths) <= 8
+
+
+@pytest.mark.parametrize("name", sorted(TEXTS))
+def test_the_checker_finds_nothing_in_a_shipped_text(name):
+    assert [str(f) for f in check(TEXTS[name], leicht_names())] == []
+
+
+def test_the_checker_tells_the_standard_texts_apart():
+    """It is no rubber stamp: many standard texts break a rule."""
+    flagged = [a for a in domain_responses().values() if check(a.text, leicht_names())]
+    assert len(flagged) > len(domain_responses()) / 4
+    leicht, standard = figures(list(TEXTS.values())), figures(
+        [a.text for a in domain_responses().values()]
+    )
+    assert leicht.longest_words <= 12 < standard.longest_words

@@ -117,3 +117,27 @@ def test_each_variant_is_its_own_answer(database_url):
         ("utter_hello", LEICHT): "Hallo."
     }
     assert text_of(database_url, "utter_hello") == "Hallo!"
+
+
+def test_a_review_is_set_by_hand_audited_and_cleared_by_an_edit(database_url):
+    seed(database_url, HELLO, HELLO_LEICHT)
+
+    def reviewed(session):
+        return answers.get(session, "utter_hello", LEICHT).reviewed_by
+
+    in_transaction(
+        database_url,
+        lambda s: answers.set_reviewed(s, "utter_hello", LEICHT, True, "pruefgruppe"),
+    )
+    assert in_transaction(database_url, reviewed) == "pruefgruppe"
+    in_transaction(
+        database_url, lambda s: answers.edit(s, "utter_hello", LEICHT, "Hallo.", "a")
+    )
+    assert in_transaction(database_url, reviewed) is None
+    actions = in_transaction(
+        database_url,
+        lambda s: [
+            e.action for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))
+        ],
+    )
+    assert actions == ["answer_reviewed", "answer_edited"]

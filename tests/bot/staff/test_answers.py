@@ -109,7 +109,7 @@ async def test_the_leichte_sprache_variant_is_edited_like_the_standard(
     seeded(staff_settings)
     await login(client)
     page = await (await client.get("/staff/antworten?suche=utter_greet")).text()
-    assert "(Leichte Sprache)" in page
+    assert "(Leichte Sprache, nicht geprüft)" in page
     path = "/staff/antworten/leicht/utter_greet"
     saved = await post_form(client, path, {"text": "Hallo.\nIch bin der Assistent."})
     assert saved.status == 303
@@ -123,3 +123,43 @@ async def test_the_leichte_sprache_variant_is_edited_like_the_standard(
     assert (
         text_of(staff_settings, "utter_greet") == domain_responses()["utter_greet"].text
     )
+
+
+async def test_leichte_sprache_hints_help_and_the_review_is_marked_by_hand(
+    client, staff_settings
+):
+    seeded(staff_settings)
+    await login(client)
+    path = "/staff/antworten/leicht/utter_greet"
+    preview = await post_form(
+        client,
+        path,
+        {"text": "Hallo! Das würde ich gern (bald) machen.", "action": "preview"},
+    )
+    page = await preview.text()
+    assert "Konjunktiv „würde“" in page and "Klammer „(“" in page
+    assert "Speichern geht trotzdem" in page
+    marked = await post_form(client, path + "/pruefung", {"reviewed": "1"}, page=path)
+    assert marked.status == 303
+    page = await (await client.get(path)).text()
+    assert "geprüft, eingetragen am" in page and "zurücknehmen" in page
+
+    def review(session):
+        row = answers.get(session, "utter_greet", "leicht")
+        return row.reviewed_by
+
+    assert in_transaction(staff_settings.database_url, review) == "anna"
+    await post_form(client, path, {"text": "Hallo.\nSchön, dass Sie da sind."})
+    assert in_transaction(staff_settings.database_url, review) is None
+    standard = await post_form(
+        client, GREET + "/pruefung", {"reviewed": "1"}, page=GREET
+    )
+    assert standard.status == 404
+
+
+async def test_a_reviewer_cannot_mark_a_review(client, staff_settings):
+    seeded(staff_settings)
+    await login(client, "rudi")
+    path = "/staff/antworten/leicht/utter_greet"
+    refused = await post_form(client, path + "/pruefung", {"reviewed": "1"}, page=path)
+    assert refused.status == 403

@@ -32,6 +32,8 @@ STATIC = Path(__file__).resolve().parent / "static"
 PAGES = {
     "/": "index.html",
     "/datenschutz": "datenschutz.html",
+    # The BITV explanations in Leichter Sprache (issue 33.4).
+    "/leichte-sprache": "leichte-sprache.html",
     "/widget.js": "widget.js",
     "/widget.css": "widget.css",
     "/demo.css": "demo.css",

@@ -19,13 +19,14 @@ from actions.db import suggestions as store
 from actions.db.models import utcnow
 from actions.db.session import get_engine
 from core.secret_key import unsubscribe_token
-from core.settings import Settings
+from core.settings import PROJECT_ROOT, Settings
 from tests.e2e.accessibility import axe_violations, report
 from tests.e2e.staff import add_staff_user, assistant_env, fill_login
 from tests.e2e.test_widget_browser import QUESTION, ask, open_widget
 
 STAFF_NAME, PASSWORD = "a11y-redaktion", "barrierefrei-pruefen-2026"
 ADDRESS = "a11y-probe@example.org"
+SCREENSHOTS = PROJECT_ROOT / "reports" / "screenshots"
 VIEWPORTS = {
     "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True,
               "has_touch": True},
@@ -102,6 +103,10 @@ def privacy(page, site: Site) -> None:
     page.goto(f"{site.base}/datenschutz")
 
 
+def leichte_sprache(page, site: Site) -> None:
+    page.goto(f"{site.base}/leichte-sprache")
+
+
 def unsubscribe(page, site: Site) -> None:
     page.goto(site.base + site.unsubscribe_path)
     page.get_by_role("button", name="E-Mails abbestellen").wait_for()
@@ -145,8 +150,15 @@ def staff_answers(page, site: Site) -> None:
 def staff_answer_preview(page, site: Site) -> None:
     staff_inbox(page, site)
     page.goto(f"{site.base}/staff/antworten/standard/utter_greet")
+    page.get_by_role("textbox", name="Text").fill(
+        "Hallo! Ich bin der digitale Assistent der Stadt. Fragen Sie mich nach"
+        " Smart-City-Projekten und Terminen, oder machen Sie einen Vorschlag."
+    )
     page.get_by_role("button", name="Vorschau").click()
     page.get_by_role("heading", name="Vorschau", exact=True).wait_for()
+    if page.viewport_name == "desktop":  # for the README
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "staff-answer-preview.png"))
 
 
 PAGES: dict[str, Callable] = {
@@ -157,6 +169,7 @@ PAGES: dict[str, Callable] = {
     "board-entry": board_entry,
     "board-missing": board_missing,
     "privacy": privacy,
+    "leichte-sprache": leichte_sprache,
     "unsubscribe": unsubscribe,
     "staff-login": staff_login,
     "staff-inbox": staff_inbox,

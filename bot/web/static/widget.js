@@ -29,6 +29,7 @@
     title: "Stadt-Assistent",
     note: "Hier antwortet ein KI-Assistent, kein Mensch. ",
     privacy: "Datenschutzhinweise",
+    easyPage: "Erklärung in Leichter Sprache",
     label: "Ihre Nachricht",
     placeholder: "Ihre Frage oder Idee",
     send: "Senden",
@@ -185,6 +186,8 @@
 
   var note = el("p", { class: "sa-note" }, TEXT.note);
   note.appendChild(el("a", { href: privacyUrl, target: "_blank", rel: "noopener" }, TEXT.privacy));
+  note.appendChild(document.createTextNode(" · "));
+  note.appendChild(el("a", { href: server + "/leichte-sprache", target: "_blank", rel: "noopener" }, TEXT.easyPage));
 
   var log = el("div", { class: "sa-log", role: "log", "aria-live": "polite", "aria-label": "Chatverlauf", tabindex: "0" });
   var typing = el("p", { class: "sa-typing", "aria-live": "polite" });

@@ -679,8 +679,10 @@ class ActionAskSuggestionTopic(Action):
         except ContentError:
             logger.exception("topic list unavailable")
             names = [OTHER_TOPIC]
+        # The question is a response, so staff edit it and it comes in Leichter
+        # Sprache; the topics are the buttons Rasa adds to it.
         dispatcher.utter_message(
-            text="Zu welchem Thema passt Ihre Idee?",
+            response="utter_topic_question",
             buttons=[
                 {"title": name, "payload": intent_payload("inform", topic=name)}
                 for name in names

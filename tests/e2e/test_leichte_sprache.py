@@ -44,6 +44,11 @@ async def test_switched_on_the_answers_come_in_leichter_sprache(assistant, switc
         assert LEICHT["utter_faq/mitmachen"] in await citizen.say(JOIN_IN)
         asked = await citizen.say("Ich möchte einen Vorschlag machen")
         assert LEICHT["utter_ask_suggestion_text"] in asked
+        topic = await citizen.say(
+            "Im Volkspark fehlen Bänke im Schatten für ältere Menschen"
+        )
+        assert LEICHT["utter_topic_question"] in topic
+        assert "Mobilität" in citizen.buttons  # the topics, added by the action
 
 
 @pytest.mark.parametrize(

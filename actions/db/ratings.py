@@ -205,13 +205,16 @@ def shares(
     return mondays, answers
 
 
-def share_by_response(session: Session, since: datetime) -> dict[str, tuple[int, int]]:
-    """(👍, all) per response since `since`."""
-    rows = session.execute(
-        select(AnswerRating.response, AnswerRating.rating).where(
-            AnswerRating.created_at >= since
-        )
+def share_by_response(
+    session: Session, since: datetime, response: str | None = None
+) -> dict[str, tuple[int, int]]:
+    """(👍, all) per response since `since`; only `response`'s, if given."""
+    query = select(AnswerRating.response, AnswerRating.rating).where(
+        AnswerRating.created_at >= since
     )
+    if response is not None:
+        query = query.where(AnswerRating.response == response)
+    rows = session.execute(query)
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for response, rating in rows:
         counts[response][0] += rating == UP

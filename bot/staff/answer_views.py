@@ -101,7 +101,7 @@ async def _load(request, name, variant):
         if row is None:
             return None, [], None
         share = ratings.share_by_response(
-            session, utcnow() - timedelta(days=RATED_DAYS)
+            session, utcnow() - timedelta(days=RATED_DAYS), response=name
         ).get(name)
         return row, ratings.last_down_comments(session, name), share
 
@@ -166,7 +166,9 @@ async def answer_restore(request: web.Request) -> web.StreamResponse:
     try:
         if version == "default":
             await db(request, lambda s: answers.reset(s, name, variant, actor))
-        elif version.isdigit():
+        # ASCII digits only, and few: "²" passes isdigit() and int() refuses
+        # it; a number beyond the column would fail in PostgreSQL.
+        elif version.isascii() and version.isdigit() and len(version) <= 9:
             await db(
                 request,
                 lambda s: answers.restore(s, name, variant, int(version), actor),

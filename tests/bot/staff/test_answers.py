@@ -163,3 +163,15 @@ async def test_a_reviewer_cannot_mark_a_review(client, staff_settings):
     path = "/staff/antworten/leicht/utter_greet"
     refused = await post_form(client, path + "/pruefung", {"reviewed": "1"}, page=path)
     assert refused.status == 403
+
+
+async def test_a_forged_version_is_refused_in_german(client, staff_settings):
+    seeded(staff_settings)
+    await login(client)
+    for version in ("²", "x", "9" * 30, ""):
+        refused = await post_form(
+            client, GREET + "/zurueck", {"version": version}, page=GREET
+        )
+        assert refused.status == 303, version
+        page = await (await client.get(GREET)).text()
+        assert "Diese Fassung gibt es nicht." in page

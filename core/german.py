@@ -23,6 +23,32 @@ def format_span(start: datetime, end: datetime | None, tz: ZoneInfo) -> str:
     return text
 
 
+def plain_day(local: datetime) -> str:
+    """'Montag, 7. Dezember 2026': a day in Leichter Sprache."""
+    return format_datetime(local, "EEEE, d. MMMM yyyy", locale="de_DE")
+
+
+def format_plain(moment: datetime, tz: ZoneInfo) -> str:
+    """'Montag, 7. Dezember 2026, um 10 Uhr': a date in Leichter Sprache."""
+    local = moment.astimezone(tz)
+    return f"{plain_day(local)}, um {plain_clock(local)}"
+
+
+def plain_clock(local: datetime) -> str:
+    """'10 Uhr', '10:30 Uhr'."""
+    return f"{local.hour} Uhr" if not local.minute else f"{local:%H:%M} Uhr"
+
+
+def format_plain_span(start: datetime, end: datetime | None, tz: ZoneInfo) -> str:
+    """The start in Leichter Sprache, and until when on the same day:
+    'Samstag, 28. November 2026, von 9 Uhr bis 12 Uhr'."""
+    local = start.astimezone(tz)
+    if end is not None and end.astimezone(tz).date() == local.date():
+        until = plain_clock(end.astimezone(tz))
+        return f"{plain_day(local)}, von {plain_clock(local)} bis {until}"
+    return format_plain(start, tz)
+
+
 def local_time(tz: ZoneInfo):
     """A template filter: a stored UTC time in the city's time zone."""
 

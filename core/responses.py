@@ -18,6 +18,10 @@ from core.settings import PROJECT_ROOT
 
 DOMAIN = PROJECT_ROOT / "domain.yml"
 LEICHTE_SPRACHE_TEXTS = PROJECT_ROOT / "data" / "responses" / "leichte-sprache.yml"
+# The templates of computed answers (a project card, an event line): the
+# actions fill them (actions/sdk/wording.py); staff edit them like the others.
+TEMPLATES = PROJECT_ROOT / "data" / "responses" / "templates.yml"
+TEMPLATE_PREFIX = "tpl_"
 STANDARD, LEICHT = "standard", LEICHTE_SPRACHE
 VARIANTS = {STANDARD: "Standard", LEICHT: "Leichte Sprache"}
 # Said in Leichter Sprache after a standard text that has no variant yet.
@@ -54,6 +58,22 @@ def domain_responses(path: Path = DOMAIN) -> dict[str, DomainResponse]:
 
 
 @lru_cache(maxsize=4)
+def templates(path: Path = TEMPLATES) -> dict[str, DomainResponse]:
+    """The standard text of each template of a computed answer, by name."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {
+        name: DomainResponse(name, text, ())
+        for name, text in (data.get("templates") or {}).items()
+        if name.startswith(TEMPLATE_PREFIX) and isinstance(text, str)
+    }
+
+
+def all_answers() -> dict[str, DomainResponse]:
+    """What staff can edit: the domain's responses and the templates."""
+    return {**domain_responses(), **templates()}
+
+
+@lru_cache(maxsize=4)
 def leicht_texts(path: Path = LEICHTE_SPRACHE_TEXTS) -> dict[str, str]:
     """The Leichte-Sprache text of each response that has one, by name."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -73,8 +93,8 @@ def leicht_names(path: Path = LEICHTE_SPRACHE_TEXTS) -> frozenset[str]:
 
 def shipped_texts() -> list[tuple[str, str, str]]:
     """(name, variant, text) of every answer a release ships."""
-    standard = [(a.name, STANDARD, a.text) for a in domain_responses().values()]
-    known = domain_responses()
+    known = all_answers()
+    standard = [(a.name, STANDARD, a.text) for a in known.values()]
     leicht = [(n, LEICHT, t) for n, t in leicht_texts().items() if n in known]
     return standard + leicht
 
@@ -119,7 +139,7 @@ USAGE_ROOTS = (("data", "*.yml"), ("actions", "*.py"))
 def usages() -> dict[str, tuple[str, ...]]:
     """For each response name, the project files that use it (rules, stories,
     NLU data of an FAQ, actions), as paths from the project root."""
-    names = domain_responses()
+    names = all_answers()
     found: dict[str, list[str]] = {name: [] for name in names}
     for folder, pattern in USAGE_ROOTS:
         for path in sorted((PROJECT_ROOT / folder).rglob(pattern)):
@@ -145,6 +165,7 @@ GROUPS = (
     ("delet", "Daten löschen"),
     ("clear", "Daten löschen"),
     ("suggestion", "Vorschläge"),
+    ("summary", "Vorschläge"),
     ("location", "Vorschläge"),
     ("photo", "Vorschläge"),
     ("idea", "Vorschläge"),

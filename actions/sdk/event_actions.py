@@ -18,7 +18,8 @@ from actions.sdk import list_pages
 from actions.sdk import rating_offers as rating
 from actions.sdk.base import DatabaseAction, EventList, latest_entity
 from actions.sdk.follow_up import follow_up_subject
-from core.german import format_span
+from actions.sdk.wording import Wording, wording
+from core.german import format_plain_span, format_span, plain_day
 from core.protocol import intent_payload
 from core.settings import Settings
 
@@ -72,6 +73,19 @@ def time_window(
     return (start, end) if start < end else None
 
 
+def describe_period(say: Wording, start: datetime, end: datetime, tz) -> str:
+    """'am 07.12.2026', 'vom 07.12. bis 13.12.2026'; in Leichter Sprache
+    'am Montag, 7. Dezember 2026'."""
+    first = start.astimezone(tz)
+    last = (end - timedelta(microseconds=1)).astimezone(tz)
+    if first.date() == last.date():
+        day = plain_day(first) if say.plain else f"{first:%d.%m.%Y}"
+        return say("tpl_period_day", day=day)
+    if say.plain:
+        return say("tpl_period_days", first=plain_day(first), last=plain_day(last))
+    return say("tpl_period_days", first=f"{first:%d.%m.}", last=f"{last:%d.%m.%Y}")
+
+
 def latest_time_entity(tracker: Tracker) -> dict[str, Any] | None:
     entities = tracker.latest_message.get("entities") or []
     return next((e for e in entities if e.get("entity") == "time"), None)
@@ -97,18 +111,13 @@ class ActionListEvents(DatabaseAction):
         now = self.now()
         tz = settings.tz
         window = time_window(latest_time_entity(tracker), now)
+        say = wording(session, tracker)
         if window is None:
             start, end = now, now + timedelta(days=settings.events_default_days)
-            period = f"in den nächsten {settings.events_default_days} Tagen"
+            period = say("tpl_period_next_days", days=settings.events_default_days)
         else:
             start, end = max(window[0], now), window[1]
-            last_day = (end - timedelta(microseconds=1)).astimezone(tz)
-            first_day = start.astimezone(tz)
-            period = (
-                f"am {first_day:%d.%m.%Y}"
-                if first_day.date() == last_day.date()
-                else f"vom {first_day:%d.%m.} bis {last_day:%d.%m.%Y}"
-            )
+            period = describe_period(say, start, end, tz)
             if end <= now:
                 dispatcher.utter_message(response="utter_past_period")
                 return []
@@ -177,26 +186,30 @@ class ActionListEvents(DatabaseAction):
             )
             return subject + list_pages.remember("events", filters, 0, 0)
 
-        heading = "Weitere Termine" if offset else "Termine"
-        lines = [f"{heading}{about} {period}:"]
-        for event in page.items:
-            line = f"• {format_span(event.starts_at, event.ends_at, tz)}: {event.title}"
-            if event.location:
-                line += f" – {event.location}"
-            if event.registration:
-                line += f" ({event.registration.rstrip('.')})"
-            lines.append(line)
+        say = wording(session, tracker)
+        heading = "tpl_events_heading_more" if offset else "tpl_events_heading"
+        lines = [say(heading, about=about, period=period)]
+        span = format_plain_span if say.plain else format_span
+        lines += [
+            say(
+                "tpl_event_line",
+                when=span(event.starts_at, event.ends_at, tz),
+                title=event.title,
+                place=event.location or None,
+                registration=event.registration or None,
+            )
+            for event in page.items
+        ]
         shown = offset + len(page.items)
         buttons = list(all_events if about else [])
         if page.total > len(page.items) or offset:
-            lines.append(list_pages.progress(offset + 1, shown, page.total, "Terminen"))
+            lines.append(
+                list_pages.progress(say, "events", offset + 1, shown, page.total)
+            )
         if shown < page.total:
             buttons.append(list_pages.more_button())
             if not offset:
-                lines.append(
-                    "Fragen Sie gern nach einem Thema, einem Projekt oder einem "
-                    "Zeitraum."
-                )
+                lines.append(say("tpl_events_hint"))
         made = rating.offer(tracker, self.name())
         dispatcher.utter_message(
             text="\n".join(lines), buttons=rating.with_rating(buttons, made)

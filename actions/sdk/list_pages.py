@@ -13,11 +13,17 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from actions.sdk.base import EventList
+from actions.sdk.wording import Wording
 from core.protocol import intent_payload
 
 CURSOR_SLOT = "list_cursor"
 SHOW_MORE = "show_more"
 KINDS = ("projects", "events")
+# The templates of "Das sind 1 bis 8 von 11 …" and "Das ist Nummer 9 von 9 …".
+PROGRESS = {
+    "projects": ("tpl_projects_progress", "tpl_projects_progress_one"),
+    "events": ("tpl_events_progress", "tpl_events_progress_one"),
+}
 
 
 def more_button() -> dict[str, str]:
@@ -48,8 +54,9 @@ def cursor_of(tracker: Tracker) -> dict[str, Any] | None:
     return cursor
 
 
-def progress(first: int, last: int, total: int, plural: str) -> str:
+def progress(say: Wording, kind: str, first: int, last: int, total: int) -> str:
     """'Das sind 1 bis 8 von 11 Projekten.' ('Das ist …' for a single one)."""
+    many, one = PROGRESS[kind]
     if first == last:
-        return f"Das ist Nummer {first} von {total} {plural}."
-    return f"Das sind {first} bis {last} von {total} {plural}."
+        return say(one, first=first, total=total)
+    return say(many, first=first, last=last, total=total)

@@ -13,6 +13,7 @@ from actions.sdk import list_pages
 from actions.sdk import rating_offers as rating
 from actions.sdk.base import DatabaseAction, EventList, latest_entity
 from actions.sdk.follow_up import follow_up_subject
+from actions.sdk.wording import Wording, wording
 from core.german import first_sentence
 from core.protocol import intent_payload
 from core.settings import Settings
@@ -27,18 +28,17 @@ def project_button(project: Project) -> dict[str, str]:
     }
 
 
-def describe(project: Project) -> str:
-    place = project.district or "stadtweit"
-    lines = [
-        project.name,
-        project.summary,
-        f"Thema: {project.topic} · Stand: {project.status} · Ort: {place}",
-    ]
-    if project.contact:
-        lines.append(f"Ansprechperson: {project.contact}")
-    if project.url:
-        lines.append(f"Mehr dazu: {project.url}")
-    return "\n".join(lines)
+def describe(project: Project, say: Wording) -> str:
+    return say(
+        "tpl_project_card",
+        name=project.name,
+        summary=project.summary,
+        topic=project.topic,
+        status=project.status,
+        place=project.district or say("tpl_project_citywide"),
+        contact=project.contact or None,
+        url=project.url or None,
+    )
 
 
 class ActionProjectInfo(DatabaseAction):
@@ -85,7 +85,8 @@ class ActionProjectInfo(DatabaseAction):
                 },
             ]
             dispatcher.utter_message(
-                text=describe(project), buttons=rating.with_rating(buttons, made)
+                text=describe(project, wording(session, tracker)),
+                buttons=rating.with_rating(buttons, made),
             )
             return [SlotSet("project", project.name), *rating.remember(tracker, made)]
 
@@ -154,8 +155,8 @@ class ActionListProjects(DatabaseAction):
             limit=settings.list_limit,
             offset=offset,
         )
-        described = " ".join(
-            part
+        described = "".join(
+            " " + part
             for part in (
                 f"zum Thema {topic}" if topic else "",
                 f"im Stadtteil {district}" if district else "",
@@ -170,7 +171,7 @@ class ActionListProjects(DatabaseAction):
         if not page.items:
             dispatcher.utter_message(
                 response="utter_no_projects_found",
-                filters=described,
+                filters=described.strip(),
                 buttons=[
                     {"title": t, "payload": intent_payload("ask_projects", topic=t)}
                     for t in projects.project_topics(session)
@@ -178,27 +179,29 @@ class ActionListProjects(DatabaseAction):
             )
             return list_pages.remember("projects", filters, 0, 0)
 
+        say = wording(session, tracker)
+        # A heading keeps its line: "" is a value, only None leaves a line out.
         if offset:
-            heading = f"Weitere Projekte {described}".strip() + ":"
+            heading = say("tpl_projects_heading_more", filters=described)
         elif described:
-            heading = f"Projekte {described}:"
+            heading = say("tpl_projects_heading_filtered", filters=described)
         else:
-            heading = "Diese Smart-City-Projekte gibt es:"
+            heading = say("tpl_projects_heading")
         lines = [heading]
-        lines += [f"• {p.name}: {first_sentence(p.summary)}" for p in page.items]
+        lines += [
+            say("tpl_project_line", name=p.name, summary=first_sentence(p.summary))
+            for p in page.items
+        ]
         shown = offset + len(page.items)
         buttons = [project_button(p) for p in page.items]
         if page.total > len(page.items) or offset:
             lines.append(
-                list_pages.progress(offset + 1, shown, page.total, "Projekten")
+                list_pages.progress(say, "projects", offset + 1, shown, page.total)
             )
         if shown < page.total:
             buttons.append(list_pages.more_button())
             if not offset:
-                lines.append(
-                    "Nennen Sie gern ein Thema oder einen Stadtteil, dann wird die "
-                    "Liste kürzer."
-                )
+                lines.append(say("tpl_projects_hint"))
         made = rating.offer(tracker, self.name())
         dispatcher.utter_message(
             text="\n".join(lines), buttons=rating.with_rating(buttons, made)

@@ -30,6 +30,8 @@ from actions.sdk.suggestion_form import (
     shared_position,
     waiting_photos,
 )
+from actions.sdk.wording import Wording, wording
+from core.german import plain_day
 from core.places import Position
 from core.protocol import (
     intent_payload,
@@ -336,11 +338,13 @@ class ActionSuggestionStatus(Action):
         try:
             if reference:
                 answer = await database().run(
-                    lambda s: _status_answer(s, reference, key), read_only=True
+                    lambda s: _status_answer(s, wording(s, tracker), reference, key),
+                    read_only=True,
                 )
             else:
                 answer = await database().run(
-                    lambda s: _own_list(s, key, limit), read_only=True
+                    lambda s: _own_list(s, wording(s, tracker), key, limit),
+                    read_only=True,
                 )
         except SQLAlchemyError:
             logger.exception("cannot look up suggestions")
@@ -350,40 +354,47 @@ class ActionSuggestionStatus(Action):
         return [SlotSet("reference", reference)] if reference else []
 
 
-def _status_answer(session, reference: str, key: str) -> dict:
+def _status_answer(session, say: Wording, reference: str, key: str) -> dict:
     """The keyword arguments of the one message that answers."""
     suggestion = store.by_reference(session, reference)
     if suggestion is None:
         return {"response": "utter_suggestion_not_found", "reference": reference}
     status = store.STATUS_LABELS[suggestion.status]
     mine = suggestion.sender_key == key
-    if mine:
-        created = suggestion.created_at.astimezone(get_settings().tz)
-        lines = [
-            f"Ihr Vorschlag {reference} vom {created:%d.%m.%Y}:",
-            f"„{preview(suggestion.text)}“",
-            f"Stand: {status}",
-        ]
-    else:
-        # Someone else holding the reference learns the status, never the text,
-        # and only the replies written for everyone (the board shows them too).
-        lines = [f"Der Vorschlag {reference} ist „{status}“."]
-    note = store.latest_public_note(suggestion, on_board_only=not mine)
-    if note:
-        lines.append(f"Antwort der Stadt: {note}")
-    return {"text": "\n".join(lines)}
+    # Someone else holding the reference learns the status, never the text,
+    # and only the replies written for everyone (the board shows them too).
+    note = store.latest_public_note(suggestion, on_board_only=not mine) or None
+    if not mine:
+        text = say(
+            "tpl_suggestion_status_other", reference=reference, status=status, note=note
+        )
+        return {"text": text}
+    created = suggestion.created_at.astimezone(get_settings().tz)
+    text = say(
+        "tpl_suggestion_status_own",
+        reference=reference,
+        date=plain_day(created) if say.plain else f"{created:%d.%m.%Y}",
+        text=preview(suggestion.text),
+        status=status,
+        note=note,
+    )
+    return {"text": text}
 
 
-def _own_list(session, key: str, limit: int) -> dict:
+def _own_list(session, say: Wording, key: str, limit: int) -> dict:
     own = store.for_sender(session, key)
     if not own:
         return {"response": "utter_no_own_suggestions"}
-    lines = ["Ihre Vorschläge:"]
-    lines += [
-        f"• {s.reference}: {store.STATUS_LABELS[s.status]} – „{preview(s.text)}“"
+    listed = "\n".join(
+        say(
+            "tpl_own_suggestion_line",
+            reference=s.reference,
+            status=store.STATUS_LABELS[s.status],
+            text=preview(s.text),
+        )
         for s in own[:limit]
-    ]
+    )
     return {
-        "text": "\n".join(lines),
+        "text": say("tpl_own_suggestions", list=listed),
         "buttons": [status_button(s.reference) for s in own[:limit]],
     }

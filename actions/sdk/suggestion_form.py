@@ -27,6 +27,7 @@ from actions.sdk.clear_requests import (
     unclear_cancel,
 )
 from actions.sdk.support_actions import support, support_button
+from actions.sdk.wording import Wording, current_wording
 from core.content import ContentError, load_contact, load_districts, load_topics
 from core.places import Position, district_at
 from core.protocol import intent_payload
@@ -641,10 +642,12 @@ async def similar_published(tracker: Tracker, place: dict[str, Any]) -> list[dic
         return []
 
 
-def place_line(location: str | None, position: Any) -> str:
+def place_line(say: Wording, location: str | None, position: Any) -> str:
     district = position.get("district") if isinstance(position, dict) else None
     if district:
-        return f"{location or SHARED_PLACE} (Stadtteil {district})"
+        return say(
+            "tpl_summary_district", place=location or SHARED_PLACE, district=district
+        )
     return location or "–"
 
 
@@ -660,11 +663,15 @@ async def waiting_photos(tracker: Tracker) -> int | None:
         return None
 
 
-def photo_lines(count: int | None) -> list[str]:
+def photo_line(say: Wording, count: int | None) -> str | None:
     """The summary's photo line; none while the database cannot count them."""
     if count is None:
-        return []
-    return [f"Fotos: {count} angehängt" if count else "Fotos: keine"]
+        return None
+    return (
+        say("tpl_summary_photos", count=count)
+        if count
+        else say("tpl_summary_no_photos")
+    )
 
 
 class ActionAskSuggestionTopic(Action):
@@ -701,22 +708,26 @@ class ActionAskSuggestionSimilarChoice(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> EventList:
         found = tracker.get_slot("suggestion_similar") or []
-        lines = ["Ähnliche Vorschläge gibt es schon:"]
+        say = await current_wording(tracker)
         board = f"{get_settings().public_url}/vorschlaege"
-        lines += [
-            f"{number}. „{item['title']}“: {item['status']}, {item['count']}-mal "
-            f"unterstützt. {board}/{item['reference']}"
+        listed = "\n".join(
+            say(
+                "tpl_suggestion_similar_line",
+                number=number,
+                title=item["title"],
+                status=item["status"],
+                count=item["count"],
+                link=f"{board}/{item['reference']}",
+            )
             for number, item in enumerate(found, start=1)
-        ]
-        lines.append(
-            "Möchten Sie einen davon unterstützen? Oder reichen Sie Ihren Vorschlag "
-            "trotzdem ein."
         )
         buttons = [support_button(item["reference"], item["title"]) for item in found]
         buttons.append(
             choice_button("Meinen Vorschlag trotzdem einreichen", "submit_anyway")
         )
-        dispatcher.utter_message(text="\n".join(lines), buttons=buttons)
+        dispatcher.utter_message(
+            text=say("tpl_suggestion_similar", list=listed), buttons=buttons
+        )
         return []
 
 
@@ -744,18 +755,14 @@ class ActionAskSuggestionEmail(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> EventList:
-        text = (
-            "Wie lautet Ihre E-Mail-Adresse? Wir nutzen sie nur für Nachrichten zu "
-            "diesem Vorschlag."
-        )
         try:
             privacy_url = load_contact(get_settings().content_dir).privacy_url
         except ContentError:
             privacy_url = None
-        if privacy_url:
-            text += f" Datenschutzhinweise: {privacy_url}"
+        say = await current_wording(tracker)
         dispatcher.utter_message(
-            text=text, buttons=[choice_button("Ohne E-Mail weiter", "no_email")]
+            text=say("tpl_suggestion_email_question", privacy_url=privacy_url),
+            buttons=[choice_button("Ohne E-Mail weiter", "no_email")],
         )
         return []
 
@@ -770,28 +777,29 @@ class ActionAskSuggestionConfirmed(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> EventList:
         slot = tracker.get_slot
-        news = {
-            "chat": "ja, hier im Chat",
-            "email": f"ja, im Chat und per E-Mail an {slot('suggestion_email')}",
-            "none": "nein",
-        }.get(slot("suggestion_notify"), "nein")
-        if slot("suggestion_notify") == "email" and not slot("suggestion_email"):
-            news = "ja, hier im Chat"
-        lines = [
-            "Bitte prüfen Sie Ihren Vorschlag:",
-            f"Idee: {slot('suggestion_text')}",
-            f"Thema: {slot('suggestion_topic')}",
-            f"Ort: {place_line(slot('suggestion_location'), slot('suggestion_position'))}",
-            *photo_lines(await waiting_photos(tracker)),
-            f"Benachrichtigung: {news}",
-            f"Öffentlich zeigen: {'ja' if slot('suggestion_public') is True else 'nein'}",
-            "Soll ich ihn so absenden?",
-        ]
+        say = await current_wording(tracker)
+        news = say("tpl_summary_no")
+        if slot("suggestion_notify") in ("chat", "email"):
+            news = say("tpl_summary_news_chat")
+        if slot("suggestion_notify") == "email" and slot("suggestion_email"):
+            news = say("tpl_summary_news_email", email=slot("suggestion_email"))
+        public = slot("suggestion_public") is True
+        text = say(
+            "tpl_suggestion_summary",
+            text=slot("suggestion_text"),
+            topic=slot("suggestion_topic"),
+            place=place_line(
+                say, slot("suggestion_location"), slot("suggestion_position")
+            ),
+            photos=photo_line(say, await waiting_photos(tracker)),
+            news=news,
+            public=say("tpl_summary_yes" if public else "tpl_summary_no"),
+        )
         buttons = [{"title": "Absenden", "payload": "/affirm"}]
         buttons += [
             choice_button(title, choice)
             for choice, (title, _) in CHANGE_CHOICES.items()
         ]
         buttons.append({"title": "Abbrechen", "payload": "/cancel"})
-        dispatcher.utter_message(text="\n".join(lines), buttons=buttons)
+        dispatcher.utter_message(text=text, buttons=buttons)
         return []

@@ -22,7 +22,7 @@ from core.responses import (
     LEICHT,
     MAX_TEXT,
     VARIANTS,
-    domain_responses,
+    all_answers,
     group_of,
     leicht_names,
     placeholders,
@@ -36,7 +36,7 @@ RETRAIN_COMMAND = "smartcity nlu export-reviewed && make train"
 
 def _name_and_variant(request: web.Request) -> tuple[str, str]:
     name, variant = request.match_info["answer"], request.match_info["variant"]
-    if variant not in VARIANTS or name not in domain_responses():
+    if variant not in VARIANTS or name not in all_answers():
         raise PageError(404, "Diese Antwort gibt es nicht.")
     return name, variant
 
@@ -52,7 +52,7 @@ async def answers_page(request: web.Request) -> web.Response:
     query = request.query.get("suche", "").strip()[:100]
     groups: dict[str, list] = {}
     for row in rows:
-        if row.name not in domain_responses():
+        if row.name not in all_answers():
             continue  # no longer shipped: Rasa does not use it
         if query and query.casefold() not in f"{row.name} {row.text}".casefold():
             continue
@@ -71,7 +71,7 @@ async def answers_page(request: web.Request) -> web.Response:
 
 
 def _form(request, row, text, problems, *, preview=False, status=200):
-    shipped = domain_responses()[row.name]
+    shipped = all_answers()[row.name]
     return aiohttp_jinja2.render_template(
         "answer_form.html",
         request,

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from core.leichte_sprache import check, figures
-from core.responses import domain_responses, leicht_names, placeholders, problems_of
+from core.responses import all_answers, leicht_names, placeholders, problems_of
 from core.settings import PROJECT_ROOT
 
 TEXTS = yaml.safe_load(
@@ -28,12 +28,12 @@ def sentences(text: str) -> list[str]:
 
 
 def test_every_response_has_a_leichte_sprache_text():
-    assert set(TEXTS) == set(domain_responses())
+    assert set(TEXTS) == set(all_answers())
 
 
 @pytest.mark.parametrize("name", sorted(TEXTS))
 def test_a_text_keeps_the_placeholders_and_the_rules(name):
-    text, standard = TEXTS[name], domain_responses()[name].text
+    text, standard = TEXTS[name], all_answers()[name].text
     assert placeholders(text) == placeholders(standard)
     assert problems_of(text, standard) == []
     assert not ABBREVIATIONS.search(text), "no abbreviations"
@@ -54,9 +54,9 @@ def test_the_checker_finds_nothing_in_a_shipped_text(name):
 
 def test_the_checker_tells_the_standard_texts_apart():
     """It is no rubber stamp: many standard texts break a rule."""
-    flagged = [a for a in domain_responses().values() if check(a.text, leicht_names())]
-    assert len(flagged) > len(domain_responses()) / 4
+    flagged = [a for a in all_answers().values() if check(a.text, leicht_names())]
+    assert len(flagged) > len(all_answers()) / 4
     leicht, standard = figures(list(TEXTS.values())), figures(
-        [a.text for a in domain_responses().values()]
+        [a.text for a in all_answers().values()]
     )
     assert leicht.longest_words <= 12 < standard.longest_words

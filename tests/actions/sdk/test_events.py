@@ -18,7 +18,14 @@ async def list_events(dispatcher, tracker):
 
 
 def event_lines(dispatcher):
-    return [line for line in texts(dispatcher).splitlines() if line.startswith("• ")]
+    """Each event as one line: its "• " line with the indented lines below it."""
+    entries: list[str] = []
+    for line in texts(dispatcher).splitlines():
+        if line.startswith("• "):
+            entries.append(line)
+        elif line.startswith("   ") and entries:
+            entries[-1] += " " + line.strip()
+    return entries
 
 
 async def test_next_30_days_in_german_format(

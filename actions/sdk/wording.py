@@ -1,0 +1,109 @@
+"""The texts of computed answers, in the conversation's language.
+
+A project card or an event line is filled here, where the data is, from the
+templates in data/responses/templates.yml (and their Leichte-Sprache texts in
+leichte-sprache.yml), with the edits staff made in /staff/antworten laid over
+them: the same rows bot/plugins/nlg.py reads for Rasa's fixed answers.
+
+The edits are read again only when their revision grew (one small query per
+computed answer), so an edit is live for the next message in every action
+server process.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+
+from rasa_sdk import Tracker
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from actions.db import responses as answers
+from actions.sdk.base import database
+from core.protocol import LANGUAGE_SLOT, LEICHTE_SPRACHE
+from core.responses import LEICHT, STANDARD, leicht_texts, placeholders, templates
+
+logger = logging.getLogger(__name__)
+
+# A placeholder is a bare name: no format specs, no attribute access.
+PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+_lock = threading.Lock()
+# (database, revision) -> the edits then; one entry per database in use.
+_edits: dict[str, tuple[int, dict[tuple[str, str], str]]] = {}
+
+
+def _current_edits(session: Session) -> dict[tuple[str, str], str]:
+    where = str(session.get_bind().url)
+    revision = answers.revision(session)
+    known = _edits.get(where)
+    if known is not None and known[0] == revision:
+        return known[1]
+    edits = answers.edited(session)
+    with _lock:
+        _edits[where] = (revision, edits)
+    return edits
+
+
+def variant_of(tracker: Tracker) -> str:
+    return LEICHT if tracker.get_slot(LANGUAGE_SLOT) == LEICHTE_SPRACHE else STANDARD
+
+
+class Wording:
+    """Fills the templates of one language; `plain` says whether it is
+    Leichte Sprache, for what code words itself (dates, lists)."""
+
+    def __init__(self, variant: str, edits: dict[tuple[str, str], str]) -> None:
+        self.variant = variant
+        self.plain = variant == LEICHT
+        self._edits = edits
+
+    def template(self, name: str) -> str:
+        shipped = templates()[name].text
+        standard = self._usable(self._edits.get((name, STANDARD)), shipped)
+        if not self.plain:
+            return standard
+        leicht = leicht_texts().get(name) or standard
+        return self._usable(self._edits.get((name, LEICHT)), leicht)
+
+    @staticmethod
+    def _usable(edited: str | None, shipped: str) -> str:
+        # An edit keeps the shipped placeholders (core.responses.problems_of);
+        # a row changed past that rule is not shown half-filled.
+        if edited and edited.strip() and placeholders(edited) == placeholders(shipped):
+            return edited
+        return shipped
+
+    def __call__(self, template: str, /, **values: object) -> str:
+        """The template filled with `values`; a line whose placeholders are
+        all None is left out (a project without a contact has no such line)."""
+
+        def fill(match: re.Match) -> str:
+            key = match.group(1)
+            return str(values[key] or "") if key in values else match.group(0)
+
+        lines = []
+        for line in self.template(template).split("\n"):
+            keys = PLACEHOLDER.findall(line)
+            if keys and all(values.get(k) is None for k in keys):
+                continue
+            lines.append(PLACEHOLDER.sub(fill, line))
+        return "\n".join(lines).strip()
+
+
+def wording(session: Session, tracker: Tracker) -> Wording:
+    return Wording(variant_of(tracker), _current_edits(session))
+
+
+async def current_wording(tracker: Tracker) -> Wording:
+    """For an action without a session of its own; while the database is away,
+    the edits last read (or the shipped texts)."""
+    try:
+        edits = await database().run(_current_edits, read_only=True)
+    except SQLAlchemyError:
+        logger.warning("edited templates not read: database unavailable")
+        known = _edits.get(str(database().engine.url))
+        edits = known[1] if known else {}
+    return Wording(variant_of(tracker), edits)

@@ -1,0 +1,196 @@
+"""Computed answers from their templates (actions/sdk/wording.py): in the
+conversation's language, with the edits staff made, never half-filled."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import update
+
+from actions.db import responses as answers
+from actions.db.models import Response, utcnow
+from actions.db.session import in_transaction
+from actions.sdk.event_actions import ActionListEvents
+from actions.sdk.project_actions import ActionListProjects, ActionProjectInfo
+from actions.sdk.suggestion_form import ActionAskSuggestionConfirmed
+from actions.sdk.wording import Wording
+from core.leichte_sprache import check
+from core.protocol import LANGUAGE_SLOT, LEICHTE_SPRACHE
+from core.responses import LEICHT, STANDARD, leicht_names, shipped_texts
+from tests.helpers import entity, texts
+
+pytestmark = pytest.mark.usefixtures("seeded")
+LEICHT_SLOTS = {LANGUAGE_SLOT: LEICHTE_SPRACHE}
+# "Montag, 7. Dezember 2026, um 10 Uhr", "…, von 9:30 Uhr bis 12 Uhr"
+PLAIN_DATE = re.compile(
+    r"Wann: (Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag), "
+    r"\d{1,2}\. [A-Z][a-zä]+ \d{4}, (um|von) \d{1,2}(:\d\d)? Uhr"
+)
+
+
+async def run(action, dispatcher, tracker):
+    return await action.run(dispatcher, tracker, domain={})
+
+
+def seed_answers(database_url):
+    in_transaction(database_url, lambda s: answers.seed(s, shipped_texts()))
+
+
+def test_a_line_without_any_value_is_left_out():
+    say = Wording(STANDARD, {})
+    card = say(
+        "tpl_project_card",
+        name="N",
+        summary="S.",
+        topic="T",
+        status="läuft",
+        place="Mitte",
+        contact=None,
+        url="https://example.org",
+    )
+    assert card.splitlines() == [
+        "N",
+        "S.",
+        "Thema: T · Stand: läuft · Ort: Mitte",
+        "Mehr dazu: https://example.org",
+    ]
+    # An empty string is a value: the heading keeps its line.
+    assert say("tpl_projects_heading_more", filters="") == "Weitere Projekte:"
+
+
+def test_a_value_is_never_read_as_a_template():
+    say = Wording(STANDARD, {})
+    line = say("tpl_project_line", name="{summary}", summary="{0[x]} {name.__class__}")
+    assert line == "• {summary}: {0[x]} {name.__class__}"
+
+
+def test_an_edit_that_lost_a_placeholder_is_not_used():
+    broken = {("tpl_project_line", STANDARD): "• ohne Platzhalter"}
+    assert Wording(STANDARD, broken)("tpl_project_line", name="N", summary="S") == (
+        "• N: S"
+    )
+
+
+async def test_a_staff_edit_of_a_template_is_the_next_answer(
+    dispatcher, make_tracker, database_url
+):
+    seed_answers(database_url)
+    in_transaction(
+        database_url,
+        lambda s: answers.edit(
+            s, "tpl_projects_heading", STANDARD, "Unsere Projekte:", "redaktion"
+        ),
+    )
+    await run(
+        ActionListProjects(), dispatcher, make_tracker("Projekte", "ask_projects")
+    )
+    assert texts(dispatcher).startswith("Unsere Projekte:\n")
+
+
+async def test_the_leichte_sprache_edit_is_used_in_leichter_sprache_only(
+    dispatcher, make_tracker, database_url
+):
+    seed_answers(database_url)
+    in_transaction(
+        database_url,
+        lambda s: answers.edit(
+            s, "tpl_projects_heading", LEICHT, "Das sind die Projekte:", "redaktion"
+        ),
+    )
+    tracker = make_tracker("Projekte", "ask_projects", slots=LEICHT_SLOTS)
+    await run(ActionListProjects(), dispatcher, tracker)
+    assert texts(dispatcher).startswith("Das sind die Projekte:\n")
+    dispatcher.messages.clear()
+    await run(
+        ActionListProjects(), dispatcher, make_tracker("Projekte", "ask_projects")
+    )
+    assert texts(dispatcher).startswith("Diese Smart-City-Projekte gibt es:\n")
+
+
+async def test_a_row_changed_past_the_rules_falls_back_to_the_shipped_text(
+    dispatcher, make_tracker, database_url
+):
+    seed_answers(database_url)
+    in_transaction(
+        database_url,
+        lambda s: answers.edit(
+            s, "tpl_projects_hint", STANDARD, "Kürzer!", "redaktion"
+        ),
+    )
+    # Changed by hand in the database, past the staff app's checks.
+    in_transaction(
+        database_url,
+        lambda s: s.execute(
+            update(Response)
+            .where(Response.name == "tpl_project_line")
+            .values(text="{kaputt", edited_at=utcnow())
+        ),
+    )
+    await run(
+        ActionListProjects(), dispatcher, make_tracker("Projekte", "ask_projects")
+    )
+    said = texts(dispatcher)
+    assert "• KL MitWirkung: " in said and "{kaputt" not in said
+    assert said.endswith("Kürzer!")
+
+
+async def test_a_project_card_in_leichter_sprache(dispatcher, make_tracker):
+    tracker = make_tracker(
+        "KL MitWirkung",
+        "ask_project_info",
+        [entity("project", "KL MitWirkung")],
+        slots=LEICHT_SLOTS,
+    )
+    await run(ActionProjectInfo(), dispatcher, tracker)
+    said = texts(dispatcher)
+    assert said.startswith("Das Projekt heißt: KL MitWirkung\n")
+    assert "So weit ist das Projekt: " in said
+    assert "Thema: " not in said
+
+
+async def test_an_event_list_in_leichter_sprache(dispatcher, make_tracker, clock):
+    tracker = make_tracker("Termine", "ask_events", slots=LEICHT_SLOTS)
+    await run(ActionListEvents(), dispatcher, tracker)
+    said = texts(dispatcher)
+    assert said.startswith("Diese Termine gibt es in den nächsten 30 Tagen:")
+    assert "Wann: Samstag, 28. November 2026, von 9 Uhr bis 12 Uhr" in said
+    dates = [line for line in said.splitlines() if "Wann:" in line]
+    assert dates and all(PLAIN_DATE.search(line) for line in dates), dates
+    assert "Es gibt " in said and " Termine." in said
+
+
+async def test_events_of_one_day_in_leichter_sprache(dispatcher, make_tracker, clock):
+    saturday = "2026-11-28T00:00:00+01:00"
+    tracker = make_tracker(
+        "Was ist am Samstag?",
+        "ask_events",
+        [entity("time", saturday, additional_info={"grain": "day"})],
+        slots=LEICHT_SLOTS,
+    )
+    await run(ActionListEvents(), dispatcher, tracker)
+    assert texts(dispatcher).startswith(
+        "Diese Termine gibt es am Samstag, 28. November 2026:"
+    )
+
+
+async def test_the_form_summary_in_leichter_sprache(dispatcher, make_tracker):
+    slots = {
+        **LEICHT_SLOTS,
+        "suggestion_text": "Mehr Bänke im Park",
+        "suggestion_topic": "Umwelt",
+        "suggestion_location": "Stadtpark",
+        "suggestion_notify": "chat",
+        "suggestion_public": True,
+    }
+    tracker = make_tracker("", "", slots=slots)
+    await run(ActionAskSuggestionConfirmed(), dispatcher, tracker)
+    said = texts(dispatcher)
+    assert said.startswith("Das ist Ihr Vorschlag.\n")
+    assert "Ihre Idee: Mehr Bänke im Park" in said
+    assert "Alle dürfen den Vorschlag sehen: ja" in said
+    assert "Fotos: keine Fotos" in said
+    assert said.endswith("Soll ich den Vorschlag so abschicken?")
+    # Only the citizen's own words may break the rules of Leichter Sprache.
+    frame = said.replace("Mehr Bänke im Park", "Bänke").replace("Stadtpark", "Park")
+    assert [str(f) for f in check(frame, leicht_names())] == []

@@ -43,6 +43,8 @@ NUMBER_WORDS = re.compile(
 )
 PARENTHESES = re.compile(r"[()\[\]]")
 PLACEHOLDER = re.compile(r"\{\w*\}")
+# Links and e-mail addresses are read out as they are, not as words.
+ADDRESS = re.compile(r"https?://\S+|www\.\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # A sentence ends at . ! ? before a space or the end, not in "7. Dezember".
 SENTENCE_END = re.compile(r"(?<!\d)[.!?:]+(?=\s|$)|\n")
 WORD = re.compile(r"[A-Za-zÄÖÜäöüß]+(?:[·-][A-Za-zÄÖÜäöüß]+)*")
@@ -133,7 +135,8 @@ def check(text: str, known: frozenset[str] = frozenset()) -> list[Finding]:
             findings.append(Finding("sentence", sentence,
                 f"Satz mit {len(words)} Wörtern (höchstens {MAX_WORDS}): „{sentence}“"))  # fmt: skip
         explained = index + 1 < len(said) and EXPLAINED.search(said[index + 1])
-        for position, word in enumerate(WORD.findall(PLACEHOLDER.sub(" ", sentence))):
+        plain_words = PLACEHOLDER.sub(" ", ADDRESS.sub(" ", sentence))
+        for position, word in enumerate(WORD.findall(plain_words)):
             if word in known:
                 continue
             # A capital letter marks a noun, except at the start of a sentence.

@@ -96,8 +96,10 @@ class OfficeHours:
                     return opening
         return None
 
-    def describe_next(self, at: datetime) -> str | None:
-        """ "heute ab 13 Uhr", "morgen ab 9 Uhr", "am Montag, 7. Dezember, ab 9 Uhr"."""
+    def describe_next(self, at: datetime, plain: bool = False) -> str | None:
+        """ "heute ab 13 Uhr", "morgen (Dienstag) ab 9 Uhr", "am Montag,
+        7. Dezember, ab 9 Uhr"; `plain` for Leichte Sprache, without
+        parentheses: "morgen, am Dienstag, ab 9 Uhr"."""
         opening = self.next_opening(at)
         if opening is None:
             return None
@@ -106,7 +108,12 @@ class OfficeHours:
         if opening.date() == today:
             return f"heute {clock}"
         if opening.date() == today + timedelta(days=1):
-            return f"morgen ({WEEKDAY_NAMES[opening.weekday()]}) {clock}"
+            weekday = WEEKDAY_NAMES[opening.weekday()]
+            return (
+                f"morgen, am {weekday}, {clock}"
+                if plain
+                else f"morgen ({weekday}) {clock}"
+            )
         day = f"{opening.day}. {MONTHS[opening.month - 1]}"
         return f"am {WEEKDAY_NAMES[opening.weekday()]}, {day}, {clock}"
 

@@ -30,7 +30,7 @@ NOT_YET_LEICHT = (
     "Sie können nach dem Kontakt fragen.\n"
     "Dann hilft Ihnen ein Mensch aus dem Team."
 )
-MAX_TEXT = 2000  # Telegram allows 4096; an answer in a chat should be far shorter
+MAX_TEXT = 3500  # Telegram allows 4096 after the placeholders are filled
 
 # Markup that neither channel renders: HTML tags, Markdown emphasis and links.
 MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>|\*\*|__|\[[^\]]*\]\([^)]*\)|^#+\s", re.M)

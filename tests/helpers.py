@@ -165,3 +165,11 @@ def rating_payloads(dispatcher) -> list[str]:
 
 def responses(dispatcher) -> list[str]:
     return [m["response"] for m in dispatcher.messages if m.get("response")]
+
+
+def template_text(name: str, **values: Any) -> str:
+    """A computed answer's template as shipped, in standard German."""
+    from actions.sdk.wording import Wording
+    from core.responses import STANDARD
+
+    return Wording(STANDARD, {})(name, **values)

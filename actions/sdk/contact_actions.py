@@ -16,26 +16,24 @@ from actions.sdk.live_actions import (
     contact_or_apology,
     current_live_state,
 )
+from actions.sdk.wording import Wording, current_wording
 from core.content import Contact
 from core.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
 
-def contact_lines(contact: Contact) -> list[str]:
-    lines = [contact.organisation]
-    if contact.office:
-        lines.append(contact.office)
-    lines.append(f"E-Mail: {contact.email}")
-    if contact.phone:
-        lines.append(f"Telefon: {contact.phone}")
-    if contact.hours_text:
-        lines.append(f"Sprechzeiten: {contact.hours_text}")
-    if contact.address:
-        lines.append(f"Adresse: {contact.address}")
-    if contact.url:
-        lines.append(f"Internet: {contact.url}")
-    return lines
+def contact_card(say: Wording, contact: Contact) -> str:
+    return say(
+        "tpl_contact_card",
+        organisation=contact.organisation,
+        office=contact.office or None,
+        email=contact.email,
+        phone=contact.phone or None,
+        hours=contact.hours_text or None,
+        address=contact.address or None,
+        url=contact.url or None,
+    )
 
 
 class ActionContact(Action):
@@ -50,12 +48,8 @@ class ActionContact(Action):
         contact = contact_or_apology(dispatcher)
         if contact is None:
             return []
-        lines = [
-            "Ein Mensch aus dem Team hilft Ihnen gern weiter:",
-            *contact_lines(contact),
-        ]
-        if contact.example:
-            lines.append("(Hinweis: Das sind Beispieldaten.)")
+        say = await current_wording(tracker)
+        someone_there = False
         try:
             state = await current_live_state(contact, tracker.sender_id)
         except SQLAlchemyError:
@@ -63,9 +57,14 @@ class ActionContact(Action):
             buttons = []
         else:
             buttons = contact_buttons(state, tracker)
-            if state.possible and buttons:
-                lines.append("Gerade ist auch jemand im Live-Chat für Sie da.")
-        dispatcher.utter_message(text="\n".join(lines), buttons=buttons)
+            someone_there = state.possible and bool(buttons)
+        text = say(
+            "tpl_contact",
+            card=contact_card(say, contact),
+            example=say("tpl_contact_example") if contact.example else None,
+            live=say("tpl_contact_live_now") if someone_there else None,
+        )
+        dispatcher.utter_message(text=text, buttons=buttons)
         return []
 
 
@@ -99,48 +98,12 @@ class ActionPrivacy(Action):
         contact = contact_or_apology(dispatcher)
         if contact is None:
             return []
-        retention = get_settings().retention_days
-        lines = [
-            "Datenschutz in Kürze:",
-            "• Ich bin ein automatischer Assistent, kein Mensch.",
-            "• Ich speichere den Verlauf dieses Gesprächs, damit ich Sie verstehe. "
-            "Ihren Namen brauche ich nicht.",
-            "• Vorschläge speichert die Stadt mit Thema, Ort und Datum. Statt Ihrer "
-            "Kennung im Chat speichern wir dabei nur ein Pseudonym.",
-            "• Nur wenn Sie Nachrichten zu Ihrem Vorschlag wünschen, speichern wir "
-            "Ihre Chat-Kennung, und eine E-Mail-Adresse nur mit Ihrer Einwilligung. "
-            f"Diese Kontaktdaten löschen wir {retention} Tage nach Abschluss Ihres "
-            "Vorschlags, den Gesprächsverlauf nach "
-            f"{retention} Tagen. Wünschen Sie Neuigkeiten zu einem Vorschlag, den Sie "
-            "unterstützen, gilt für Ihre Chat-Kennung dasselbe.",
-            "• Ihre E-Mail-Adresse nutzen wir nur für Neuigkeiten und Nachrichten "
-            "des Teams zu Ihrem Vorschlag. Jede E-Mail hat einen Link „Keine "
-            "E-Mails mehr bekommen“: Damit löschen Sie Adresse und Einwilligung.",
-            "• Im Live-Chat mit dem Team liest eine Person aus dem Smart-City-Büro "
-            "diesen Verlauf und antwortet Ihnen. Wer das war, halten wir fest. "
-            "Nachrichten an das Team speichern wir, bis sie erledigt sind, danach "
-            f"noch {retention} Tage. Für die Antworten des Teams an Sie gilt "
-            "dasselbe, auch für ungelesene.",
-            "• Schreibt Ihnen das Team, frage ich, ob Ihre nächste Nachricht eine "
-            "Antwort an das Team ist. Nur wenn Sie ja sagen, sieht das Team sie. "
-            f"Wir löschen sie nach {retention} Tagen.",
-            "• Verstehe ich eine Nachricht nicht, sieht das Team sie, damit ich "
-            "dazulerne. Einzelne Sätze nimmt es ohne Bezug zu Ihnen in meine "
-            f"Übungsdaten auf. Was das Team dazu festhält, löschen wir nach {retention} "
-            "Tagen.",
-            "• Bewerten Sie eine Antwort mit 👍 oder 👎, speichern wir Ihre Frage, "
-            "die Antwort und Ihren Hinweis mit einem Pseudonym statt Ihrer "
-            f"Kennung. Frage, Hinweis und Pseudonym löschen wir nach {retention} "
-            "Tagen.",
-            "• Schreiben Sie „Meine Daten löschen“, dann lösche ich Ihre Vorschläge, "
-            "Nachrichten und Antworten an das Team, Bewertungen, Kontaktdaten und "
-            "diesen Verlauf sofort. Wollen Sie nur den Verlauf löschen, sagen Sie "
-            "„Nur den Verlauf löschen“: Ihre Vorschläge bleiben dann bei der Stadt.",
-            "• Bitte schreiben Sie mir keine sensiblen Daten, zum Beispiel zu Ihrer Gesundheit.",
-        ]
-        who = contact.privacy_contact or contact.email
-        lines.append(f"• Fragen zum Datenschutz beantwortet: {who}")
-        if contact.privacy_url:
-            lines.append(f"Ausführliche Informationen: {contact.privacy_url}")
-        dispatcher.utter_message(text="\n".join(lines))
+        say = await current_wording(tracker)
+        text = say(
+            "tpl_privacy",
+            retention=get_settings().retention_days,
+            privacy_contact=contact.privacy_contact or contact.email,
+            privacy_url=contact.privacy_url or None,
+        )
+        dispatcher.utter_message(text=text)
         return []

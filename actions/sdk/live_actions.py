@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -34,6 +34,7 @@ from actions.sdk.clear_requests import (
     discarded,
 )
 from actions.sdk.suggestion_actions import reset_form
+from actions.sdk.wording import Wording, current_wording
 from core.content import Contact, ContentError, load_contact
 from core.protocol import LIVE_CHAT_MARKER
 from core.settings import Settings, get_settings
@@ -42,29 +43,27 @@ logger = logging.getLogger(__name__)
 
 # Channels that can receive a person's replies; the bare REST API cannot.
 LIVE_CHANNELS = frozenset({"web", "telegram"})
-BACK_HINT = "Zurück zu mir kommen Sie jederzeit mit „zurück zum Assistenten“."
-HANDOFF_STARTED = (
-    "Ich verbinde Sie mit einer Person aus dem Team. Sie antwortet Ihnen gleich "
-    "hier im Chat. Schreiben Sie Ihr Anliegen ruhig schon auf.\n" + BACK_HINT
-)
-FORM_LEFT = "Ihr Vorschlag ist noch nicht abgeschickt. "
-ONLY_IN_PRIVATE = (
-    "Mit dem Team schreiben Sie nur im privaten Chat mit mir. In der Gruppe "
-    "würden alle die Antworten lesen. Schreiben Sie mir dazu bitte direkt."
-)
 LEAVE_MESSAGE = {"title": "Nachricht hinterlassen", "payload": "/leave_message"}
 TALK_TO_PERSON = {"title": "Mit einer Person chatten", "payload": "/request_human"}
 CALLBACK_SLOTS = ("callback_text", "callback_contact", "callback_discard")
 MIN_TEXT, MAX_TEXT, MAX_CONTACT = 5, 2000, 200
-QUEUE_FULL = "Gerade warten schon viele Menschen auf das Team."
 
 
 @dataclass(frozen=True)
 class LiveState:
-    """Whether a person can chat now, and if not, what to tell the citizen."""
+    """Whether a person can chat now, and if not, why (a template of
+    actions/sdk/wording.py and its values)."""
 
     possible: bool
-    why_not: str | None
+    reason: str | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    # When the office opens again, in standard and in Leichter Sprache.
+    opening: tuple[str | None, str | None] = (None, None)
+
+    def why_not(self, say: Wording) -> str:
+        if self.reason is None:
+            return ""
+        return say(self.reason, **self.values, opening=self.opening[say.plain])
 
 
 def live_state(
@@ -73,25 +72,18 @@ def live_state(
     hours = contact.office_hours(settings.timezone)
     now = settings.now()
     if hours.is_open(now) and someone and not queue_full:
-        return LiveState(True, None)
+        return LiveState(True)
     if hours.is_open(now) and someone:
-        return LiveState(False, QUEUE_FULL)
+        return LiveState(False, "tpl_live_queue_full")
     if hours.is_open(now):
-        return LiveState(
-            False, "Gerade ist leider niemand aus dem Team im Live-Chat erreichbar."
-        )
+        return LiveState(False, "tpl_live_nobody")
     holiday = hours.holiday(now.astimezone(settings.tz).date())
-    lines = [
-        f"Heute ist {holiday}, das Büro ist geschlossen."
-        if holiday
-        else "Das Büro ist gerade geschlossen."
-    ]
-    opening = hours.describe_next(now)
-    if opening:
-        lines.append(f"Wir sind wieder {opening} für Sie da.")
-    if contact.hours_text:
-        lines.append(f"Sprechzeiten: {contact.hours_text}.")
-    return LiveState(False, " ".join(lines))
+    return LiveState(
+        False,
+        "tpl_live_closed_holiday" if holiday else "tpl_live_closed",
+        {"holiday": holiday, "hours": contact.hours_text or None},
+        (hours.describe_next(now), hours.describe_next(now, plain=True)),
+    )
 
 
 async def current_live_state(
@@ -156,7 +148,8 @@ class ActionRequestHuman(Action):
         channel = channel_of(tracker)
         in_form = tracker.active_loop_name is not None
         if channel in LIVE_CHANNELS and not in_private_chat(tracker):
-            dispatcher.utter_message(text=ONLY_IN_PRIVATE)
+            say = await current_wording(tracker)
+            dispatcher.utter_message(text=say("tpl_live_only_in_private"))
             return []
         try:
             state = await current_live_state(
@@ -171,16 +164,14 @@ class ActionRequestHuman(Action):
         if channel not in LIVE_CHANNELS:
             dispatcher.utter_message(response="utter_live_chat_not_here")
             return []
-        text = state.why_not or ""
+        say = await current_wording(tracker)
+        why_not = state.why_not(say)
         if in_form:
             # A second form cannot start inside this one; the form goes on.
-            dispatcher.utter_message(
-                text=f"{text} Ihren Vorschlag können Sie weiter eingeben."
-            )
+            dispatcher.utter_message(text=say("tpl_live_form_goes_on", why_not=why_not))
             return []
         dispatcher.utter_message(
-            text=f"{text}\nSie können dem Team eine Nachricht hinterlassen. Es "
-            "antwortet Ihnen dann hier im Chat.",
+            text=say("tpl_live_leave_message", why_not=why_not),
             buttons=[
                 LEAVE_MESSAGE,
                 {"title": "Kontaktdaten", "payload": "/ask_contact"},
@@ -205,7 +196,9 @@ class ActionRequestHuman(Action):
                        now=settings.now(), address_key=address)  # fmt: skip
 
         await database().run(start)
-        dispatcher.utter_message(text=(FORM_LEFT if in_form else "") + HANDOFF_STARTED)
+        say = await current_wording(tracker)
+        started = "tpl_handoff_started_form_left" if in_form else "tpl_handoff_started"
+        dispatcher.utter_message(text=say(started))
         # Tells our channels that a person now has the conversation.
         dispatcher.utter_message(json_message={LIVE_CHAT_MARKER: "started"})
         events: EventList = []

@@ -34,11 +34,6 @@ from core.protocol import intent_payload
 from core.settings import get_settings
 
 logger = logging.getLogger(__name__)
-NO_EMAIL_HERE = (
-    "E-Mails verschicken wir hier nicht. Neuigkeiten zu Ihrem Vorschlag "
-    "bekommen Sie hier im Chat."
-)
-
 TEXT_MIN, TEXT_MAX = 10, 2000
 LOCATION_MAX = 200
 SHARED_PLACE = "Gesendeter Standort"
@@ -499,7 +494,8 @@ class ValidateSuggestionForm(ConfirmDiscard, FormValidationAction):
         if choice == "email" or (choice not in ("chat", "none") and "mail" in answer):
             if get_settings().smtp is None:
                 # Offered nowhere then; typed or an old button: say so.
-                dispatcher.utter_message(text=NO_EMAIL_HERE)
+                say = await current_wording(tracker)
+                dispatcher.utter_message(text=say("tpl_no_email_here"))
                 return {"suggestion_notify": "chat"}
             return {"suggestion_notify": "email"}
         if choice in ("chat", "none"):

@@ -20,6 +20,7 @@ from actions.sdk.base import (
     latest_entity,
     sender_key,
 )
+from actions.sdk.wording import current_wording
 from core.protocol import intent_payload
 from core.settings import get_settings
 
@@ -34,11 +35,8 @@ REFUSALS = {
     "own": {"response": "utter_support_own"},
 }
 # A new web session costs nothing; one address backs at most
-# SUPPORTS_PER_ADDRESS_PER_DAY times a day (actions.db.supports).
-ADDRESS_LIMIT_REACHED = (
-    "Von Ihrem Internetanschluss kamen heute schon sehr viele Unterstützungen. "
-    "Bitte versuchen Sie es morgen noch einmal."
-)
+# SUPPORTS_PER_ADDRESS_PER_DAY times a day (actions.db.supports): then the
+# template tpl_support_address_limit says so.
 
 
 def support_button(reference: str, title: str) -> dict[str, str]:
@@ -74,7 +72,8 @@ async def support(
     except supports.NotSupportable as refused:
         if refused.reason == "address_limit":
             _log_limit_reached(address, daily_limit)
-            dispatcher.utter_message(text=ADDRESS_LIMIT_REACHED)
+            say = await current_wording(tracker)
+            dispatcher.utter_message(text=say("tpl_support_address_limit"))
             return False
         dispatcher.utter_message(**REFUSALS[refused.reason], reference=reference)
         return False

@@ -76,3 +76,10 @@ def test_figures_report_the_median_and_the_longest_sentence():
     assert (found.sentences, found.longest_words) == (7, 12)
     assert found.median_words == 5
     assert 0 < found.wiener_sachtextformel < 10
+
+
+def test_links_and_addresses_are_no_words():
+    assert rules("Schreiben Sie an: datenschutz@example.org") == []
+    assert (
+        rules("Mehr steht im Internet: https://www.example.org/quarzsandstrahl") == []
+    )

@@ -28,11 +28,11 @@ from actions.db import review
 from actions.db import suggestions as store
 from actions.db.models import Photo, Support, utcnow
 from actions.db.session import in_transaction
-from actions.sdk import support_actions
 from bot.shared.photos import REFUSALS, decoded_bytes
 from bot.web.app import CHAT, SETTINGS
 from core.secret_key import sender_key
 from tests.e2e.test_bad_input import NORMAL, NORMAL_ANSWER
+from tests.helpers import template_text
 
 CITIZEN_SECONDS = 2.0
 START_FORM = "Ich möchte einen Vorschlag machen"
@@ -253,7 +253,7 @@ async def test_a_flood_of_supports_stops_at_the_daily_limit_of_its_address(
     backed = [t for t in texts if t.startswith("Danke! Sie unterstützen jetzt")]
     assert len(backed) == SUPPORTS_PER_ADDRESS, texts
     assert (
-        texts.count(support_actions.ADDRESS_LIMIT_REACHED)
+        texts.count(template_text("tpl_support_address_limit"))
         == flood - SUPPORTS_PER_ADDRESS
     )
     count = in_transaction(

@@ -22,7 +22,7 @@ from actions.sdk.live_actions import (
     ValidateCallbackForm,
 )
 from core.settings import get_settings
-from tests.helpers import responses
+from tests.helpers import responses, template_text
 
 WEDNESDAY_10 = "2026-12-02T10:00:00+01:00"
 WEDNESDAY_20 = "2026-12-02T20:00:00+01:00"
@@ -293,7 +293,7 @@ async def test_a_full_queue_offers_a_message_instead(
     dispatcher, make_tracker, database_url, clock
 ):
     """Issue 30: every fresh session could add a waiting chat to the queue."""
-    from actions.sdk.live_actions import QUEUE_FULL
+    QUEUE_FULL = template_text("tpl_live_queue_full")
 
     now = clock(WEDNESDAY_10)
     max_waiting = get_settings().live_max_waiting
@@ -335,7 +335,7 @@ def test_idle_chats_end_and_all_end_when_the_office_closes(database_url):
 async def test_one_address_waits_in_at_most_two_chats(
     dispatcher, make_tracker, database_url, clock
 ):
-    from actions.sdk.live_actions import QUEUE_FULL
+    QUEUE_FULL = template_text("tpl_live_queue_full")
 
     make_available(database_url, clock(WEDNESDAY_10))
     per_address = get_settings().live_waiting_per_address

@@ -1,12 +1,11 @@
 import pytest
 
 from actions.sdk.suggestion_form import (
-    NO_EMAIL_HERE,
     ActionAskSuggestionNotify,
     ValidateSuggestionForm,
 )
 from core.settings import get_settings
-from tests.helpers import entity, responses
+from tests.helpers import entity, responses, template_text
 
 pytestmark = pytest.mark.usefixtures("settings_env")
 
@@ -118,7 +117,9 @@ async def test_email_is_offered_only_with_a_mail_server(
             "suggestion_notify", value, dispatcher, make_tracker, "inform", entities
         )
         assert result == {"suggestion_notify": "chat"}
-    assert [m["text"] for m in dispatcher.messages] == [NO_EMAIL_HERE] * 2
+    assert [m["text"] for m in dispatcher.messages] == [
+        template_text("tpl_no_email_here")
+    ] * 2
 
 
 async def test_with_a_mail_server_email_is_offered(

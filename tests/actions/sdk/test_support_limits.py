@@ -17,10 +17,9 @@ from actions.db import review, supports
 from actions.db import suggestions as store
 from actions.db.models import Support, utcnow
 from actions.db.session import get_engine
-from actions.sdk import support_actions
 from actions.sdk.support_actions import ActionSupportSuggestion
 from core.settings import get_settings
-from tests.helpers import entity, responses
+from tests.helpers import entity, responses, template_text
 
 ADDRESS, OTHER = "a1" * 16, "b2" * 16
 
@@ -78,7 +77,7 @@ async def test_one_address_backs_as_often_as_the_day_allows_and_no_more(
         assert responses(await back(reference, address)) == ["utter_supported"]
     refused = await back(first, address)
     assert responses(refused) == [], refused.messages
-    assert refused.messages[0]["text"] == support_actions.ADDRESS_LIMIT_REACHED
+    assert refused.messages[0]["text"] == template_text("tpl_support_address_limit")
     assert "supports from one address reached the daily limit" in caplog.text
     assert len(rows(database_url)) == limit
     assert responses(await back(first, OTHER)) == ["utter_supported"]

@@ -11,7 +11,9 @@ from sqlalchemy import update
 from actions.db import responses as answers
 from actions.db.models import Response, utcnow
 from actions.db.session import in_transaction
+from actions.sdk.contact_actions import ActionContact, ActionPrivacy
 from actions.sdk.event_actions import ActionListEvents
+from actions.sdk.live_actions import LiveState
 from actions.sdk.project_actions import ActionListProjects, ActionProjectInfo
 from actions.sdk.suggestion_form import ActionAskSuggestionConfirmed
 from actions.sdk.wording import Wording
@@ -194,3 +196,31 @@ async def test_the_form_summary_in_leichter_sprache(dispatcher, make_tracker):
     # Only the citizen's own words may break the rules of Leichter Sprache.
     frame = said.replace("Mehr Bänke im Park", "Bänke").replace("Stadtpark", "Park")
     assert [str(f) for f in check(frame, leicht_names())] == []
+
+
+async def test_contact_and_privacy_in_leichter_sprache(dispatcher, make_tracker):
+    tracker = make_tracker("Kontakt", "ask_contact", slots=LEICHT_SLOTS)
+    await run(ActionContact(), dispatcher, tracker)
+    await run(ActionPrivacy(), dispatcher, tracker)
+    contact, privacy = (m["text"] for m in dispatcher.messages)
+    assert contact.startswith("Ein Mensch aus dem Team hilft Ihnen gern.\n")
+    assert "E-Mail: " in contact
+    assert privacy.startswith("So schützen wir Ihre Daten.\n")
+    assert "{" not in privacy and "nach 180 Tagen" in privacy
+    assert [str(f) for f in check(privacy, leicht_names())] == []
+
+
+def test_a_closed_office_in_leichter_sprache_has_no_parentheses():
+    state = LiveState(
+        False,
+        "tpl_live_closed",
+        {"holiday": None, "hours": None},
+        ("morgen (Dienstag) ab 9 Uhr", "morgen, am Dienstag, ab 9 Uhr"),
+    )
+    assert state.why_not(Wording(LEICHT, {})) == (
+        "Das Büro ist gerade zu.\nWir sind wieder morgen, am Dienstag, ab 9 Uhr für Sie da."
+    )
+    assert state.why_not(Wording(STANDARD, {})) == (
+        "Das Büro ist gerade geschlossen.\n"
+        "Wir sind wieder morgen (Dienstag) ab 9 Uhr für Sie da."
+    )

@@ -40,6 +40,7 @@ from bot.shared.live_chat import (
 from bot.shared.rasa_client import RasaClient, RasaMessage
 from bot.shared.team_answers import TeamAnswers, team_payload
 from bot.shared.unavailable import DatabaseUnavailable
+from core.protocol import LANGUAGE_MARKER, LEICHTE_SPRACHE, STANDARD_SPRACHE
 from core.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,16 @@ logger = logging.getLogger(__name__)
 class Turn:
     replies: list[RasaMessage]
     live: bool  # a person from the team has the conversation now
+
+    @property
+    def language(self) -> str | None:
+        """The language mode the turn switched to (core.protocol.LANGUAGE_MARKER)."""
+        for reply in self.replies:
+            custom = reply.get("custom")
+            mode = custom.get(LANGUAGE_MARKER) if isinstance(custom, dict) else None
+            if mode in (LEICHTE_SPRACHE, STANDARD_SPRACHE):
+                return mode
+        return None
 
 
 class ConversationGateway:

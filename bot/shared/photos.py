@@ -71,6 +71,31 @@ REFUSALS = {
 }
 
 
+REFUSALS_LEICHT = {
+    "too_big": "Das Foto ist zu groß.\nBitte schicken Sie ein Foto bis 10 MB.",
+    "too_many_pixels": "Das Foto ist zu groß.\nBitte schicken Sie ein kleineres Foto.",
+    "not_a_photo": (
+        "Ich kann diese Datei nicht als Foto lesen.\n"
+        "Bitte schicken Sie ein Foto als JPEG, PNG oder WebP."
+    ),
+    "not_in_form": (
+        "Ein Foto passt nur zu einem Vorschlag.\n"
+        "Bitte schreiben Sie zuerst: Ich habe eine Idee.\n"
+        "Dann schicken Sie das Foto noch einmal."
+    ),
+    "address_budget": (
+        "Von Ihrem Internet·anschluss kamen schon viele Fotos.\n"
+        "Bitte schicken Sie später weitere Fotos.\n"
+        "Ihren Vorschlag können Sie auch ohne Foto schicken."
+    ),
+    "overall_budget": (
+        "Gerade schicken sehr viele Menschen Fotos.\n"
+        "Bitte versuchen Sie es später noch einmal.\n"
+        "Ihren Vorschlag können Sie auch ohne Foto schicken."
+    ),
+}
+
+
 class PhotoRefused(ValueError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)

@@ -44,7 +44,7 @@ from bot.shared.unavailable import Unavailable
 from bot.telegram import texts
 from bot.telegram.render import ButtonPayloads, Outgoing, render
 from core.places import Position
-from core.protocol import intent_payload
+from core.protocol import LEICHTE_SPRACHE, intent_payload
 from core.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -154,6 +154,9 @@ class Bridge:
         self.settings: Settings = gateway.settings
         self.payloads = payloads or ButtonPayloads()
         self._open_keyboards: set[int] = set()
+        # Chats in Leichter Sprache, as their last switch said: the bridge's
+        # own texts follow them even while Rasa is away.
+        self._plain_chats: set[int] = set()
 
     @cached_property
     def intake(self) -> PhotoIntake:
@@ -201,7 +204,7 @@ class Bridge:
         if _is_private(update) or command.casefold().endswith(
             f"@{context.bot.username}".casefold()
         ):
-            await update.message.reply_text(texts.UNKNOWN_COMMAND)
+            await update.message.reply_text(self._said(update, texts.UNKNOWN_COMMAND))
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if _is_private(update):
@@ -221,7 +224,7 @@ class Bridge:
             and (replied.from_user.id == context.bot.id)
         )
         if _is_private(update) or to_us:
-            await update.message.reply_text(texts.NOT_TEXT)
+            await update.message.reply_text(self._said(update, texts.NOT_TEXT))
 
     async def on_photo(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE
@@ -237,11 +240,11 @@ class Bridge:
         )
         sender = sender_id(update.effective_chat, update.effective_user)
         if await self._live_open(sender):
-            await message.reply_text(texts.NO_PHOTOS_IN_LIVE_CHAT)
+            await message.reply_text(self._said(update, texts.NO_PHOTOS_IN_LIVE_CHAT))
             return
         data = await self._download(upload)
         if isinstance(data, str):
-            await message.reply_text(data)
+            await message.reply_text(self._said(update, data))
             return
         caption = " ".join((message.caption or "").split())[:MAX_CAPTION]
         refusal = None
@@ -267,7 +270,7 @@ class Bridge:
             logger.warning("not handled, %s: %s", type(error).__name__, error)
             refusal = texts.UNAVAILABLE
         if refusal:
-            await message.reply_text(refusal)
+            await message.reply_text(self._said(update, refusal))
             return
         payload = (
             intent_payload("attach_photo", caption=caption)
@@ -293,7 +296,7 @@ class Bridge:
         # Rounded as the widget rounds: Rasa's tracker gets no more than is used.
         position = Position.parse(message.location.latitude, message.location.longitude)
         if position is None:
-            await message.reply_text(texts.NOT_TEXT)
+            await message.reply_text(self._said(update, texts.NOT_TEXT))
             return
         payload = intent_payload("share_location", **position.as_dict(), **place)
         await self.converse(update, context, payload)
@@ -321,7 +324,7 @@ class Bridge:
         query = update.callback_query
         payload = await self.payloads.payload(query.data or "")
         if payload is None:
-            await query.answer(texts.STALE_BUTTON, show_alert=True)
+            await query.answer(self._said(update, texts.STALE_BUTTON), show_alert=True)
             return
         with contextlib.suppress(BadRequest):  # e.g. too old: still answer the press
             await query.answer()
@@ -386,14 +389,18 @@ class Bridge:
             )
         except Unavailable as error:
             logger.warning("not handled, %s: %s", type(error).__name__, error)
-            return [Outgoing(escape(texts.UNAVAILABLE, quote=False))], False
+            unavailable = texts.worded(texts.UNAVAILABLE, chat.id in self._plain_chats)
+            return [Outgoing(escape(unavailable, quote=False))], False
+        if turn.language is not None:
+            self._remember_language(chat.id, turn.language)
         outgoing = render(
             turn.replies, self.payloads, location_button=chat.type == Chat.PRIVATE
         )
         await self.payloads.share()  # before a button can be pressed elsewhere
         if turn.live:
             return outgoing, True  # a person answers, through the outbox
-        return outgoing or [Outgoing(escape(texts.NO_ANSWER, quote=False))], False
+        no_answer = texts.worded(texts.NO_ANSWER, chat.id in self._plain_chats)
+        return outgoing or [Outgoing(escape(no_answer, quote=False))], False
 
     async def _leave_live_chat(self, sender: str, bot: Bot) -> list[Outgoing]:
         """A live chat in a group (asked for in words): the team's replies
@@ -403,6 +410,18 @@ class Bridge:
         except Unavailable as error:
             logger.warning("live chat in a group not ended: %s", error)  # next turn
         return [_team_only_in_private(bot)]
+
+    def _remember_language(self, chat_id: int, language: str) -> None:
+        if language != LEICHTE_SPRACHE:
+            self._plain_chats.discard(chat_id)
+            return
+        if len(self._plain_chats) >= MAX_OPEN_KEYBOARDS:
+            self._plain_chats.clear()  # a bound: only the error texts forget
+        self._plain_chats.add(chat_id)
+
+    def _said(self, update: Update, text: str) -> str:
+        chat = update.effective_chat
+        return texts.worded(text, chat is not None and chat.id in self._plain_chats)
 
     def _close_or_track_keyboard(
         self, chat_id: int, outgoing: list[Outgoing]
@@ -429,4 +448,6 @@ class Bridge:
         logger.error("error while handling a Telegram update", exc_info=context.error)
         if isinstance(update, Update) and _is_private(update):
             with contextlib.suppress(TelegramError):
-                await context.bot.send_message(update.effective_chat.id, texts.FAILED)
+                await context.bot.send_message(
+                    update.effective_chat.id, self._said(update, texts.FAILED)
+                )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.shared.photos import REFUSALS, REFUSALS_LEICHT
+
 UNAVAILABLE = (
     "Ich bin gerade nicht erreichbar. Bitte versuchen Sie es in ein paar Minuten "
     "noch einmal."
@@ -49,6 +51,48 @@ TEAM_PAYLOADS = ("/request_human", "/leave_message")
 FAILED = (
     "Entschuldigung, da ist etwas schiefgegangen. Bitte versuchen Sie es noch einmal."
 )
+
+# The same in Leichter Sprache, for a chat that switched to it (/leicht).
+LEICHT = {
+    UNAVAILABLE: (
+        "Ich kann gerade nicht antworten.\n"
+        "Bitte versuchen Sie es in ein paar Minuten noch einmal."
+    ),
+    NO_ANSWER: (
+        "Entschuldigung.\nDarauf habe ich gerade keine Antwort.\n"
+        "Tippen Sie /hilfe.\nDann sehen Sie, wobei ich helfen kann."
+    ),
+    NOT_TEXT: (
+        "Ich kann nur Text, Fotos und Orte verstehen.\n"
+        "Sprach·nachrichten und Dateien kann ich nicht lesen.\n"
+        "Bitte schreiben Sie mir.\n"
+        "Fotos und Orte nehme ich nur im Chat mit mir allein an."
+    ),
+    PHOTO_FAILED: (
+        "Ich konnte das Foto gerade nicht speichern.\n"
+        "Bitte schicken Sie es noch einmal."
+    ),
+    TOO_MANY_PHOTOS: (
+        "Sie haben schon 3 Fotos geschickt.\nZu einem Vorschlag passen nur 3 Fotos."
+    ),
+    UNKNOWN_COMMAND: (
+        "Diesen Befehl kenne ich nicht.\n"
+        "Tippen Sie /hilfe.\nDann sehen Sie, wobei ich helfen kann."
+    ),
+    STALE_BUTTON: "Diese Auswahl gilt nicht mehr.\nBitte schreiben Sie mir.",
+    NO_PHOTOS_IN_LIVE_CHAT: (
+        "Das Team kann hier keine Fotos sehen.\n"
+        "Bitte schreiben Sie, was auf dem Foto ist."
+    ),
+    TOO_FAST: "Sie schreiben sehr schnell.\nBitte warten Sie kurz.",
+    FAILED: "Entschuldigung.\nDas hat nicht geklappt.\nBitte versuchen Sie es noch einmal.",
+    **{REFUSALS[reason]: REFUSALS_LEICHT[reason] for reason in REFUSALS},
+}
+
+
+def worded(text: str, plain: bool) -> str:
+    """`text`, in Leichter Sprache where the chat asked for it."""
+    return LEICHT.get(text, text) if plain else text
 
 
 @dataclass(frozen=True)

@@ -28,20 +28,32 @@ from bot.shared.photos import MAX_BYTES, PhotoRefused
 from bot.shared.proxies import client_address
 from bot.shared.redis_state import RedisRateLimits
 from bot.shared.unavailable import Unavailable
+from bot.web.errors import (
+    BAD_REQUEST,
+    EMPTY,
+    MAX_MESSAGE,
+    NO_ANSWER,
+    NO_PHOTOS_IN_LIVE_CHAT,
+    NOT_A_PHOTO_UPLOAD,
+    NOT_DELETED,
+    PHOTO_NOT_SAVED,
+    TOO_FAST,
+    TOO_LONG,
+    TOO_MANY_PHOTOS,
+    UNAVAILABLE,
+    error,
+    worded,
+)
 from core.protocol import (
     AFFIRM_PAYLOAD,
     DELETED_MARKER,
     FORGET_PAYLOADS,
-    LANGUAGE_MARKER,
-    LEICHTE_SPRACHE,
-    STANDARD_SPRACHE,
     intent_payload,
 )
 from core.secret_key import address_key, secret_key, sender_key
 from core.settings import Settings
 
 CHANNEL = "web"
-MAX_MESSAGE = 2000
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 MAX_NOTIFICATIONS = 20
 # Control characters other than line breaks and tabs, and lone surrogates,
@@ -50,27 +62,6 @@ UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 # Nothing to read: white space and zero-width characters only (docs/openapi.yaml).
 BLANK = re.compile(r"[\s\u200b-\u200d\u2060\ufeff]*")
 
-BAD_REQUEST = "Die Anfrage ist ungültig. Bitte laden Sie die Seite neu."
-EMPTY = "Bitte schreiben Sie eine Nachricht."
-TOO_LONG = f"Bitte schreiben Sie höchstens {MAX_MESSAGE:,} Zeichen.".replace(",", ".")
-TOO_FAST = "Sie schreiben sehr schnell. Bitte warten Sie einen Moment."
-UNAVAILABLE = (
-    "Der Assistent ist gerade nicht erreichbar. Bitte versuchen Sie es gleich noch "
-    "einmal."
-)
-NO_ANSWER = "Entschuldigung, darauf habe ich gerade keine Antwort."
-NOT_A_PHOTO_UPLOAD = "Bitte wählen Sie ein Foto aus."
-NO_PHOTOS_IN_LIVE_CHAT = (
-    "Im Live-Chat kann das Team leider keine Fotos sehen. Bitte beschreiben Sie "
-    "es in Worten."
-)
-TOO_MANY_PHOTOS = (
-    "Sie haben schon drei Fotos angehängt. Mehr passen nicht zu einem Vorschlag."
-)
-PHOTO_NOT_SAVED = (
-    "Das Foto konnte gerade nicht gespeichert werden. Bitte versuchen Sie es gleich "
-    "noch einmal."
-)
 # What each refusal of a photo answers: the file itself is wrong (400, 413),
 # the conversation has no place for it (409), a budget is spent (429, 503).
 PHOTO_STATUS = {"too_big": 413, "not_in_form": 409, "address_budget": 429,
@@ -81,14 +72,6 @@ MAX_FIELD_BYTES = 4 * MAX_MESSAGE
 # The whole upload, parts of unknown names included, and how many parts.
 MAX_UPLOAD = MAX_BYTES + 2 * MAX_FIELD_BYTES + 64 * 1024
 MAX_PARTS = 8
-NOT_DELETED = (
-    "Ihre Daten konnten gerade nicht gelöscht werden. Es bleibt alles, wie es war. "
-    "Bitte versuchen Sie es gleich noch einmal."
-)
-
-
-def error(status: int, message: str, **headers: str) -> web.Response:
-    return web.json_response({"error": message}, status=status, headers=headers)
 
 
 def clean(message: str) -> str:
@@ -194,12 +177,12 @@ class ChatApi:
             return error(503, UNAVAILABLE)
         messages = visible(turn.replies)
         if not messages and not turn.live:
-            messages = [{"text": NO_ANSWER, "buttons": []}]
+            messages = [{"text": worded(request, NO_ANSWER), "buttons": []}]
         answer: dict[str, Any] = {"messages": messages, "live": turn.live}
         if deleted(turn.replies):
             # The widget then clears what it shows and stores, and starts anew.
             answer["forgotten"] = True
-        mode = language(turn.replies)
+        mode = turn.language
         if mode:
             answer["language"] = mode  # the widget's "Leichte Sprache" control
         return web.json_response(answer)
@@ -257,12 +240,16 @@ class ChatApi:
         except PhotoRefused as refused:
             status, retry = PHOTO_STATUS.get(refused.reason, 400), refused.reason
             return not_kept(
-                said, live_now, refused.german, status, **_retry_after(retry)
+                said,
+                live_now,
+                worded(request, refused.german),
+                status,
+                **_retry_after(retry),
             )
         except photos.TooManyPhotos:
-            return not_kept(said, live_now, TOO_MANY_PHOTOS, 409)
+            return not_kept(said, live_now, worded(request, TOO_MANY_PHOTOS), 409)
         except SQLAlchemyError:
-            return not_kept(said, live_now, PHOTO_NOT_SAVED, 503)
+            return not_kept(said, live_now, worded(request, PHOTO_NOT_SAVED), 503)
         except Unavailable:
             return error(503, UNAVAILABLE)
         payload = (
@@ -279,7 +266,8 @@ class ChatApi:
         messages = [*said, *visible(turn.replies)]
         return web.json_response(
             {
-                "messages": messages or [{"text": NO_ANSWER, "buttons": []}],
+                "messages": messages
+                or [{"text": worded(request, NO_ANSWER), "buttons": []}],
                 "photo_kept": True,
             }
         )
@@ -424,16 +412,6 @@ async def _multipart(request: web.Request) -> dict[str, bytes]:
         if known:
             fields[part.name] = b"".join(chunks)
     return fields
-
-
-def language(replies: list[dict[str, Any]]) -> str | None:
-    """The language mode the turn switched to (core.protocol.LANGUAGE_MARKER)."""
-    for reply in replies:
-        custom = reply.get("custom")
-        mode = custom.get(LANGUAGE_MARKER) if isinstance(custom, dict) else None
-        if mode in (LEICHTE_SPRACHE, STANDARD_SPRACHE):
-            return mode
-    return None
 
 
 def deleted(replies: list[dict[str, Any]]) -> bool:

@@ -29,16 +29,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.db import live
 from bot.shared.proxies import client_address
 from bot.shared.services import Wakeup
-from bot.web.chat import BAD_REQUEST, TOO_FAST, ChatApi, error, live_state, pending
+from bot.web.chat import ChatApi, live_state, pending
+from bot.web.errors import BAD_REQUEST, TOO_FAST, TOO_MANY_STREAMS, error
 
 POLL_SECONDS = 0.5
 MAX_STREAM_SECONDS = 300
 RETRY_MS = 3000
 STREAMS_PER_ADDRESS = 4
-TOO_MANY_STREAMS = (
-    "Sie haben den Chat in zu vielen Fenstern geöffnet. Bitte schließen Sie "
-    "eines davon."
-)
 
 
 class LiveStreams:

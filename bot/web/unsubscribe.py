@@ -14,7 +14,8 @@ from aiohttp import web
 
 from actions.db import suggestions
 from bot.shared.mail_delivery import UNSUBSCRIBE_PATH
-from bot.web.chat import TOO_FAST, ChatApi
+from bot.web.chat import ChatApi
+from bot.web.errors import TOO_FAST
 from core.secret_key import unsubscribe_suggestion_id, unsubscribe_token_valid
 from core.settings import Settings
 

@@ -17,7 +17,7 @@ import uuid
 
 import pytest
 
-from bot.web.chat import BAD_REQUEST, EMPTY, TOO_FAST, TOO_LONG
+from bot.web.errors import BAD_REQUEST, EMPTY, TOO_FAST, TOO_LONG
 
 NOT_STALLED_SECONDS = 10
 NORMAL = "Was ist die Mitmachplattform?"

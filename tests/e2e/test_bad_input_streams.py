@@ -15,7 +15,8 @@ from actions.db import live
 from actions.db.models import utcnow
 from actions.db.session import in_transaction
 from bot.web.app import CHAT, SETTINGS
-from bot.web.live_stream import STREAMS_PER_ADDRESS, TOO_MANY_STREAMS
+from bot.web.errors import TOO_MANY_STREAMS
+from bot.web.live_stream import STREAMS_PER_ADDRESS
 from tests.e2e.test_bad_input import NORMAL, NORMAL_ANSWER
 
 FLOOD = 60

@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session
 
 from actions.db.models import Notification, Suggestion
 from actions.db.session import get_engine
-from bot.web.chat import NOT_DELETED, UNAVAILABLE, ChatApi
+from bot.web.chat import ChatApi
+from bot.web.errors import NOT_DELETED, UNAVAILABLE
 from core.settings import PROJECT_ROOT, Settings
 from tests.bot.telegram.bot_api import TOKEN, FakeBotApi
 from tests.e2e.assistant import EXAMPLE_CONTENT, free_port

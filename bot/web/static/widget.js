@@ -55,6 +55,7 @@
     retry: "Erneut versuchen",
     rate: "War die Antwort hilfreich?",
     offline: "Der Assistent ist gerade nicht erreichbar. Bitte versuchen Sie es gleich noch einmal.",
+    offlineEasy: "Ich kann gerade nicht antworten.\nBitte versuchen Sie es gleich noch einmal.",
     you: "Sie",
     bot: "Assistent",
     team: "Smart-City-Team",
@@ -400,17 +401,31 @@
     save("history", history);
   }
 
+  // In Leichter Sprache the server words its own errors so too.
+  function isEasy() {
+    return easy.getAttribute("aria-pressed") === "true";
+  }
+
+  function api(path) {
+    if (!isEasy()) return server + path;
+    return server + path + (path.indexOf("?") < 0 ? "?" : "&") + "sprache=leicht";
+  }
+
+  function offline() {
+    return isEasy() ? TEXT.offlineEasy : TEXT.offline;
+  }
+
   function post(path, body) {
-    return fetch(server + path, {
+    return fetch(api(path), {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify(body),
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
-        if (!response.ok) throw new Error(data.error || TEXT.offline);
+        if (!response.ok) throw new Error(data.error || offline());
         return data;
       });
-    }, function () { throw new Error(TEXT.offline); });
+    }, function () { throw new Error(offline()); });
   }
 
   var pending = null;
@@ -463,12 +478,12 @@
     body.append("session", session);
     body.append("caption", caption);
     body.append("photo", file, file.name);
-    return fetch(server + "/api/photos", { method: "POST", body: body }).then(function (response) {
+    return fetch(api("/api/photos"), { method: "POST", body: body }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
-        if (!response.ok) throw new Error(data.error || TEXT.offline);
+        if (!response.ok) throw new Error(data.error || offline());
         return data;
       });
-    }, function () { throw new Error(TEXT.offline); });
+    }, function () { throw new Error(offline()); });
   }
 
   function rememberReplies(data) {
@@ -783,13 +798,13 @@
   }
 
   clear.addEventListener("click", function () {
-    fetch(server + "/api/forget?session=" + encodeURIComponent(session))
+    fetch(api("/api/forget?session=" + encodeURIComponent(session)))
       .then(function (response) {
         return response.json().catch(function () { return {}; }).then(function (data) {
-          if (!response.ok) throw new Error(data.error || TEXT.offline);
+          if (!response.ok) throw new Error(data.error || offline());
           return data;
         });
-      }, function () { throw new Error(TEXT.offline); })
+      }, function () { throw new Error(offline()); })
       .then(askForget, function (error) { showProblem(error.message); });
   });
   forgetBox.addEventListener("keydown", function (event) {

@@ -10,10 +10,16 @@ from telegram import Update
 from telegram.ext import ExtBot
 
 from bot.shared.gateway import Turn
+from bot.shared.rasa_client import RasaUnavailable
 from bot.telegram import texts
 from bot.telegram.bridge import Bridge
 from core.places import DECIMALS
-from core.protocol import intent_payload
+from core.protocol import (
+    LANGUAGE_MARKER,
+    LEICHTE_SPRACHE,
+    STANDARD_SPRACHE,
+    intent_payload,
+)
 from core.settings import Settings
 from tests.bot.telegram.bot_api import BOT_USER, TOKEN, FakeBotApi
 
@@ -135,3 +141,42 @@ async def test_in_a_private_chat_the_team_is_there(bot, bot_api, settings):
     )
     assert gateway.turns == [(f"telegram:{PRIVATE}", "/request_human")]
     assert gateway.ended == [] and said(bot_api, PRIVATE) == [HANDOFF]
+
+
+class SwitchingGateway(RecordingGateway):
+    """Rasa switches to Leichte Sprache on /leicht, then goes away."""
+
+    away = False
+
+    async def turn(self, sender, text, *, channel, metadata) -> Turn:
+        if self.away:
+            raise RasaUnavailable("down")
+        self.turns.append((sender, text))
+        mode = LEICHTE_SPRACHE if text == "/rephrase" else STANDARD_SPRACHE
+        marker = {"recipient_id": sender, "custom": {LANGUAGE_MARKER: mode}}
+        return Turn([{"recipient_id": sender, "text": "Gut."}, marker], False)
+
+
+async def test_the_bridge_s_own_texts_follow_the_chat_s_language(
+    bot, bot_api, settings
+):
+    """While Rasa is away, only the bridge can say so: in Leichter Sprache
+    for a chat that switched to it, and in standard German again after /normal."""
+    gateway = SwitchingGateway(settings)
+    bridge, context = Bridge(gateway), SimpleNamespace(bot=bot, args=[])
+    await bridge.on_command(update(bot, bot_api, PRIVATE, text="/leicht"), context)
+    gateway.away = True
+    await bridge.on_text(update(bot, bot_api, PRIVATE, text="Termine?"), context)
+    await bridge.on_unknown_command(update(bot, bot_api, PRIVATE, text="/x"), context)
+    assert said(bot_api, PRIVATE)[-2:] == [
+        texts.LEICHT[texts.UNAVAILABLE],
+        texts.LEICHT[texts.UNKNOWN_COMMAND],
+    ]
+    gateway.away = False
+    await bridge.on_command(update(bot, bot_api, PRIVATE, text="/normal"), context)
+    gateway.away = True
+    await bridge.on_text(update(bot, bot_api, PRIVATE, text="Termine?"), context)
+    assert said(bot_api, PRIVATE)[-1] == texts.UNAVAILABLE
+    # Another chat never switched.
+    await bridge.on_text(update(bot, bot_api, PRIVATE + 1, text="Hallo"), context)
+    assert said(bot_api, PRIVATE + 1) == [texts.UNAVAILABLE]

@@ -12,6 +12,7 @@ from actions.db.models import utcnow
 from actions.db.session import in_transaction
 from bot.web import live_stream
 from bot.web.app import CHAT, REPLY_BUS
+from bot.web.errors import TOO_MANY_STREAMS
 
 SESSION = "b" * 32
 
@@ -115,7 +116,7 @@ async def test_a_few_streams_per_address_then_a_german_429(client, web_settings)
     assert [r.status for r in opened] == [200] * live_stream.STREAMS_PER_ADDRESS
     refused = await client.get(f"/api/live?session={sessions[-1]}")
     assert refused.status == 429
-    assert (await refused.json())["error"] == live_stream.TOO_MANY_STREAMS
+    assert (await refused.json())["error"] == TOO_MANY_STREAMS
     opened[0].close()
     await asyncio.sleep(1)  # the stream notices at its next poll
     again = await client.get(f"/api/live?session={sessions[-1]}")

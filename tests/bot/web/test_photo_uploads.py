@@ -24,7 +24,7 @@ from bot.server import create_app
 from bot.shared.expiry import SWEEP_EVERY
 from bot.shared.photos import REFUSALS
 from bot.web.app import RASA
-from bot.web.chat import BAD_REQUEST
+from bot.web.errors import BAD_REQUEST
 from core.settings import Settings
 
 FORM = "suggestion_form"

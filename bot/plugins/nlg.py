@@ -39,6 +39,7 @@ from core.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
+PUBLIC_URL = "public_url"
 Responses = dict[str, list[dict[str, Any]]]
 Edits = dict[tuple[str, str], str]
 
@@ -90,7 +91,9 @@ class EditableResponses(TemplatedNaturalLanguageGenerator):
         self._warned = False
         kwargs = endpoint_config.kwargs if endpoint_config else {}
         self.refresh_seconds = float(kwargs.get("refresh_seconds", 1.0))
-        self.db = Database(get_settings().database_url)
+        settings = get_settings()
+        self.db = Database(settings.database_url)
+        self.public_url = settings.public_url
         self._leicht = TemplatedNaturalLanguageGenerator({})
         super().__init__((domain or Domain.empty()).responses)
 
@@ -124,6 +127,9 @@ class EditableResponses(TemplatedNaturalLanguageGenerator):
         **kwargs: Any,
     ) -> dict[str, Any] | None:
         await self.refresh()
+        # Values every answer may name besides the slots: where the city's
+        # pages are (utter_help links the page in Leichter Sprache).
+        kwargs.setdefault(PUBLIC_URL, self.public_url)
         mode = kwargs.pop(LANGUAGE_SLOT, None) or tracker.get_slot(LANGUAGE_SLOT)
         if mode == LEICHTE_SPRACHE:
             return await self._leicht.generate(

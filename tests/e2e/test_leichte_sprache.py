@@ -6,11 +6,14 @@ then FAQ answers and the form's questions in it, until switched off."""
 from __future__ import annotations
 
 import itertools
+import re
 
 import aiohttp
 import pytest
 
-from core.responses import domain_responses, leicht_texts
+from actions.sdk.wording import Wording
+from core.responses import LEICHT as LEICHT_VARIANT
+from core.responses import NOT_YET_LEICHT, domain_responses, leicht_texts
 from tests.e2e.chat import WebCitizen
 from tests.e2e.test_telegram import ask, shown
 
@@ -85,3 +88,65 @@ def test_on_telegram_by_command_and_by_typing(assistant, bot_api):
     assert standard("utter_standard_sprache") in shown(ask(bot_api, chat, "/normal"))
     typed = shown(ask(bot_api, chat, "Bitte in Leichter Sprache"))
     assert LEICHT["utter_leichte_sprache_an"] in typed
+
+
+def plain(name: str, **values: str) -> str:
+    """A computed answer's first line in Leichter Sprache (templates.yml)."""
+    return Wording(LEICHT_VARIANT, {})(name, **values).splitlines()[0]
+
+
+async def test_a_whole_conversation_in_leichter_sprache(assistant):
+    """Lists, the whole form typed in the citizen's words, the summary, the
+    reference and its status: every part in Leichter Sprache, then back."""
+    idea = "Im Volkspark fehlen Bänke im Schatten, Wunsch Nummer 3301"
+    async with aiohttp.ClientSession() as http:
+        citizen = WebCitizen(http, assistant.web_url)
+        await citizen.say("Bitte in Leichter Sprache")
+        projects = await citizen.say("Welche Projekte gibt es?")
+        assert projects.startswith(plain("tpl_projects_heading")), projects
+        events = await citizen.say("Welche Termine gibt es?")
+        assert "Diese Termine gibt es in den nächsten 30 Tagen:" in events
+        assert re.search(r"Wann: \w+, \d+\. \w+ \d{4}, (um|von) \d+", events), events
+
+        assert LEICHT["utter_ask_suggestion_text"] in await citizen.say(
+            "Ich habe eine Idee"
+        )
+        assert LEICHT["utter_topic_question"] in await citizen.say(idea)
+        place = await citizen.say("Umwelt")
+        assert LEICHT["utter_ask_suggestion_location"] in place
+        news = await citizen.say("im Volkspark")
+        if plain("tpl_suggestion_similar") in news:  # an earlier test's idea
+            news = await citizen.say("trotzdem einreichen")
+        assert LEICHT["utter_ask_suggestion_notify_chat"] in news
+        assert LEICHT["utter_ask_suggestion_public"] in await citizen.say("ja")
+        summary = await citizen.say("nein")
+        assert summary.startswith(plain("tpl_suggestion_summary")), summary
+        assert f"Ihre Idee: {idea}" in summary
+        assert "Alle dürfen den Vorschlag sehen: nein" in summary
+        saved = await citizen.say("ja, abschicken")
+        assert "Ihr Vorschlag ist gespeichert." in saved, saved
+        reference = re.search(r"V-[0-9A-Z]{4}-[0-9A-Z]{4}", saved).group(0)
+
+        status = await citizen.say(f"Wie weit ist {reference}?")
+        assert status.startswith(
+            plain("tpl_suggestion_status_own", reference=reference)
+        )
+        assert "So weit ist der Vorschlag: " in status
+        # No standard text slipped through with the "not yet" sentence.
+        assert NOT_YET_LEICHT not in " ".join(
+            [projects, events, place, news, summary, saved, status]
+        )
+
+        await citizen.say("Normale Sprache")
+        back = await citizen.say("Welche Projekte gibt es?")
+        assert back.startswith("Diese Smart-City-Projekte gibt es:")
+
+
+def test_lists_in_leichter_sprache_on_telegram(assistant, bot_api):
+    chat = next(chat_ids)
+    ask(bot_api, chat, "/leicht")
+    projects = shown(ask(bot_api, chat, "Welche Projekte gibt es?"))
+    assert plain("tpl_projects_heading") in projects
+    events = shown(ask(bot_api, chat, "Welche Termine gibt es?"))
+    assert "Diese Termine gibt es in den nächsten 30 Tagen:" in events
+    assert "Wann: " in events

@@ -138,3 +138,13 @@ async def test_an_action_may_ask_for_the_usual_language_while_the_slot_says_leic
         "utter_greet", tracker_in(LEICHTE_SPRACHE), "rest", sprache="standard"
     )
     assert answer["text"] == DOMAIN.responses["utter_greet"][0]["text"]
+
+
+async def test_the_help_links_the_page_in_leichter_sprache(nlg):
+    """BITV 2.0 §4: the explanations are reachable from "Was können Sie?"."""
+    link = f"{get_settings().public_url}/leichte-sprache"
+    assert link in await text(nlg, "utter_help")
+    leicht = await nlg.generate(
+        "utter_help", tracker(), "rest", sprache=LEICHTE_SPRACHE
+    )
+    assert link in leicht["text"] and "{" not in leicht["text"]

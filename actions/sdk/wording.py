@@ -82,7 +82,9 @@ class Wording:
 
         def fill(match: re.Match) -> str:
             key = match.group(1)
-            return str(values[key] or "") if key in values else match.group(0)
+            if key not in values:
+                return match.group(0)
+            return "" if values[key] is None else str(values[key])
 
         lines = []
         for line in self.template(template).split("\n"):

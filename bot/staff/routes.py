@@ -78,7 +78,9 @@ def setup_routes(app: web.Application) -> None:
 
     _page(app, "/antworten", "answers", answer_views.answers_page)
     # Names such as utter_faq/cdo hold a slash.
-    answer = r"/antworten/{variant:[a-z]+}/{answer:utter_[a-z0-9_]+(?:/[a-z0-9_]+)?}"
+    answer = (
+        r"/antworten/{variant:[a-z]+}/{answer:(?:utter|tpl)_[a-z0-9_]+(?:/[a-z0-9_]+)?}"
+    )
     # Before the answer itself, whose name pattern would take "/zurueck" too.
     _page(app, f"{answer}/zurueck", "answer_restore", post=answer_views.answer_restore)
     _page(app, f"{answer}/pruefung", "answer_review", post=answer_views.answer_review)

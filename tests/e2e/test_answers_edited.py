@@ -58,3 +58,24 @@ async def test_an_edited_answer_is_the_next_answer_on_every_worker(assistant, ch
         assert restored.status == 200
         later = await answers_until(chat, shipped.split("\n")[0])
         assert not any(EDITED in answer for answer in later)
+
+
+async def test_an_edited_template_shapes_the_next_computed_answer(assistant, chat):
+    """The action server fills the project list from the edited template."""
+    page = "/staff/antworten/standard/tpl_projects_heading"
+    edited = "Das sind unsere Smart-City-Projekte:"
+    add_staff_user(assistant, "vorlagen-redaktion", "admin", PASSWORD)
+    base = assistant.web_url
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        login = {"username": "vorlagen-redaktion", "password": PASSWORD}
+        assert (await post(http, f"{base}/staff/login", login)).status == 200
+        try:
+            saved = await post(http, f"{base}{page}", {"text": edited})
+            assert saved.status == 200 and "gespeichert" in await saved.text()
+            listed = joined(await chat("Welche Projekte gibt es?"))
+            assert listed.startswith(edited), listed
+        finally:
+            restored = await post(http, f"{base}{page}/zurueck", {"version": "default"})
+        assert restored.status == 200
+        listed = joined(await chat("Welche Projekte gibt es?"))
+        assert listed.startswith("Diese Smart-City-Projekte gibt es:"), listed

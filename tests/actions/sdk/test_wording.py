@@ -224,3 +224,15 @@ def test_a_closed_office_in_leichter_sprache_has_no_parentheses():
         "Das Büro ist gerade geschlossen.\n"
         "Wir sind wieder morgen (Dienstag) ab 9 Uhr für Sie da."
     )
+
+
+def test_zero_is_a_value():
+    line = Wording(STANDARD, {})(
+        "tpl_suggestion_similar_line",
+        number=1,
+        title="Bänke",
+        status="eingegangen",
+        count=0,
+        link="https://example.org/vorschlaege/V-AAAA-BBBB",
+    )
+    assert "„Bänke“: eingegangen, 0-mal unterstützt." in line

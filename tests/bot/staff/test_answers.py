@@ -175,3 +175,20 @@ async def test_a_forged_version_is_refused_in_german(client, staff_settings):
         assert refused.status == 303, version
         page = await (await client.get(GREET)).text()
         assert "Diese Fassung gibt es nicht." in page
+
+
+async def test_a_template_of_a_computed_answer_is_edited_like_the_others(
+    client, staff_settings
+):
+    seeded(staff_settings)
+    await login(client)
+    page = await (await client.get("/staff/antworten?suche=tpl_project_card")).text()
+    assert "/staff/antworten/standard/tpl_project_card" in page
+    card = "/staff/antworten/leicht/tpl_project_card"
+    detail = await (await client.get(card)).text()
+    assert "Vorlage einer berechneten Antwort" in detail
+    assert "actions/sdk/project_actions.py" in detail
+    # The placeholders the action fills must stay.
+    refused = await post_form(client, card, {"text": "Das Projekt heißt: {name}"})
+    assert refused.status == 400
+    assert "Der Platzhalter {summary} fehlt." in await refused.text()

@@ -5,9 +5,9 @@ templates in data/responses/templates.yml (and their Leichte-Sprache texts in
 leichte-sprache.yml), with the edits staff made in /staff/antworten laid over
 them: the same rows bot/plugins/nlg.py reads for Rasa's fixed answers.
 
-The edits are read again only when their revision grew (one small query per
-computed answer), so an edit is live for the next message in every action
-server process.
+Each process looks at the edits' revision at most once a second and reads
+the edits again only when it grew, so an edit is live within a second in
+every action server process.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
+from dataclasses import dataclass
 
 from rasa_sdk import Tracker
 from sqlalchemy.exc import SQLAlchemyError
@@ -30,21 +32,35 @@ logger = logging.getLogger(__name__)
 # A placeholder is a bare name: no format specs, no attribute access.
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
+REFRESH_SECONDS = 1.0  # as bot/plugins/nlg.py: an edit is live within a second
 _lock = threading.Lock()
-# (database, revision) -> the edits then; one entry per database in use.
-_edits: dict[str, tuple[int, dict[tuple[str, str], str]]] = {}
+
+
+@dataclass
+class _Known:
+    revision: int
+    edits: dict[tuple[str, str], str]
+    checked: float  # time.monotonic() of the last look at the revision
+
+
+# One entry per database in use.
+_known: dict[str, _Known] = {}
 
 
 def _current_edits(session: Session) -> dict[tuple[str, str], str]:
+    """The edits; the revision is looked at once a second at most (a query
+    costs about 0.2 ms on SQLite, filling a template a few microseconds)."""
     where = str(session.get_bind().url)
+    known = _known.get(where)
+    now = time.monotonic()
+    if known is not None and now - known.checked < REFRESH_SECONDS:
+        return known.edits
     revision = answers.revision(session)
-    known = _edits.get(where)
-    if known is not None and known[0] == revision:
-        return known[1]
-    edits = answers.edited(session)
+    if known is None or known.revision != revision:
+        known = _Known(revision, answers.edited(session), now)
     with _lock:
-        _edits[where] = (revision, edits)
-    return edits
+        _known[where] = _Known(known.revision, known.edits, now)
+    return known.edits
 
 
 def variant_of(tracker: Tracker) -> str:
@@ -106,6 +122,6 @@ async def current_wording(tracker: Tracker) -> Wording:
         edits = await database().run(_current_edits, read_only=True)
     except SQLAlchemyError:
         logger.warning("edited templates not read: database unavailable")
-        known = _edits.get(str(database().engine.url))
-        edits = known[1] if known else {}
+        known = _known.get(str(database().engine.url))
+        edits = known.edits if known else {}
     return Wording(variant_of(tracker), edits)

@@ -8,8 +8,11 @@ Rasa's stock TemplatedNaturalLanguageGenerator; bot.plugins.nlg as
 endpoints.yml configures it (looks for edits once a second); the same looking
 on every call (the worst case); and Rasa's CallbackNaturalLanguageGenerator
 against an aiohttp NLG server on loopback that answers from the same edits
-(the other way issue 33.1 names). Prints the median and p95 per answer in
-microseconds; reports/bench/nlg.json keeps them. Nothing here asserts a time.
+(the other way issue 33.1 names). Then what the action server adds to a
+computed answer: reading the edits' revision in the action's transaction and
+filling the project card's template (actions/sdk/wording.py). Prints the
+median and p95 per answer in microseconds; reports/bench/nlg.json keeps them.
+Nothing here asserts a time.
 """
 
 from __future__ import annotations
@@ -31,9 +34,11 @@ from rasa.core.nlg import (
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
+from rasa_sdk import Tracker
 
 from actions.db import responses as answers
 from actions.db.session import in_transaction, upgrade
+from actions.sdk.wording import wording
 from bot.plugins.nlg import EditableResponses
 from core.responses import STANDARD, domain_responses, shipped_texts
 from core.settings import PROJECT_ROOT, get_settings
@@ -62,6 +67,29 @@ async def timed(generator, tracker, calls: int) -> dict[str, float]:
         await generator.generate(ASKED[i % len(ASKED)], tracker, "rest")
         times.append((time.perf_counter() - began) * 1e6)
     times.sort()
+    return {
+        "median_us": round(statistics.median(times), 1),
+        "p95_us": round(times[int(len(times) * 0.95)], 1),
+    }
+
+
+def timed_template(url: str, calls: int) -> dict[str, float]:
+    """A project card from its template, with the revision read as an action
+    reads it: in the read-only transaction the action already holds."""
+    tracker = Tracker("bench", {}, {}, [], False, None, {}, "")
+    card = {"name": "KL MitWirkung", "summary": "Die Mitmachplattform.",
+            "topic": "Beteiligung", "status": "im Betrieb", "place": "stadtweit",
+            "contact": None, "url": "https://www.example.org"}  # fmt: skip
+
+    def work(session) -> list[float]:
+        times = []
+        for _ in range(calls):
+            began = time.perf_counter()
+            wording(session, tracker)("tpl_project_card", **card)
+            times.append((time.perf_counter() - began) * 1e6)
+        return times
+
+    times = sorted(in_transaction(url, work, read_only=True))
     return {
         "median_us": round(statistics.median(times), 1),
         "p95_us": round(times[int(len(times) * 0.95)], 1),
@@ -120,6 +148,9 @@ async def main_async(calls: int) -> dict:
                 ),
                 "CallbackNaturalLanguageGenerator on loopback": await timed(
                     callback, tracker, calls
+                ),
+                "action server: revision + project card template": timed_template(
+                    url, calls
                 ),
             }
         finally:

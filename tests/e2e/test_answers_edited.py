@@ -5,6 +5,7 @@ retraining or restart; bringing back the shipped text works the same way."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import time
 
@@ -38,14 +39,32 @@ async def answers_until(chat, wanted: str, seconds: float = 10) -> list[str]:
     return [joined(await chat(QUESTION)) for _ in range(ASKED)]
 
 
+@contextlib.asynccontextmanager
+async def editor(assistant, name: str):
+    """A browser session of a new admin, logged in to the staff app."""
+    add_staff_user(assistant, name, "admin", PASSWORD)
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        login = {"username": name, "password": PASSWORD}
+        url = f"{assistant.web_url}/staff/login"
+        assert (await post(http, url, login)).status == 200
+        yield http
+
+
+async def listed_until(chat, heading: str, seconds: float = 5) -> None:
+    """Ask for the projects until the list starts with `heading`."""
+    started = time.monotonic()
+    while not (listed := joined(await chat("Welche Projekte gibt es?"))).startswith(
+        heading
+    ):
+        assert time.monotonic() - started < seconds, listed  # live within a second
+        await asyncio.sleep(0.3)
+
+
 async def test_an_edited_answer_is_the_next_answer_on_every_worker(assistant, chat):
     shipped = domain_responses()[ANSWER].text
     assert shipped.split("\n")[0] in joined(await chat(QUESTION))
-    add_staff_user(assistant, "antworten-redaktion", "admin", PASSWORD)
     base = assistant.web_url
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-        login = {"username": "antworten-redaktion", "password": PASSWORD}
-        assert (await post(http, f"{base}/staff/login", login)).status == 200
+    async with editor(assistant, "antworten-redaktion") as http:
         try:
             saved = await post(http, f"{base}{PAGE}", {"text": EDITED})
             assert saved.status == 200 and "gespeichert" in await saved.text()
@@ -62,28 +81,14 @@ async def test_an_edited_answer_is_the_next_answer_on_every_worker(assistant, ch
 
 async def test_an_edited_template_shapes_the_next_computed_answer(assistant, chat):
     """The action server fills the project list from the edited template."""
-    page = "/staff/antworten/standard/tpl_projects_heading"
+    page = f"{assistant.web_url}/staff/antworten/standard/tpl_projects_heading"
     edited = "Das sind unsere Smart-City-Projekte:"
-    add_staff_user(assistant, "vorlagen-redaktion", "admin", PASSWORD)
-    base = assistant.web_url
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-        login = {"username": "vorlagen-redaktion", "password": PASSWORD}
-        assert (await post(http, f"{base}/staff/login", login)).status == 200
+    async with editor(assistant, "vorlagen-redaktion") as http:
         try:
-            saved = await post(http, f"{base}{page}", {"text": edited})
+            saved = await post(http, page, {"text": edited})
             assert saved.status == 200 and "gespeichert" in await saved.text()
-            started = time.monotonic()
-            while not (
-                listed := joined(await chat("Welche Projekte gibt es?"))
-            ).startswith(edited):
-                assert time.monotonic() - started < 5, listed  # live within a second
-                await asyncio.sleep(0.3)
+            await listed_until(chat, edited)
         finally:
-            restored = await post(http, f"{base}{page}/zurueck", {"version": "default"})
+            restored = await post(http, f"{page}/zurueck", {"version": "default"})
         assert restored.status == 200
-        started = time.monotonic()
-        while not (listed := joined(await chat("Welche Projekte gibt es?"))).startswith(
-            "Diese Smart-City-Projekte gibt es:"
-        ):
-            assert time.monotonic() - started < 5, listed
-            await asyncio.sleep(0.3)
+        await listed_until(chat, "Diese Smart-City-Projekte gibt es:")

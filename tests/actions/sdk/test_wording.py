@@ -39,6 +39,20 @@ def seed_answers(database_url):
     in_transaction(database_url, lambda s: answers.seed(s, shipped_texts()))
 
 
+def edited(database_url, name: str, variant: str, text: str) -> None:
+    """The shipped answers, with one text changed by staff."""
+    seed_answers(database_url)
+    in_transaction(
+        database_url, lambda s: answers.edit(s, name, variant, text, "redaktion")
+    )
+
+
+async def projects_listed(dispatcher, tracker) -> str:
+    dispatcher.messages.clear()
+    await run(ActionListProjects(), dispatcher, tracker)
+    return texts(dispatcher)
+
+
 def test_a_line_without_any_value_is_left_out():
     say = Wording(STANDARD, {})
     card = say(
@@ -77,49 +91,27 @@ def test_an_edit_that_lost_a_placeholder_is_not_used():
 async def test_a_staff_edit_of_a_template_is_the_next_answer(
     dispatcher, make_tracker, database_url
 ):
-    seed_answers(database_url)
-    in_transaction(
-        database_url,
-        lambda s: answers.edit(
-            s, "tpl_projects_heading", STANDARD, "Unsere Projekte:", "redaktion"
-        ),
-    )
-    await run(
-        ActionListProjects(), dispatcher, make_tracker("Projekte", "ask_projects")
-    )
-    assert texts(dispatcher).startswith("Unsere Projekte:\n")
+    edited(database_url, "tpl_projects_heading", STANDARD, "Unsere Projekte:")
+    listed = await projects_listed(dispatcher, make_tracker("Projekte", "ask_projects"))
+    assert listed.startswith("Unsere Projekte:\n")
 
 
 async def test_the_leichte_sprache_edit_is_used_in_leichter_sprache_only(
     dispatcher, make_tracker, database_url
 ):
-    seed_answers(database_url)
-    in_transaction(
-        database_url,
-        lambda s: answers.edit(
-            s, "tpl_projects_heading", LEICHT, "Das sind die Projekte:", "redaktion"
-        ),
-    )
+    edited(database_url, "tpl_projects_heading", LEICHT, "Das sind die Projekte:")
     tracker = make_tracker("Projekte", "ask_projects", slots=LEICHT_SLOTS)
-    await run(ActionListProjects(), dispatcher, tracker)
-    assert texts(dispatcher).startswith("Das sind die Projekte:\n")
-    dispatcher.messages.clear()
-    await run(
-        ActionListProjects(), dispatcher, make_tracker("Projekte", "ask_projects")
+    assert (await projects_listed(dispatcher, tracker)).startswith(
+        "Das sind die Projekte:\n"
     )
-    assert texts(dispatcher).startswith("Diese Smart-City-Projekte gibt es:\n")
+    listed = await projects_listed(dispatcher, make_tracker("Projekte", "ask_projects"))
+    assert listed.startswith("Diese Smart-City-Projekte gibt es:\n")
 
 
 async def test_a_row_changed_past_the_rules_falls_back_to_the_shipped_text(
     dispatcher, make_tracker, database_url
 ):
-    seed_answers(database_url)
-    in_transaction(
-        database_url,
-        lambda s: answers.edit(
-            s, "tpl_projects_hint", STANDARD, "Kürzer!", "redaktion"
-        ),
-    )
+    edited(database_url, "tpl_projects_hint", STANDARD, "Kürzer!")
     # Changed by hand in the database, past the staff app's checks.
     in_transaction(
         database_url,
@@ -129,10 +121,7 @@ async def test_a_row_changed_past_the_rules_falls_back_to_the_shipped_text(
             .values(text="{kaputt", edited_at=utcnow())
         ),
     )
-    await run(
-        ActionListProjects(), dispatcher, make_tracker("Projekte", "ask_projects")
-    )
-    said = texts(dispatcher)
+    said = await projects_listed(dispatcher, make_tracker("Projekte", "ask_projects"))
     assert "• KL MitWirkung: " in said and "{kaputt" not in said
     assert said.endswith("Kürzer!")
 

@@ -207,8 +207,7 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         if erase_requested(tracker):
-            self._pending.add(tracker.sender_id)
-            self._write_journal()
+            self._update_journal(add={tracker.sender_id})
             self._erase_pending(raise_errors=True)
             return
         self._erase_pending()
@@ -299,8 +298,7 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
                 if raise_errors:
                     raise
                 return
-            self._pending.discard(sender_id)
-            self._write_journal()
+            self._update_journal(remove={sender_id})
 
     def _read_journal(self) -> set[str]:
         try:
@@ -311,10 +309,19 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
             logger.error("The erasure journal %s is unreadable.", self._journal)
             return set()
 
-    def _write_journal(self) -> None:
+    def _update_journal(self, add: set[str] = frozenset(), remove=frozenset()) -> None:
+        """Every worker of a host shares the journal: each change is read,
+        made and written under a lock, through a temporary file of its own
+        (two workers erasing at once lost one's file: FileNotFoundError)."""
         private_dir(self._journal.parent)
-        temporary = self._journal.with_suffix(".tmp")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(sorted(self._pending), out)
-        temporary.replace(self._journal)
+        lock = self._journal.with_suffix(".lock")
+        fd = os.open(lock, os.O_WRONLY | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            pending = (self._read_journal() | set(add)) - set(remove)
+            temporary = self._journal.with_name(f"{lock.stem}.{os.getpid()}.tmp")
+            out_fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(out_fd, "w", encoding="utf-8") as out:
+                json.dump(sorted(pending), out)
+            temporary.replace(self._journal)
+        self._pending = pending

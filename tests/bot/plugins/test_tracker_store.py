@@ -60,12 +60,24 @@ async def test_a_failed_erasure_is_journalled_and_retried_until_it_succeeds(
 
 
 async def test_the_journal_survives_a_restart(store, tmp_path):
-    store._pending.add("citizen")
-    store._write_journal()
+    store._update_journal(add={"citizen"})
     again = ErasableSQLTrackerStore(
         domain=Domain.empty(), host=f"sqlite:///{tmp_path / 'var' / 'tracker.db'}"
     )
     assert again._pending == {"citizen"}
+
+
+async def test_workers_of_one_host_share_the_journal(store, tmp_path):
+    """Two Sanic workers erasing at once: neither loses the other's entry,
+    nor fails on the other's temporary file."""
+    other = ErasableSQLTrackerStore(
+        domain=Domain.empty(), host=f"sqlite:///{tmp_path / 'var' / 'tracker.db'}"
+    )
+    store._update_journal(add={"anna"})
+    other._update_journal(add={"ben"})
+    store._update_journal(remove={"anna"})
+    assert json.loads(store._journal.read_text()) == ["ben"]
+    assert store._pending == {"ben"}
 
 
 async def test_rasas_fallback_to_memory_becomes_an_error_of_the_turn(

@@ -8,7 +8,7 @@ content always has upcoming events.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
@@ -117,6 +117,7 @@ class District(_Strict):
     from which a shared location's district is derived."""
 
     name: str = Field(max_length=80)
+    aliases: list[str] = []  # other names people use ("downtown" for Innenstadt)
     at: tuple[float, float] | None = None
 
     @validator("at")
@@ -183,6 +184,8 @@ class Content:
     projects: list[ProjectIn]
     events: list[EventIn]
     contact: Contact
+    # name -> other names ("downtown" for Innenstadt), for the NLU.
+    district_aliases: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _read_yaml(path: Path, key: str) -> object:
@@ -263,7 +266,8 @@ def load_content(directory: Path) -> Content:
     if not directory.is_dir():
         raise ContentError(f"{directory}: not a directory")
     topics = load_topics(directory)
-    districts = [d.name for d in load_districts(directory)]
+    district_entries = load_districts(directory)
+    districts = [d.name for d in district_entries]
     statuses = _parse(directory / "statuses.yml", "statuses", Status)
     projects = _parse(directory / "projects.yml", "projects", ProjectIn)
     events = _parse(directory / "events.yml", "events", EventIn)
@@ -310,4 +314,10 @@ def load_content(directory: Path) -> Content:
             raise ContentError(
                 f"{events_path}: {e.uid}: unknown project slug '{e.project}'"
             )
-    return Content(topics, districts, statuses, projects, events, contact)
+    _unique(
+        directory / "districts.yml",
+        "district name or alias",
+        [n for d in district_entries for n in (d.name, *d.aliases)],
+    )
+    aliases = {d.name: d.aliases for d in district_entries if d.aliases}
+    return Content(topics, districts, statuses, projects, events, contact, aliases)

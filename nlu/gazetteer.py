@@ -127,7 +127,10 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
         spellings = [
             *(("project", p.name, [p.name, *p.aliases]) for p in content.projects),
             *(("topic", t.name, [t.name, *t.aliases]) for t in content.topics),
-            *(("district", d, [d]) for d in content.districts),
+            *(
+                ("district", d, [d, *content.district_aliases.get(d, [])])
+                for d in content.districts
+            ),
             *(
                 ("project_status", s.name, [s.name, *s.aliases])
                 for s in content.statuses

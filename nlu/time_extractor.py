@@ -1,7 +1,10 @@
-"""German dates and times with Microsoft Recognizers-Text, in Duckling's shape.
+"""German and English dates and times with Microsoft Recognizers-Text, in
+Duckling's shape.
 
 Duckling cannot run here, so this component resolves "am Wochenende",
-"übermorgen um 18 Uhr" or "im Dezember" on this machine. It emits the entity
+"übermorgen um 18 Uhr", "im Dezember" or "this weekend" on this machine. A
+window of the message goes to the German recognizer when it has a German cue
+for a date, to the English one when it has an English cue, or to both. It emits the entity
 `time` the way Rasa's DucklingEntityExtractor does: an ISO-8601 string for a
 point (with its grain in `additional_info`) or `{"from": ..., "to": ...}` for a
 range, where `to` is exclusive. Ambiguous dates resolve to the future.
@@ -49,8 +52,23 @@ TIME_CUE = re.compile(
     r"|advent|quartal|feiertag|ferien|wochenende|halb|viertel|neulich",
     re.IGNORECASE,
 )
-# Spans start at the time itself: "am [Wochenende]", "um [18 Uhr]".
-LEADING_PREPOSITION = re.compile(r"^(?:am|im|um|ab|an|zum)\s+", re.IGNORECASE)
+# English words for a date or time; German text almost never has them, so the
+# German figures stay as they were (tests/nlu/test_time_extractor.py).
+ENGLISH_TIME_CUE = re.compile(
+    r"\b(?:today|tonight|tomorrow|yesterday|now|mon|tue|wed|thu|fri|sat|sun"
+    r"|(?:mon|tues|wednes|thurs|fri|satur|sun)days?|week|weeks|weekend|month"
+    r"|months|year|january|february|march|april|may|june|july|august"
+    r"|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?"
+    r"|oct|nov|dec|morning|afternoon|evening|night|noon|midnight"
+    r"|o'clock|christmas|easter|hours?|minutes?|days?|next|this|\d{1,2}(?:st|nd"
+    r"|rd|th))\b|\d\s*(?:[ap]m|[ap]\.m\.)|\d{1,2}/\d{1,2}",
+    re.IGNORECASE,
+)
+GERMAN, ENGLISH = "de", "en"
+# Spans start at the time itself: "am [Wochenende]", "um [18 Uhr]", "on [Friday]".
+LEADING_PREPOSITION = re.compile(
+    r"^(?:am|im|um|ab|an|zum|on|at|by|for)\s+", re.IGNORECASE
+)
 
 RANGE_TYPES = {"daterange", "datetimerange", "timerange"}
 POINT_TYPES = {"date", "datetime", "time"}
@@ -122,20 +140,21 @@ class GermanTimeExtractor(GraphComponent, EntityExtractorMixin):
 
     def extract(self, text: str, reference: datetime) -> list[dict[str, Any]]:
         """The time entities in `text`, resolved relative to `reference`."""
-        return self.recognize(text, reference, cue=TIME_CUE)
+        return self.recognize(text, reference, cues=True)
 
     def recognize(
-        self, text: str, reference: datetime, cue: re.Pattern | None = None
+        self, text: str, reference: datetime, cues: bool = False
     ) -> list[dict[str, Any]]:
-        """Like `extract`; without a `cue` every window goes to the recognizer."""
+        """Like `extract`; without `cues` every window goes to both recognizers."""
         config = self._config
-        chosen = [
-            (offset, piece)
-            for offset, piece in windows(
-                text, config["window_chars"], config["window_overlap"]
-            )
-            if cue is None or cue.search(piece)
-        ][: config["max_windows"]]
+        chosen = []
+        for offset, piece in windows(
+            text, config["window_chars"], config["window_overlap"]
+        ):
+            cultures = recognizers_for(piece) if cues else (GERMAN, ENGLISH)
+            if cultures:
+                chosen.append((offset, piece, cultures))
+        chosen = chosen[: config["max_windows"]]
         if not chosen:
             return []
         local = reference.astimezone(self.timezone)
@@ -263,6 +282,15 @@ def shared_worker() -> RecognizerWorker:
     worker.start()
     atexit.register(worker.close)
     return worker
+
+
+def recognizers_for(piece: str) -> tuple[str, ...]:
+    """The recognizers a window goes to: those whose cue for a date it has."""
+    return tuple(
+        culture
+        for culture, cue in ((GERMAN, TIME_CUE), (ENGLISH, ENGLISH_TIME_CUE))
+        if cue.search(piece)
+    )
 
 
 def windows(text: str, size: int, overlap: int) -> list[tuple[int, str]]:

@@ -8,8 +8,9 @@ budget; a worker that overruns is killed, and that message loses its dates,
 not its answer.
 
 Protocol: one JSON object per line. The worker first writes {"ready": true};
-then each request {"id", "reference", "budget", "windows": [[offset, text]]}
-gets one answer {"id", "results": [...]}, with offsets into the whole message.
+then each request {"id", "reference", "budget", "windows": [[offset, text,
+cultures]]} gets one answer {"id", "results": [...]}, with offsets into the
+whole message; `cultures` names the recognizers a window goes to ("de", "en").
 """
 
 from __future__ import annotations
@@ -32,7 +33,10 @@ STARTUP_SECONDS = 30
 # The worker stops starting new windows when this share of the budget is gone,
 # so that it answers with what it has before the parent gives up on it.
 WORKER_SHARE = 0.7
-WARM_UP = "am Samstag, dem 12. Dezember, von 10 bis 12 Uhr oder übermorgen Abend"
+WARM_UP = {
+    "de": "am Samstag, dem 12. Dezember, von 10 bis 12 Uhr oder übermorgen Abend",
+    "en": "on Saturday, December 12, from 10 to 12 or this weekend in the evening",
+}
 
 RawResult = dict[str, Any]
 
@@ -42,8 +46,11 @@ def _serve() -> None:
     from ms_recognizers_date_time import DateTimeRecognizer
     from ms_recognizers_text import Culture
 
-    model = DateTimeRecognizer(Culture.German).get_datetime_model()
-    model.parse(WARM_UP, datetime(2026, 1, 1))  # the first parse compiles more
+    cultures = {"de": Culture.German, "en": Culture.English}
+    models = {}
+    for name, culture in cultures.items():
+        models[name] = DateTimeRecognizer(culture).get_datetime_model()
+        models[name].parse(WARM_UP[name], datetime(2026, 1, 1))  # compiles more
     out = sys.stdout
     out.write(json.dumps({"ready": True}) + "\n")
     out.flush()
@@ -52,11 +59,11 @@ def _serve() -> None:
         began = time.monotonic()
         reference = datetime.fromisoformat(request["reference"])
         results: list[RawResult] = []
-        for offset, text in request["windows"]:
+        for offset, text, wanted in _each_culture(request["windows"]):
             if time.monotonic() - began > request["budget"] * WORKER_SHARE:
                 break
             try:
-                found = model.parse(text, reference)
+                found = models[wanted].parse(text, reference)
             except Exception:  # noqa: S112 - its regexes fail on odd input; skip it
                 continue
             results.extend(
@@ -70,6 +77,16 @@ def _serve() -> None:
             )
         out.write(json.dumps({"id": request["id"], "results": results}) + "\n")
         out.flush()
+
+
+def _each_culture(windows: list) -> list[tuple[int, str, str]]:
+    """(offset, text, culture) per window and culture; German first."""
+    return [
+        (offset, text, culture)
+        for offset, text, cultures in windows
+        for culture in ("de", "en")
+        if culture in cultures
+    ]
 
 
 class RecognizerWorker:
@@ -90,7 +107,10 @@ class RecognizerWorker:
             self._spawn()
 
     def parse(
-        self, windows: list[tuple[int, str]], reference: datetime, budget: float
+        self,
+        windows: list[tuple[int, str, tuple[str, ...]]],
+        reference: datetime,
+        budget: float,
     ) -> list[RawResult] | None:
         """The raw results for `windows`, or None if the budget ran out first."""
         with self._lock:

@@ -7,7 +7,14 @@ from rapidfuzz import fuzz, process
 from rasa.shared.nlu.training_data.loading import load_data
 
 from core.settings import PROJECT_ROOT
-from tests.nlu.quality import OOD_TARGET, load_ood_set, ood_failures, ood_rejections
+from tests.nlu.quality import (
+    OOD_SET_EN,
+    OOD_TARGET,
+    OOD_TARGET_EN,
+    load_ood_set,
+    ood_failures,
+    ood_rejections,
+)
 from tests.nlu.test_quality import normalized
 
 
@@ -29,12 +36,11 @@ def test_the_ood_set_is_big_varied_and_separate_from_training():
     assert near_copies == []
 
 
-def test_the_fresh_set_is_untouched_by_training():
+@pytest.mark.parametrize("name", ["fresh_set.yml", "fresh_set_en.yml"])
+def test_the_fresh_set_is_untouched_by_training(name):
     import yaml
 
-    from tests.nlu.quality import FRESH_SET
-
-    fresh = yaml.safe_load(FRESH_SET.read_text(encoding="utf-8"))
+    fresh = yaml.safe_load((PROJECT_ROOT / "tests" / "nlu" / name).read_text("utf-8"))
     assert {k: len(v) >= 50 for k, v in fresh.items()} == {
         "ood": True, "ideas": True, "not_ideas": True
     }  # fmt: skip
@@ -52,6 +58,26 @@ def test_the_fresh_set_is_untouched_by_training():
 def test_out_of_domain_requests_are_rejected(agent):
     figures = ood_rejections(agent)
     assert ood_failures(figures) == []
+
+
+def test_the_english_ood_set_is_separate_from_training():
+    texts = [text for texts in load_ood_set(OOD_SET_EN).values() for text in texts]
+    assert len(texts) >= 120
+    training = load_data(str(PROJECT_ROOT / "data" / "nlu"))
+    seen = [normalized(m.get("text")) for m in training.nlu_examples]
+    near = [
+        t
+        for t in texts
+        if process.extractOne(normalized(t), seen, scorer=fuzz.ratio, score_cutoff=90)
+    ]
+    assert near == []
+
+
+@pytest.mark.model
+def test_english_out_of_domain_requests_are_rejected(agent):
+    """Issue 34: the English personal-assistant requests, answered as out of scope."""
+    figures = ood_rejections(agent, OOD_SET_EN)
+    assert ood_failures(figures, OOD_TARGET_EN) == []
 
 
 def test_the_ood_gate_fails_below_its_target():

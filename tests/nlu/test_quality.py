@@ -16,7 +16,10 @@ from core.settings import PROJECT_ROOT
 from tests.nlu.quality import (
     BASELINE,
     FLOORS,
+    FRESH_INTENTS_EN,
     TEST_SET,
+    TEST_SET_EN,
+    english_failures,
     entity_scores,
     gate_failures,
     held_out,
@@ -30,9 +33,12 @@ def normalized(text: str) -> str:
     return " ".join(kept.split())
 
 
-def test_the_held_out_set_is_big_and_separate_from_training():
+@pytest.mark.parametrize(
+    "test_set", [TEST_SET, TEST_SET_EN, FRESH_INTENTS_EN], ids=["de", "en", "en-fresh"]
+)
+def test_the_held_out_set_is_big_and_separate_from_training(test_set):
     """No held-out utterance is a copy or a light edit of a training example."""
-    held = load_data(str(TEST_SET))
+    held = load_data(str(test_set))
     training = load_data(str(PROJECT_ROOT / "data" / "nlu"))
     assert len(held.nlu_examples) >= 150
     assert "out_of_scope" in held.intents
@@ -53,6 +59,17 @@ def test_held_out_quality_holds(tmp_path):
     baseline = json.loads(BASELINE.read_text(encoding="utf-8"))
     assert set(FLOORS) <= set(baseline)
     assert gate_failures(summary, baseline) == []
+
+
+def test_english_held_out_quality_holds(tmp_path):
+    """Issue 34: English intents and entities, on a set written apart."""
+    summary = held_out(tmp_path / "held-out-en", plots=False, test_set=TEST_SET_EN)
+    assert english_failures(summary) == []
+
+
+def test_the_english_gate_fails_below_its_floor():
+    failures = english_failures({"intent_accuracy": 0.91, "entity_f1": 0.95})
+    assert len(failures) == 1 and "intent_accuracy" in failures[0]
 
 
 def test_the_gate_fails_on_a_drop_below_the_baseline():

@@ -10,7 +10,7 @@ from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 
 from core.settings import PROJECT_ROOT
-from nlu.time_extractor import TIME_CUE, GermanTimeExtractor, windows
+from nlu.time_extractor import GermanTimeExtractor, recognizers_for, windows
 from tests.nlu.conftest import NOW
 
 DEFAULTS = GermanTimeExtractor.get_default_config()
@@ -62,6 +62,39 @@ def test_resolves_german_time_expressions_like_duckling(
     assert entity["additional_info"]["grain"] == grain
     kind = "interval" if isinstance(expected_value, dict) else "value"
     assert entity["additional_info"]["type"] == kind
+
+
+# Issue 34: English, by the English recognizer, in the same shape.
+@pytest.mark.parametrize(
+    "text, expected_span, expected_value",
+    [
+        ("Are there any events this weekend?", "this weekend",
+         {"from": "2026-11-28T00:00:00.000+01:00", "to": "2026-11-30T00:00:00.000+01:00"}),
+        ("anything on Friday?", "Friday", "2026-11-27T00:00:00.000+01:00"),
+        ("events on December 12", "December 12", "2026-12-12T00:00:00.000+01:00"),
+        ("what's on in two weeks", "in two weeks", "2026-12-10T00:00:00.000+01:00"),
+        ("tomorrow at 6pm", "tomorrow at 6pm", "2026-11-27T18:00:00.000+01:00"),
+        ("Anything next week?", "next week",
+         {"from": "2026-11-30T00:00:00.000+01:00", "to": "2026-12-07T00:00:00.000+01:00"}),
+    ],
+)  # fmt: skip
+def test_resolves_english_time_expressions(
+    extractor, text, expected_span, expected_value
+):
+    (entity,) = extractor.extract(text, NOW)
+    assert span(text, entity) == expected_span
+    assert entity["value"] == expected_value
+
+
+def test_german_text_is_read_by_the_german_recognizer_only():
+    """The German figures stay: German text has no English cue for a date."""
+    german = [
+        m.get("text")
+        for m in load_data(
+            str(PROJECT_ROOT / "tests" / "nlu" / "test_set.yml")
+        ).nlu_examples
+    ]
+    assert [t for t in german if "en" in recognizers_for(t)] == []
 
 
 @pytest.mark.parametrize(
@@ -146,6 +179,7 @@ def all_utterances() -> list[str]:
     files = [
         PROJECT_ROOT / "data" / "nlu",
         PROJECT_ROOT / "tests" / "nlu" / "test_set.yml",
+        PROJECT_ROOT / "tests" / "nlu" / "test_set_en.yml",
     ]
     return [
         message.get("text")
@@ -156,7 +190,7 @@ def all_utterances() -> list[str]:
 
 def test_the_cue_filter_skips_only_text_without_a_time(extractor):
     """The speed-up must not lose a date: the recognizer finds none in skipped text."""
-    skipped = [text for text in all_utterances() if not TIME_CUE.search(text)]
+    skipped = [text for text in all_utterances() if not recognizers_for(text)]
     assert len(skipped) > 300
     missed = [text for text in skipped if extractor.recognize(text, NOW)]
     assert missed == []
@@ -271,7 +305,7 @@ def test_a_replaced_worker_leaves_no_open_pipe():
                 worker._kill("a test")
             worker._process.kill()  # one that dies by itself
             worker._process.wait()
-            worker.parse([(0, "morgen")], NOW, 5)  # notices it and starts another
+            worker.parse([(0, "morgen", ("de",))], NOW, 5)  # notices it, starts another
             gc.collect()
         assert [str(w.message) for w in caught if w.category is ResourceWarning] == []
         assert worker.kills == 3

@@ -12,7 +12,10 @@ from core.protocol import FORGET_PAYLOADS, LIVE_CHAT_MARKER
 BACK_TO_ASSISTANT = re.compile(
     r"^\W*(?:(?:bitte\s+)?(?:zurück|zurueck)\s+(?:zum|zu\s+dem|zur)\s+"
     r"(?:assistenten?|bot|chatbot|assistentin)|/?assistent|live-?chat\s+beenden|"
-    r"chat\s+mit\s+(?:dem\s+)?team\s+beenden)(?:\s+bitte)?\W*$",
+    r"chat\s+mit\s+(?:dem\s+)?team\s+beenden|"
+    # English (issue 34), as the English hand-off text says it.
+    r"(?:please\s+)?(?:go\s+)?back\s+to\s+the\s+(?:assistant|bot|chatbot)|"
+    r"end\s+(?:the\s+)?live\s*-?chat)(?:[\s,]+(?:bitte|please))?\W*$",
     re.IGNORECASE,
 )
 # Payloads that must reach the assistant itself, even during a live chat.

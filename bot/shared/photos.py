@@ -96,6 +96,27 @@ REFUSALS_LEICHT = {
 }
 
 
+REFUSALS_ENGLISH = {
+    "too_big": "The photo is too large. Please send a picture of up to 10 MB.",
+    "too_many_pixels": "The photo has too many pixels. Please send a smaller picture.",
+    "not_a_photo": (
+        "I can't read this file as a photo. Please send a JPEG, PNG or WebP picture."
+    ),
+    "not_in_form": (
+        "I accept photos as part of a suggestion. Please start a suggestion first,"
+        ' for example with "I have an idea". Then send the photo again.'
+    ),
+    "address_budget": (
+        "Many photos came from your internet connection in the last hour. Please"
+        " send more photos later. You can also hand in your suggestion without one."
+    ),
+    "overall_budget": (
+        "A lot of people are sending photos right now. Please try again later."
+        " You can also hand in your suggestion without a photo."
+    ),
+}
+
+
 class PhotoRefused(ValueError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)

@@ -44,7 +44,7 @@ from bot.shared.unavailable import Unavailable
 from bot.telegram import texts
 from bot.telegram.render import ButtonPayloads, Outgoing, render
 from core.places import Position
-from core.protocol import LEICHTE_SPRACHE, intent_payload
+from core.protocol import ENGLISH, ENGLISH_PAYLOAD, intent_payload
 from core.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -154,9 +154,9 @@ class Bridge:
         self.settings: Settings = gateway.settings
         self.payloads = payloads or ButtonPayloads()
         self._open_keyboards: set[int] = set()
-        # Chats in Leichter Sprache, as their last switch said: the bridge's
-        # own texts follow them even while Rasa is away.
-        self._plain_chats: set[int] = set()
+        # Chats in Leichter Sprache or English, as their last switch said: the
+        # bridge's own texts follow them even while Rasa is away.
+        self._languages: dict[int, str] = {}
 
     @cached_property
     def intake(self) -> PhotoIntake:
@@ -194,6 +194,10 @@ class Bridge:
         reference = normalize_reference(" ".join(context.args or []))
         if name == "status" and reference:
             payload = intent_payload("ask_suggestion_status", reference=reference)
+        if name == "start" and _speaks_english(update):
+            # Telegram's app language: English from the first answer on (the
+            # switch greets and says how to get German).
+            payload = ENGLISH_PAYLOAD
         await self.converse(update, context, payload)
 
     async def on_unknown_command(
@@ -389,7 +393,7 @@ class Bridge:
             )
         except Unavailable as error:
             logger.warning("not handled, %s: %s", type(error).__name__, error)
-            unavailable = texts.worded(texts.UNAVAILABLE, chat.id in self._plain_chats)
+            unavailable = texts.worded(texts.UNAVAILABLE, self._languages.get(chat.id))
             return [Outgoing(escape(unavailable, quote=False))], False
         if turn.language is not None:
             self._remember_language(chat.id, turn.language)
@@ -399,7 +403,7 @@ class Bridge:
         await self.payloads.share()  # before a button can be pressed elsewhere
         if turn.live:
             return outgoing, True  # a person answers, through the outbox
-        no_answer = texts.worded(texts.NO_ANSWER, chat.id in self._plain_chats)
+        no_answer = texts.worded(texts.NO_ANSWER, self._languages.get(chat.id))
         return outgoing or [Outgoing(escape(no_answer, quote=False))], False
 
     async def _leave_live_chat(self, sender: str, bot: Bot) -> list[Outgoing]:
@@ -412,16 +416,16 @@ class Bridge:
         return [_team_only_in_private(bot)]
 
     def _remember_language(self, chat_id: int, language: str) -> None:
-        if language != LEICHTE_SPRACHE:
-            self._plain_chats.discard(chat_id)
+        if language not in texts.IN:
+            self._languages.pop(chat_id, None)
             return
-        if len(self._plain_chats) >= MAX_OPEN_KEYBOARDS:
-            self._plain_chats.clear()  # a bound: only the error texts forget
-        self._plain_chats.add(chat_id)
+        if len(self._languages) >= MAX_OPEN_KEYBOARDS:
+            self._languages.clear()  # a bound: only the error texts forget
+        self._languages[chat_id] = language
 
     def _said(self, update: Update, text: str) -> str:
         chat = update.effective_chat
-        return texts.worded(text, chat is not None and chat.id in self._plain_chats)
+        return texts.worded(text, self._languages.get(chat.id) if chat else None)
 
     def _close_or_track_keyboard(
         self, chat_id: int, outgoing: list[Outgoing]
@@ -451,3 +455,9 @@ class Bridge:
                 await context.bot.send_message(
                     update.effective_chat.id, self._said(update, texts.FAILED)
                 )
+
+
+def _speaks_english(update: Update) -> bool:
+    user = update.effective_user
+    code = (user.language_code or "") if user else ""
+    return code.casefold().split("-")[0] == ENGLISH

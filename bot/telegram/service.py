@@ -205,8 +205,19 @@ class TelegramService:
     async def _start_once(self) -> None:
         application = self.application
         await application.initialize()
+        menu = [c for c in texts.COMMANDS if c.description]
         await application.bot.set_my_commands(
-            [BotCommand(c.name, c.description) for c in texts.COMMANDS if c.description]
+            [BotCommand(c.name, c.description) for c in menu]
+        )
+        # Telegram shows this menu to users whose app is in English.
+        await application.bot.set_my_commands(
+            [
+                BotCommand(
+                    c.name, texts.ENGLISH_DESCRIPTIONS.get(c.name, c.description)
+                )
+                for c in menu
+            ],
+            language_code="en",
         )
         await application.start()
         if self.config.webhook_url:

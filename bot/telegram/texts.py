@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.shared.photos import REFUSALS, REFUSALS_LEICHT
+from bot.shared.photos import REFUSALS, REFUSALS_ENGLISH, REFUSALS_LEICHT
+from core.protocol import ENGLISH, LEICHTE_SPRACHE
 
 UNAVAILABLE = (
     "Ich bin gerade nicht erreichbar. Bitte versuchen Sie es in ein paar Minuten "
@@ -90,9 +91,44 @@ LEICHT = {
 }
 
 
-def worded(text: str, plain: bool) -> str:
-    """`text`, in Leichter Sprache where the chat asked for it."""
-    return LEICHT.get(text, text) if plain else text
+# The same in English, for a chat that switched to it (/english).
+ENGLISH_TEXTS = {
+    UNAVAILABLE: "I can't be reached right now. Please try again in a few minutes.",
+    NO_ANSWER: (
+        "Sorry, I don't have an answer to that right now. Type /help to see what"
+        " I can help you with."
+    ),
+    NOT_TEXT: (
+        "Sorry, I can only understand text, photos and locations. I can't read"
+        " voice messages, stickers or files. Please write your request as text."
+        " I only accept photos and locations in a private chat with me."
+    ),
+    PHOTO_FAILED: "I couldn't save the photo just now. Please send it again.",
+    TOO_MANY_PHOTOS: (
+        "You have already attached three photos. A suggestion can't have more."
+    ),
+    UNKNOWN_COMMAND: (
+        "I don't know this command. Type /help to see what I can help you with."
+    ),
+    STALE_BUTTON: "This choice is no longer current. Please write me what you need.",
+    CHOSEN: "Your choice: {title}",
+    NO_PHOTOS_IN_LIVE_CHAT: (
+        "The team can't see photos in the live chat. Please describe it in words."
+    ),
+    TOO_FAST: "You're writing very fast. Please wait a moment, then I'll answer.",
+    TEAM_ONLY_IN_PRIVATE: (
+        "You can write with the team only in a private chat with me. In the group,"
+        " everyone would read the answers. Please write to me directly: @{bot}"
+    ),
+    FAILED: "Sorry, something went wrong. Please try again.",
+    **{REFUSALS[reason]: REFUSALS_ENGLISH[reason] for reason in REFUSALS},
+}
+IN = {LEICHTE_SPRACHE: LEICHT, ENGLISH: ENGLISH_TEXTS}
+
+
+def worded(text: str, language: str | None) -> str:
+    """`text` in the language the chat asked for (Leichte Sprache, English)."""
+    return IN.get(language or "", {}).get(text, text)
 
 
 @dataclass(frozen=True)
@@ -112,7 +148,28 @@ COMMANDS = (
     Command("assistent", "zurück zum Assistenten", "Zurück zum Assistenten"),
     Command("leicht", "/rephrase", "Antworten in Leichter Sprache"),
     Command("normal", "/standard_sprache", "Antworten wieder in normaler Sprache"),
+    Command("english", "/english", "Answers in English"),
+    Command("deutsch", "/standard_sprache", "Antworten wieder auf Deutsch"),
     Command("datenschutz", "/ask_privacy", "Datenschutzhinweise"),
     Command("loeschen", "/request_data_deletion", "Ihre Daten löschen"),
     Command("abbrechen", "/cancel", "Den laufenden Vorgang abbrechen"),
 )
+
+
+# The menu for Telegram users whose app is in English (set_my_commands with
+# language_code "en"); a command not named here keeps its German description.
+ENGLISH_DESCRIPTIONS = {
+    "start": "Welcome and overview",
+    "hilfe": "What I can do for you",
+    "vorschlag": "Make a suggestion",
+    "status": "Status of your suggestions",
+    "mensch": "Write with a person from the team",
+    "assistent": "Back to the assistant",
+    "leicht": "Answers in Leichte Sprache (easy German)",
+    "normal": "Answers in standard German again",
+    "english": "Answers in English",
+    "deutsch": "Answers in German again",
+    "datenschutz": "Privacy notice",
+    "loeschen": "Delete your data",
+    "abbrechen": "Cancel what is under way",
+}

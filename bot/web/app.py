@@ -20,7 +20,7 @@ from bot.shared.redis_state import RedisButtonMemory, RedisRateLimits
 from bot.shared.services import ReplyBus, Services
 from bot.web.board import setup_board
 from bot.web.chat import ChatApi
-from bot.web.errors import errors_in_leichter_sprache
+from bot.web.errors import errors_in_the_widget_language
 from bot.web.headers import add_security_headers, allow_origins
 from bot.web.live_stream import LiveStreams, live_stream
 from bot.web.unsubscribe import setup_unsubscribe
@@ -75,7 +75,7 @@ def create_app(
     """With `services` (bot.server), the Rasa client, Redis and the reply bus
     are the process's; without, the app builds and opens its own."""
     app = web.Application(
-        client_max_size=MAX_BODY_BYTES, middlewares=[errors_in_leichter_sprache]
+        client_max_size=MAX_BODY_BYTES, middlewares=[errors_in_the_widget_language]
     )
     if services is None:
         services = Services.build(settings, redis)

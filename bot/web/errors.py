@@ -1,17 +1,18 @@
 """What the widget's API says itself when it cannot pass a message on, in
-standard German and in Leichter Sprache.
+standard German, in Leichter Sprache and in English.
 
-A widget in Leichter Sprache adds `?sprache=leicht` to its requests (the
-server cannot ask Rasa for the mode when Rasa is what is away); the
-middleware then swaps each error for its Leichte-Sprache text.
+A widget in Leichter Sprache or in English adds `?sprache=leicht` or
+`?sprache=en` to its requests (the server cannot ask Rasa for the language
+when Rasa is what is away); the middleware then swaps each error for its
+text in that language.
 """
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from bot.shared.photos import REFUSALS, REFUSALS_LEICHT
-from core.protocol import LANGUAGE_SLOT, LEICHTE_SPRACHE
+from bot.shared.photos import REFUSALS, REFUSALS_ENGLISH, REFUSALS_LEICHT
+from core import protocol
 
 MAX_MESSAGE = 2000
 MAX_MESSAGE_TEXT = f"{MAX_MESSAGE:,}".replace(",", ".")
@@ -81,6 +82,38 @@ LEICHT = {
     ),
     **{REFUSALS[reason]: REFUSALS_LEICHT[reason] for reason in REFUSALS},
 }
+ENGLISH = {
+    BAD_REQUEST: "Sorry, this request is not valid. Please reload the page.",
+    EMPTY: "Please write a message.",
+    TOO_LONG: f"Please write no more than {MAX_MESSAGE:,} characters.",
+    TOO_FAST: "You are writing very quickly. Please wait a moment.",
+    UNAVAILABLE: (
+        "The assistant cannot be reached right now. Please try again in a moment."
+    ),
+    NO_ANSWER: "Sorry, I don't have an answer to that right now.",
+    NOT_A_PHOTO_UPLOAD: "Please choose a photo.",
+    NO_PHOTOS_IN_LIVE_CHAT: (
+        "Sorry, the team cannot see photos in the live chat. Please describe it "
+        "in words."
+    ),
+    TOO_MANY_PHOTOS: (
+        "Sorry, a suggestion can take three photos at most, and you have already "
+        "attached three."
+    ),
+    PHOTO_NOT_SAVED: (
+        "Sorry, the photo could not be saved just now. Please try again in a moment."
+    ),
+    NOT_DELETED: (
+        "Sorry, your data could not be deleted just now. Everything is as it was. "
+        "Please try again in a moment."
+    ),
+    TOO_MANY_STREAMS: (
+        "You have opened the chat in too many windows. Please close one of them."
+    ),
+    **{REFUSALS[reason]: REFUSALS_ENGLISH[reason] for reason in REFUSALS},
+}
+# The widget's `?sprache=` value and its texts for the German ones.
+IN = {protocol.LEICHTE_SPRACHE: LEICHT, protocol.ENGLISH: ENGLISH}
 ERROR_TEXT = "error_text"  # the response's error, for the middleware
 
 
@@ -90,21 +123,23 @@ def error(status: int, message: str, **headers: str) -> web.Response:
     return response
 
 
-def wants_leicht(request: web.Request) -> bool:
-    return request.query.get(LANGUAGE_SLOT) == LEICHTE_SPRACHE
+def wording(request: web.Request) -> dict[str, str]:
+    """The texts in the language the widget asked for; {} for standard German."""
+    return IN.get(request.query.get(protocol.LANGUAGE_SLOT, ""), {})
 
 
 def worded(request: web.Request, text: str) -> str:
     """`text` in the language the widget asked for."""
-    return LEICHT.get(text, text) if wants_leicht(request) else text
+    return wording(request).get(text, text)
 
 
 @web.middleware
-async def errors_in_leichter_sprache(request: web.Request, handler):
+async def errors_in_the_widget_language(request: web.Request, handler):
     response = await handler(request)
     message = response.get(ERROR_TEXT) if isinstance(response, web.Response) else None
-    if message is None or not wants_leicht(request) or message not in LEICHT:
+    texts = wording(request)
+    if message is None or message not in texts:
         return response
     retry = response.headers.get("Retry-After")
     headers = {"Retry-After": retry} if retry else {}
-    return error(response.status, LEICHT[message], **headers)
+    return error(response.status, texts[message], **headers)

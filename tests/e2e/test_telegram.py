@@ -70,13 +70,19 @@ def project_summary(assistant, name: str, summary: str):
             db.execute("UPDATE projects SET summary = ? WHERE name = ?", (old, name))
 
 
-def test_commands_are_registered_in_german(assistant, bot_api):
-    (call,) = bot_api.wait_for("setMyCommands")
-    commands = {c["command"]: c["description"] for c in call.params["commands"]}
+def test_commands_are_registered_in_german_and_in_english(assistant, bot_api):
+    german, english = bot_api.wait_for("setMyCommands", count=2)
+    commands = {c["command"]: c["description"] for c in german.params["commands"]}
     assert {"start", "hilfe", "vorschlag", "status", "datenschutz", "loeschen"} <= set(
         commands
     )
     assert commands["hilfe"] == "Was ich für Sie tun kann"
+    assert "language_code" not in german.params
+    # Issue 34: the menu of an app in English.
+    assert english.params["language_code"] == "en"
+    described = {c["command"]: c["description"] for c in english.params["commands"]}
+    assert described.keys() == commands.keys()
+    assert described["hilfe"] == "What I can do for you"
 
 
 def test_start_welcomes_with_transparency_and_buttons(assistant, bot_api):

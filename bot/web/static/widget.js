@@ -24,62 +24,144 @@
   var THUMB_PX = 160;
   var MAX_THUMB_CHARS = 60000;
   var LIVE_POLL_MS = 3000; // only if the browser cannot keep the live stream
-  var TEXT = {
-    launcher: "Chat mit dem Stadt-Assistenten",
-    title: "Stadt-Assistent",
-    note: "Hier antwortet ein KI-Assistent, kein Mensch. ",
-    privacy: "Datenschutzhinweise",
-    easyPage: "Erklärung in Leichter Sprache",
-    label: "Ihre Nachricht",
-    placeholder: "Ihre Frage oder Idee",
-    send: "Senden",
-    close: "Chat schließen",
-    clear: "Verlauf löschen",
-    easy: "Leichte Sprache",
-    easyOn: "Bitte in Leichter Sprache",
-    easyOff: "Bitte wieder normale Sprache",
-    forgetTitle: "Was möchten Sie löschen?",
-    forgetConversation: "Den Verlauf dieses Gesprächs.",
-    forgetNothingElse: "Vorschläge oder Nachrichten an das Team von Ihnen gibt es in diesem Gespräch nicht.",
-    forgetSuggestions: "Ihre Vorschläge: ",
-    forgetPublished: "öffentlich",
-    forgetSupporters: " unterstützt",
-    forgetSupports: "Ihre Unterstützung für andere Vorschläge: ",
-    forgetMessages: "Ihre Nachrichten an das Team: ",
-    forgetAll: "Alles löschen",
-    forgetAllNote: "Löscht den Verlauf und alles oben Genannte. Das lässt sich nicht rückgängig machen.",
-    forgetOnly: "Nur den Verlauf löschen",
-    forgetOnlyNote: "Ihre Vorschläge und Nachrichten bleiben bei der Stadt. Neuigkeiten dazu bekommen Sie dann nicht mehr hier im Chat.",
-    forgetCancel: "Abbrechen",
-    typing: "Der Assistent schreibt …",
-    retry: "Erneut versuchen",
-    rate: "War die Antwort hilfreich?",
-    offline: "Der Assistent ist gerade nicht erreichbar. Bitte versuchen Sie es gleich noch einmal.",
-    offlineEasy: "Ich kann gerade nicht antworten.\nBitte versuchen Sie es gleich noch einmal.",
-    you: "Sie",
-    bot: "Assistent",
-    team: "Smart-City-Team",
-    unread: function (count) {
-      return count === 1 ? "1 neue Nachricht vom Team" : count + " neue Nachrichten vom Team";
+  // The widget's own words: German in standard German and in Leichter
+  // Sprache (the server words the answers), English in English.
+  var TEXTS = {
+    de: {
+      launcher: "Chat mit dem Stadt-Assistenten",
+      title: "Stadt-Assistent",
+      note: "Hier antwortet ein KI-Assistent, kein Mensch. ",
+      privacy: "Datenschutzhinweise",
+      easyPage: "Erklärung in Leichter Sprache",
+      languages: "Sprache des Chats",
+      log: "Chatverlauf",
+      label: "Ihre Nachricht",
+      placeholder: "Ihre Frage oder Idee",
+      send: "Senden",
+      close: "Chat schließen",
+      clear: "Verlauf löschen",
+      forgetTitle: "Was möchten Sie löschen?",
+      forgetConversation: "Den Verlauf dieses Gesprächs.",
+      forgetNothingElse: "Vorschläge oder Nachrichten an das Team von Ihnen gibt es in diesem Gespräch nicht.",
+      forgetSuggestions: "Ihre Vorschläge: ",
+      forgetPublished: "öffentlich",
+      forgetSupporters: function (count) { return count + "-mal unterstützt"; },
+      forgetSupports: "Ihre Unterstützung für andere Vorschläge: ",
+      forgetMessages: "Ihre Nachrichten an das Team: ",
+      forgetAll: "Alles löschen",
+      forgetAllNote: "Löscht den Verlauf und alles oben Genannte. Das lässt sich nicht rückgängig machen.",
+      forgetOnly: "Nur den Verlauf löschen",
+      forgetOnlyNote: "Ihre Vorschläge und Nachrichten bleiben bei der Stadt. Neuigkeiten dazu bekommen Sie dann nicht mehr hier im Chat.",
+      forgetCancel: "Abbrechen",
+      typing: "Der Assistent schreibt …",
+      retry: "Erneut versuchen",
+      rate: "War die Antwort hilfreich?",
+      offline: "Der Assistent ist gerade nicht erreichbar. Bitte versuchen Sie es gleich noch einmal.",
+      offlineEasy: "Ich kann gerade nicht antworten.\nBitte versuchen Sie es gleich noch einmal.",
+      you: "Sie",
+      bot: "Assistent",
+      team: "Smart-City-Team",
+      unread: function (count) {
+        return count === 1 ? "1 neue Nachricht vom Team" : count + " neue Nachrichten vom Team";
+      },
+      liveWaiting: "Wir suchen eine Person aus dem Team …",
+      liveTaken: "Eine Person aus dem Team schreibt mit Ihnen.",
+      liveBack: "Zum Assistenten",
+      liveBackSaid: "zurück zum Assistenten",
+      liveNew: "Neue Nachricht vom Team: ",
+      sending: "Wird gesendet …",
+      attach: "Foto anhängen",
+      attached: "Foto: ",
+      photoAlt: "Ihr Foto ",
+      removePhoto: "Foto entfernen",
+      photoTooBig: "Das Foto ist zu groß. Bitte wählen Sie ein Bild bis 10 MB.",
+      locate: "Meinen Standort verwenden",
+      locateNote: "Ihr Browser fragt Sie dann nach Ihrem Standort. Gespeichert werden nur die Koordinaten, auf etwa 10 Meter gerundet, mit Ihrem Vorschlag.",
+      locating: "Ihr Standort wird ermittelt …",
+      located: "Mein Standort",
+      locationDenied: "Sie haben den Standort nicht freigegeben. Schreiben Sie den Ort einfach in das Textfeld.",
+      noLocation: "Ihr Standort ist gerade nicht verfügbar. Schreiben Sie den Ort einfach in das Textfeld.",
+      welcome: "Hallo! Ich bin der Stadt-Assistent. Fragen Sie mich nach Smart-City-Projekten und Terminen, oder machen Sie einen Vorschlag.",
+      time: "de-DE",
     },
-    liveWaiting: "Wir suchen eine Person aus dem Team …",
-    liveTaken: "Eine Person aus dem Team schreibt mit Ihnen.",
-    liveBack: "Zum Assistenten",
-    liveNew: "Neue Nachricht vom Team: ",
-    sending: "Wird gesendet …",
-    attach: "Foto anhängen",
-    attached: "Foto: ",
-    photoAlt: "Ihr Foto ",
-    removePhoto: "Foto entfernen",
-    photoTooBig: "Das Foto ist zu groß. Bitte wählen Sie ein Bild bis 10 MB.",
-    locate: "Meinen Standort verwenden",
-    locateNote: "Ihr Browser fragt Sie dann nach Ihrem Standort. Gespeichert werden nur die Koordinaten, auf etwa 10 Meter gerundet, mit Ihrem Vorschlag.",
-    locating: "Ihr Standort wird ermittelt …",
-    located: "Mein Standort",
-    locationDenied: "Sie haben den Standort nicht freigegeben. Schreiben Sie den Ort einfach in das Textfeld.",
-    noLocation: "Ihr Standort ist gerade nicht verfügbar. Schreiben Sie den Ort einfach in das Textfeld.",
-    welcome: "Hallo! Ich bin der Stadt-Assistent. Fragen Sie mich nach Smart-City-Projekten und Terminen, oder machen Sie einen Vorschlag.",
+    en: {
+      launcher: "Chat with the city assistant",
+      title: "City Assistant",
+      note: "An AI assistant answers here, not a person. ",
+      privacy: "Privacy notice",
+      easyPage: "Explanation in Leichte Sprache (easy German)",
+      languages: "Chat language",
+      log: "Chat history",
+      label: "Your message",
+      placeholder: "Your question or idea",
+      send: "Send",
+      close: "Close chat",
+      clear: "Delete history",
+      forgetTitle: "What would you like to delete?",
+      forgetConversation: "The history of this conversation.",
+      forgetNothingElse: "There are no suggestions or messages to the team from you in this conversation.",
+      forgetSuggestions: "Your suggestions: ",
+      forgetPublished: "public",
+      forgetSupporters: function (count) { return "supported " + count + (count === 1 ? " time" : " times"); },
+      forgetSupports: "Your support for other suggestions: ",
+      forgetMessages: "Your messages to the team: ",
+      forgetAll: "Delete everything",
+      forgetAllNote: "Deletes the history and everything listed above. This cannot be undone.",
+      forgetOnly: "Delete only the history",
+      forgetOnlyNote: "Your suggestions and messages stay with the city. You will then no longer get news about them here in the chat.",
+      forgetCancel: "Cancel",
+      typing: "The assistant is writing …",
+      retry: "Try again",
+      rate: "Was this answer helpful?",
+      offline: "The assistant cannot be reached right now. Please try again in a moment.",
+      you: "You",
+      bot: "Assistant",
+      team: "Smart City team",
+      unread: function (count) {
+        return count === 1 ? "1 new message from the team" : count + " new messages from the team";
+      },
+      liveWaiting: "We are looking for a person from the team …",
+      liveTaken: "A person from the team is writing with you.",
+      liveBack: "Back to the assistant",
+      liveBackSaid: "Back to the assistant",
+      liveNew: "New message from the team: ",
+      sending: "Sending …",
+      attach: "Attach a photo",
+      attached: "Photo: ",
+      photoAlt: "Your photo ",
+      removePhoto: "Remove photo",
+      photoTooBig: "The photo is too large. Please choose a picture of up to 10 MB.",
+      locate: "Use my location",
+      locateNote: "Your browser will then ask you for your location. Only the coordinates are stored, rounded to about 10 metres, with your suggestion.",
+      locating: "Finding your location …",
+      located: "My location",
+      locationDenied: "You did not share your location. Please type the place into the text box instead.",
+      noLocation: "Your location is not available right now. Please type the place into the text box instead.",
+      welcome: "Hello! I'm the city assistant. Ask me about smart city projects and events, or make a suggestion.",
+      time: "en-US",
+    },
   };
+  var TEXT = TEXTS.de;
+
+  // The conversation's languages (core.protocol.LANGUAGES), in the order of
+  // the header's buttons: each named in itself, with the message that
+  // switches to it and the wish the log shows for that message.
+  var LANGUAGES = {
+    standard: { name: "Deutsch", lang: "de", message: "/standard_sprache", wish: "Bitte auf Deutsch" },
+    en: { name: "English", lang: "en", message: "/english", wish: "English, please" },
+    leicht: { name: "Leichte Sprache", lang: "de", message: "/rephrase", wish: "Bitte in Leichter Sprache" },
+  };
+  var BACK_FROM_EASY = "Bitte wieder normale Sprache";
+
+  function isLanguage(code) {
+    return typeof code === "string" && Object.prototype.hasOwnProperty.call(LANGUAGES, code);
+  }
+
+  // English for a browser whose first language is English, else German.
+  function browserLanguage() {
+    var preferred = (navigator.languages && navigator.languages[0]) || navigator.language || "";
+    return /^en(-|$)/i.test(preferred) ? "en" : "standard";
+  }
 
   function load(key, fallback) {
     try {
@@ -96,6 +178,12 @@
     } catch (e) { /* private mode or full: the chat still works */ }
   }
 
+  function drop(key) {
+    try {
+      localStorage.removeItem(STORE + key);
+    } catch (e) { /* nothing stored, nothing to drop */ }
+  }
+
   function newSession() {
     var bytes = new Uint8Array(16);
     crypto.getRandomValues(bytes);
@@ -107,6 +195,16 @@
   var session = load("session", null) || newSession();
   save("session", session);
   var history = load("history", []);
+  // The language as the server last confirmed it; none stored until then.
+  // Widgets before English stored only whether Leichte Sprache was on.
+  if (load("easy", false) === true && !isLanguage(load("language", null))) save("language", "leicht");
+  drop("easy");
+  function storedLanguage() {
+    var stored = load("language", null);
+    return isLanguage(stored) ? stored : null;
+  }
+  // Until a first conversation, the browser's language names the launcher (preselect).
+  var language = storedLanguage() || (history.length ? "standard" : browserLanguage());
 
   function el(tag, attributes, text) {
     var node = document.createElement(tag);
@@ -160,7 +258,9 @@
   var root = el("div", { class: "sa-root" });
   var launcher = el("button", {
     type: "button", class: "sa-launcher", "aria-expanded": "false", "aria-controls": "sa-panel",
-  }, TEXT.launcher);
+  });
+  var launcherText = el("span");
+  launcher.appendChild(launcherText);
   // The number is for the eye; the words after it are the button's name for a screen reader.
   var badge = el("span", { class: "sa-badge" });
   var badgeCount = el("span", { class: "sa-badge-count", "aria-hidden": "true" });
@@ -175,28 +275,32 @@
   panel.hidden = true;
 
   var header = el("div", { class: "sa-header" });
-  header.appendChild(el("h2", { id: "sa-title", class: "sa-title" }, TEXT.title));
-  var clear = el("button", { type: "button", class: "sa-clear" }, TEXT.clear);
-  var close = el("button", { type: "button", class: "sa-close", "aria-label": TEXT.close }, "×");
-  // A toggle: aria-pressed says whether the assistant answers in Leichter Sprache.
-  var easy = el("button", { type: "button", class: "sa-easy", "aria-pressed": "false" }, TEXT.easy);
-  if (load("easy", false) === true) easy.setAttribute("aria-pressed", "true");
-  header.appendChild(easy);
-  header.appendChild(clear);
-  header.appendChild(close);
+  var title = el("h2", { id: "sa-title", class: "sa-title" });
+  var clear = el("button", { type: "button", class: "sa-clear" });
+  var close = el("button", { type: "button", class: "sa-close" }, "×");
+  // The conversation's language: a row of toggle buttons, each named in its
+  // own language; aria-pressed marks the one the assistant answers in.
+  var languages = el("div", { class: "sa-languages", role: "group" });
+  var languageButtons = {};
+  Object.keys(LANGUAGES).forEach(function (code) {
+    var button = el("button", {
+      type: "button", class: "sa-language", lang: LANGUAGES[code].lang, "aria-pressed": "false",
+    }, LANGUAGES[code].name);
+    button.addEventListener("click", function () { choose(code); });
+    languageButtons[code] = button;
+    languages.appendChild(button);
+  });
+  [title, clear, close, languages].forEach(function (node) { header.appendChild(node); });
 
-  var note = el("p", { class: "sa-note" }, TEXT.note);
-  note.appendChild(el("a", { href: privacyUrl, target: "_blank", rel: "noopener" }, TEXT.privacy));
-  note.appendChild(document.createTextNode(" · "));
-  note.appendChild(el("a", { href: server + "/leichte-sprache", target: "_blank", rel: "noopener" }, TEXT.easyPage));
+  var note = el("p", { class: "sa-note" });
 
-  var log = el("div", { class: "sa-log", role: "log", "aria-live": "polite", "aria-label": "Chatverlauf", tabindex: "0" });
+  var log = el("div", { class: "sa-log", role: "log", "aria-live": "polite", tabindex: "0" });
   var typing = el("p", { class: "sa-typing", "aria-live": "polite" });
   // Shown while a person from the team has the conversation; announces their replies.
   var liveBar = el("div", { class: "sa-live", role: "status", "aria-live": "polite" });
   liveBar.hidden = true;
   var liveText = el("p", { class: "sa-live-text" });
-  var liveBack = el("button", { type: "button", class: "sa-choice" }, TEXT.liveBack);
+  var liveBack = el("button", { type: "button", class: "sa-choice" });
   var liveAnnounce = el("p", { class: "sa-visually-hidden" });
   liveBar.appendChild(liveText);
   liveBar.appendChild(liveBack);
@@ -204,27 +308,27 @@
   var problem = el("div", { class: "sa-error", role: "alert" });
   problem.hidden = true;
   var problemText = el("span");
-  var retry = el("button", { type: "button", class: "sa-retry" }, TEXT.retry);
+  var retry = el("button", { type: "button", class: "sa-retry" });
   problem.appendChild(problemText);
   problem.appendChild(retry);
 
   var form = el("form", { class: "sa-form" });
-  var label = el("label", { for: "sa-input", class: "sa-label" }, TEXT.label);
+  var label = el("label", { for: "sa-input", class: "sa-label" });
   var input = el("input", {
     id: "sa-input", type: "text", maxlength: String(MAX_LENGTH), autocomplete: "off",
-    placeholder: TEXT.placeholder, "aria-describedby": "sa-counter",
+    "aria-describedby": "sa-counter",
   });
   var counter = el("span", { id: "sa-counter", class: "sa-counter" }, "0/" + MAX_LENGTH);
-  var send = el("button", { type: "submit", class: "sa-send" }, TEXT.send);
+  var send = el("button", { type: "submit", class: "sa-send" });
   // "Foto anhängen": a real button for the keyboard; the file input stays hidden.
   var photoInput = el("input", { id: "sa-photo", type: "file", accept: "image/*", class: "sa-visually-hidden", tabindex: "-1", "aria-hidden": "true" });
-  var attach = el("button", { type: "button", class: "sa-attach" }, TEXT.attach);
+  var attach = el("button", { type: "button", class: "sa-attach" });
   var attachment = el("div", { class: "sa-attachment", "aria-live": "polite" });
   attachment.hidden = true;
   var attachmentThumb = el("img", { class: "sa-thumb", alt: "" });
   attachmentThumb.hidden = true;
   var attachmentName = el("span", { class: "sa-attachment-name" });
-  var removePhoto = el("button", { type: "button", class: "sa-remove-photo" }, TEXT.removePhoto);
+  var removePhoto = el("button", { type: "button", class: "sa-remove-photo" });
   attachment.appendChild(attachmentThumb);
   attachment.appendChild(attachmentName);
   attachment.appendChild(removePhoto);
@@ -236,27 +340,69 @@
   document.body.appendChild(spacer);
   document.body.appendChild(root);
 
+  // The `lang` of the widget's own words; each message keeps the one it was written in.
+  function uiLang() {
+    return LANGUAGES[language].lang;
+  }
+
+  // Every word of the widget's own in the current language.
+  function relabel() {
+    root.setAttribute("lang", uiLang());
+    launcherText.textContent = TEXT.launcher;
+    title.textContent = TEXT.title;
+    clear.textContent = TEXT.clear;
+    close.setAttribute("aria-label", TEXT.close);
+    languages.setAttribute("aria-label", TEXT.languages);
+    Object.keys(languageButtons).forEach(function (code) {
+      languageButtons[code].setAttribute("aria-pressed", code === language ? "true" : "false");
+    });
+    note.textContent = TEXT.note;
+    note.appendChild(el("a", { href: privacyUrl, target: "_blank", rel: "noopener" }, TEXT.privacy));
+    note.appendChild(document.createTextNode(" · "));
+    note.appendChild(el("a", {
+      href: server + "/leichte-sprache", hreflang: "de", target: "_blank", rel: "noopener",
+    }, TEXT.easyPage));
+    log.setAttribute("aria-label", TEXT.log);
+    liveBack.textContent = TEXT.liveBack;
+    if (live) liveText.textContent = liveTaken ? TEXT.liveTaken : TEXT.liveWaiting;
+    retry.textContent = TEXT.retry;
+    label.textContent = TEXT.label;
+    input.setAttribute("placeholder", TEXT.placeholder);
+    send.textContent = TEXT.send;
+    attach.textContent = TEXT.attach;
+    removePhoto.textContent = TEXT.removePhoto;
+    if (photo) attachmentName.textContent = TEXT.attached + photo.name + " ";
+  }
+
+  function showLanguage(code) {
+    language = code;
+    TEXT = code === "en" ? TEXTS.en : TEXTS.de;
+    relabel();
+  }
+  showLanguage(language);
+
   function time(at) {
     var moment = new Date(at);
-    return el("time", { datetime: moment.toISOString(), class: "sa-time" },
-      moment.toLocaleTimeString("de-DE", { hour: "2-digit", minute: "2-digit" }));
+    return el("time", { datetime: moment.toISOString(), class: "sa-time", lang: uiLang() },
+      moment.toLocaleTimeString(TEXT.time, { hour: "2-digit", minute: "2-digit" }));
   }
 
   function render() {
     log.textContent = "";
     if (!history.length) {
-      var hello = el("div", { class: "sa-msg sa-bot" });
+      var hello = el("div", { class: "sa-msg sa-bot", lang: uiLang() });
       hello.appendChild(el("p", {}, TEXT.welcome));
       log.appendChild(hello);
     }
     history.forEach(function (entry, index) {
       var fromTeam = entry.from === "team" || entry.news === true;
-      var bubble = el("div", { class: "sa-msg sa-" + (fromTeam ? "team" : entry.from) });
+      // Entries from before English are German.
+      var bubble = el("div", { class: "sa-msg sa-" + (fromTeam ? "team" : entry.from), lang: entry.lang || "de" });
       if (fromTeam) {
-        bubble.appendChild(el("p", { class: "sa-sender" }, TEXT.team));
+        bubble.appendChild(el("p", { class: "sa-sender", lang: uiLang() }, TEXT.team));
       } else {
         var who = entry.from === "user" ? TEXT.you : TEXT.bot;
-        bubble.appendChild(el("span", { class: "sa-visually-hidden" }, who + ": "));
+        bubble.appendChild(el("span", { class: "sa-visually-hidden", lang: uiLang() }, who + ": "));
       }
       if (entry.photo) bubble.appendChild(photoFigure(entry.photo));
       if (entry.text) {
@@ -274,7 +420,7 @@
           var rate = choiceRow(rating, "sa-choices sa-rating");
           rate.setAttribute("role", "group");
           rate.setAttribute("aria-labelledby", "sa-rate-label");
-          rate.insertBefore(el("span", { id: "sa-rate-label", class: "sa-rating-label" }, TEXT.rate), rate.firstChild);
+          rate.insertBefore(el("span", { id: "sa-rate-label", class: "sa-rating-label", lang: uiLang() }, TEXT.rate), rate.firstChild);
           bubble.appendChild(rate);
         }
       }
@@ -299,7 +445,7 @@
 
   // Only a JPEG made by thumbnail() below is shown: the history is stored data.
   function photoFigure(photo) {
-    var figure = el("figure", { class: "sa-photo" });
+    var figure = el("figure", { class: "sa-photo", lang: uiLang() });
     if (/^data:image\/jpeg;base64,[A-Za-z0-9+\/=]+$/.test(String(photo.thumb || ""))) {
       figure.appendChild(el("img", { class: "sa-thumb", src: photo.thumb, alt: TEXT.photoAlt + String(photo.name || "") }));
     }
@@ -362,7 +508,7 @@
   // "Meinen Standort verwenden": says first what is stored; the browser asks
   // for the position only when the button is pressed.
   function locateOffer() {
-    var offer = el("div", { class: "sa-locate" });
+    var offer = el("div", { class: "sa-locate", lang: uiLang() });
     var button = el("button", { type: "button", class: "sa-choice sa-locate-button", "aria-describedby": "sa-locate-note" }, TEXT.locate);
     offer.appendChild(button);
     offer.appendChild(el("p", { id: "sa-locate-note", class: "sa-locate-note" }, TEXT.locateNote));
@@ -394,25 +540,24 @@
     }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
   }
 
+  // Each message with the language it was written in: a reply in the one
+  // in force when it came, the citizen's in the widget's at the time.
   function remember(entry) {
     entry.at = entry.at || new Date().toISOString();
+    entry.lang = entry.lang || uiLang();
     history.push(entry);
     history = history.slice(-MAX_HISTORY);
     save("history", history);
   }
 
-  // In Leichter Sprache the server words its own errors so too.
-  function isEasy() {
-    return easy.getAttribute("aria-pressed") === "true";
-  }
-
+  // In Leichter Sprache and in English the server words its own errors so too.
   function api(path) {
-    if (!isEasy()) return server + path;
-    return server + path + (path.indexOf("?") < 0 ? "?" : "&") + "sprache=leicht";
+    if (language === "standard") return server + path;
+    return server + path + (path.indexOf("?") < 0 ? "?" : "&") + "sprache=" + language;
   }
 
   function offline() {
-    return isEasy() ? TEXT.offlineEasy : TEXT.offline;
+    return language === "leicht" ? TEXT.offlineEasy : TEXT.offline;
   }
 
   function post(path, body) {
@@ -487,26 +632,31 @@
   }
 
   function rememberReplies(data) {
+    // Written in the language the turn switched to, else in the one in force
+    // (also a confirmation of "Meine Daten löschen", after which it is German).
+    var lang = isLanguage(data.language) ? LANGUAGES[data.language].lang : uiLang();
     // "Meine Daten löschen" in the chat: on a shared computer, the next
     // person must not read the conversation. Only the confirmation stays.
     if (data.forgotten === true) startAnew();
-    if (data.language === "leicht" || data.language === "standard") showEasy(data.language === "leicht");
+    // The server says when the language changed (tapped or typed); the control follows.
+    if (isLanguage(data.language)) {
+      showLanguage(data.language);
+      save("language", data.language);
+    }
     (data.messages || []).forEach(function (m) {
-      remember({ from: "bot", text: String(m.text || ""), buttons: m.buttons || [], askLocation: m.ask_location === true });
+      remember({
+        from: "bot", text: String(m.text || ""), buttons: m.buttons || [], askLocation: m.ask_location === true, lang: lang,
+      });
     });
     if (data.live === true) startLive(); else if (data.live === false) stopLive();
     render();
   }
 
-  // A new session with nothing shown or stored of the old one.
-  // The server says when the mode changed (typed or tapped); the control follows.
-  function showEasy(on) {
-    easy.setAttribute("aria-pressed", on ? "true" : "false");
-    save("easy", on);
-  }
-
+  // A new session with nothing shown or stored of the old one: it starts in
+  // standard German, and the browser's language may choose again (preselect).
   function startAnew() {
-    showEasy(false);
+    showLanguage("standard");
+    drop("language");
     stopLive();
     showPhoto(null);
     pending = null;
@@ -555,17 +705,30 @@
     });
   }
 
-  function ask(message, shown) {
+  // `lang`: of `shown`, when that is not in the widget's language.
+  function ask(message, shown, lang) {
     if (busy) return;
-    remember({ from: "user", text: shown || message });
+    remember({ from: "user", text: shown || message, lang: lang });
     render();
     deliver(message);
   }
 
-  easy.addEventListener("click", function () {
-    var on = easy.getAttribute("aria-pressed") === "true";
-    ask(on ? "/standard_sprache" : "/rephrase", on ? TEXT.easyOff : TEXT.easyOn);
-  });
+  // The wish is shown in the language chosen; the control changes with the reply.
+  function choose(code) {
+    if (code === language) return;
+    var wish = code === "standard" && language === "leicht" ? BACK_FROM_EASY : LANGUAGES[code].wish;
+    ask(LANGUAGES[code].message, wish, LANGUAGES[code].lang);
+  }
+
+  // A first conversation in a browser that prefers English starts in English,
+  // unasked: the widget's words at once, the assistant's with its reply.
+  // Stored only once the server confirms; a promise while it is under way.
+  function preselect() {
+    if (busy || history.length || storedLanguage() || browserLanguage() !== "en") return null;
+    showLanguage("en");
+    render();
+    return deliver(LANGUAGES.en.message);
+  }
 
   retry.addEventListener("click", function () {
     if (pending !== null && !busy) deliver(pending);
@@ -701,7 +864,7 @@
   }
 
   liveBack.addEventListener("click", function () {
-    ask("zurück zum Assistenten");
+    ask(TEXTS.de.liveBackSaid, TEXT.liveBackSaid);
     backToTyping();
   });
 
@@ -714,6 +877,7 @@
     lookForNews(NEWS_EVERY_MS);
     input.focus();
     save("open", true);
+    return preselect();
   }
 
   function shut() {
@@ -746,7 +910,7 @@
       list.appendChild(el("li", {}, TEXT.forgetSuggestions + own.map(function (s) {
         var facts = [s.status];
         if (s.published) facts.push(TEXT.forgetPublished);
-        if (s.supporters) facts.push(s.supporters + "-mal" + TEXT.forgetSupporters);
+        if (s.supporters) facts.push(TEXT.forgetSupporters(s.supporters));
         return s.reference + " (" + facts.join(", ") + ")";
       }).join("; ")));
     }
@@ -772,6 +936,7 @@
       problem.hidden = true;
       render();
       input.focus();
+      preselect();
     }, function (error) { closeForget(); showProblem(error.message); });
   }
 
@@ -833,8 +998,8 @@
   // "Idee einreichen". `shown` is what the log shows instead of a payload.
   window.StadtAssistent = {
     say: function (text, shown) {
-      if (panel.hidden) open();
-      ask(text, shown);
+      var switching = panel.hidden ? open() : null;
+      if (switching) switching.then(function () { ask(text, shown); }); else ask(text, shown);
     },
   };
 })();

@@ -256,12 +256,12 @@ class FakeBotApi:
         return update
 
     @staticmethod
-    def user(user_id: int) -> dict:
+    def user(user_id: int, language_code: str = "de") -> dict:
         return {
             "id": user_id,
             "is_bot": False,
             "first_name": "Erika",
-            "language_code": "de",
+            "language_code": language_code,
         }
 
     @staticmethod
@@ -276,13 +276,14 @@ class FakeBotApi:
         text: str | None = None,
         *,
         user_id: int | None = None,
+        language_code: str = "de",
         **extra,
     ) -> dict:
         message = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
             "chat": self.chat(chat_id),
-            "from": self.user(user_id or chat_id),
+            "from": self.user(user_id or chat_id, language_code),
             **extra,
         }
         if text is not None:

@@ -15,6 +15,7 @@ from bot.telegram import texts
 from bot.telegram.bridge import Bridge
 from core.places import DECIMALS
 from core.protocol import (
+    ENGLISH,
     LANGUAGE_MARKER,
     LEICHTE_SPRACHE,
     STANDARD_SPRACHE,
@@ -152,7 +153,9 @@ class SwitchingGateway(RecordingGateway):
         if self.away:
             raise RasaUnavailable("down")
         self.turns.append((sender, text))
-        mode = LEICHTE_SPRACHE if text == "/rephrase" else STANDARD_SPRACHE
+        mode = {"/rephrase": LEICHTE_SPRACHE, "/english": ENGLISH}.get(
+            text, STANDARD_SPRACHE
+        )
         marker = {"recipient_id": sender, "custom": {LANGUAGE_MARKER: mode}}
         return Turn([{"recipient_id": sender, "text": "Gut."}, marker], False)
 
@@ -180,3 +183,39 @@ async def test_the_bridge_s_own_texts_follow_the_chat_s_language(
     # Another chat never switched.
     await bridge.on_text(update(bot, bot_api, PRIVATE + 1, text="Hallo"), context)
     assert said(bot_api, PRIVATE + 1) == [texts.UNAVAILABLE]
+
+
+async def test_english_by_command_and_the_bridge_s_own_texts_in_english(
+    bot, bot_api, settings
+):
+    """Issue 34: /english switches; /deutsch switches back."""
+    gateway = SwitchingGateway(settings)
+    bridge, context = Bridge(gateway), SimpleNamespace(bot=bot, args=[])
+    await bridge.on_command(update(bot, bot_api, PRIVATE, text="/english"), context)
+    assert gateway.turns[-1] == (f"telegram:{PRIVATE}", "/english")
+    gateway.away = True
+    await bridge.on_text(update(bot, bot_api, PRIVATE, text="Events?"), context)
+    assert said(bot_api, PRIVATE)[-1] == texts.ENGLISH_TEXTS[texts.UNAVAILABLE]
+    gateway.away = False
+    await bridge.on_command(update(bot, bot_api, PRIVATE, text="/deutsch"), context)
+    assert gateway.turns[-1] == (f"telegram:{PRIVATE}", "/standard_sprache")
+    gateway.away = True
+    await bridge.on_text(update(bot, bot_api, PRIVATE, text="Termine?"), context)
+    assert said(bot_api, PRIVATE)[-1] == texts.UNAVAILABLE
+
+
+@pytest.mark.parametrize(("code", "sent"), [("en", "/english"), ("en-US", "/english"),
+                                            ("de", "/greet"), ("fr", "/greet")])  # fmt: skip
+async def test_start_follows_the_app_language(bot, bot_api, settings, code, sent):
+    gateway = RecordingGateway(settings)
+    start = update(bot, bot_api, PRIVATE, text="/start", language_code=code)
+    await Bridge(gateway).on_command(start, SimpleNamespace(bot=bot, args=[]))
+    assert gateway.turns == [(f"telegram:{PRIVATE}", sent)]
+
+
+def test_every_bridge_text_and_command_has_english():
+    german = [v for k, v in vars(texts).items() if k.isupper() and isinstance(v, str)]
+    missing = [t for t in german if t.count(" ") > 2 and t not in texts.ENGLISH_TEXTS]
+    assert missing == []
+    menu = {c.name for c in texts.COMMANDS if c.description}
+    assert menu <= set(texts.ENGLISH_DESCRIPTIONS)

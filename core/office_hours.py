@@ -45,9 +45,29 @@ def parse_spans(value: str) -> list[Span]:
     return sorted(spans)
 
 
-@lru_cache(maxsize=8)
-def _holidays(state: str | None, year: int) -> holidays.HolidayBase:
-    return holidays.country_holidays("DE", subdiv=state, years=year, language="de")
+ENGLISH_WEEKDAYS = (
+    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+)  # fmt: skip
+ENGLISH_MONTHS = (
+    "January", "February", "March", "April", "May", "June", "July", "August",
+    "September", "October", "November", "December",
+)  # fmt: skip
+# The languages a holiday's name comes in, by the conversation's language.
+HOLIDAY_LANGUAGES = {"en": "en_US"}
+
+
+@lru_cache(maxsize=16)
+def _holidays(state: str | None, year: int, language: str) -> holidays.HolidayBase:
+    return holidays.country_holidays("DE", subdiv=state, years=year, language=language)
+
+
+def _english_clock(value: time) -> str:
+    """9:00 -> "9 AM", 13:30 -> "1:30 PM"."""
+    if value == time.max:
+        return "midnight"
+    hour = value.hour % 12 or 12
+    minutes = f":{value.minute:02d}" if value.minute else ""
+    return f"{hour}{minutes} {'AM' if value.hour < 12 else 'PM'}"
 
 
 def _clock(value: time) -> str:
@@ -63,9 +83,11 @@ class OfficeHours:
     state: str | None
     timezone: str
 
-    def holiday(self, day: date) -> str | None:
-        """The public holiday's German name, if the office is closed for one."""
-        return _holidays(self.state, day.year).get(day)
+    def holiday(self, day: date, language: str = "de") -> str | None:
+        """The public holiday's name (German, or English for "en"), if the
+        office is closed for one."""
+        names = _holidays(self.state, day.year, HOLIDAY_LANGUAGES.get(language, "de"))
+        return names.get(day)
 
     def _spans(self, day: date) -> list[Span]:
         return [] if self.holiday(day) else self.weekly.get(day.weekday(), [])
@@ -96,14 +118,19 @@ class OfficeHours:
                     return opening
         return None
 
-    def describe_next(self, at: datetime, plain: bool = False) -> str | None:
+    def describe_next(
+        self, at: datetime, plain: bool = False, english: bool = False
+    ) -> str | None:
         """ "heute ab 13 Uhr", "morgen (Dienstag) ab 9 Uhr", "am Montag,
         7. Dezember, ab 9 Uhr"; `plain` for Leichte Sprache, without
-        parentheses: "morgen, am Dienstag, ab 9 Uhr"."""
+        parentheses: "morgen, am Dienstag, ab 9 Uhr"; `english`: "today from
+        1 PM", "tomorrow (Tuesday) from 9 AM", "on Monday, December 7, from 9 AM"."""
         opening = self.next_opening(at)
         if opening is None:
             return None
         today = at.astimezone(ZoneInfo(self.timezone)).date()
+        if english:
+            return _in_english(opening, today)
         clock = f"ab {_clock(opening.time())} Uhr"
         if opening.date() == today:
             return f"heute {clock}"
@@ -136,3 +163,14 @@ class OfficeHours:
                 parts.append(f"{days} {hours} Uhr")
             day = last + 1
         return ", ".join(parts)
+
+
+def _in_english(opening: datetime, today: date) -> str:
+    clock = f"from {_english_clock(opening.time())}"
+    weekday = ENGLISH_WEEKDAYS[opening.weekday()]
+    if opening.date() == today:
+        return f"today {clock}"
+    if opening.date() == today + timedelta(days=1):
+        return f"tomorrow ({weekday}) {clock}"
+    month = ENGLISH_MONTHS[opening.month - 1]
+    return f"on {weekday}, {month} {opening.day}, {clock}"

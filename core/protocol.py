@@ -41,23 +41,31 @@ ERASE_ACTIONS = (ERASE_ACTION, CLEAR_CONVERSATION_ACTION)
 
 RATE_INTENT = "rate"
 
-# The slot that holds the citizen's language mode for the conversation; the
-# NLG (bot/plugins/nlg.py) answers in Leichte Sprache while it says so.
+# The slot that holds the citizen's language for the conversation; the NLG
+# (bot/plugins/nlg.py) answers in Leichte Sprache or in English while it says
+# so, and in standard German while it is empty.
 LANGUAGE_SLOT = "sprache"
 LEICHTE_SPRACHE = "leicht"
+ENGLISH = "en"
 STANDARD_SPRACHE = "standard"
-# A custom reply when the mode changed ({LANGUAGE_MARKER: "leicht"|"standard"}):
-# the widget's "Leichte Sprache" control then shows whether it is on.
+LANGUAGES = (STANDARD_SPRACHE, LEICHTE_SPRACHE, ENGLISH)
+ENGLISH_PAYLOAD = intent_payload("english")
+# A custom reply when the language changed ({LANGUAGE_MARKER: one of
+# LANGUAGES}): the widget's language control then shows the one in use.
 LANGUAGE_MARKER = "smartcity_language"
 
 
-def rating_buttons(offer_id: str) -> list[dict[str, str]]:
+RATING_TITLES = ("👍 Hilfreich", "👎 Nicht hilfreich")
+
+
+def rating_buttons(
+    offer_id: str, titles: tuple[str, str] = RATING_TITLES
+) -> list[dict[str, str]]:
     """👍/👎 under an answer; channels show them apart from its other buttons."""
     return [
-        {"title": f"{icon} {label}",
+        {"title": title,
          "payload": intent_payload(RATE_INTENT, rating=value, rating_id=offer_id)}
-        for icon, label, value in (("👍", "Hilfreich", "up"),
-                                   ("👎", "Nicht hilfreich", "down"))
+        for title, value in zip(titles, ("up", "down"), strict=True)
     ]  # fmt: skip
 
 

@@ -13,23 +13,30 @@ from pathlib import Path
 
 import yaml
 
-from core.protocol import LEICHTE_SPRACHE
+from core.protocol import ENGLISH, LEICHTE_SPRACHE
 from core.settings import PROJECT_ROOT
 
 DOMAIN = PROJECT_ROOT / "domain.yml"
 LEICHTE_SPRACHE_TEXTS = PROJECT_ROOT / "data" / "responses" / "leichte-sprache.yml"
+ENGLISH_TEXTS = PROJECT_ROOT / "data" / "responses" / "english.yml"
 # The templates of computed answers (a project card, an event line): the
 # actions fill them (actions/sdk/wording.py); staff edit them like the others.
 TEMPLATES = PROJECT_ROOT / "data" / "responses" / "templates.yml"
 TEMPLATE_PREFIX = "tpl_"
 STANDARD, LEICHT = "standard", LEICHTE_SPRACHE
-VARIANTS = {STANDARD: "Standard", LEICHT: "Leichte Sprache"}
+VARIANTS = {STANDARD: "Standard", LEICHT: "Leichte Sprache", ENGLISH: "English"}
+# Each variant's shipped texts, by response name, besides domain.yml's.
+VARIANT_FILES = {LEICHT: LEICHTE_SPRACHE_TEXTS, ENGLISH: ENGLISH_TEXTS}
 # Said in Leichter Sprache after a standard text that has no variant yet.
 NOT_YET_LEICHT = (
     "Diesen Text gibt es noch nicht in Leichter Sprache.\n"
     "Sie können nach dem Kontakt fragen.\n"
     "Dann hilft Ihnen ein Mensch aus dem Team."
 )
+NOT_YET = {
+    LEICHT: NOT_YET_LEICHT,
+    ENGLISH: "(This answer is only available in German so far.)",
+}
 MAX_TEXT = 3500  # Telegram allows 4096 after the placeholders are filled
 
 # Markup that neither channel renders: HTML tags, Markdown emphasis and links.
@@ -73,15 +80,39 @@ def all_answers() -> dict[str, DomainResponse]:
     return {**domain_responses(), **templates()}
 
 
-@lru_cache(maxsize=4)
-def leicht_texts(path: Path = LEICHTE_SPRACHE_TEXTS) -> dict[str, str]:
-    """The Leichte-Sprache text of each response that has one, by name."""
+@dataclass(frozen=True)
+class VariantText:
+    text: str
+    buttons: tuple[
+        str, ...
+    ]  # titles in the order of the domain's buttons; () keeps them
+
+
+@lru_cache(maxsize=8)
+def variant_entries(variant: str) -> dict[str, VariantText]:
+    """A variant's text of each response that has one, by name: a plain text,
+    or `{text, buttons}` where the buttons' titles change too (English)."""
+    path = VARIANT_FILES[variant]
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {
-        name: text
-        for name, text in (data.get("responses") or {}).items()
-        if isinstance(text, str) and text.strip()
-    }
+    found = {}
+    for name, entry in (data.get("responses") or {}).items():
+        if isinstance(entry, str):
+            entry = {"text": entry}
+        text = entry.get("text") if isinstance(entry, dict) else None
+        if isinstance(text, str) and text.strip():
+            titles = tuple(str(title) for title in entry.get("buttons") or ())
+            found[name] = VariantText(text, titles)
+    return found
+
+
+def variant_texts(variant: str) -> dict[str, str]:
+    """A variant's text of each response that has one, by name."""
+    return {name: entry.text for name, entry in variant_entries(variant).items()}
+
+
+def leicht_texts() -> dict[str, str]:
+    """The Leichte-Sprache text of each response that has one, by name."""
+    return variant_texts(LEICHT)
 
 
 @lru_cache(maxsize=4)
@@ -94,9 +125,14 @@ def leicht_names(path: Path = LEICHTE_SPRACHE_TEXTS) -> frozenset[str]:
 def shipped_texts() -> list[tuple[str, str, str]]:
     """(name, variant, text) of every answer a release ships."""
     known = all_answers()
-    standard = [(a.name, STANDARD, a.text) for a in known.values()]
-    leicht = [(n, LEICHT, t) for n, t in leicht_texts().items() if n in known]
-    return standard + leicht
+    shipped = [(a.name, STANDARD, a.text) for a in known.values()]
+    for variant in VARIANT_FILES:
+        shipped += [
+            (name, variant, text)
+            for name, text in variant_texts(variant).items()
+            if name in known
+        ]
+    return shipped
 
 
 def placeholders(text: str) -> set[str]:

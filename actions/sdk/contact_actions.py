@@ -56,7 +56,7 @@ class ActionContact(Action):
             logger.exception("contact: cannot tell whether a person is there")
             buttons = []
         else:
-            buttons = contact_buttons(state, tracker)
+            buttons = contact_buttons(state, tracker, say)
             someone_there = state.possible and bool(buttons)
         text = say(
             "tpl_contact",

@@ -21,6 +21,7 @@ from actions.sdk.base import EventList, channel_of, database, sender_key
 from actions.sdk.clear_requests import clearly
 from actions.sdk.rating_offers import offer_ids
 from actions.sdk.suggestion_actions import reset_form
+from actions.sdk.wording import current_wording
 from core.protocol import CLEAR_CONVERSATION_ACTION, DELETED_MARKER, ERASE_ACTION
 
 logger = logging.getLogger(__name__)
@@ -119,7 +120,12 @@ class ActionDeleteMyData(Action):
             dispatcher.utter_message(response="utter_deletion_failed")
             return []
         if deleted:
-            what = f"{deleted} Vorschlag" if deleted == 1 else f"{deleted} Vorschläge"
+            say = await current_wording(tracker)
+            what = (
+                say("tpl_count_suggestion_one")
+                if deleted == 1
+                else say("tpl_count_suggestions", count=deleted)
+            )
             dispatcher.utter_message(response="utter_data_deleted", what=what)
         else:
             dispatcher.utter_message(response="utter_data_deleted_no_suggestions")

@@ -19,8 +19,8 @@ from actions.sdk import rating_offers as rating
 from actions.sdk.base import DatabaseAction, EventList, latest_entity
 from actions.sdk.follow_up import follow_up_subject
 from actions.sdk.wording import Wording, wording
-from core.german import format_plain_span, format_span, plain_day
 from core.protocol import intent_payload
+from core.responses import STANDARD
 from core.settings import Settings
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
@@ -79,11 +79,11 @@ def describe_period(say: Wording, start: datetime, end: datetime, tz) -> str:
     first = start.astimezone(tz)
     last = (end - timedelta(microseconds=1)).astimezone(tz)
     if first.date() == last.date():
-        day = plain_day(first) if say.plain else f"{first:%d.%m.%Y}"
-        return say("tpl_period_day", day=day)
-    if say.plain:
-        return say("tpl_period_days", first=plain_day(first), last=plain_day(last))
-    return say("tpl_period_days", first=f"{first:%d.%m.}", last=f"{last:%d.%m.%Y}")
+        return say("tpl_period_day", day=say.day(first))
+    if say.variant == STANDARD:
+        first_day = f"{first:%d.%m.}"
+        return say("tpl_period_days", first=first_day, last=f"{last:%d.%m.%Y}")
+    return say("tpl_period_days", first=say.day(first), last=say.day(last))
 
 
 def latest_time_entity(tracker: Tracker) -> dict[str, Any] | None:
@@ -162,16 +162,22 @@ class ActionListEvents(DatabaseAction):
             limit=settings.list_limit,
             offset=offset,
         )
-        about = (
-            f" zu {project.name}" if project else f" zum Thema {topic}" if topic else ""
-        )
+        say = wording(session, tracker)
+        about = ""
+        if project:
+            about = " " + say("tpl_about_project", project=project.name)
+        elif topic:
+            about = " " + say("tpl_about_topic", topic=topic)
         # The subject of this answer, for a follow-up like "und nächste Woche?".
         subject = [
             SlotSet("project", project.name if project else None),
             SlotSet("topic", topic),
         ]
         all_events = [
-            {"title": "Alle Termine", "payload": intent_payload("ask_events")}
+            {
+                "title": say("tpl_button_all_events"),
+                "payload": intent_payload("ask_events"),
+            }
         ]
 
         if not page.items and offset:
@@ -186,14 +192,12 @@ class ActionListEvents(DatabaseAction):
             )
             return subject + list_pages.remember("events", filters, 0, 0)
 
-        say = wording(session, tracker)
         heading = "tpl_events_heading_more" if offset else "tpl_events_heading"
         lines = [say(heading, about=about, period=period)]
-        span = format_plain_span if say.plain else format_span
         lines += [
             say(
                 "tpl_event_line",
-                when=span(event.starts_at, event.ends_at, tz),
+                when=say.span(event.starts_at, event.ends_at, tz),
                 title=event.title,
                 place=event.location or None,
                 registration=event.registration or None,
@@ -207,12 +211,12 @@ class ActionListEvents(DatabaseAction):
                 list_pages.progress(say, "events", offset + 1, shown, page.total)
             )
         if shown < page.total:
-            buttons.append(list_pages.more_button())
+            buttons.append(list_pages.more_button(say))
             if not offset:
                 lines.append(say("tpl_events_hint"))
         made = rating.offer(tracker, self.name())
         dispatcher.utter_message(
-            text="\n".join(lines), buttons=rating.with_rating(buttons, made)
+            text="\n".join(lines), buttons=rating.with_rating(buttons, made, say)
         )
         return [
             *subject,

@@ -26,8 +26,9 @@ PROGRESS = {
 }
 
 
-def more_button() -> dict[str, str]:
-    return {"title": "Weitere anzeigen", "payload": intent_payload(SHOW_MORE)}
+def more_button(say: Wording | None = None) -> dict[str, str]:
+    title = say("tpl_button_show_more") if say else "Weitere anzeigen"
+    return {"title": title, "payload": intent_payload(SHOW_MORE)}
 
 
 def remember(kind: str, filters: dict[str, Any], shown: int, total: int) -> EventList:

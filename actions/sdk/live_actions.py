@@ -36,15 +36,23 @@ from actions.sdk.clear_requests import (
 from actions.sdk.suggestion_actions import reset_form
 from actions.sdk.wording import Wording, current_wording
 from core.content import Contact, ContentError, load_contact
-from core.protocol import LIVE_CHAT_MARKER
+from core.protocol import ENGLISH, LIVE_CHAT_MARKER
+from core.responses import LEICHT, STANDARD
 from core.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 
 # Channels that can receive a person's replies; the bare REST API cannot.
 LIVE_CHANNELS = frozenset({"web", "telegram"})
-LEAVE_MESSAGE = {"title": "Nachricht hinterlassen", "payload": "/leave_message"}
-TALK_TO_PERSON = {"title": "Mit einer Person chatten", "payload": "/request_human"}
+
+
+def team_button(possible: bool, say: Wording) -> dict[str, str]:
+    """Chat with a person now, or leave the team a message."""
+    if possible:
+        return {"title": say("tpl_button_talk_to_person"), "payload": "/request_human"}
+    return {"title": say("tpl_button_leave_message"), "payload": "/leave_message"}
+
+
 CALLBACK_SLOTS = ("callback_text", "callback_contact", "callback_discard")
 MIN_TEXT, MAX_TEXT, MAX_CONTACT = 5, 2000, 200
 
@@ -57,13 +65,14 @@ class LiveState:
     possible: bool
     reason: str | None = None
     values: dict[str, Any] = field(default_factory=dict)
-    # When the office opens again, in standard and in Leichter Sprache.
-    opening: tuple[str | None, str | None] = (None, None)
+    # Values that are words of a language (when the office opens again, the
+    # holiday's name), by the variant of actions.sdk.wording.
+    worded: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def why_not(self, say: Wording) -> str:
         if self.reason is None:
             return ""
-        return say(self.reason, **self.values, opening=self.opening[say.plain])
+        return say(self.reason, **self.values, **self.worded.get(say.variant, {}))
 
 
 def live_state(
@@ -77,12 +86,21 @@ def live_state(
         return LiveState(False, "tpl_live_queue_full")
     if hours.is_open(now):
         return LiveState(False, "tpl_live_nobody")
-    holiday = hours.holiday(now.astimezone(settings.tz).date())
+    today = now.astimezone(settings.tz).date()
+    holiday = hours.holiday(today)
+    worded = {
+        STANDARD: {"opening": hours.describe_next(now), "holiday": holiday},
+        LEICHT: {"opening": hours.describe_next(now, plain=True), "holiday": holiday},
+        ENGLISH: {
+            "opening": hours.describe_next(now, english=True),
+            "holiday": hours.holiday(today, ENGLISH),
+        },
+    }
     return LiveState(
         False,
         "tpl_live_closed_holiday" if holiday else "tpl_live_closed",
-        {"holiday": holiday, "hours": contact.hours_text or None},
-        (hours.describe_next(now), hours.describe_next(now, plain=True)),
+        {"hours": contact.hours_text or None},
+        worded,
     )
 
 
@@ -173,8 +191,8 @@ class ActionRequestHuman(Action):
         dispatcher.utter_message(
             text=say("tpl_live_leave_message", why_not=why_not),
             buttons=[
-                LEAVE_MESSAGE,
-                {"title": "Kontaktdaten", "payload": "/ask_contact"},
+                team_button(False, say),
+                {"title": say("tpl_button_contact"), "payload": "/ask_contact"},
             ],
         )
         return []
@@ -226,9 +244,9 @@ class ActionFallback(Action):
             logger.exception("fallback: cannot tell whether a person is there")
             dispatcher.utter_message(response="utter_fallback")
             return []
+        say = await current_wording(tracker)
         dispatcher.utter_message(
-            response="utter_fallback_again",
-            buttons=[TALK_TO_PERSON if state.possible else LEAVE_MESSAGE],
+            response="utter_fallback_again", buttons=[team_button(state.possible, say)]
         )
         return []
 
@@ -243,17 +261,21 @@ def _second_in_a_row(tracker: Tracker) -> bool:
     return len(intents) >= 2 and intents[1] == "nlu_fallback"
 
 
-def contact_buttons(state: LiveState, tracker: Tracker) -> list[dict[str, str]]:
+def contact_buttons(
+    state: LiveState, tracker: Tracker, say: Wording
+) -> list[dict[str, str]]:
     """What the contact answer offers besides e-mail and phone."""
     if not team_can_reply(tracker):
         return []
-    return [TALK_TO_PERSON if state.possible else LEAVE_MESSAGE]
+    return [team_button(state.possible, say)]
 
 
 # At the contact step, a word that is neither a number nor an address: the
 # citizen wants no contact beside the chat ("weiter", "fertig", "Absenden").
 NO_CONTACT_WORDS = {"weiter", "fertig", "absenden", "senden", "ohne", "keine",
-                    "nur hier", "nur im chat", "überspringen"}  # fmt: skip
+                    "nur hier", "nur im chat", "überspringen", "no", "none", "skip",
+                    "continue", "done", "send", "only here", "just here",
+                    "only in the chat", "no thanks"}  # fmt: skip
 CONTACT = re.compile(r"\d|@")
 LEAVE_THE_FORM = {"request_data_deletion", "clear_conversation"}
 

@@ -74,19 +74,20 @@ class ActionProjectInfo(DatabaseAction):
 
         if project is not None:
             made = rating.offer(tracker, self.name())
+            say = wording(session, tracker)
             buttons = [
                 {
-                    "title": "Termine dazu",
+                    "title": say("tpl_button_project_events"),
                     "payload": intent_payload("ask_events", project=project.name),
                 },
                 {
-                    "title": "Weitere Projekte",
+                    "title": say("tpl_button_more_projects"),
                     "payload": intent_payload("ask_projects"),
                 },
             ]
             dispatcher.utter_message(
-                text=describe(project, wording(session, tracker)),
-                buttons=rating.with_rating(buttons, made),
+                text=describe(project, say),
+                buttons=rating.with_rating(buttons, made, say),
             )
             return [SlotSet("project", project.name), *rating.remember(tracker, made)]
 
@@ -155,14 +156,15 @@ class ActionListProjects(DatabaseAction):
             limit=settings.list_limit,
             offset=offset,
         )
+        say = wording(session, tracker)
         described = "".join(
-            " " + part
-            for part in (
-                f"zum Thema {topic}" if topic else "",
-                f"im Stadtteil {district}" if district else "",
-                f"mit dem Stand „{status}“" if status else "",
+            " " + say(template, **{key: value})
+            for template, key, value in (
+                ("tpl_filter_topic", "topic", topic),
+                ("tpl_filter_district", "district", district),
+                ("tpl_filter_status", "status", status),
             )
-            if part
+            if value
         )
 
         if not page.items and offset:
@@ -179,7 +181,6 @@ class ActionListProjects(DatabaseAction):
             )
             return list_pages.remember("projects", filters, 0, 0)
 
-        say = wording(session, tracker)
         # A heading keeps its line: "" is a value, only None leaves a line out.
         if offset:
             heading = say("tpl_projects_heading_more", filters=described)
@@ -199,12 +200,12 @@ class ActionListProjects(DatabaseAction):
                 list_pages.progress(say, "projects", offset + 1, shown, page.total)
             )
         if shown < page.total:
-            buttons.append(list_pages.more_button())
+            buttons.append(list_pages.more_button(say))
             if not offset:
                 lines.append(say("tpl_projects_hint"))
         made = rating.offer(tracker, self.name())
         dispatcher.utter_message(
-            text="\n".join(lines), buttons=rating.with_rating(buttons, made)
+            text="\n".join(lines), buttons=rating.with_rating(buttons, made, say)
         )
         return [
             *list_pages.remember("projects", filters, shown, page.total),

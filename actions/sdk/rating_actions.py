@@ -26,6 +26,7 @@ from actions.sdk.base import (
 from actions.sdk.clear_requests import unclear_cancel
 from actions.sdk.rating_offers import offer, offers, remember, with_rating
 from actions.sdk.suggestion_form import asks_instead, folded, intent_of, plain
+from actions.sdk.wording import current_wording
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,8 @@ class ActionAnswerFaq(Action):
             dispatcher.utter_message(response="utter_fallback")
             return []
         made = offer(tracker, response)
-        dispatcher.utter_message(response=response, buttons=with_rating([], made))
+        say = await current_wording(tracker)
+        dispatcher.utter_message(response=response, buttons=with_rating([], made, say))
         return remember(tracker, made)
 
 

@@ -13,6 +13,7 @@ from rasa_sdk.events import SlotSet
 
 from actions.db.ratings import MAX_QUESTION
 from actions.sdk.base import EventList
+from actions.sdk.wording import Wording
 from core.protocol import rating_buttons
 
 OFFERS_SLOT = "rating_offers"
@@ -53,8 +54,15 @@ def offers(tracker: Tracker) -> list[dict[str, Any]]:
     return _valid(tracker.get_slot(OFFERS_SLOT))
 
 
-def with_rating(buttons: list[dict], made: Offer | None) -> list[dict]:
-    return buttons + rating_buttons(made.id) if made else buttons
+def with_rating(
+    buttons: list[dict], made: Offer | None, say: Wording | None = None
+) -> list[dict]:
+    if made is None:
+        return buttons
+    if say is None:
+        return buttons + rating_buttons(made.id)
+    titles = (say("tpl_button_helpful"), say("tpl_button_not_helpful"))
+    return buttons + rating_buttons(made.id, titles)
 
 
 def remember(tracker: Tracker, made: Offer | None) -> EventList:

@@ -2,7 +2,8 @@
 SESSION_MAX_TURNS messages (bot/plugins/long_sessions.py).
 
 After silence the citizen starts afresh (`carry_over_slots_to_new_session:
-false`), except for the language they chose (Leichte Sprache). After many messages the conversation simply goes on: the new session
+false`), except for the language they chose (Leichte Sprache, English) and whether
+they were asked about English. After many messages the conversation simply goes on: the new session
 keeps the slots, an open form and the actions of the last turn, so that an
 answer to the last question ("ja" to "Möchten Sie die Idee einreichen?") means
 what it meant. Either way an open live chat keeps the conversation paused.
@@ -32,6 +33,8 @@ from core.protocol import LANGUAGE_SLOT
 logger = logging.getLogger(__name__)
 
 CONTINUED_SLOT = "session_continued"  # set by bot/plugins/long_sessions.py
+# Asked once whether to go on in English: also after an hour of silence.
+OFFERED_SLOT = "englisch_angeboten"
 LISTEN = "action_listen"
 
 
@@ -97,8 +100,12 @@ class ActionSessionStart(Action):
         events: list[Any] = [SessionStarted()]
         if tracker.get_slot(CONTINUED_SLOT):
             events.extend(continued(tracker, domain))
-        elif tracker.get_slot(LANGUAGE_SLOT):
-            events.append(SlotSet(LANGUAGE_SLOT, tracker.get_slot(LANGUAGE_SLOT)))
+        else:
+            events.extend(
+                SlotSet(name, tracker.get_slot(name))
+                for name in (LANGUAGE_SLOT, OFFERED_SLOT)
+                if tracker.get_slot(name)
+            )
         if await live_chat_open(tracker.sender_id):
             events.append(ConversationPaused())
         return [*events, ActionExecuted(LISTEN)]

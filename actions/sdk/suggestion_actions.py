@@ -30,8 +30,7 @@ from actions.sdk.suggestion_form import (
     shared_position,
     waiting_photos,
 )
-from actions.sdk.wording import Wording, wording
-from core.german import plain_day
+from actions.sdk.wording import Wording, current_wording, wording
 from core.places import Position
 from core.protocol import (
     intent_payload,
@@ -70,9 +69,9 @@ def preview(text: str) -> str:
     return text if len(text) <= PREVIEW_LENGTH else text[: PREVIEW_LENGTH - 1] + "…"
 
 
-def status_button(reference: str) -> dict[str, str]:
+def status_button(reference: str, say: Wording) -> dict[str, str]:
     return {
-        "title": "Stand abfragen",
+        "title": say("tpl_button_status"),
         "payload": intent_payload("ask_suggestion_status", reference=reference),
     }
 
@@ -292,10 +291,11 @@ class ActionSubmitSuggestion(Action):
                 SlotSet("suggestion_confirmed", None),
                 FollowupAction("suggestion_form"),
             ]
+        say = await current_wording(tracker)
         dispatcher.utter_message(
             response="utter_suggestion_saved",
             reference=reference,
-            buttons=[status_button(reference)],
+            buttons=[status_button(reference, say)],
         )
         return reset_form()
 
@@ -373,7 +373,7 @@ def _status_answer(session, say: Wording, reference: str, key: str) -> dict:
     text = say(
         "tpl_suggestion_status_own",
         reference=reference,
-        date=plain_day(created) if say.plain else f"{created:%d.%m.%Y}",
+        date=say.day(created),
         text=preview(suggestion.text),
         status=status,
         note=note,
@@ -396,5 +396,5 @@ def _own_list(session, say: Wording, key: str, limit: int) -> dict:
     )
     return {
         "text": say("tpl_own_suggestions", list=listed),
-        "buttons": [status_button(s.reference) for s in own[:limit]],
+        "buttons": [status_button(s.reference, say) for s in own[:limit]],
     }

@@ -36,32 +36,36 @@ from core.settings import get_settings
 logger = logging.getLogger(__name__)
 TEXT_MIN, TEXT_MAX = 10, 2000
 LOCATION_MAX = 200
-SHARED_PLACE = "Gesendeter Standort"
+SHARED_PLACE = "Gesendeter Standort"  # as stored; shown as tpl_shared_place
 SUPPORTED = "supported"
-SUBMIT_ANYWAY = ("trotzdem", "einreichen", "meinen", "weiter", "nein", "keinen")
+SUBMIT_ANYWAY = ("trotzdem", "einreichen", "meinen", "weiter", "nein", "keinen",
+                 "submit", "anyway", "my own", "mine", "none")  # fmt: skip
 OTHER_TOPIC = "Sonstiges"
+OTHER_TOPIC_WORDS = {"sonstiges", "anderes", "other", "something else", "none of these"}
 TOPIC_MATCH_CUTOFF = 80
 MAX_EMAIL_RETRIES = 2
 
 SKIP_WORDS = {"überspringen", "ueberspringen", "weiter", "keiner", "kein ort", "nein", "-",
-              "egal", "nirgends", "ohne ort", "skip"}  # fmt: skip
+              "egal", "nirgends", "ohne ort", "skip", "no", "none", "nowhere",
+              "no place", "anywhere", "next", "continue"}  # fmt: skip
 # A yes or a button word is no place ("ok", "Absenden" at the place step).
 NOT_A_PLACE = {"ja", "ok", "okay", "jo", "gut", "passt", "absenden", "senden",
-               "fertig", "stimmt", "genau", "richtig"}  # fmt: skip
+               "fertig", "stimmt", "genau", "richtig", "yes", "send", "done",
+               "right", "correct", "sure", "fine"}  # fmt: skip
 WORDS = re.compile(r"\w")
 NO_EMAIL_WORDS = {"ohne e-mail", "ohne email", "ohne e-mail weiter", "keine", "keine e-mail",
-                  "nein", "überspringen", "weiter"}  # fmt: skip
-# Button choice -> (title, slots it resets). Typed German words map to the same choice.
+                  "nein", "überspringen", "weiter", "no", "no email", "no e-mail",
+                  "without email", "without e-mail", "continue without email",
+                  "skip", "none", "continue"}  # fmt: skip
+# Button choice -> the slots it resets; its title is the template
+# tpl_button_<choice>. Typed words map to the same choice.
 CHANGE_CHOICES = {
-    "change_text": ("Idee ändern", ("suggestion_text",)),
-    "change_topic": ("Thema ändern", ("suggestion_topic",)),
-    "change_location": ("Ort ändern", ("suggestion_location", "suggestion_position")),
-    "change_public": ("Veröffentlichung ändern", ("suggestion_public",)),
-    "change_notify": (
-        "Benachrichtigung ändern",
-        ("suggestion_notify", "suggestion_email", "suggestion_email_consent",
-         "suggestion_email_attempts"),
-    ),
+    "change_text": ("suggestion_text",),
+    "change_topic": ("suggestion_topic",),
+    "change_location": ("suggestion_location", "suggestion_position"),
+    "change_public": ("suggestion_public",),
+    "change_notify": ("suggestion_notify", "suggestion_email",
+                      "suggestion_email_consent", "suggestion_email_attempts"),
 }  # fmt: skip
 TYPED_CHANGES = {
     "idee ändern": "change_text",
@@ -70,6 +74,14 @@ TYPED_CHANGES = {
     "ort ändern": "change_location",
     "benachrichtigung ändern": "change_notify",
     "veröffentlichung ändern": "change_public",
+    "change idea": "change_text",
+    "change text": "change_text",
+    "change topic": "change_topic",
+    "change place": "change_location",
+    "change location": "change_location",
+    "change news": "change_notify",
+    "change notification": "change_notify",
+    "change publishing": "change_public",
 }
 
 
@@ -91,13 +103,17 @@ def folded(text: Any) -> str:
 # is asked again. Other question intents only count when the text is a question.
 NEVER_AN_ANSWER = {"faq", "help", "bot_challenge", "ask_privacy", "attach_photo",
                    "ask_suggestion_status", "request_data_deletion", "cancel",
-                   "support_suggestion", "rephrase", "standard_sprache"}  # fmt: skip
+                   "support_suggestion", "rephrase", "standard_sprache",
+                   "english"}  # fmt: skip
 QUESTION_INTENTS = {"ask_projects", "ask_project_info", "ask_events", "ask_contact",
                     "out_of_scope", "nlu_fallback"}  # fmt: skip
 QUESTION_WORDS = re.compile(
     r"^(wie|was|wann|wo|woher|wohin|wozu|wofür|warum|wieso|weshalb|wer|wen|wem|"
     r"welche[rsmn]?|gibt es|gibt's|kann ich|kann man|können sie|könnt ihr|darf ich|"
-    r"muss ich|soll ich|ist das|sind die|habt ihr|haben sie)\b",
+    r"muss ich|soll ich|ist das|sind die|habt ihr|haben sie|"
+    # English: only the unmistakable starts; an idea may begin "What if ...".
+    r"is there|are there|can you|could you|do you|what is|what's|when is|"
+    r"where is|where can|who is|how do|how can|how long)\b",
     re.IGNORECASE,
 )
 # In a direct German question the finite verb comes right after the question
@@ -394,6 +410,8 @@ class ValidateSuggestionForm(ConfirmDiscard, FormValidationAction):
             logger.exception("topic list unavailable; storing as 'Sonstiges'")
             return {"suggestion_topic": OTHER_TOPIC}
         entity = next(tracker.get_latest_entity_values("topic"), None)
+        if folded(value) in OTHER_TOPIC_WORDS:
+            return {"suggestion_topic": OTHER_TOPIC}
         for candidate in (entity, plain(value)):
             if not isinstance(candidate, str) or not candidate:
                 continue
@@ -478,7 +496,11 @@ class ValidateSuggestionForm(ConfirmDiscard, FormValidationAction):
             backed = await support(dispatcher, tracker, reference)
             return {"suggestion_similar_choice": SUPPORTED if backed else None}
         answer = folded(value)
-        if choice_of(tracker) == "submit_anyway" or answer.startswith(SUBMIT_ANYWAY):
+        if (
+            choice_of(tracker) == "submit_anyway"
+            or answer.startswith(SUBMIT_ANYWAY)
+            or intent_of(tracker) == "deny"
+        ):
             return {"suggestion_similar_choice": "submit"}
         dispatcher.utter_message(response="utter_please_use_buttons")
         return {"suggestion_similar_choice": None}
@@ -598,10 +620,10 @@ class ValidateSuggestionForm(ConfirmDiscard, FormValidationAction):
         answer = folded(value)
         change = choice_of(tracker) or TYPED_CHANGES.get(answer)
         if change in CHANGE_CHOICES:
-            _title, slots = CHANGE_CHOICES[change]
+            slots = CHANGE_CHOICES[change]
             return {slot: None for slot in (*slots, "suggestion_confirmed")}
         if intent_of(tracker) == "affirm" or answer.startswith(
-            ("absenden", "senden", "ja")
+            ("absenden", "abschicken", "senden", "ja", "send", "submit", "yes")
         ):
             return {"suggestion_confirmed": True}
         dispatcher.utter_message(response="utter_please_use_buttons")
@@ -640,10 +662,11 @@ async def similar_published(tracker: Tracker, place: dict[str, Any]) -> list[dic
 
 def place_line(say: Wording, location: str | None, position: Any) -> str:
     district = position.get("district") if isinstance(position, dict) else None
+    # Stored in German for staff; shown in the citizen's language.
+    if not location or location == SHARED_PLACE:
+        location = say("tpl_shared_place") if location or district else None
     if district:
-        return say(
-            "tpl_summary_district", place=location or SHARED_PLACE, district=district
-        )
+        return say("tpl_summary_district", place=location, district=district)
     return location or "–"
 
 
@@ -717,10 +740,10 @@ class ActionAskSuggestionSimilarChoice(Action):
             )
             for number, item in enumerate(found, start=1)
         )
-        buttons = [support_button(item["reference"], item["title"]) for item in found]
-        buttons.append(
-            choice_button("Meinen Vorschlag trotzdem einreichen", "submit_anyway")
-        )
+        buttons = [
+            support_button(item["reference"], item["title"], say) for item in found
+        ]
+        buttons.append(choice_button(say("tpl_button_submit_anyway"), "submit_anyway"))
         dispatcher.utter_message(
             text=say("tpl_suggestion_similar", list=listed), buttons=buttons
         )
@@ -758,7 +781,7 @@ class ActionAskSuggestionEmail(Action):
         say = await current_wording(tracker)
         dispatcher.utter_message(
             text=say("tpl_suggestion_email_question", privacy_url=privacy_url),
-            buttons=[choice_button("Ohne E-Mail weiter", "no_email")],
+            buttons=[choice_button(say("tpl_button_no_email"), "no_email")],
         )
         return []
 
@@ -791,11 +814,11 @@ class ActionAskSuggestionConfirmed(Action):
             news=news,
             public=say("tpl_summary_yes" if public else "tpl_summary_no"),
         )
-        buttons = [{"title": "Absenden", "payload": "/affirm"}]
+        buttons = [{"title": say("tpl_button_send"), "payload": "/affirm"}]
         buttons += [
-            choice_button(title, choice)
-            for choice, (title, _) in CHANGE_CHOICES.items()
+            choice_button(say(f"tpl_button_{choice}"), choice)
+            for choice in CHANGE_CHOICES
         ]
-        buttons.append({"title": "Abbrechen", "payload": "/cancel"})
+        buttons.append({"title": say("tpl_button_cancel"), "payload": "/cancel"})
         dispatcher.utter_message(text=text, buttons=buttons)
         return []

@@ -20,7 +20,7 @@ from actions.sdk.base import (
     latest_entity,
     sender_key,
 )
-from actions.sdk.wording import current_wording
+from actions.sdk.wording import Wording, current_wording
 from core.protocol import intent_payload
 from core.settings import get_settings
 
@@ -39,9 +39,9 @@ REFUSALS = {
 # template tpl_support_address_limit says so.
 
 
-def support_button(reference: str, title: str) -> dict[str, str]:
+def support_button(reference: str, title: str, say: Wording) -> dict[str, str]:
     return {
-        "title": f"„{shortened(title)}“ unterstützen",
+        "title": say("tpl_button_support", title=shortened(title)),
         "payload": intent_payload("support_suggestion", reference=reference),
     }
 
@@ -86,11 +86,12 @@ async def support(
     if news:
         dispatcher.utter_message(response="utter_support_news", title=title)
     elif new:
+        say = await current_wording(tracker)
         dispatcher.utter_message(
             response="utter_supported",
             title=title,
             count=count,
-            buttons=[{"title": "Neuigkeiten dazu erhalten",
+            buttons=[{"title": say("tpl_button_news"),
                       "payload": intent_payload("support_suggestion", reference=reference,
                                                 choice=NEWS)}],
         )  # fmt: skip

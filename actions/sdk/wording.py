@@ -17,6 +17,8 @@ import re
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from rasa_sdk import Tracker
 from sqlalchemy.exc import SQLAlchemyError
@@ -24,8 +26,17 @@ from sqlalchemy.orm import Session
 
 from actions.db import responses as answers
 from actions.sdk.base import database
-from core.protocol import LANGUAGE_SLOT, LEICHTE_SPRACHE
-from core.responses import LEICHT, STANDARD, leicht_texts, placeholders, templates
+from core.english import english_day, english_span
+from core.german import format_plain_span, format_span, plain_day
+from core.protocol import ENGLISH, LANGUAGE_SLOT
+from core.responses import (
+    LEICHT,
+    STANDARD,
+    VARIANT_FILES,
+    placeholders,
+    templates,
+    variant_texts,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +75,8 @@ def _current_edits(session: Session) -> dict[tuple[str, str], str]:
 
 
 def variant_of(tracker: Tracker) -> str:
-    return LEICHT if tracker.get_slot(LANGUAGE_SLOT) == LEICHTE_SPRACHE else STANDARD
+    language = tracker.get_slot(LANGUAGE_SLOT)
+    return language if language in VARIANT_FILES else STANDARD
 
 
 class Wording:
@@ -74,15 +86,33 @@ class Wording:
     def __init__(self, variant: str, edits: dict[tuple[str, str], str]) -> None:
         self.variant = variant
         self.plain = variant == LEICHT
+        self.english = variant == ENGLISH
         self._edits = edits
 
     def template(self, name: str) -> str:
         shipped = templates()[name].text
         standard = self._usable(self._edits.get((name, STANDARD)), shipped)
-        if not self.plain:
+        if self.variant == STANDARD:
             return standard
-        leicht = leicht_texts().get(name) or standard
-        return self._usable(self._edits.get((name, LEICHT)), leicht)
+        shipped_variant = variant_texts(self.variant).get(name) or standard
+        return self._usable(self._edits.get((name, self.variant)), shipped_variant)
+
+    def day(self, moment: datetime) -> str:
+        """A day on its own: '07.12.2026', 'Montag, 7. Dezember 2026',
+        'Monday, December 7, 2026'."""
+        if self.plain:
+            return plain_day(moment)
+        if self.english:
+            return english_day(moment)
+        return f"{moment:%d.%m.%Y}"
+
+    def span(self, start: datetime, end: datetime | None, tz: ZoneInfo) -> str:
+        """When an event takes place, in this language."""
+        if self.plain:
+            return format_plain_span(start, end, tz)
+        if self.english:
+            return english_span(start, end, tz)
+        return format_span(start, end, tz)
 
     @staticmethod
     def _usable(edited: str | None, shipped: str) -> str:

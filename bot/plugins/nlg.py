@@ -12,11 +12,11 @@ second and costs a turn nothing in between. A database that is away keeps the
 texts last read, and a row that is missing or blank keeps the domain's: an
 edit can never silence the assistant.
 
-While the conversation's `sprache` slot says "leicht" (or an action asks for
-it with `sprache="leicht"`), each answer comes in its Leichte-Sprache text
-(data/responses/leichte-sprache.yml, edits of the variant "leicht" over it);
-an answer without one comes in its standard text with a sentence in Leichter
-Sprache that says so.
+While the conversation's `sprache` slot says "leicht" or "en" (or an action
+asks for one with `sprache=...`), each answer comes in that variant's text
+(data/responses/leichte-sprache.yml or english.yml, staff edits of the variant
+over it; English also has its own button titles); an answer without one comes
+in its standard text with a sentence that says so.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.db import responses as answers
 from actions.db.session import Database
-from core.protocol import LANGUAGE_SLOT, LEICHTE_SPRACHE
-from core.responses import LEICHT, NOT_YET_LEICHT, STANDARD, leicht_texts
+from core.protocol import LANGUAGE_SLOT
+from core.responses import NOT_YET, STANDARD, VARIANT_FILES, variant_entries
 from core.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -61,22 +61,33 @@ def overlay(shipped: Responses, edits: Edits) -> Responses:
     return current
 
 
-def in_leichter_sprache(standard: Responses, leicht: dict[str, str]) -> Responses:
-    """Every response in Leichter Sprache: its own text where there is one,
-    else the standard text and a sentence that no such text exists yet."""
+def in_variant(
+    standard: Responses, texts: dict[str, str], titles: dict[str, tuple], not_yet: str
+) -> Responses:
+    """Every response in a variant: its own text (and button titles) where
+    there is one, else the standard text and a sentence that no such text
+    exists yet."""
     current = {}
     for name, variations in standard.items():
-        text = leicht.get(name, "")
+        text = texts.get(name, "")
         if text.strip():
-            current[name] = _with_text(variations, text)
+            current[name] = [
+                _titled(v, titles.get(name, ())) for v in _with_text(variations, text)
+            ]
         else:
             current[name] = [
-                {**v, "text": f"{v['text']}\n\n{NOT_YET_LEICHT}"}
-                if v.get("text")
-                else v
+                {**v, "text": f"{v['text']}\n\n{not_yet}"} if v.get("text") else v
                 for v in variations
             ]
     return current
+
+
+def _titled(variation: dict[str, Any], titles: tuple) -> dict[str, Any]:
+    buttons = variation.get("buttons")
+    if not buttons or len(titles) != len(buttons) or variation.get("condition"):
+        return variation
+    renamed = [{**b, "title": t} for b, t in zip(buttons, titles, strict=True)]
+    return {**variation, "buttons": renamed}
 
 
 class EditableResponses(TemplatedNaturalLanguageGenerator):
@@ -94,7 +105,9 @@ class EditableResponses(TemplatedNaturalLanguageGenerator):
         settings = get_settings()
         self.db = Database(settings.database_url)
         self.public_url = settings.public_url
-        self._leicht = TemplatedNaturalLanguageGenerator({})
+        self._variants = {
+            variant: TemplatedNaturalLanguageGenerator({}) for variant in VARIANT_FILES
+        }
         super().__init__((domain or Domain.empty()).responses)
 
     @property
@@ -109,15 +122,18 @@ class EditableResponses(TemplatedNaturalLanguageGenerator):
 
     def _update(self) -> None:
         self._current = overlay(self._shipped, self._edits)
-        leicht = {
-            **leicht_texts(),
-            **{
-                name: t
-                for (name, variant), t in self._edits.items()
-                if variant == LEICHT
-            },
-        }
-        self._leicht.responses = in_leichter_sprache(self._current, leicht)
+        for variant, generator in self._variants.items():
+            shipped = variant_entries(variant)
+            texts = {name: entry.text for name, entry in shipped.items()}
+            texts.update(
+                (name, text)
+                for (name, edited), text in self._edits.items()
+                if edited == variant and text.strip()
+            )
+            titles = {name: entry.buttons for name, entry in shipped.items()}
+            generator.responses = in_variant(
+                self._current, texts, titles, NOT_YET[variant]
+            )
 
     async def generate(
         self,
@@ -131,8 +147,8 @@ class EditableResponses(TemplatedNaturalLanguageGenerator):
         # pages are (utter_help links the page in Leichter Sprache).
         kwargs.setdefault(PUBLIC_URL, self.public_url)
         mode = kwargs.pop(LANGUAGE_SLOT, None) or tracker.get_slot(LANGUAGE_SLOT)
-        if mode == LEICHTE_SPRACHE:
-            return await self._leicht.generate(
+        if mode in self._variants:
+            return await self._variants[mode].generate(
                 utter_action, tracker, output_channel, **kwargs
             )
         return await super().generate(utter_action, tracker, output_channel, **kwargs)

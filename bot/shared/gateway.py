@@ -40,7 +40,7 @@ from bot.shared.live_chat import (
 from bot.shared.rasa_client import RasaClient, RasaMessage
 from bot.shared.team_answers import TeamAnswers, team_payload
 from bot.shared.unavailable import DatabaseUnavailable
-from core.protocol import LANGUAGE_MARKER, LEICHTE_SPRACHE, STANDARD_SPRACHE
+from core.protocol import LANGUAGE_MARKER, LANGUAGES
 from core.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ class Turn:
         for reply in self.replies:
             custom = reply.get("custom")
             mode = custom.get(LANGUAGE_MARKER) if isinstance(custom, dict) else None
-            if mode in (LEICHTE_SPRACHE, STANDARD_SPRACHE):
+            if mode in LANGUAGES:
                 return mode
         return None
 

@@ -65,6 +65,23 @@ def test_the_next_opening_in_plain_german(hours, moment, said):
     assert hours.describe_next(moment) == said
 
 
+@pytest.mark.parametrize(
+    ("moment", "said"),
+    [
+        (at(2026, 12, 2, 7, 0), "today from 9 AM"),
+        (at(2026, 12, 2, 17, 0), "tomorrow (Thursday) from 9 AM"),
+        (at(2026, 12, 4, 13, 0), "on Monday, December 7, from 9 AM"),
+    ],
+)
+def test_the_next_opening_in_english(hours, moment, said):
+    assert hours.describe_next(moment, english=True) == said
+
+
+def test_a_holiday_by_its_english_name():
+    rp = load_contact(EXAMPLE_CONTENT).office_hours("Europe/Berlin")
+    assert rp.holiday(at(2026, 6, 4, 10, 0).date(), "en") == "Corpus Christi"
+
+
 def test_closing_time_and_the_week_in_words(hours):
     assert hours.closing(at(2026, 12, 4, 10, 0)) == at(2026, 12, 4, 12, 0)
     assert hours.closing(at(2026, 12, 5, 10, 0)) is None

@@ -36,7 +36,11 @@ def test_each_erasing_action_is_in_the_domain(action):
 
 
 def test_the_payloads_name_domain_intents():
-    payloads = [*protocol.FORGET_PAYLOADS.values(), protocol.AFFIRM_PAYLOAD]
+    payloads = [
+        *protocol.FORGET_PAYLOADS.values(),
+        protocol.AFFIRM_PAYLOAD,
+        protocol.ENGLISH_PAYLOAD,
+    ]
     assert {p.lstrip("/") for p in payloads} <= INTENTS
 
 

@@ -24,6 +24,7 @@ from actions.sdk.list_pages import more_button
 from actions.sdk.suggestion_form import CHANGE_CHOICES, OTHER_TOPIC
 from core.content import load_content, load_topics
 from core.protocol import rating_buttons
+from core.responses import placeholders, templates
 from core.settings import PROJECT_ROOT
 from tests.helpers import EXAMPLE_CONTENT
 
@@ -60,6 +61,9 @@ SEEDS = [
     "Wie erreiche ich das Team?",
     "Ich möchte mit einem Menschen sprechen",
     "Können Sie das einfacher sagen?",
+    # Issue 34: the English offer ("English", "Deutsch"), then back to German.
+    "Do you have any events this weekend?",
+    "Sprechen Sie Englisch?",
     "Projekte zum Thema Umwelt",
     "mehr anzeigen",
     "asdf qwertz",
@@ -96,6 +100,23 @@ def _constant(node) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _title(node) -> str | None:
+    """A literal title, or the standard text of a template the actions fill
+    with say("tpl_…") (issue 34: titles come in the citizen's language); a
+    template with placeholders has no fixed title."""
+    if (text := _constant(node)) is not None:
+        return text
+    if (
+        isinstance(node, ast.Call)
+        and getattr(node.func, "id", None) == "say"
+        and node.args
+        and (name := _constant(node.args[0])) in templates()
+        and not placeholders(templates()[name].text)
+    ):
+        return templates()[name].text
+    return None
+
+
 def _sent_intent(node) -> str | None:
     """The intent of a payload expression: "/x{…}" or intent_payload("x", …)."""
     if (text := _constant(node)) is not None:
@@ -121,7 +142,7 @@ def action_buttons() -> dict[str, set[str]]:
                     for key, value in zip(node.keys, node.values, strict=True)
                     if key is not None
                 }
-                title = _constant(fields["title"]) if "title" in fields else None
+                title = _title(fields["title"]) if "title" in fields else None
                 if title is not None:
                     intent = _sent_intent(fields.get("payload"))
                     found.setdefault(title, set()).update({intent} if intent else set())
@@ -129,10 +150,11 @@ def action_buttons() -> dict[str, set[str]]:
                 isinstance(node, ast.Call)
                 and getattr(node.func, "id", None) == "choice_button"
                 and node.args
-                and (title := _constant(node.args[0])) is not None
+                and (title := _title(node.args[0])) is not None
             ):
                 found.setdefault(title, set()).add("inform")
-    for title, _slots in CHANGE_CHOICES.values():
+    for choice in CHANGE_CHOICES:
+        title = templates()[f"tpl_button_{choice}"].text
         found.setdefault(title, set()).add("inform")
     for button in [*rating_buttons("x"), more_button()]:
         found.setdefault(button["title"], set()).add(payload_intent(button["payload"]))

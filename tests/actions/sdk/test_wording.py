@@ -203,8 +203,11 @@ def test_a_closed_office_in_leichter_sprache_has_no_parentheses():
     state = LiveState(
         False,
         "tpl_live_closed",
-        {"holiday": None, "hours": None},
-        ("morgen (Dienstag) ab 9 Uhr", "morgen, am Dienstag, ab 9 Uhr"),
+        {"hours": None},
+        {
+            STANDARD: {"opening": "morgen (Dienstag) ab 9 Uhr"},
+            LEICHT: {"opening": "morgen, am Dienstag, ab 9 Uhr"},
+        },
     )
     assert state.why_not(Wording(LEICHT, {})) == (
         "Das Büro ist gerade zu.\nWir sind wieder morgen, am Dienstag, ab 9 Uhr für Sie da."

@@ -10,9 +10,17 @@ from rasa.utils.endpoints import EndpointConfig
 
 from actions.db import responses as answers
 from actions.db.session import Database, in_transaction
-from bot.plugins.nlg import EditableResponses, in_leichter_sprache
-from core.protocol import LANGUAGE_SLOT, LEICHTE_SPRACHE
-from core.responses import LEICHT, NOT_YET_LEICHT, STANDARD, leicht_texts, shipped_texts
+from bot.plugins.nlg import EditableResponses, in_variant
+from core.protocol import ENGLISH, LANGUAGE_SLOT, LEICHTE_SPRACHE
+from core.responses import (
+    LEICHT,
+    NOT_YET,
+    NOT_YET_LEICHT,
+    STANDARD,
+    leicht_texts,
+    shipped_texts,
+    variant_entries,
+)
 from core.settings import PROJECT_ROOT, get_settings
 
 DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
@@ -123,7 +131,8 @@ def test_an_answer_without_leicht_text_says_so_in_leichter_sprache():
         "utter_bye": [{"text": "Auf Wiedersehen!", "buttons": buttons}],
         "utter_hi": [{"text": "Hallo!"}],
     }
-    leicht = in_leichter_sprache(standard, {"utter_hi": "Hallo.", "utter_gone": "x"})
+    texts = {"utter_hi": "Hallo.", "utter_gone": "x"}
+    leicht = in_variant(standard, texts, {}, NOT_YET_LEICHT)
     assert leicht["utter_bye"] == [
         {"text": f"Auf Wiedersehen!\n\n{NOT_YET_LEICHT}", "buttons": buttons}
     ]
@@ -148,3 +157,31 @@ async def test_the_help_links_the_page_in_leichter_sprache(nlg):
         "utter_help", tracker(), "rest", sprache=LEICHTE_SPRACHE
     )
     assert link in leicht["text"] and "{" not in leicht["text"]
+
+
+async def test_in_english_each_answer_has_its_english_text_and_button_titles(
+    nlg, database_url
+):
+    """Issue 34: English texts and titles; the payloads stay."""
+    shipped = variant_entries(ENGLISH)["utter_greet"]
+    answer = await nlg.generate("utter_greet", tracker_in(ENGLISH), "rest")
+    assert answer["text"] == shipped.text
+    domain_buttons = DOMAIN.responses["utter_greet"][0]["buttons"]
+    assert [b["title"] for b in answer["buttons"]] == list(shipped.buttons)
+    assert [b["payload"] for b in answer["buttons"]] == [
+        b["payload"] for b in domain_buttons
+    ]
+    in_transaction(
+        database_url,
+        lambda s: answers.edit(s, "utter_greet", ENGLISH, "Hi there!", "a"),
+    )
+    edited = await nlg.generate("utter_greet", tracker_in(ENGLISH), "rest")
+    assert edited["text"] == "Hi there!"
+    assert await text(nlg, "utter_greet") == DOMAIN.responses["utter_greet"][0]["text"]
+
+
+def test_an_answer_without_english_text_says_so_in_english():
+    standard = {"utter_hi": [{"text": "Hallo!", "buttons": [{"title": "Ja"}]}]}
+    english = in_variant(standard, {}, {}, NOT_YET[ENGLISH])
+    assert english["utter_hi"][0]["text"] == f"Hallo!\n\n{NOT_YET[ENGLISH]}"
+    assert english["utter_hi"][0]["buttons"] == [{"title": "Ja"}]

@@ -10,6 +10,9 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
+from babel.dates import format_date
+
+from core.english import english_clock
 
 WEEKDAYS = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
 WEEKDAY_NAMES = (
@@ -45,13 +48,6 @@ def parse_spans(value: str) -> list[Span]:
     return sorted(spans)
 
 
-ENGLISH_WEEKDAYS = (
-    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
-)  # fmt: skip
-ENGLISH_MONTHS = (
-    "January", "February", "March", "April", "May", "June", "July", "August",
-    "September", "October", "November", "December",
-)  # fmt: skip
 # The languages a holiday's name comes in, by the conversation's language.
 HOLIDAY_LANGUAGES = {"en": "en_US"}
 
@@ -59,15 +55,6 @@ HOLIDAY_LANGUAGES = {"en": "en_US"}
 @lru_cache(maxsize=16)
 def _holidays(state: str | None, year: int, language: str) -> holidays.HolidayBase:
     return holidays.country_holidays("DE", subdiv=state, years=year, language=language)
-
-
-def _english_clock(value: time) -> str:
-    """9:00 -> "9 AM", 13:30 -> "1:30 PM"."""
-    if value == time.max:
-        return "midnight"
-    hour = value.hour % 12 or 12
-    minutes = f":{value.minute:02d}" if value.minute else ""
-    return f"{hour}{minutes} {'AM' if value.hour < 12 else 'PM'}"
 
 
 def _clock(value: time) -> str:
@@ -166,11 +153,10 @@ class OfficeHours:
 
 
 def _in_english(opening: datetime, today: date) -> str:
-    clock = f"from {_english_clock(opening.time())}"
-    weekday = ENGLISH_WEEKDAYS[opening.weekday()]
+    clock = f"from {english_clock(opening)}"
+    weekday = format_date(opening, "EEEE", locale="en_US")
     if opening.date() == today:
         return f"today {clock}"
     if opening.date() == today + timedelta(days=1):
         return f"tomorrow ({weekday}) {clock}"
-    month = ENGLISH_MONTHS[opening.month - 1]
-    return f"on {weekday}, {month} {opening.day}, {clock}"
+    return f"on {weekday}, {format_date(opening, 'MMMM d', locale='en_US')}, {clock}"

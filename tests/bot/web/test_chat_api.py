@@ -13,7 +13,14 @@ from bot.server import create_app
 from bot.shared.rasa_client import RasaUnavailable
 from bot.shared.unavailable import DatabaseUnavailable
 from bot.web.app import GATEWAY, RASA
-from bot.web.errors import LEICHT, NO_ANSWER, NOT_DELETED, TOO_LONG, UNAVAILABLE
+from bot.web.errors import (
+    ENGLISH,
+    LEICHT,
+    NO_ANSWER,
+    NOT_DELETED,
+    TOO_LONG,
+    UNAVAILABLE,
+)
 from core.protocol import AFFIRM_PAYLOAD, DELETED_MARKER, FORGET_PAYLOADS
 
 OFFER = {
@@ -112,24 +119,28 @@ async def test_rasa_away_is_a_german_503(api):
     assert (await chat(api, "Hallo", status=503))["error"] == UNAVAILABLE
 
 
-async def test_a_widget_in_leichter_sprache_gets_its_errors_so(api):
-    """The widget adds ?sprache=leicht: Rasa, which knows the mode, may be away."""
-    leicht = "/api/chat?sprache=leicht"
+@pytest.mark.parametrize(("sprache", "texts"), [("leicht", LEICHT), ("en", ENGLISH)])
+async def test_a_widget_in_leichter_sprache_or_english_gets_its_errors_so(
+    api, sprache, texts
+):
+    """The widget adds ?sprache=leicht or =en: Rasa, which knows the
+    language, may be away."""
+    leicht = f"/api/chat?sprache={sprache}"
     api.rasa.away = True
     response = await api.post(
         leicht, json={"session": api.conversation, "message": "Hallo"}
     )
     assert response.status == 503
-    assert (await response.json())["error"] == LEICHT[UNAVAILABLE]
+    assert (await response.json())["error"] == texts[UNAVAILABLE]
     response = await api.post(
         leicht, json={"session": api.conversation, "message": "x" * 2001}
     )
-    assert (await response.json())["error"] == LEICHT[TOO_LONG]
+    assert (await response.json())["error"] == texts[TOO_LONG]
     api.rasa.away = False
     response = await api.post(
         leicht, json={"session": api.conversation, "message": "Hm"}
     )
-    assert (await response.json())["messages"][0]["text"] == LEICHT[NO_ANSWER]
+    assert (await response.json())["messages"][0]["text"] == texts[NO_ANSWER]
     # Any other value is standard German.
     response = await api.post(
         "/api/chat?sprache=klingonisch",

@@ -3,18 +3,13 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from aiohttp import web
 
-from bot.server import create_app
 from bot.shared.photos import REFUSALS
 from bot.web import errors
-from bot.web.app import RASA
-from bot.web.errors import ENGLISH, LEICHT, NO_ANSWER, TOO_FAST, TOO_LONG, UNAVAILABLE
+from bot.web.errors import ENGLISH, LEICHT, TOO_FAST
 from tests.bot.test_channel_texts_leicht import WEB_TEXTS
-from tests.bot.web.test_chat_api import FakeRasa
 
 GERMAN_ONLY = ("ä", "ö", "ü", "ß", "Bitte", " Sie ", " ich ")
 
@@ -32,37 +27,6 @@ def test_each_english_text_is_english_and_polite(german):
     assert not [word for word in GERMAN_ONLY if word in english]
     assert english[0].isupper() and english.endswith((".", "?"))
     assert "please" in english.lower() or english.startswith("Sorry")
-
-
-@pytest.fixture
-async def api(aiohttp_client, web_settings, monkeypatch):
-    app = create_app(web_settings)
-    fake = FakeRasa()
-    for name in ("send", "parse", "is_paused"):
-        monkeypatch.setattr(app[RASA], name, getattr(fake, name))
-    client = await aiohttp_client(app)
-    client.rasa, client.conversation = fake, uuid.uuid4().hex
-    return client
-
-
-async def test_a_widget_in_english_gets_its_errors_so(api):
-    english = "/api/chat?sprache=en"
-    api.rasa.away = True
-    response = await api.post(
-        english, json={"session": api.conversation, "message": "Hello"}
-    )
-    assert response.status == 503
-    assert (await response.json())["error"] == ENGLISH[UNAVAILABLE]
-    response = await api.post(
-        english, json={"session": api.conversation, "message": "x" * 2001}
-    )
-    assert response.status == 400
-    assert (await response.json())["error"] == ENGLISH[TOO_LONG]
-    api.rasa.away = False
-    response = await api.post(
-        english, json={"session": api.conversation, "message": "Hm"}
-    )
-    assert (await response.json())["messages"][0]["text"] == ENGLISH[NO_ANSWER]
 
 
 @pytest.mark.parametrize(

@@ -36,10 +36,18 @@ class _Strict(BaseModel):
         min_anystr_length = 1
 
 
+class InEnglish(_Strict):
+    """A topic's or a status's name in English (issue 34)."""
+
+    name: str = Field(max_length=80)
+    description: str = ""
+
+
 class Topic(_Strict):
     name: str = Field(max_length=80)
     aliases: list[str] = []
     description: str = ""
+    en: InEnglish | None = None
 
 
 class Status(_Strict):
@@ -47,6 +55,19 @@ class Status(_Strict):
 
     name: str = Field(max_length=80)
     aliases: list[str] = []
+    en: InEnglish | None = None
+
+
+class ProjectInEnglish(_Strict):
+    name: str = Field(max_length=200)
+    summary: str
+    description: str | None = None
+
+
+class EventInEnglish(_Strict):
+    title: str = Field(max_length=300)
+    description: str | None = None
+    registration: str | None = None
 
 
 class ProjectIn(_Strict):
@@ -62,6 +83,7 @@ class ProjectIn(_Strict):
     url: str | None = Field(None, regex=HTTP_URL, max_length=500)
     start: date | None = None
     end: date | None = None
+    en: ProjectInEnglish | None = None
 
     @root_validator(skip_on_failure=True)
     def _end_after_start(cls, values: dict) -> dict:
@@ -85,6 +107,7 @@ class EventIn(_Strict):
     project: str | None = None
     url: str | None = Field(None, regex=HTTP_URL, max_length=500)
     registration: str | None = None
+    en: EventInEnglish | None = None
 
     @validator("time", pre=True)
     def _quoted_time(cls, value: object) -> object:

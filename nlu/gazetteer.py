@@ -125,14 +125,20 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
                 f"{self.__class__.__name__} cannot read the content: {error}"
             ) from error
         spellings = [
-            *(("project", p.name, [p.name, *p.aliases]) for p in content.projects),
-            *(("topic", t.name, [t.name, *t.aliases]) for t in content.topics),
+            *(
+                ("project", p.name, [p.name, *p.aliases, *english(p)])
+                for p in content.projects
+            ),
+            *(
+                ("topic", t.name, [t.name, *t.aliases, *english(t)])
+                for t in content.topics
+            ),
             *(
                 ("district", d, [d, *content.district_aliases.get(d, [])])
                 for d in content.districts
             ),
             *(
-                ("project_status", s.name, [s.name, *s.aliases])
+                ("project_status", s.name, [s.name, *s.aliases, *english(s)])
                 for s in content.statuses
             ),
         ]
@@ -289,3 +295,8 @@ def content_dir(config: dict[str, Any]) -> Path:
 def _form(words: Iterable[str]) -> str:
     """Lowercase words separated by single spaces; hyphens count as spaces."""
     return " ".join(" ".join(words).replace("-", " ").casefold().split())
+
+
+def english(entry) -> list[str]:
+    """The English name of a project, topic or stage, if the city wrote one."""
+    return [entry.en.name] if entry.en else []

@@ -21,7 +21,7 @@ ENV = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="3")
 def responses_sent_by_actions() -> set[str]:
     """Responses that actions send by name; Rasa's validator cannot see those."""
     code = "\n".join(p.read_text() for p in (PROJECT_ROOT / "actions").rglob("*.py"))
-    return set(re.findall(r'"(utter_\w+)"', code))
+    return set(re.findall(r'"(utter_(?!action")\w+)"', code))
 
 
 def responses_asked_by_forms() -> set[str]:

@@ -42,6 +42,7 @@ class NewCallback:
     text: str
     contact: str | None = None
     reply_to: str | None = None
+    language: str | None = None  # "en" or "leicht"; None: standard German
 
 
 def create(session: Session, new: NewCallback) -> CallbackRequest:
@@ -49,7 +50,7 @@ def create(session: Session, new: NewCallback) -> CallbackRequest:
         row = CallbackRequest(
             reference=new_reference("R"), channel=new.channel,
             sender_key=new.sender_key, text=new.text, contact=new.contact,
-            reply_to=new.reply_to, status="offen",
+            reply_to=new.reply_to, status="offen", language=new.language,
         )  # fmt: skip
         try:
             with session.begin_nested():

@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from actions.db.models import CONTENT_SOURCE, Event, Project
-from core.content import CITYWIDE, Content, ProjectIn
+from core.content import CITYWIDE, Content, EventInEnglish, ProjectIn, ProjectInEnglish
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,15 @@ def project_in(project: Project) -> ProjectIn:
         url=project.url,
         start=project.start_date,
         end=project.end_date,
+        en=(
+            ProjectInEnglish.construct(
+                name=project.name_en,
+                summary=project.summary_en or "",
+                description=project.description_en,
+            )
+            if project.name_en
+            else None
+        ),
     )
 
 
@@ -70,6 +79,22 @@ def apply_project(project: Project, item: ProjectIn) -> None:
     project.url = item.url
     project.start_date = item.start
     project.end_date = item.end
+    project.name_en = item.en.name if item.en else None
+    project.summary_en = item.en.summary if item.en else None
+    project.description_en = (item.en.description or None) if item.en else None
+
+
+def apply_event_english(event: Event, english: EventInEnglish | None) -> bool:
+    """Copy an event's English texts onto its row; returns whether one changed."""
+    values = {
+        "title_en": english.title if english else None,
+        "description_en": (english.description or None) if english else None,
+        "registration_en": english.registration if english else None,
+    }
+    changed = any(getattr(event, name) != value for name, value in values.items())
+    for name, value in values.items():
+        setattr(event, name, value)
+    return changed
 
 
 EVENT_COLUMNS = (
@@ -161,6 +186,7 @@ def import_content(
             url=item.url,
             registration=item.registration,
         )
+        apply_event_english(event, item.en)
 
     removed = 0
     if prune:
@@ -185,6 +211,8 @@ def dump_projects(projects: Iterable[Project]) -> str:
     items = []
     for p in projects:
         item = project_in(p).dict()
+        if item["en"]:
+            item["en"] = {k: v for k, v in item["en"].items() if v}
         order = ("slug", "name", "aliases", "topic", "status", "summary")
         item = {k: item[k] for k in (*order, *(k for k in item if k not in order))}
         items.append(

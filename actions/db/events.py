@@ -10,9 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from actions.db.audit import record
-from actions.db.content import apply_event
+from actions.db.content import apply_event, apply_event_english
 from actions.db.models import STAFF_SOURCE, Event, Project, utcnow
 from actions.db.projects import Page, by_slug, canonical_value
+from core.content import EventInEnglish
 
 
 def upcoming_events(
@@ -82,6 +83,9 @@ def form_values(event: Event, tz: ZoneInfo) -> dict[str, str]:
         "description": event.description,
         "url": event.url or "",
         "registration": event.registration or "",
+        "title_en": event.title_en or "",
+        "description_en": event.description_en or "",
+        "registration_en": event.registration_en or "",
     }
 
 
@@ -91,6 +95,7 @@ def save(
     fields: dict,
     project_slug: str,
     *,
+    english: EventInEnglish | None = None,
     actor: str,
     tz: ZoneInfo,
 ) -> list[str]:
@@ -106,6 +111,7 @@ def save(
         event.staff_edited_at = utcnow()  # imports no longer overwrite it
     project: Project | None = by_slug(session, project_slug) if project_slug else None
     apply_event(event, **fields, project=project)
+    apply_event_english(event, english)
     session.flush()
     record(
         session,

@@ -106,6 +106,7 @@ def start(
     channel: str,
     now: datetime,
     address_key: str | None = None,
+    language: str | None = None,
 ) -> LiveChat:
     """A waiting live chat for the sender; an open one is reused."""
     chat = open_for(session, sender_id)
@@ -113,7 +114,7 @@ def start(
         chat = LiveChat(
             sender_id=sender_id, sender_key=sender_key, channel=channel,
             status=WAITING, created_at=now, last_message_at=now,
-            address_key=address_key,
+            address_key=address_key, language=language,
         )  # fmt: skip
         session.add(chat)
         session.flush()

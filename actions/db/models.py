@@ -73,6 +73,10 @@ class Project(Base):
     aliases: Mapped[list[str]] = Column(JSON, nullable=False, default=list)
     summary: Mapped[str] = Column(Text, nullable=False)
     description: Mapped[str] = Column(Text, nullable=False, default="")
+    # English texts (issue 34); None where the city wrote none.
+    name_en: Mapped[str | None] = Column(String(200))
+    summary_en: Mapped[str | None] = Column(Text)
+    description_en: Mapped[str | None] = Column(Text)
     topic: Mapped[str] = Column(String(80), nullable=False, index=True)
     status: Mapped[str] = Column(String(40), nullable=False, index=True)
     district: Mapped[str | None] = Column(String(80), index=True)
@@ -112,6 +116,9 @@ class Event(Base):
     uid: Mapped[str] = Column(String(200), nullable=False)
     title: Mapped[str] = Column(String(300), nullable=False)
     description: Mapped[str] = Column(Text, nullable=False, default="")
+    title_en: Mapped[str | None] = Column(String(300))
+    description_en: Mapped[str | None] = Column(Text)
+    registration_en: Mapped[str | None] = Column(Text)
     starts_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, index=True)
     ends_at: Mapped[datetime | None] = Column(UTCDateTime)
     location: Mapped[str | None] = Column(String(300))
@@ -141,6 +148,8 @@ class Suggestion(Base):
     channel: Mapped[str] = Column(String(40), nullable=False)
     # HMAC of the platform's sender id: links a person's suggestions, reveals no id.
     sender_key: Mapped[str] = Column(String(64), nullable=False, index=True)
+    # The conversation's language when it was handed in ("en"; None: German).
+    language: Mapped[str | None] = Column(String(10))
     text: Mapped[str] = Column(Text, nullable=False)
     text_fingerprint: Mapped[str] = Column(String(64), nullable=False)
     topic: Mapped[str] = Column(String(80), nullable=False)
@@ -379,6 +388,7 @@ class LiveChat(Base):
     # The web client's address, keyed for the day (core.secret_key.address_key),
     # while the chat is open: waiting chats are capped per address.
     address_key: Mapped[str | None] = Column(String(64), index=True)
+    language: Mapped[str | None] = Column(String(10))  # "en"; None: German
 
 
 class CallbackRequest(Base):
@@ -390,6 +400,7 @@ class CallbackRequest(Base):
     reference: Mapped[str] = Column(String(11), nullable=False, unique=True)
     channel: Mapped[str] = Column(String(40), nullable=False)
     sender_key: Mapped[str] = Column(String(64), nullable=False, index=True)
+    language: Mapped[str | None] = Column(String(10))  # "en"; None: German
     text: Mapped[str] = Column(Text, nullable=False)
     # Optional: how the citizen wants to be reached besides the chat.
     contact: Mapped[str | None] = Column(String(200))

@@ -159,6 +159,9 @@ def form_values(project: Project) -> dict[str, str]:
         "url": item.url or "",
         "start": item.start.isoformat() if item.start else "",
         "end": item.end.isoformat() if item.end else "",
+        "name_en": item.en.name if item.en else "",
+        "summary_en": item.en.summary if item.en else "",
+        "description_en": (item.en.description or "") if item.en else "",
     }
 
 

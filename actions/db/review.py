@@ -16,6 +16,7 @@ from actions.db.suggestions import (
     STATUS_LABELS,
     TRANSITIONS,
     InvalidTransition,
+    in_their_language,
     queue_email,
 )
 
@@ -69,10 +70,8 @@ def send_message(session: Session, reference: str, text: str, *, actor: str) -> 
             "Die Person möchte keine Nachrichten über den Chat. Die Nachricht "
             "wurde nicht gesendet."
         )
-    text = (
-        f"Nachricht des Smart-City-Teams zu Ihrem Vorschlag "
-        f"{suggestion.reference}:\n{note}"
-    )
+    say = in_their_language(session, suggestion)
+    text = say("tpl_news_message", reference=suggestion.reference, note=note)
     session.add(
         Notification(
             suggestion_id=suggestion.id, channel=suggestion.channel,
@@ -81,7 +80,7 @@ def send_message(session: Session, reference: str, text: str, *, actor: str) -> 
         )
     )  # fmt: skip
     # By e-mail too, with a hint: the answer belongs in the chat (threads).
-    queue_email(session, suggestion, f"{text}\nBitte antworten Sie im Chat.",
+    queue_email(session, suggestion, f"{text}\n{say('tpl_news_reply_in_chat')}",
                 now=utcnow())  # fmt: skip
     record(session, actor, "suggestion_messaged", "suggestion", reference,
            None, {"length": len(note)})  # fmt: skip

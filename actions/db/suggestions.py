@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from actions.db import audit, photos
+from actions.db import responses as answers
 from actions.db.audit import record
 from actions.db.models import (
     Notification,
@@ -29,6 +30,8 @@ from actions.db.models import (
 )
 from actions.db.notifications import EMAIL_CHANNEL, discard_unsent_email
 from core.places import Position
+from core.responses import STANDARD
+from core.wording import Wording
 
 # Crockford's base32: no I, L, O or U, so references are easy to read aloud.
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -94,6 +97,7 @@ class NewSuggestion:
     email: str | None = None
     email_consent_at: datetime | None = None
     public_consent_at: datetime | None = None
+    language: str | None = None  # "en" or "leicht"; None: standard German
 
 
 def new_reference(prefix: str = "V") -> str:
@@ -223,6 +227,7 @@ def create(
             email=new.email,
             email_consent_at=new.email_consent_at if new.email else None,
             public_consent_at=new.public_consent_at,
+            language=new.language,
             created_at=now,
         )
         suggestion.history.append(
@@ -241,14 +246,21 @@ def create(
     raise RuntimeError("could not find a free reference")  # 32^8 makes this unreachable
 
 
-def notification_text(suggestion: Suggestion, public_note: str | None) -> str:
-    text = (
-        f"Neuigkeiten zu Ihrem Vorschlag {suggestion.reference}: "
-        f"Er ist jetzt „{STATUS_LABELS[suggestion.status]}“."
+def in_their_language(session: Session, suggestion: Suggestion) -> Wording:
+    """The templates in the language the citizen handed the suggestion in."""
+    return Wording(suggestion.language or STANDARD, answers.edited(session))
+
+
+def notification_text(
+    session: Session, suggestion: Suggestion, public_note: str | None
+) -> str:
+    say = in_their_language(session, suggestion)
+    return say(
+        "tpl_news_status",
+        reference=suggestion.reference,
+        status=say.state(suggestion.status),
+        note=public_note or None,
     )
-    if public_note:
-        text += f"\nAntwort der Stadt: {public_note}"
-    return text
 
 
 def supporter_text(suggestion: Suggestion, public_note: str | None) -> str:
@@ -304,12 +316,14 @@ def change_status(
                 suggestion_id=suggestion.id,
                 channel=suggestion.channel,
                 recipient=suggestion.reply_to,
-                text=notification_text(suggestion, note),
+                text=notification_text(session, suggestion, note),
                 created_at=now,
                 attempts=0,
             )
         )
-    queue_email(session, suggestion, notification_text(suggestion, note), now=now)
+    queue_email(
+        session, suggestion, notification_text(session, suggestion, note), now=now
+    )
     supporters = select(Support).where(
         Support.suggestion_id == suggestion.id, Support.reply_to.is_not(None)
     )

@@ -165,9 +165,10 @@ class ActionListEvents(DatabaseAction):
         say = wording(session, tracker)
         about = ""
         if project:
-            about = " " + say("tpl_about_project", project=project.name)
+            name = say.text(project.name, project.name_en)
+            about = " " + say("tpl_about_project", project=name)
         elif topic:
-            about = " " + say("tpl_about_topic", topic=topic)
+            about = " " + say("tpl_about_topic", topic=say.name(topic))
         # The subject of this answer, for a follow-up like "und nächste Woche?".
         subject = [
             SlotSet("project", project.name if project else None),
@@ -198,12 +199,15 @@ class ActionListEvents(DatabaseAction):
             say(
                 "tpl_event_line",
                 when=say.span(event.starts_at, event.ends_at, tz),
-                title=event.title,
+                title=say.text(event.title, event.title_en),
                 place=event.location or None,
-                registration=event.registration or None,
+                registration=say.text(event.registration, event.registration_en)
+                or None,
             )
             for event in page.items
         ]
+        if say.german_only:
+            lines.append(say("tpl_only_in_german"))
         shown = offset + len(page.items)
         buttons = list(all_events if about else [])
         if page.total > len(page.items) or offset:

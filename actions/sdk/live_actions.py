@@ -34,7 +34,7 @@ from actions.sdk.clear_requests import (
     discarded,
 )
 from actions.sdk.suggestion_actions import reset_form
-from actions.sdk.wording import Wording, current_wording
+from actions.sdk.wording import Wording, current_wording, language_of
 from core.content import Contact, ContentError, load_contact
 from core.protocol import ENGLISH, LIVE_CHAT_MARKER
 from core.responses import LEICHT, STANDARD
@@ -209,9 +209,12 @@ class ActionRequestHuman(Action):
         key = sender_key(sender)
         address = address_key_of(tracker)
 
+        language = language_of(tracker)
+
         def start(session) -> None:
             live.start(session, sender_id=sender, sender_key=key, channel=channel,
-                       now=settings.now(), address_key=address)  # fmt: skip
+                       now=settings.now(), address_key=address,
+                       language=language)  # fmt: skip
 
         await database().run(start)
         say = await current_wording(tracker)
@@ -361,6 +364,7 @@ class ActionSubmitCallback(Action):
             text=text or "",
             contact=None if contact in (None, "-") else contact,
             reply_to=tracker.sender_id if team_can_reply(tracker) else None,
+            language=language_of(tracker),
         )
         try:
             reference = await database().run(

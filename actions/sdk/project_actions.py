@@ -21,24 +21,25 @@ from core.settings import Settings
 FILTERS = ("topic", "district", "status")
 
 
-def project_button(project: Project) -> dict[str, str]:
+def project_button(project: Project, say: Wording) -> dict[str, str]:
     return {
-        "title": project.name,
+        "title": say.text(project.name, project.name_en),
         "payload": intent_payload("ask_project_info", project=project.name),
     }
 
 
 def describe(project: Project, say: Wording) -> str:
-    return say(
+    card = say(
         "tpl_project_card",
-        name=project.name,
-        summary=project.summary,
-        topic=project.topic,
-        status=project.status,
+        name=say.text(project.name, project.name_en),
+        summary=say.text(project.summary, project.summary_en),
+        topic=say.name(project.topic),
+        status=say.name(project.status),
         place=project.district or say("tpl_project_citywide"),
         contact=project.contact or None,
         url=project.url or None,
     )
+    return say.noted(card)
 
 
 class ActionProjectInfo(DatabaseAction):
@@ -56,6 +57,7 @@ class ActionProjectInfo(DatabaseAction):
     ) -> EventList:
         asked = latest_entity(tracker, "project")
         text = tracker.latest_message.get("text") or ""
+        say = wording(session, tracker)
         project = projects.find_project(session, asked) if asked else None
         if project is None and not asked:
             earlier = follow_up_subject(tracker).get("project")
@@ -67,14 +69,13 @@ class ActionProjectInfo(DatabaseAction):
                 dispatcher.utter_message(
                     response="utter_which_of_these_projects",
                     buttons=[
-                        project_button(p) for p in mentioned[: settings.list_limit]
+                        project_button(p, say) for p in mentioned[: settings.list_limit]
                     ],
                 )
                 return []
 
         if project is not None:
             made = rating.offer(tracker, self.name())
-            say = wording(session, tracker)
             buttons = [
                 {
                     "title": say("tpl_button_project_events"),
@@ -97,7 +98,7 @@ class ActionProjectInfo(DatabaseAction):
                 dispatcher.utter_message(
                     response="utter_unknown_project_did_you_mean",
                     asked=asked,
-                    buttons=[project_button(p) for p in similar],
+                    buttons=[project_button(p, say) for p in similar],
                 )
                 return []
             dispatcher.utter_message(response="utter_unknown_project", asked=asked)
@@ -106,7 +107,7 @@ class ActionProjectInfo(DatabaseAction):
         shown = projects.all_projects(session)[: settings.list_limit]
         dispatcher.utter_message(
             response="utter_ask_which_project",
-            buttons=[project_button(p) for p in shown],
+            buttons=[project_button(p, say) for p in shown],
         )
         return []
 
@@ -160,9 +161,9 @@ class ActionListProjects(DatabaseAction):
         described = "".join(
             " " + say(template, **{key: value})
             for template, key, value in (
-                ("tpl_filter_topic", "topic", topic),
+                ("tpl_filter_topic", "topic", topic and say.name(topic)),
                 ("tpl_filter_district", "district", district),
-                ("tpl_filter_status", "status", status),
+                ("tpl_filter_status", "status", status and say.name(status)),
             )
             if value
         )
@@ -175,7 +176,10 @@ class ActionListProjects(DatabaseAction):
                 response="utter_no_projects_found",
                 filters=described.strip(),
                 buttons=[
-                    {"title": t, "payload": intent_payload("ask_projects", topic=t)}
+                    {
+                        "title": say.name(t),
+                        "payload": intent_payload("ask_projects", topic=t),
+                    }
                     for t in projects.project_topics(session)
                 ],
             )
@@ -190,11 +194,17 @@ class ActionListProjects(DatabaseAction):
             heading = say("tpl_projects_heading")
         lines = [heading]
         lines += [
-            say("tpl_project_line", name=p.name, summary=first_sentence(p.summary))
+            say(
+                "tpl_project_line",
+                name=say.text(p.name, p.name_en),
+                summary=first_sentence(say.text(p.summary, p.summary_en)),
+            )
             for p in page.items
         ]
+        if say.german_only:
+            lines.append(say("tpl_only_in_german"))
         shown = offset + len(page.items)
-        buttons = [project_button(p) for p in page.items]
+        buttons = [project_button(p, say) for p in page.items]
         if page.total > len(page.items) or offset:
             lines.append(
                 list_pages.progress(say, "projects", offset + 1, shown, page.total)

@@ -30,7 +30,7 @@ from actions.sdk.suggestion_form import (
     shared_position,
     waiting_photos,
 )
-from actions.sdk.wording import Wording, current_wording, wording
+from actions.sdk.wording import Wording, current_wording, language_of, wording
 from core.places import Position
 from core.protocol import (
     intent_payload,
@@ -268,6 +268,7 @@ class ActionSubmitSuggestion(Action):
                 if slot("suggestion_public") is True
                 else None
             ),
+            language=language_of(tracker),
         )
         try:
             reference, _created = await database().run(
@@ -359,7 +360,7 @@ def _status_answer(session, say: Wording, reference: str, key: str) -> dict:
     suggestion = store.by_reference(session, reference)
     if suggestion is None:
         return {"response": "utter_suggestion_not_found", "reference": reference}
-    status = store.STATUS_LABELS[suggestion.status]
+    status = say.state(suggestion.status)
     mine = suggestion.sender_key == key
     # Someone else holding the reference learns the status, never the text,
     # and only the replies written for everyone (the board shows them too).
@@ -389,7 +390,7 @@ def _own_list(session, say: Wording, key: str, limit: int) -> dict:
         say(
             "tpl_own_suggestion_line",
             reference=s.reference,
-            status=store.STATUS_LABELS[s.status],
+            status=say.state(s.status),
             text=preview(s.text),
         )
         for s in own[:limit]

@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.db import photos, supports
 from actions.db import suggestions as store
 from actions.db.similar import Idea, similar
-from actions.db.suggestions import STATUS_LABELS, normalize_reference
+from actions.db.suggestions import normalize_reference
 from actions.sdk.base import EventList, database, latest_entity, sender_key
 from actions.sdk.clear_requests import (
     ConfirmDiscard,
@@ -27,7 +27,7 @@ from actions.sdk.clear_requests import (
     unclear_cancel,
 )
 from actions.sdk.support_actions import support, support_button
-from actions.sdk.wording import Wording, current_wording
+from actions.sdk.wording import Wording, current_wording, english_names
 from core.content import ContentError, load_contact, load_districts, load_topics
 from core.places import Position, district_at
 from core.protocol import intent_payload
@@ -241,6 +241,11 @@ def topic_names() -> list[str]:
     return [t.name for t in load_topics(get_settings().content_dir)] + [OTHER_TOPIC]
 
 
+def topic_title(say: Wording, name: str) -> str:
+    """A topic as the citizen reads it; stored and sent by its German name."""
+    return say("tpl_other_topic") if name == OTHER_TOPIC else say.name(name)
+
+
 def shared_position(tracker: Tracker) -> Position | None:
     """The position of a shared location (/share_location{"latitude", "longitude"})."""
     if intent_of(tracker) != "share_location":
@@ -412,18 +417,21 @@ class ValidateSuggestionForm(ConfirmDiscard, FormValidationAction):
         entity = next(tracker.get_latest_entity_values("topic"), None)
         if folded(value) in OTHER_TOPIC_WORDS:
             return {"suggestion_topic": OTHER_TOPIC}
+        # A topic by its German name, or by its English one (issue 34).
+        known = {name: name for name in names}
+        known.update((english, german) for german, english in english_names().items())
         for candidate in (entity, plain(value)):
             if not isinstance(candidate, str) or not candidate:
                 continue
             match = process.extractOne(
                 candidate,
-                names,
+                list(known),
                 scorer=fuzz.WRatio,
                 processor=utils.default_process,
                 score_cutoff=TOPIC_MATCH_CUTOFF,
             )
-            if match:
-                return {"suggestion_topic": match[0]}
+            if match and known[match[0]] in names:
+                return {"suggestion_topic": known[match[0]]}
         dispatcher.utter_message(response="utter_suggestion_topic_unknown")
         return {"suggestion_topic": None}
 
@@ -647,7 +655,7 @@ async def similar_published(tracker: Tracker, place: dict[str, Any]) -> list[dic
         counts = supports.counts(session, [s.id for s, _score in found])
         return [
             {"reference": s.reference, "title": s.public_title,
-             "status": STATUS_LABELS[s.status], "count": counts.get(s.id, 0)}
+             "status": s.status, "count": counts.get(s.id, 0)}
             for s, _score in found
         ]  # fmt: skip
 
@@ -707,13 +715,15 @@ class ActionAskSuggestionTopic(Action):
             names = [OTHER_TOPIC]
         # The question is a response, so staff edit it and it comes in Leichter
         # Sprache; the topics are the buttons Rasa adds to it.
+        say = await current_wording(tracker)
         dispatcher.utter_message(
             response="utter_topic_question",
             buttons=[
-                {"title": name, "payload": intent_payload("inform", topic=name)}
+                {"title": topic_title(say, name),
+                 "payload": intent_payload("inform", topic=name)}
                 for name in names
             ],
-        )
+        )  # fmt: skip
         return []
 
 
@@ -734,7 +744,7 @@ class ActionAskSuggestionSimilarChoice(Action):
                 "tpl_suggestion_similar_line",
                 number=number,
                 title=item["title"],
-                status=item["status"],
+                status=say.state(item["status"]),
                 count=item["count"],
                 link=f"{board}/{item['reference']}",
             )
@@ -806,7 +816,7 @@ class ActionAskSuggestionConfirmed(Action):
         text = say(
             "tpl_suggestion_summary",
             text=slot("suggestion_text"),
-            topic=slot("suggestion_topic"),
+            topic=topic_title(say, slot("suggestion_topic") or OTHER_TOPIC),
             place=place_line(
                 say, slot("suggestion_location"), slot("suggestion_position")
             ),

@@ -14,7 +14,7 @@ from bot.shared.redis_state import RedisLoginThrottle
 from bot.shared.services import Services
 from bot.staff import middlewares
 from bot.staff.audit_text import actor_label, change_text
-from bot.staff.context import CHANNEL_LABELS, page_context
+from bot.staff.context import CHANNEL_LABELS, language_note, page_context
 from bot.staff.helpers import DATABASE, PREFIX, RASA, REPLY_BUS, SETTINGS, THROTTLE
 from bot.staff.routes import setup_routes
 from bot.staff.throttle import LoginThrottle
@@ -80,6 +80,7 @@ def create_staff_app(
     env.filters["change"] = change_text(settings.tz)
     env.filters["actor"] = actor_label
     env.filters["channel"] = lambda name: CHANNEL_LABELS.get(name, name)
+    env.filters["language"] = language_note
     setup_routes(app)
     app.on_response_prepare.append(_no_store)
     return app

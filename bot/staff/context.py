@@ -14,6 +14,14 @@ from bot.staff.helpers import db
 from bot.staff.sessions import csrf_token
 
 CHANNEL_LABELS = {"web": "Website-Chat", "telegram": "Telegram", "rest": "REST-API"}
+# The citizen's language (issue 34); the team may answer in it or in German.
+LANGUAGE_LABELS = {"en": "auf Englisch", "leicht": "in Leichter Sprache"}
+
+
+def language_note(language: str | None) -> str:
+    """ " · auf Englisch" after a channel, or nothing for standard German."""
+    label = LANGUAGE_LABELS.get(language or "")
+    return f" · {label}" if label else ""
 
 
 async def page_context(request: web.Request) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from bot.staff.helpers import (
     flash,
     redirect,
 )
-from core.content import Content
+from core.content import Content, EventInEnglish
 
 EVENT_LABELS = {
     "title": "Titel",
@@ -34,6 +34,10 @@ EVENT_LABELS = {
     "description": "Beschreibung",
     "url": "Webseite",
     "registration": "Anmeldung",
+    # Issue 34: optional, for citizens who chat in English.
+    "title_en": "Titel auf Englisch",
+    "description_en": "Beschreibung auf Englisch",
+    "registration_en": "Anmeldung auf Englisch",
 }
 
 
@@ -75,7 +79,17 @@ def _parse_event(form, tz, content: Content) -> tuple[dict, list[str]]:
         "url": values["url"] or None,
         "registration": values["registration"] or None,
     }
-    return {"values": values, "fields": fields, "project": values["project"]}, problems
+    english = None
+    if values["title_en"]:
+        english = EventInEnglish.construct(
+            title=values["title_en"][:300],
+            description=values["description_en"] or None,
+            registration=values["registration_en"] or None,
+        )
+    elif values["description_en"] or values["registration_en"]:
+        problems.append("Für die englischen Texte fehlt der englische Titel.")
+    parsed = {"values": values, "fields": fields, "project": values["project"]}
+    return {**parsed, "english": english}, problems
 
 
 @admin_only
@@ -139,7 +153,13 @@ async def event_save(request: web.Request) -> web.StreamResponse:
 
     def work(session):
         found = problems or events.save(
-            session, event_id, parsed["fields"], parsed["project"], actor=actor, tz=tz
+            session,
+            event_id,
+            parsed["fields"],
+            parsed["project"],
+            english=parsed["english"],
+            actor=actor,
+            tz=tz,
         )
         return found, projects.choices(session) if found else []
 

@@ -20,7 +20,7 @@ from actions.db.audit import record
 from actions.db.models import LiveChat
 from bot.shared.live_chat import STAFF_ENDED_TEXT, live_chat_span
 from bot.shared.rasa_client import RasaUnavailable
-from bot.staff.context import CHANNEL_LABELS
+from bot.staff.context import CHANNEL_LABELS, language_note
 from bot.staff.helpers import RASA, REPLY_BUS, SETTINGS, PageError, db, flash, url
 from core.content import ContentError, load_contact
 from core.german import local_time
@@ -155,7 +155,8 @@ def ago(at: datetime, now: datetime) -> str:
 def _summary(chat: LiveChat) -> str:
     status = live.STATUS_LABELS[chat.status]
     taken = f" von {chat.taken_by}" if chat.taken_by else ""
-    return f"{CHANNEL_LABELS.get(chat.channel, chat.channel)} · {status}{taken}"
+    channel = CHANNEL_LABELS.get(chat.channel, chat.channel)
+    return f"{channel}{language_note(chat.language)} · {status}{taken}"
 
 
 def _entry(

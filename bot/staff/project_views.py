@@ -24,22 +24,38 @@ PROJECT_LABELS = {
     "url": "Webseite",
     "start": "Beginn",
     "end": "Ende",
+    # Issue 34: optional, for citizens who chat in English.
+    "name_en": "Name auf Englisch",
+    "summary_en": "Kurzbeschreibung auf Englisch",
+    "description_en": "Beschreibung auf Englisch",
+}
+ENGLISH_FIELDS = {
+    "name_en": "name",
+    "summary_en": "summary",
+    "description_en": "description",
 }
 PROJECT_FIELDS = tuple(PROJECT_LABELS)
 
 
 def _validate_project(form, content: Content) -> tuple[ProjectIn | None, list[str]]:
     raw = {name: str(form.get(name, "")).strip() for name in PROJECT_FIELDS}
-    data = {k: v for k, v in raw.items() if v}
+    data = {k: v for k, v in raw.items() if v and k not in ENGLISH_FIELDS}
     data["aliases"] = [a.strip() for a in raw["aliases"].split(",") if a.strip()]
+    english = {key: raw[field] for field, key in ENGLISH_FIELDS.items() if raw[field]}
+    if english:
+        data["en"] = english
     try:
         project = ProjectIn.parse_obj(data)
     except ValidationError as error:
         fields = {str(e["loc"][0]) for e in error.errors()}
         problems = [
             f"Bitte prüfen Sie das Feld „{PROJECT_LABELS.get(f, f)}“."
-            for f in sorted(fields)
+            for f in sorted(fields - {"en"})
         ]
+        if "en" in fields:
+            problems.append(
+                "Auf Englisch braucht das Projekt einen Namen und eine Kurzbeschreibung."
+            )
         if "__root__" in fields:
             problems = ["Das Ende liegt vor dem Beginn."]
         return None, problems

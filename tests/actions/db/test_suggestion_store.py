@@ -168,6 +168,20 @@ def test_status_change_records_history_and_queues_news(session):
     assert store.latest_public_note(suggestion) == "Wir stellen im Frühjahr Bänke auf."
 
 
+def test_news_come_in_the_language_the_suggestion_was_handed_in(session):
+    """Issue 34: a suggestion made in English hears back in English."""
+    suggestion = make(session, reply_to="chat-43", language="en")
+    with session.begin():
+        store.change_status(session, suggestion, "angenommen", actor="anna",
+                            public_note="We will put up benches in spring.")  # fmt: skip
+    (news,) = session.scalars(select(Notification)).all()
+    assert news.text == (
+        f"News about your suggestion {suggestion.reference}: it is now “accepted”.\n"
+        "The city's reply: We will put up benches in spring."
+    )
+    assert suggestion.language == "en"
+
+
 def test_no_news_without_consent(session):
     suggestion = make(session)
     with session.begin():

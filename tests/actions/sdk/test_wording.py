@@ -18,12 +18,13 @@ from actions.sdk.project_actions import ActionListProjects, ActionProjectInfo
 from actions.sdk.suggestion_form import ActionAskSuggestionConfirmed
 from actions.sdk.wording import Wording
 from core.leichte_sprache import check
-from core.protocol import LANGUAGE_SLOT, LEICHTE_SPRACHE
+from core.protocol import ENGLISH, LANGUAGE_SLOT, LEICHTE_SPRACHE
 from core.responses import LEICHT, STANDARD, leicht_names, shipped_texts
 from tests.helpers import entity, texts
 
 pytestmark = pytest.mark.usefixtures("seeded")
 LEICHT_SLOTS = {LANGUAGE_SLOT: LEICHTE_SPRACHE}
+EN_SLOTS = {LANGUAGE_SLOT: ENGLISH}
 # "Montag, 7. Dezember 2026, um 10 Uhr", "…, von 9:30 Uhr bis 12 Uhr"
 PLAIN_DATE = re.compile(
     r"Wann: (Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag), "
@@ -228,3 +229,42 @@ def test_zero_is_a_value():
         link="https://example.org/vorschlaege/V-AAAA-BBBB",
     )
     assert "„Bänke“: eingegangen, 0-mal unterstützt." in line
+
+
+async def test_a_project_card_in_english_from_the_english_content(
+    dispatcher, make_tracker
+):
+    """Issue 34: the card's labels, the project's texts, its topic and stage
+    and the buttons in English; the payloads keep the German names."""
+    tracker = make_tracker(
+        "digital twin",
+        "ask_project_info",
+        [entity("project", "Digitaler Zwilling")],
+        slots=EN_SLOTS,
+    )
+    await run(ActionProjectInfo(), dispatcher, tracker)
+    said = texts(dispatcher)
+    assert said.startswith("Digital Twin\n"), said
+    assert "Topic: Urban Development · Status: in progress" in said
+    assert Wording(ENGLISH, {})("tpl_only_in_german") not in said
+    buttons = dispatcher.messages[-1]["buttons"]
+    assert buttons[0]["title"] == "Events for it"
+    assert "Digitaler Zwilling" in buttons[0]["payload"]
+
+
+def test_a_text_the_city_wrote_only_in_german_is_said_to_be_so():
+    say = Wording(ENGLISH, {})
+    assert say.text("Nur auf Deutsch", None) == "Nur auf Deutsch"
+    assert say.noted("Card").endswith(say("tpl_only_in_german"))
+    german = Wording(STANDARD, {})
+    assert german.text("Deutsch", "English") == "Deutsch"
+    assert german.noted("Karte") == "Karte"
+
+
+async def test_an_event_list_in_english(dispatcher, make_tracker, clock):
+    tracker = make_tracker("events", "ask_events", slots=EN_SLOTS)
+    await run(ActionListEvents(), dispatcher, tracker)
+    said = texts(dispatcher)
+    assert said.startswith("Events in the next 30 days:"), said
+    assert "Sat, Nov 28, 2026, 9 AM to 12 PM: Information Stand at the" in said, said
+    assert "Termine" not in said

@@ -243,6 +243,46 @@ async def test_project_form_refuses_bad_input_in_german(client, database_url):
     )
 
 
+async def test_a_project_and_an_event_get_english_texts_in_the_forms(
+    client, database_url, staff_settings
+):
+    """Issue 34: optional English fields; the form shows them again."""
+    await login(client)
+    english = {"name_en": "Smart Lamps", "summary_en": "Lamps that dim at night."}
+    response = await post_form(client, "/staff/projects/new", {**PROJECT, **english})
+    assert response.status == 303
+    form = await (await client.get("/staff/projects/smarte-laternen")).text()
+    assert 'value="Smart Lamps"' in form and "Lamps that dim at night." in form
+    half = await post_form(
+        client, "/staff/projects/new", {**PROJECT, "slug": "b", "name_en": "B"}
+    )
+    assert half.status == 400
+    assert "Auf Englisch braucht das Projekt" in await half.text()
+    day = datetime.now(staff_settings.tz).date() + timedelta(days=7)
+    event = {
+        "title": "Workshop",
+        "day": day.isoformat(),
+        "time": "18:30",
+        "title_en": "Workshop in English",
+        "registration_en": "No sign-up.",
+    }
+    assert (await post_form(client, "/staff/events/new", event)).status == 303
+
+    def stored(session):
+        project = session.scalar(select(Project))
+        saved = session.scalar(select(Event))
+        return (
+            project.name_en,
+            project.summary_en,
+            saved.title_en,
+            saved.registration_en,
+        )
+
+    assert in_transaction(database_url, stored) == (
+        "Smart Lamps", "Lamps that dim at night.", "Workshop in English", "No sign-up."
+    )  # fmt: skip
+
+
 async def test_event_form_creates_an_event(client, database_url, staff_settings):
     await login(client)
     # A week ahead, so the event is upcoming whenever the test runs.

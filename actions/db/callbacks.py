@@ -14,9 +14,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from actions.db import notifications
+from actions.db import responses as answers
 from actions.db.audit import record
 from actions.db.models import CallbackRequest, Notification, ThreadReply, utcnow
 from actions.db.suggestions import REFERENCE_ATTEMPTS, new_reference
+from core.responses import STANDARD
+from core.wording import Wording
 
 STATUS_LABELS = {
     "offen": "offen",
@@ -116,11 +119,11 @@ def answer(
         raise CallbackError(ANSWERED_MEANWHILE)
     sent = row.reply_to is not None
     if sent:
+        say = Wording(row.language or STANDARD, answers.edited(session))
+        worded = say("tpl_news_callback_answer", reference=row.reference, answer=text)
         message = notifications.queue(
-            session, row.channel, row.reply_to,
-            f"Antwort des Smart-City-Teams auf Ihre Nachricht {row.reference}:\n{text}",
-            now=now,
-        )  # fmt: skip
+            session, row.channel, row.reply_to, worded, now=now
+        )
         message.callback_id = row.id  # the citizen's answer to it joins this request
     row.answer, row.answered_at = text, now
     record(session, actor, "callback_answered", "callback", row.reference,

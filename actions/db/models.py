@@ -280,6 +280,7 @@ class Support(Base):
     channel: Mapped[str] = Column(String(40), nullable=False)
     reply_to: Mapped[str | None] = Column(String(255))
     address_key: Mapped[str | None] = Column(String(64), index=True)
+    language: Mapped[str | None] = Column(String(10))  # for the news; None: German
     created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
 
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from actions.db.models import Notification
+from actions.db.models import Notification, Suggestion
 
 # News by e-mail to authors who consented; delivered by bot.shared.mail_delivery.
 EMAIL_CHANNEL = "email"
@@ -27,6 +27,7 @@ class Pending:
     text: str
     attempts: int
     suggestion_id: int | None = None
+    language: str | None = None  # the suggestion's ("en"), for the e-mail's frame
 
 
 def _due(now: datetime):
@@ -67,9 +68,23 @@ def claim_due(
         ).rowcount
         if won:
             row = session.get(Notification, row_id)
+            language = (
+                session.scalar(
+                    select(Suggestion.language).where(
+                        Suggestion.id == row.suggestion_id
+                    )
+                )
+                if row.suggestion_id
+                else None
+            )
             claimed.append(
                 Pending(
-                    row.id, row.recipient, row.text, row.attempts, row.suggestion_id
+                    row.id,
+                    row.recipient,
+                    row.text,
+                    row.attempts,
+                    row.suggestion_id,
+                    language,
                 )
             )
     return claimed

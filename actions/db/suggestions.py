@@ -263,15 +263,17 @@ def notification_text(
     )
 
 
-def supporter_text(suggestion: Suggestion, public_note: str | None) -> str:
-    text = (
-        f"Neuigkeiten zu „{suggestion.public_title or suggestion.reference}“ "
-        f"({suggestion.reference}), den Sie unterstützen: Er ist jetzt "
-        f"„{STATUS_LABELS[suggestion.status]}“."
+def supporter_text(
+    session: Session, suggestion: Suggestion, language: str | None, note: str | None
+) -> str:
+    say = Wording(language or STANDARD, answers.edited(session))
+    return say(
+        "tpl_news_supported",
+        title=suggestion.public_title or suggestion.reference,
+        reference=suggestion.reference,
+        status=say.state(suggestion.status),
+        note=note or None,
     )
-    if public_note:
-        text += f"\nAntwort der Stadt: {public_note}"
-    return text
 
 
 def change_status(
@@ -333,7 +335,12 @@ def change_status(
                 suggestion_id=suggestion.id,
                 channel=support.channel,
                 recipient=support.reply_to,
-                text=supporter_text(suggestion, note if change.on_board else None),
+                text=supporter_text(
+                    session,
+                    suggestion,
+                    support.language,
+                    note if change.on_board else None,
+                ),
                 created_at=now,
                 attempts=0,
             )

@@ -65,6 +65,7 @@ def add(
     now: datetime | None = None,
     address_key: str | None = None,
     daily_limit: int | None = None,
+    language: str | None = None,
 ) -> tuple[Suggestion, bool]:
     """Back a suggestion once. Returns (suggestion, new); asking for news later
     adds `reply_to` to the existing support. A new support from `address_key`
@@ -80,13 +81,14 @@ def add(
             with session.begin_nested():
                 session.add(Support(suggestion_id=suggestion.id, sender_key=sender_key,
                                     channel=channel, reply_to=reply_to,
-                                    address_key=address_key,
+                                    address_key=address_key, language=language,
                                     created_at=now or utcnow()))  # fmt: skip
             return suggestion, True
         except IntegrityError:  # the same citizen twice at once: one row
             existing = _of(session, suggestion.id, sender_key)
     if reply_to and existing is not None:
         existing.reply_to, existing.channel = reply_to, channel
+        existing.language = language
     return suggestion, False
 
 

@@ -20,7 +20,7 @@ from actions.sdk.base import (
     latest_entity,
     sender_key,
 )
-from actions.sdk.wording import Wording, current_wording
+from actions.sdk.wording import Wording, current_wording, language_of
 from core.protocol import intent_payload
 from core.settings import get_settings
 
@@ -59,11 +59,13 @@ async def support(
     reply_to = tracker.sender_id if news else None
     address = address_key_of(tracker)
     daily_limit = get_settings().supports_per_address_per_day
+    language = language_of(tracker)
 
     def work(session):
         suggestion, new = supports.add(session, reference, key, channel=channel,
                                        reply_to=reply_to, address_key=address,
-                                       daily_limit=daily_limit)  # fmt: skip
+                                       daily_limit=daily_limit,
+                                       language=language)  # fmt: skip
         count = supports.count(session, suggestion.id)
         return suggestion.public_title, new, count, suggestion.reference
 

@@ -34,6 +34,7 @@ from bot.shared.button_labels import (
 from bot.shared.live_chat import (
     ASSISTANT_PAYLOADS,
     BACK_TEXT,
+    in_language,
     started_live_chat,
     wants_assistant,
 )
@@ -137,8 +138,9 @@ class ConversationGateway:
         self, sender: str, text: str, channel: str, metadata: dict[str, Any]
     ) -> Turn:
         if wants_assistant(text):
-            await self.back_to_assistant(sender)
-            return Turn([{"recipient_id": sender, "text": BACK_TEXT}], False)
+            language = await self.back_to_assistant(sender)
+            back = in_language(BACK_TEXT, language)
+            return Turn([{"recipient_id": sender, "text": back}], False)
         if text.split("{")[0].strip() in ASSISTANT_PAYLOADS:
             await self.back_to_assistant(sender)
             replies = await self.rasa.send(
@@ -157,14 +159,21 @@ class ConversationGateway:
             logger.warning("live chat: could not move the chat up in the queue")
         return Turn([], True)
 
-    async def back_to_assistant(self, sender: str) -> None:
-        """The citizen ends the live chat; Rasa takes over again."""
+    async def back_to_assistant(self, sender: str) -> str | None:
+        """The citizen ends the live chat; Rasa takes over again. Returns the
+        chat's language ("en"), to say so in it."""
+
+        def end(session) -> str | None:
+            chat = live.end_for_sender(session, sender, now=now)
+            return chat.language if chat else None
+
         now = self.settings.now()
         try:
-            await self.db.run(lambda s: live.end_for_sender(s, sender, now=now))
+            language = await self.db.run(end)
         except SQLAlchemyError:
             raise DatabaseUnavailable("the live chat cannot be ended") from None
         await self.rasa.resume(sender)
+        return language
 
     async def _offered(self, sender: str) -> list[Button]:
         try:

@@ -7,7 +7,7 @@ import re
 import unicodedata
 
 from bot.shared.rasa_client import RasaMessage
-from core.protocol import FORGET_PAYLOADS, LIVE_CHAT_MARKER
+from core.protocol import ENGLISH, FORGET_PAYLOADS, LIVE_CHAT_MARKER
 
 BACK_TO_ASSISTANT = re.compile(
     r"^\W*(?:(?:bitte\s+)?(?:zurück|zurueck)\s+(?:zum|zu\s+dem|zur)\s+"
@@ -28,6 +28,26 @@ STAFF_ENDED_TEXT = (
     "Das Team hat den Live-Chat beendet. Sie schreiben jetzt wieder mit dem "
     "digitalen Assistenten. Vielen Dank!"
 )
+TAKEN_TEXT = "Eine Person aus dem Team ist jetzt für Sie da und liest Ihre Nachrichten."
+REPLY_PREFIX = "Antwort aus dem Team:\n"
+# The same for a chat in English (issue 34: LiveChat.language).
+IN_ENGLISH = {
+    TAKEN_TEXT: "A person from the team is here for you now and reads your messages.",
+    REPLY_PREFIX: "Answer from the team:\n",
+    BACK_TEXT: (
+        "You're writing with the digital assistant again. The team no longer "
+        "reads along. How can I help you?"
+    ),
+    STAFF_ENDED_TEXT: (
+        "The team has ended the live chat. You're writing with the digital "
+        "assistant again. Thank you!"
+    ),
+}
+
+
+def in_language(text: str, language: str | None) -> str:
+    """One of the live chat's own texts in the chat's language."""
+    return IN_ENGLISH.get(text, text) if language == ENGLISH else text
 
 
 def wants_assistant(text: str) -> bool:

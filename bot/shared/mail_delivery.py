@@ -20,12 +20,33 @@ from actions.db import notifications
 from actions.db.models import utcnow
 from actions.db.session import Database
 from bot.shared.delivery_loop import DeliveryLoop
+from core.protocol import ENGLISH
 from core.secret_key import unsubscribe_token
 from core.settings import Settings, SmtpSettings
 
 logger = logging.getLogger(__name__)
 
 SUBJECT = "Neuigkeiten zu Ihrem Vorschlag"
+# The text goes between greeting and footer as it is: never through format().
+GREETING = "Guten Tag,\n\n"
+FOOTER = (
+    "\n\nSie bekommen diese E-Mail, weil Sie beim Einreichen Ihres Vorschlags "
+    "eingewilligt haben. Wir nutzen Ihre Adresse nur für Nachrichten zu "
+    "Ihrem Vorschlag.\n"
+    "Keine E-Mails mehr bekommen: {link}\n"
+    "Datenschutz: {public_url}/datenschutz\n\n"
+    "Ihr Smart-City-Team\n"
+)
+# For a suggestion handed in in English (issue 34).
+SUBJECT_IN_ENGLISH = "News about your suggestion"
+GREETING_IN_ENGLISH = "Hello,\n\n"
+FOOTER_IN_ENGLISH = (
+    "\n\nYou are getting this e-mail because you agreed to it when you handed in "
+    "your suggestion. We use your address only for news about your suggestion.\n"
+    "Stop getting emails: {link}\n"
+    "Privacy: {public_url}/privacy\n\n"
+    "Your Smart City team\n"
+)
 SEND_TIMEOUT_SECONDS = 30
 UNSUBSCRIBE_PATH = "/abmelden"
 # Servers repeat the address in their refusals; logs and staff pages keep none.
@@ -49,17 +70,14 @@ def compose(
     message = EmailMessage()
     message["From"] = smtp.mail_from
     message["To"] = row.recipient
-    message["Subject"] = SUBJECT
+    english = row.language == ENGLISH
+    message["Subject"] = SUBJECT_IN_ENGLISH if english else SUBJECT
     message["Message-ID"] = make_msgid(domain=smtp.mail_from.rpartition("@")[2])
     message["List-Unsubscribe"] = f"<{link}>"
+    greeting = GREETING_IN_ENGLISH if english else GREETING
+    footer = FOOTER_IN_ENGLISH if english else FOOTER
     message.set_content(
-        f"Guten Tag,\n\n{row.text}\n\n"
-        "Sie bekommen diese E-Mail, weil Sie beim Einreichen Ihres Vorschlags "
-        "eingewilligt haben. Wir nutzen Ihre Adresse nur für Nachrichten zu "
-        "Ihrem Vorschlag.\n"
-        f"Keine E-Mails mehr bekommen: {link}\n"
-        f"Datenschutz: {settings.public_url}/datenschutz\n\n"
-        "Ihr Smart-City-Team\n"
+        greeting + row.text + footer.format(link=link, public_url=settings.public_url)
     )
     return message
 

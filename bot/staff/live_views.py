@@ -18,7 +18,13 @@ from aiohttp import web
 from actions.db import live, notifications
 from actions.db.audit import record
 from actions.db.models import LiveChat
-from bot.shared.live_chat import STAFF_ENDED_TEXT, live_chat_span
+from bot.shared.live_chat import (
+    REPLY_PREFIX,
+    STAFF_ENDED_TEXT,
+    TAKEN_TEXT,
+    in_language,
+    live_chat_span,
+)
 from bot.shared.rasa_client import RasaUnavailable
 from bot.staff.context import CHANNEL_LABELS, language_note
 from bot.staff.helpers import RASA, REPLY_BUS, SETTINGS, PageError, db, flash, url
@@ -31,8 +37,6 @@ logger = logging.getLogger(__name__)
 
 MAX_REPLY = 2000
 HOURS = (1, 2, 4, 8)
-TAKEN_TEXT = "Eine Person aus dem Team ist jetzt für Sie da und liest Ihre Nachrichten."
-REPLY_PREFIX = "Antwort aus dem Team:\n"
 PREVIEW_CHARS = 120
 NO_MESSAGE = "Noch keine Nachricht."
 NO_PREVIEW = "Die Vorschau ist gerade nicht abrufbar."
@@ -335,9 +339,8 @@ async def take(request: web.Request) -> web.StreamResponse:
     def work(session):
         chat = live.take(session, chat_id, user.username, now=now)
         if chat.taken_at == now:
-            notifications.queue(
-                session, chat.channel, chat.sender_id, TAKEN_TEXT, now=now
-            )
+            taken = in_language(TAKEN_TEXT, chat.language)
+            notifications.queue(session, chat.channel, chat.sender_id, taken, now=now)
         return chat
 
     try:
@@ -346,7 +349,9 @@ async def take(request: web.Request) -> web.StreamResponse:
         await flash(request, str(gone), "error")
         raise _back(request) from None
     request.app[REPLY_BUS].publish()
-    await _log_bot(request, chat.sender_id, TAKEN_TEXT, user.username)
+    await _log_bot(
+        request, chat.sender_id, in_language(TAKEN_TEXT, chat.language), user.username
+    )
     raise _back(request, chat_id)
 
 
@@ -363,8 +368,9 @@ async def reply(request: web.Request) -> web.StreamResponse:
 
     def work(session):
         chat = live.held_by(session, chat_id, user.username)
+        prefix = in_language(REPLY_PREFIX, chat.language)
         notifications.queue(
-            session, chat.channel, chat.sender_id, REPLY_PREFIX + text, now=now
+            session, chat.channel, chat.sender_id, prefix + text, now=now
         )
         live.touch(session, chat.id, now=now)
         record(session, user.username, "live_replied", "live_chat", str(chat.id),
@@ -388,9 +394,8 @@ async def end(request: web.Request) -> web.StreamResponse:
         chat = live.get(session, chat_id, for_update=True)
         if chat is None or not live.end(session, chat, user.username, now=now):
             raise live.LiveChatGone("Dieser Live-Chat ist schon beendet.")
-        notifications.queue(
-            session, chat.channel, chat.sender_id, STAFF_ENDED_TEXT, now=now
-        )
+        ended = in_language(STAFF_ENDED_TEXT, chat.language)
+        notifications.queue(session, chat.channel, chat.sender_id, ended, now=now)
         return chat
 
     try:
@@ -404,7 +409,8 @@ async def end(request: web.Request) -> web.StreamResponse:
     except RasaUnavailable:
         # The citizen's next message resumes it (bot.shared.live_chat).
         logger.warning("live chat %s ended, but Rasa could not be resumed", chat.id)
-    await _log_bot(request, chat.sender_id, STAFF_ENDED_TEXT, user.username)
+    ended = in_language(STAFF_ENDED_TEXT, chat.language)
+    await _log_bot(request, chat.sender_id, ended, user.username)
     await flash(request, "Der Live-Chat ist beendet. Der Assistent antwortet wieder.")
     raise _back(request)
 

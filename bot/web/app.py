@@ -33,6 +33,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 PAGES = {
     "/": "index.html",
     "/datenschutz": "datenschutz.html",
+    "/privacy": "privacy.html",  # in English (issue 34)
     # The BITV explanations in Leichter Sprache (issue 33.4).
     "/leichte-sprache": "leichte-sprache.html",
     "/widget.js": "widget.js",

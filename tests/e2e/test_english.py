@@ -10,15 +10,35 @@ import itertools
 import re
 
 import aiohttp
+import pytest
 
 from actions.sdk.wording import Wording
+from bot.shared.live_chat import BACK_TEXT, STAFF_ENDED_TEXT, in_language
 from core.protocol import ENGLISH
 from core.responses import NOT_YET, domain_responses, variant_texts
 from tests.e2e.chat import WebCitizen
+from tests.e2e.live import logged_in, staff_session
+from tests.e2e.test_live_chat import Widget, chat_of, texts
 from tests.e2e.test_team_answers import age_conversation, sessions_started
 from tests.e2e.test_telegram import ask, press, shown, titles
 
 EN = variant_texts(ENGLISH)
+
+
+@pytest.fixture
+async def staff(assistant):
+    async with staff_session() as http:
+        member = await logged_in(assistant, http, "english-erin")
+        yield member
+        await member.available(False)  # other tests expect nobody in the live chat
+
+
+@pytest.fixture
+async def widget(assistant):
+    async with aiohttp.ClientSession() as http:
+        yield Widget(http, assistant.web_url)
+
+
 chat_ids = itertools.count(9401)
 
 
@@ -147,3 +167,28 @@ def test_on_telegram_from_the_app_language_to_german(assistant, bot_api):
     switched = next(c for c in english if "Deutsch" in titles(c))
     _update, again = press(bot_api, switched, "Deutsch")
     assert german("utter_deutsch") in shown(again)
+
+
+async def test_a_live_chat_in_english_is_marked_for_staff_and_ends_in_english(
+    assistant, staff, widget
+):
+    """Issue 34.4: the team sees the language; the live chat's own texts come
+    in it, from the citizen's side and the team's."""
+    await staff.available()
+    await widget.say("/english")
+    started = await widget.say("I'd like to talk to a real person, please")
+    assert started["live"] is True, started
+    assert "I'm connecting you with a person from the team" in texts(started)
+    marker = "Is anybody there? Number 3403"
+    assert (await widget.say(marker))["live"] is True
+    chat_id = await chat_of(staff, marker)
+    (entry,) = [c for c in await staff.queue() if c["id"] == chat_id]
+    assert "auf Englisch" in entry["summary"]
+    back = await widget.say("back to the assistant")
+    assert texts(back) == in_language(BACK_TEXT, ENGLISH)
+    # A second chat, ended by the team: its goodbye is English too.
+    assert (await widget.say("Can I chat with a human?"))["live"] is True
+    await widget.say("Another question, number 3404")
+    second = await chat_of(staff, "Another question, number 3404")
+    await staff.post(f"/live/{second}/end")
+    assert in_language(STAFF_ENDED_TEXT, ENGLISH) in await widget.wait_for_news(1)

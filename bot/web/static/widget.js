@@ -12,7 +12,8 @@
 
   var script = document.currentScript;
   var server = (script.dataset.server || new URL(script.src).origin).replace(/\/$/, "");
-  var privacyUrl = script.dataset.privacyUrl || server + "/datenschutz";
+  // The embedding site's own privacy page, else ours in the widget's language.
+  var privacyUrl = script.dataset.privacyUrl;
   var STORE = "stadtAssistent.";
   var MAX_LENGTH = 2000;
   var MAX_HISTORY = 200;
@@ -357,7 +358,8 @@
       languageButtons[code].setAttribute("aria-pressed", code === language ? "true" : "false");
     });
     note.textContent = TEXT.note;
-    note.appendChild(el("a", { href: privacyUrl, target: "_blank", rel: "noopener" }, TEXT.privacy));
+    var privacy = privacyUrl || server + (language === "en" ? "/privacy" : "/datenschutz");
+    note.appendChild(el("a", { href: privacy, target: "_blank", rel: "noopener" }, TEXT.privacy));
     note.appendChild(document.createTextNode(" · "));
     note.appendChild(el("a", {
       href: server + "/leichte-sprache", hreflang: "de", target: "_blank", rel: "noopener",

@@ -94,6 +94,21 @@ def test_no_gives_the_words_back_to_the_assistant(session):
         assert session.scalar(select(func.count(ThreadReply.id))) == 0
 
 
+def test_the_team_s_answer_comes_in_the_language_of_the_message(session):
+    """Issue 34: a message left in English is answered with an English frame."""
+    with session.begin():
+        request = callbacks.create(session, callbacks.NewCallback(
+            channel="telegram", sender_key=KEY, text="The light is broken.",
+            reply_to=CHAT, language="en"))  # fmt: skip
+        assert callbacks.answer(session, request, "We fixed it.", "anna", now=NOW)
+        message = session.scalar(select(Notification))
+    assert request.language == "en"
+    assert message.text == (
+        f"The Smart City team's answer to your message {request.reference}:\n"
+        "We fixed it."
+    )
+
+
 def test_an_answer_to_a_done_callback_reopens_it(session):
     with session.begin():
         request = callbacks.create(session, callbacks.NewCallback(

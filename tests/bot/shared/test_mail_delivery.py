@@ -30,8 +30,17 @@ class Clock:
         return self.now
 
 
-def add(settings, *, email=ADDRESS, consent=True, reply_to="web:abc", sender=None):
+def add(
+    settings,
+    *,
+    email=ADDRESS,
+    consent=True,
+    reply_to="web:abc",
+    sender=None,
+    language=None,
+):
     new = store.NewSuggestion(
+        language=language,
         form_run_id=uuid.uuid4().hex,
         channel="web",
         sender_key=sender or uuid.uuid4().hex,
@@ -94,6 +103,22 @@ async def test_status_change_is_mailed_with_reference_and_unsubscribe_link(
     [row] = email_rows(mail_settings)
     assert row.sent_at is not None and row.recipient == ADDRESS
     assert await delivery.deliver_due() == 0  # sent once, not again
+
+
+async def test_a_suggestion_made_in_english_is_mailed_in_english(mail_settings, inbox):
+    """Issue 34: the news and the e-mail around it; a brace in a reply is text."""
+    reference = add(mail_settings, language="en")
+    change(mail_settings, reference, note="We check the {place}.")
+    delivery = MailDelivery(
+        mail_settings, Database(mail_settings.database_url), mail_settings.smtp
+    )
+    assert await delivery.deliver_due() == 1
+    message, body = received_text(inbox.received[0])
+    assert message["Subject"] == "News about your suggestion"
+    assert body.startswith("Hello,") and "News about your suggestion V-" in body
+    assert "“under review”" in body and "We check the {place}." in body
+    assert f"Privacy: {PUBLIC_URL}/privacy" in body
+    assert "Keine E-Mails" not in body
 
 
 async def test_a_refused_mail_is_retried_later(mail_settings, inbox):

@@ -1,5 +1,5 @@
-"""projects and events have optional English texts; suggestions, live chats
-and messages to the team remember the citizen's language (issue 34)
+"""projects and events have optional English texts; suggestions, supports,
+live chats and messages to the team remember the citizen's language (issue 34)
 
 Revision ID: 0021
 Revises: 0020
@@ -24,13 +24,23 @@ def upgrade() -> None:
         table.add_column(sa.Column("title_en", sa.String(300)))
         table.add_column(sa.Column("description_en", sa.Text()))
         table.add_column(sa.Column("registration_en", sa.Text()))
-    for name in ("suggestions", "live_chats", "callback_requests"):
+    for name in (
+        "suggestions",
+        "suggestion_supports",
+        "live_chats",
+        "callback_requests",
+    ):
         with op.batch_alter_table(name) as table:
             table.add_column(sa.Column("language", sa.String(10)))
 
 
 def downgrade() -> None:
-    for name in ("callback_requests", "live_chats", "suggestions"):
+    for name in (
+        "callback_requests",
+        "live_chats",
+        "suggestion_supports",
+        "suggestions",
+    ):
         with op.batch_alter_table(name) as table:
             table.drop_column("language")
     with op.batch_alter_table("calendar_events") as table:

@@ -14,6 +14,7 @@ from actions.sdk import rating_offers as rating
 from actions.sdk.base import DatabaseAction, EventList, latest_entity
 from actions.sdk.follow_up import follow_up_subject
 from actions.sdk.wording import Wording, wording
+from core.content import CITYWIDE
 from core.german import first_sentence
 from core.protocol import intent_payload
 from core.settings import Settings
@@ -35,7 +36,12 @@ def describe(project: Project, say: Wording) -> str:
         summary=say.text(project.summary, project.summary_en),
         topic=say.name(project.topic),
         status=say.name(project.status),
-        place=project.district or say("tpl_project_citywide"),
+        # "stadtweit" is stored; each language says it its own way.
+        place=(
+            project.district
+            if project.district not in (None, "", CITYWIDE)
+            else say("tpl_project_citywide")
+        ),
         contact=project.contact or None,
         url=project.url or None,
     )

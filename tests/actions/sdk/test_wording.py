@@ -268,3 +268,25 @@ async def test_an_event_list_in_english(dispatcher, make_tracker, clock):
     assert said.startswith("Events in the next 30 days:"), said
     assert "Sat, Nov 28, 2026, 9 AM to 12 PM: Information Stand at the" in said, said
     assert "Termine" not in said
+
+
+async def test_within_a_second_the_known_edits_cost_no_transaction(
+    database_url, make_tracker, monkeypatch
+):
+    """An FAQ answer asks for the wording on every turn: within the second
+    after the last look it must not take a thread and a transaction."""
+    from actions.db.session import Database
+    from actions.sdk.wording import current_wording
+
+    edited(database_url, "tpl_projects_heading", STANDARD, "Unsere Projekte:")
+    tracker = make_tracker("Projekte", "ask_projects")
+    assert (await current_wording(tracker))("tpl_projects_heading") == (
+        "Unsere Projekte:"
+    )
+
+    async def no_transaction(*_args, **_kwargs):
+        raise AssertionError("the database was asked within the second")
+
+    monkeypatch.setattr(Database, "run", no_transaction)
+    say = await current_wording(tracker)
+    assert say("tpl_projects_heading") == "Unsere Projekte:"

@@ -161,6 +161,15 @@ def asks_instead(tracker: Tracker, intents: set[str]) -> bool:
     return name != "out_of_scope" or confidence >= SURE_OUT_OF_SCOPE
 
 
+def not_a_choice(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """A step that waits for a choice got none: a question is told when it
+    gets its answer, anything else that it was not understood."""
+    if asks_instead(tracker, QUESTION_INTENTS):
+        dispatcher.utter_message(response="utter_question_during_choice")
+    else:
+        dispatcher.utter_message(response="utter_please_use_buttons")
+
+
 def free_text_answer(tracker: Tracker, slot: str) -> str | None:
     """The latest message as the answer to the free-text step `slot`, or None
     when the form is elsewhere or the message is a question or a command."""
@@ -510,7 +519,7 @@ class ValidateSuggestionForm(ConfirmDiscard, FormValidationAction):
             or intent_of(tracker) == "deny"
         ):
             return {"suggestion_similar_choice": "submit"}
-        dispatcher.utter_message(response="utter_please_use_buttons")
+        not_a_choice(dispatcher, tracker)
         return {"suggestion_similar_choice": None}
 
     async def validate_suggestion_notify(
@@ -536,7 +545,7 @@ class ValidateSuggestionForm(ConfirmDiscard, FormValidationAction):
             return {"suggestion_notify": "chat"}
         if intent_of(tracker) == "deny" or answer.startswith(("nein", "nicht", "kein")):
             return {"suggestion_notify": "none"}
-        dispatcher.utter_message(response="utter_please_use_buttons")
+        not_a_choice(dispatcher, tracker)
         return {"suggestion_notify": None}
 
     async def validate_suggestion_email(
@@ -593,7 +602,7 @@ class ValidateSuggestionForm(ConfirmDiscard, FormValidationAction):
                 "suggestion_email": "",
                 "suggestion_notify": "chat",
             }
-        dispatcher.utter_message(response="utter_please_use_buttons")
+        not_a_choice(dispatcher, tracker)
         return {"suggestion_email_consent": None}
 
     async def validate_suggestion_public(
@@ -615,7 +624,7 @@ class ValidateSuggestionForm(ConfirmDiscard, FormValidationAction):
             ("ja", "gern", "öffentlich")
         ):
             return {"suggestion_public": True}
-        dispatcher.utter_message(response="utter_please_use_buttons")
+        not_a_choice(dispatcher, tracker)
         return {"suggestion_public": None}
 
     async def validate_suggestion_confirmed(
@@ -634,7 +643,7 @@ class ValidateSuggestionForm(ConfirmDiscard, FormValidationAction):
             ("absenden", "abschicken", "senden", "ja", "send", "submit", "yes")
         ):
             return {"suggestion_confirmed": True}
-        dispatcher.utter_message(response="utter_please_use_buttons")
+        not_a_choice(dispatcher, tracker)
         return {"suggestion_confirmed": None}
 
 

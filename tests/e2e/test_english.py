@@ -116,6 +116,9 @@ async def test_a_whole_conversation_in_english(assistant):
         summary = await citizen.say("no")
         assert summary.startswith(first_line("tpl_suggestion_summary")), summary
         assert idea in summary
+        # A question at the summary is told when it gets its answer.
+        asked = await citizen.say("What's the weather going to be like tomorrow?")
+        assert EN["utter_question_during_choice"] in asked, asked
         saved = await citizen.say("Send")  # the button's title, typed
         reference = re.search(r"V-[0-9A-Z]{4}-[0-9A-Z]{4}", saved).group(0)
         assert "Check the status" in citizen.buttons

@@ -406,6 +406,24 @@ async def test_publication_needs_a_clear_yes(
                                      else ["utter_please_use_buttons"])  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    ("slot", "text", "intent"),
+    [
+        ("suggestion_public", "Wie wird das Wetter morgen?", "out_of_scope"),
+        ("suggestion_confirmed", "Welche Projekte gibt es in der Innenstadt?",
+         "ask_projects"),
+        ("suggestion_notify", "What's the weather like tomorrow?", "out_of_scope"),
+    ],
+)  # fmt: skip
+async def test_a_question_at_a_choice_is_told_when_it_gets_its_answer(
+    dispatcher, make_tracker, slot, text, intent
+):
+    """Not "Das habe ich nicht verstanden": the question was understood."""
+    result = await validate(slot, text, dispatcher, make_tracker, intent)
+    assert result == {slot: None}
+    assert responses(dispatcher) == ["utter_question_during_choice"]
+
+
 async def test_the_summary_says_whether_it_is_shown_publicly(dispatcher, make_tracker):
     from actions.sdk.suggestion_form import ActionAskSuggestionConfirmed
 

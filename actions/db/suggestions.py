@@ -246,15 +246,18 @@ def create(
     raise RuntimeError("could not find a free reference")  # 32^8 makes this unreachable
 
 
+Edits = dict[tuple[str, str], str]
+
+
 def in_their_language(session: Session, suggestion: Suggestion) -> Wording:
     """The templates in the language the citizen handed the suggestion in."""
     return Wording(suggestion.language or STANDARD, answers.edited(session))
 
 
 def notification_text(
-    session: Session, suggestion: Suggestion, public_note: str | None
+    suggestion: Suggestion, public_note: str | None, edits: Edits
 ) -> str:
-    say = in_their_language(session, suggestion)
+    say = Wording(suggestion.language or STANDARD, edits)
     return say(
         "tpl_news_status",
         reference=suggestion.reference,
@@ -264,9 +267,9 @@ def notification_text(
 
 
 def supporter_text(
-    session: Session, suggestion: Suggestion, language: str | None, note: str | None
+    suggestion: Suggestion, language: str | None, note: str | None, edits: Edits
 ) -> str:
-    say = Wording(language or STANDARD, answers.edited(session))
+    say = Wording(language or STANDARD, edits)
     return say(
         "tpl_news_supported",
         title=suggestion.public_title or suggestion.reference,
@@ -312,20 +315,20 @@ def change_status(
     suggestion.history.append(change)
     suggestion.status = to_status
     suggestion.closed_at = now if to_status in CLOSED else None
+    edits = answers.edited(session)  # once for the citizen and every supporter
+    news = notification_text(suggestion, note, edits)
     if suggestion.reply_to:
         session.add(
             Notification(
                 suggestion_id=suggestion.id,
                 channel=suggestion.channel,
                 recipient=suggestion.reply_to,
-                text=notification_text(session, suggestion, note),
+                text=news,
                 created_at=now,
                 attempts=0,
             )
         )
-    queue_email(
-        session, suggestion, notification_text(session, suggestion, note), now=now
-    )
+    queue_email(session, suggestion, news, now=now)
     supporters = select(Support).where(
         Support.suggestion_id == suggestion.id, Support.reply_to.is_not(None)
     )
@@ -336,10 +339,10 @@ def change_status(
                 channel=support.channel,
                 recipient=support.reply_to,
                 text=supporter_text(
-                    session,
                     suggestion,
                     support.language,
                     note if change.on_board else None,
+                    edits,
                 ),
                 created_at=now,
                 attempts=0,

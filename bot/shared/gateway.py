@@ -16,6 +16,7 @@ Both the widget's API and the Telegram bridge send every message through
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +41,7 @@ from bot.shared.live_chat import (
 )
 from bot.shared.rasa_client import RasaClient, RasaMessage
 from bot.shared.team_answers import TeamAnswers, team_payload
-from bot.shared.unavailable import DatabaseUnavailable
+from bot.shared.unavailable import DatabaseUnavailable, Unavailable
 from core.protocol import LANGUAGE_MARKER, LANGUAGES
 from core.settings import Settings
 
@@ -88,6 +89,28 @@ class ConversationGateway:
         self, sender: str, text: str, *, channel: str, metadata: dict[str, Any]
     ) -> Turn:
         """One message of the citizen; Unavailable when it was not handled."""
+        began = time.perf_counter()
+        try:
+            turn = await self._turn(sender, text, channel, metadata)
+        except Unavailable as error:
+            # The kind only: an error's text may quote a URL with the sender.
+            logger.warning(
+                "message not handled (%s): %s", channel, type(error).__name__
+            )
+            raise
+        # One line per message, for the operator; what was said stays out.
+        logger.info(
+            "message handled (%s): %d replies%s in %.0f ms",
+            channel,
+            len(turn.replies),
+            ", live chat" if turn.live else "",
+            (time.perf_counter() - began) * 1000,
+        )
+        return turn
+
+    async def _turn(
+        self, sender: str, text: str, channel: str, metadata: dict[str, Any]
+    ) -> Turn:
         if await self.is_live(sender):
             await self._offer(sender, [])
             return await self._live_turn(sender, text, channel, metadata)

@@ -24,6 +24,11 @@ def _trusted(address: str, networks: Iterable[Network]) -> bool:
     return any(ip in network for network in networks)
 
 
+def from_trusted_proxy(request: web.Request, trusted: tuple[Network, ...]) -> bool:
+    """Whether the request comes from one of our proxies, whose headers we believe."""
+    return _trusted(request.remote or "", trusted)
+
+
 def client_address(request: web.Request, trusted: tuple[Network, ...]) -> str:
     """The nearest address in the chain that is not one of our proxies."""
     remote = request.remote or "unknown"

@@ -23,6 +23,7 @@ from bot.web.chat import ChatApi
 from bot.web.errors import errors_in_the_widget_language
 from bot.web.headers import add_security_headers, allow_origins
 from bot.web.live_stream import LiveStreams, live_stream
+from bot.web.request_ids import request_ids
 from bot.web.unsubscribe import setup_unsubscribe
 from core.settings import Settings
 
@@ -76,7 +77,11 @@ def create_app(
     """With `services` (bot.server), the Rasa client, Redis and the reply bus
     are the process's; without, the app builds and opens its own."""
     app = web.Application(
-        client_max_size=MAX_BODY_BYTES, middlewares=[errors_in_the_widget_language]
+        client_max_size=MAX_BODY_BYTES,
+        middlewares=[
+            request_ids(settings.trusted_proxies),
+            errors_in_the_widget_language,
+        ],
     )
     if services is None:
         services = Services.build(settings, redis)

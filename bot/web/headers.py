@@ -41,6 +41,8 @@ def allow_origins(app: web.Application, origins: tuple[str, ...]) -> None:
     options = aiohttp_cors.ResourceOptions(
         allow_credentials=False,
         allow_headers=("Content-Type",),
+        # A page of the city's may show it, for a citizen to quote to support.
+        expose_headers=("X-Request-ID",),
         allow_methods=("GET", "POST"),
         max_age=3600,
     )

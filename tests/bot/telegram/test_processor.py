@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from telegram import Chat, Message, Update
 
 from bot.telegram.service import MAX_WAITING_PER_CHAT, PerChatUpdateProcessor
+from core.request_ids import current_request_id, valid_request_id
 
 
 def update(number: int, chat_id: int) -> Update:
@@ -71,3 +72,17 @@ async def test_a_person_over_the_rate_limit_is_dropped_before_any_work():
         await processor.process_update(update(n, 7), work(n))
     await processor.process_update(update(9, 8), work(9))  # someone else
     assert done == [0, 1, 2, 9]
+
+
+async def test_every_update_is_handled_under_a_request_id_of_its_own():
+    """Its log lines and Rasa's carry it, as for a message from the widget."""
+    processor = PerChatUpdateProcessor(max_concurrent_updates=4, per_minute=100)
+    seen = []
+
+    async def handle() -> None:
+        seen.append(current_request_id())
+
+    for number in range(3):
+        await processor.process_update(update(number, 1), handle())
+    assert len(set(seen)) == 3 and all(valid_request_id(i) for i in seen)
+    assert current_request_id() is None

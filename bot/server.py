@@ -13,8 +13,9 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from bot.shared import live_expiry
+from bot.shared import live_expiry, probes
 from bot.shared.expiry import repeated
+from bot.shared.health import ReadinessProbe
 from bot.shared.mail_delivery import MailDelivery
 from bot.shared.redis_state import connect
 from bot.shared.services import Services
@@ -114,6 +115,7 @@ def create_app(settings: Settings) -> web.Application:
     # Opened before Telegram starts (appended after it) and before any request.
     app.cleanup_ctx.append(_services)
     app.router.add_get("/healthz", healthz, name="healthz")
+    app.add_routes(probes.routes(services, ReadinessProbe(services)))
     app.add_subapp(STAFF_PREFIX, create_staff_app(settings, redis, services))
     if redis is not None:
         app.on_cleanup.append(_close_redis)
@@ -135,7 +137,7 @@ def main() -> None:
     # at each call). bot/telegram/delivery.py takes both.
     os.environ.setdefault("PTB_TIMEDELTA", "1")
     settings = get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format, "web")
     web.run_app(
         create_app(settings),
         host=settings.web_host,

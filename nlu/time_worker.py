@@ -41,6 +41,14 @@ WARM_UP = {
 RawResult = dict[str, Any]
 
 
+def _metrics():
+    """core.metrics, imported by the parent only: a worker that imported it
+    would leave its own files in the metrics directory at every restart."""
+    from core import metrics
+
+    return metrics
+
+
 def _serve() -> None:
     """The worker's loop: parse each request's windows until its budget is used."""
     from ms_recognizers_date_time import DateTimeRecognizer
@@ -115,6 +123,8 @@ class RecognizerWorker:
         """The raw results for `windows`, or None if the budget ran out first."""
         with self._lock:
             if self._process is None or self._process.poll() is not None:
+                if self._process is not None:
+                    _metrics().time_worker_restarts.inc()
                 self._end_process()  # it died: its pipes are still open
                 self._spawn()
             if not self._ready and not self._await_ready():
@@ -134,6 +144,7 @@ class RecognizerWorker:
                 return None
             answer = self._read_line(time.monotonic() + budget)
             if answer is None or answer.get("id") != self._next_id:
+                _metrics().time_worker_timeouts.inc()
                 self._kill(f"it did not answer within {budget:.2f} s")
                 return None
             return answer["results"]
@@ -183,6 +194,7 @@ class RecognizerWorker:
 
     def _kill(self, reason: str) -> None:
         self.kills += 1
+        _metrics().time_worker_restarts.inc()
         logger.warning("Stopping the date recognizer: %s. Restarting it.", reason)
         self._end_process()
         self._spawn()

@@ -17,6 +17,7 @@ from sqlalchemy.future import create_engine
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 
+from core import metrics
 from core.files import private_dir, private_file
 
 T = TypeVar("T")
@@ -95,7 +96,7 @@ def in_transaction(
     engine = get_engine(url)
     if read_only:
         engine = engine.execution_options(**{READ_ONLY: True})
-    with Session(
+    with metrics.timed(metrics.database_seconds), Session(
         engine, future=True, expire_on_commit=expire_on_commit
     ) as session, session.begin():
         return work(session)

@@ -27,6 +27,7 @@ from actions.sdk.clear_requests import unclear_cancel
 from actions.sdk.rating_offers import offer, offers, remember, with_rating
 from actions.sdk.suggestion_form import asks_instead, folded, intent_of, plain
 from actions.sdk.wording import current_wording
+from core import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +108,7 @@ class ActionStoreRating(Action):
             logger.exception("cannot store a rating")
             dispatcher.utter_message(response="utter_rating_failed")
             return no_comment
+        metrics.ratings.labels("up" if rating == ratings.UP else "down").inc()
         if rating == ratings.UP:
             dispatcher.utter_message(response="utter_rating_thanks")
             return no_comment

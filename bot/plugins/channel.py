@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -26,13 +27,23 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.plugins import rasa_patches
+from bot.plugins import rasa_logging, rasa_patches
+from bot.plugins.model_switch import follow_deployed_model
+from core import metrics
+from core.request_ids import (
+    HEADER,
+    METADATA_KEY,
+    new_request_id,
+    request_scope,
+    valid_request_id,
+)
 
 logger = logging.getLogger(__name__)
 
 # Telegram allows 4,096 characters, the widget 2,000; Rasa's sender column 255.
 MAX_MESSAGE = 5000
 MAX_SENDER = 255
+KNOWN_CHANNELS = frozenset({"web", "telegram", "rest"})
 
 
 class TrackerStoreUnavailable(Exception):
@@ -49,6 +60,21 @@ def make_tracker_store_errors_fatal(tracker_store: Any) -> None:
         tracker_store._on_tracker_store_error = _fail_loudly
 
 
+def _known(channel: str) -> str:
+    """A metrics label from our channels' names, never from the request."""
+    return channel if channel in KNOWN_CHANNELS else "other"
+
+
+def request_id_of(request: Request, metadata: dict[str, Any] | None) -> str:
+    """The web app's id for this message (header, else metadata), or a new one
+    for a client that sent none (core.request_ids)."""
+    return (
+        valid_request_id(request.headers.get(HEADER))
+        or valid_request_id((metadata or {}).get(METADATA_KEY))
+        or new_request_id()
+    )
+
+
 def _bad_request(reason: str) -> HTTPResponse:
     return response.json({"error": reason}, status=400)
 
@@ -60,6 +86,7 @@ class RestChannel(RestInput):
     def from_credentials(cls, credentials: dict[str, Any] | None) -> RestChannel:
         # The one hook Rasa gives our code before the first turn.
         rasa_patches.apply()
+        rasa_logging.take_over()
         return cls()
 
     def blueprint(
@@ -68,6 +95,12 @@ class RestChannel(RestInput):
         webhook = Blueprint(
             f"custom_webhook_{type(self).__name__}", inspect.getmodule(self).__name__
         )
+        # Each worker switches to a model `smartcity model deploy` deployed.
+        follow_deployed_model(webhook)
+
+        @webhook.listener("before_server_start")
+        async def log_in_our_format(_app: Any, _loop: Any) -> None:
+            rasa_logging.take_over()  # Sanic's loggers are set up by now
 
         @webhook.route("/", methods=["GET"])
         async def health(_request: Request) -> HTTPResponse:
@@ -94,24 +127,36 @@ class RestChannel(RestInput):
                 return _bad_request("input_channel must be a short string")
             make_tracker_store_errors_fatal(request.app.ctx.agent.tracker_store)
             collector = CollectingOutputChannel()
+            # In the metadata, the id reaches the action server with the tracker.
+            request_id = request_id_of(request, metadata)
             message = UserMessage(
                 text,
                 collector,
                 sender,
                 input_channel=channel,
-                metadata=metadata,
+                metadata={**(metadata or {}), METADATA_KEY: request_id},
             )
-            try:
-                await on_new_message(message)
-            except Exception as error:
-                # Without the text: it may be an idea, an e-mail or a name.
-                logger.error(
-                    "A message could not be handled (%s, caused by %s).",
-                    type(error).__name__,
-                    type(error.__cause__).__name__,
-                    exc_info=logger.isEnabledFor(logging.DEBUG),
+            metrics.messages.labels(_known(channel)).inc()
+            began = time.perf_counter()
+            with request_scope(request_id):
+                try:
+                    with metrics.timed(metrics.turn_seconds):
+                        await on_new_message(message)
+                except Exception as error:
+                    metrics.turn_failures.inc()
+                    # Without the text: it may be an idea, an e-mail or a name.
+                    logger.error(
+                        "A message could not be handled (%s, caused by %s).",
+                        type(error).__name__,
+                        type(error.__cause__).__name__,
+                        exc_info=logger.isEnabledFor(logging.DEBUG),
+                    )
+                    return response.json({"error": "not handled"}, status=503)
+                logger.info(
+                    "turn handled: %d replies in %.0f ms",
+                    len(collector.messages),
+                    (time.perf_counter() - began) * 1000,
                 )
-                return response.json({"error": "not handled"}, status=503)
-            return response.json(collector.messages)
+            return response.json(collector.messages, headers={HEADER: request_id})
 
         return webhook

@@ -33,6 +33,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
+from bot.plugins import turn_metrics
 from core.files import private_dir, private_file
 from core.protocol import ERASE_ACTIONS
 from core.settings import get_settings
@@ -218,6 +219,7 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
             raise
         finally:
             inserted = self._inserting.pop(id(tracker), [])
+        turn_metrics.count(inserted, tracker.events)
         if any(isinstance(event, SessionStarted) for event in inserted):
             # Rasa counts from the newest session start: ask the database next time.
             self._stored.pop(id(tracker), None)

@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.db import notifications
 from actions.db.models import utcnow
 from actions.db.session import Database
+from core import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -174,6 +175,7 @@ class DeliveryLoop:
 
     async def _failed(self, row: notifications.Pending, error: str) -> None:
         logger.warning("notification %s cannot be delivered: %s", row.id, error)
+        metrics.notifications_sent.labels(self.channel, "failed").inc()
         await self.db.run(
             lambda s: notifications.mark_failed(
                 s, row.id, now=self.clock(), error=error, holder=self.holder
@@ -182,6 +184,7 @@ class DeliveryLoop:
 
     async def _mark_sent(self, row: notifications.Pending) -> None:
         # The channel has the message now; losing this write would send it twice.
+        metrics.notifications_sent.labels(self.channel, "delivered").inc()
         for attempt in range(1, MARK_SENT_TRIES + 1):
             try:
                 marked = await self.db.run(

@@ -15,6 +15,7 @@ from aiolimiter import AsyncLimiter
 from redis.exceptions import RedisError
 
 from bot.shared.redis_state import RedisRateLimits
+from core import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -49,14 +50,21 @@ async def take_shared(
     shared: RedisRateLimits | None,
     limits: list[tuple[str, int]],
     local: Callable[[], list[AsyncLimiter]],
+    *,
+    name: str,
 ) -> bool:
     """The shared limits in Redis (REDIS_URL) when there are any, else this
     process's own (`local` makes them only then); when Redis is away, this
-    process's own keep protecting."""
+    process's own keep protecting. A refusal is counted under `name`."""
+    allowed = None
     if shared is not None:
         try:
-            return await shared.allow(limits)
+            allowed = await shared.allow(limits)
         except RedisError as error:
             logger.warning("Redis unavailable for rate limits (%s); counting locally.",
                            type(error).__name__)  # fmt: skip
-    return await take(local())
+    if allowed is None:
+        allowed = await take(local())
+    if not allowed:
+        metrics.rate_limited.labels(name).inc()
+    return allowed

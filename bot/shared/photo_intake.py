@@ -20,6 +20,7 @@ from actions.db.models import utcnow
 from actions.db.session import Database
 from bot.shared.photos import PhotoRefused, checked_header, keep_photo
 from bot.shared.rasa_client import RasaClient
+from core import metrics
 from core.secret_key import sender_key
 from core.settings import Settings
 
@@ -94,6 +95,7 @@ class PhotoIntake:
         self, over: photos.OverBudget, address_key: str | None
     ) -> PhotoRefused:
         """The citizen's refusal, and a line for the operator once in a while."""
+        metrics.rate_limited.labels(f"photos_{over.scope}").inc()
         one = over.scope == "address"
         budget = self.budgets.per_address if one else self.budgets.overall
         whose = f"one address (key {(address_key or '-')[:8]}…)" if one else "everyone"

@@ -11,6 +11,8 @@ from urllib.parse import quote
 import aiohttp
 
 from bot.shared.unavailable import Unavailable
+from core import metrics
+from core.request_ids import HEADER, METADATA_KEY, current_request_id, new_request_id
 
 logger = logging.getLogger(__name__)
 
@@ -65,19 +67,29 @@ class RasaClient:
     ) -> list[RasaMessage]:
         """The bot's replies. `expect_reply=False`: the conversation is paused
         for a live chat, so no reply is no sign of trouble."""
+        # The message's id for every log line on its way (core.request_ids);
+        # a message sent outside of a request (a background task) gets its own.
+        request_id = current_request_id() or new_request_id()
         body = {
             "sender": sender,
             "message": text,
             "input_channel": input_channel,
-            "metadata": metadata or {},
+            "metadata": {**(metadata or {}), METADATA_KEY: request_id},
         }
+        outcome = "unavailable"
         try:
-            async with self.session.post(self._webhook, json=body) as response:
-                if response.status != 200:
-                    raise RasaUnavailable(f"Rasa answered HTTP {response.status}")
-                replies = await response.json()
+            with metrics.timed(metrics.rasa_request_seconds.labels(input_channel)):
+                async with self.session.post(
+                    self._webhook, json=body, headers={HEADER: request_id}
+                ) as response:
+                    if response.status != 200:
+                        raise RasaUnavailable(f"Rasa answered HTTP {response.status}")
+                    replies = await response.json()
+            outcome = "ok"
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
             raise RasaUnavailable(f"{type(error).__name__}: {error}") from error
+        finally:
+            metrics.rasa_requests.labels(input_channel, outcome).inc()
         if not isinstance(replies, list):
             raise RasaUnavailable("Rasa's reply is not a list of messages")
         messages = [m for m in replies if isinstance(m, dict)]
@@ -97,6 +109,20 @@ class RasaClient:
     async def ready(self) -> bool:
         """Whether Rasa has loaded its model and takes messages."""
         return await self._answers(self._health)
+
+    async def model_id(self) -> str | None:
+        """The id of the model Rasa answers with; None without a model or Rasa."""
+        if not self._token:
+            return None
+        try:
+            async with self.session.get(
+                f"{self._url}/status", params={"token": self._token}
+            ) as response:
+                status = await response.json() if response.status == 200 else None
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
+            return None
+        model = status.get("model_id") if isinstance(status, dict) else None
+        return model if isinstance(model, str) and model else None
 
     async def actions_up(self) -> bool:
         """Whether the action server answers."""

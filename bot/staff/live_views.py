@@ -28,6 +28,7 @@ from bot.shared.live_chat import (
 from bot.shared.rasa_client import RasaUnavailable
 from bot.staff.context import CHANNEL_LABELS, language_note
 from bot.staff.helpers import RASA, REPLY_BUS, SETTINGS, PageError, db, flash, url
+from core import metrics
 from core.content import ContentError, load_contact
 from core.german import local_time
 from core.office_hours import OfficeHours
@@ -335,12 +336,14 @@ async def set_availability(request: web.Request) -> web.StreamResponse:
 
 async def take(request: web.Request) -> web.StreamResponse:
     user, chat_id, now = request["user"], _chat_id(request), _now(request)
+    waited: list[float] = []  # set when this member took a waiting chat
 
     def work(session):
         chat = live.take(session, chat_id, user.username, now=now)
         if chat.taken_at == now:
             taken = in_language(TAKEN_TEXT, chat.language)
             notifications.queue(session, chat.channel, chat.sender_id, taken, now=now)
+            waited.append((now - chat.created_at).total_seconds())
         return chat
 
     try:
@@ -348,6 +351,8 @@ async def take(request: web.Request) -> web.StreamResponse:
     except live.LiveChatGone as gone:
         await flash(request, str(gone), "error")
         raise _back(request) from None
+    for seconds in waited:
+        metrics.live_chat_wait_seconds.observe(max(0.0, seconds))
     request.app[REPLY_BUS].publish()
     await _log_bot(
         request, chat.sender_id, in_language(TAKEN_TEXT, chat.language), user.username

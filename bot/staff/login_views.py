@@ -23,6 +23,7 @@ from bot.staff.helpers import (
     start_session,
     url,
 )
+from core import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ async def login(request: web.Request) -> web.StreamResponse:
             "in einigen Minuten erneut.",
         )  # fmt: skip
     if wait:
+        metrics.rate_limited.labels("staff_login").inc()
         minutes = math.ceil(wait / 60)
         return await _form(
             request,

@@ -27,6 +27,7 @@ from bot.telegram import texts
 from bot.telegram.bridge import Bridge
 from bot.telegram.delivery import NotificationDelivery
 from bot.telegram.render import ButtonPayloads
+from core.request_ids import request_scope
 from core.settings import Settings, TelegramSettings
 
 logger = logging.getLogger(__name__)
@@ -65,6 +66,11 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._warned: dict[str, float] = {}
 
     async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        # One request id per update, for its log lines and Rasa's (core.request_ids).
+        with request_scope():
+            await self._process(update, coroutine)
+
+    async def _process(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None
         if chat is None:
             async with self._semaphore:
@@ -77,6 +83,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             self._shared,
             [(f"telegram:{person}", self._per_minute)],
             lambda: [self._limits.bucket(person)],
+            name="telegram",
         ):
             coroutine.close()  # never awaited, on purpose
             await self._too_fast(update, person)

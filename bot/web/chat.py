@@ -44,6 +44,7 @@ from bot.web.errors import (
     error,
     worded,
 )
+from core import metrics
 from core.protocol import (
     AFFIRM_PAYLOAD,
     DELETED_MARKER,
@@ -130,7 +131,7 @@ class ChatApi:
                 buckets.insert(0, self._per_session.bucket(sender))
             return buckets
 
-        return await take_shared(self._shared, limits, local)
+        return await take_shared(self._shared, limits, local, name="web")
 
     @staticmethod
     async def _body(request: web.Request) -> dict[str, Any] | None:
@@ -307,11 +308,11 @@ class ChatApi:
         if not await self.allowed(request):
             return error(429, TOO_FAST, **{"Retry-After": "10"})
         try:
-            await self.gateway.db.run(
-                lambda s: _mark_seen(s, sender, ids),
-            )
+            seen = await self.gateway.db.run(lambda s: _mark_seen(s, sender, ids))
         except SQLAlchemyError:
             return error(503, UNAVAILABLE)
+        if seen:
+            metrics.notifications_sent.labels(CHANNEL, "delivered").inc(seen)
         return web.json_response({"ok": True})
 
     async def left(self, request: web.Request) -> web.Response:
@@ -465,6 +466,6 @@ def pending(session, sender: str, after: int = 0) -> list[dict[str, Any]]:
     ]
 
 
-def _mark_seen(session, sender: str, ids: list[int]) -> None:
+def _mark_seen(session, sender: str, ids: list[int]) -> int:
     # Only the recipient's own notifications: a guessed id of someone else's row changes nothing.
-    notifications.mark_seen(session, CHANNEL, sender, ids, now=utcnow())
+    return notifications.mark_seen(session, CHANNEL, sender, ids, now=utcnow())

@@ -44,6 +44,7 @@ def test_environment_overrides():
         ("LIST_LIMIT", "0", "LIST_LIMIT must be at least 1"),
         ("SMARTCITY_TIMEZONE", "Mars/Olympus", "not a known time zone"),
         ("LOG_LEVEL", "chatty", "LOG_LEVEL must be"),
+        ("LOG_FORMAT", "yaml", "LOG_FORMAT must be text or json, got 'yaml'"),
         ("STAFF_IDLE_MINUTES", "0", "STAFF_IDLE_MINUTES must be at least 1"),
         ("STAFF_SECURE_COOKIES", "yes", "STAFF_SECURE_COOKIES must be 1 or 0"),
         # Issue 13: Rasa and the action server have no authentication.
@@ -225,3 +226,8 @@ def test_a_renamed_variable_still_works_until_the_new_name_is_set():
         {"OUTBOX_POLL_SECONDS": "2", "NOTIFICATION_POLL_SECONDS": "7"}
     )
     assert (old.notification_poll_seconds, both.notification_poll_seconds) == (2, 7)
+
+
+def test_the_log_format_is_text_unless_json_is_asked_for():
+    assert Settings.from_env({}).log_format == "text"
+    assert Settings.from_env({"LOG_FORMAT": " JSON "}).log_format == "json"

@@ -58,6 +58,21 @@ def sender_key(sender_id: str, settings: Settings) -> str:
     return digest.hexdigest()
 
 
+def email_key(address: str, settings: Settings) -> str:
+    """An e-mail address as a keyed hash: the deletion journal names an
+    unsubscribed address by this, never by the address itself."""
+    digest = hmac.new(secret_key(settings), f"email:{address}".encode(), hashlib.sha256)
+    return digest.hexdigest()
+
+
+def key_check(settings: Settings) -> str:
+    """A short fingerprint of the secret key that tells nothing about it: a
+    backup records it, and a restore refuses to run under another key (the
+    pseudonyms in the backup would then match no citizen and no deletion)."""
+    message = b"smartcity: which secret key"
+    return hmac.new(secret_key(settings), message, hashlib.sha256).hexdigest()[:16]
+
+
 def address_key(address: str, day: date, settings: Settings) -> str:
     """The client address as a keyed hash that changes every day: budgets per
     address count with it, and no day can be linked to the next. An IPv6 /64

@@ -66,6 +66,13 @@ def _log_level(env: dict[str, str], name: str, default: str) -> str:
     return value
 
 
+def _log_format(env: dict[str, str], name: str) -> str:
+    value = env.get(name, "").strip().lower() or "text"
+    if value not in {"text", "json"}:
+        raise SettingsError(f"{name} must be text or json, got {value!r}")
+    return value
+
+
 # Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and - in a webhook secret.
 WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
 API_TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,256}$")
@@ -291,13 +298,24 @@ class Settings:
     lock_store_url: str | None
     rasa_workers: int
     redis_url: str | None
+    # Backups (docs/operations.md): where they go, how many days they are kept,
+    # whom they are encrypted for (age public keys); and the journal of
+    # deletions that a restore applies again (core.deletion_journal).
+    deletion_journal: Path = PROJECT_ROOT / "var" / "deletions.jsonl"
+    backup_dir: Path = PROJECT_ROOT / "var" / "backups"
+    backup_keep_days: int = 30
+    backup_recipients: tuple[str, ...] = ()
     public_url_env: str | None = None
     # Where out-of-scope questions ("Personalausweis verlängern") are sent.
     service_portal_url: str = DEFAULT_SERVICE_PORTAL_URL
     smtp: SmtpSettings | None = None
     rasa_api_token_env: str | None = None
+    # /metrics from beyond loopback, e.g. a Prometheus on another host.
+    metrics_token: str | None = None
     # Tests and demos only: the office's clock stands still at this instant.
     fixed_time: datetime | None = None
+    # "json": one JSON object per log line, for a log shipper (core.logs).
+    log_format: str = "text"
 
     @property
     def rasa_api_token_file(self) -> Path:
@@ -362,6 +380,7 @@ class Settings:
             events_default_days=_int(env, "EVENTS_DEFAULT_DAYS", 30),
             list_limit=_int(env, "LIST_LIMIT", 8),
             log_level=_log_level(env, "LOG_LEVEL", "INFO"),
+            log_format=_log_format(env, "LOG_FORMAT"),
             tracker_store_url=env.get("TRACKER_STORE_URL", "").strip()
             or f"sqlite:///{var_dir / 'tracker.db'}",
             suggestions_per_day=_int(env, "SUGGESTIONS_PER_DAY", 5),
@@ -407,9 +426,50 @@ class Settings:
             lock_store_url=_redis_url(env, "LOCK_STORE_URL"),
             rasa_workers=_rasa_workers(env),
             redis_url=_redis_url(env, "REDIS_URL"),
+            deletion_journal=_path(
+                env, "DELETION_JOURNAL", var_dir / "deletions.jsonl"
+            ),
+            backup_dir=_path(env, "BACKUP_DIR", var_dir / "backups"),
+            backup_keep_days=_backup_keep_days(env),
+            backup_recipients=_age_recipients(env, "BACKUP_RECIPIENT"),
             rasa_api_token_env=_api_token(env, "RASA_API_TOKEN"),
+            metrics_token=_api_token(env, "METRICS_TOKEN"),
             fixed_time=_instant(env, "SMARTCITY_FIXED_TIME"),
         )
+
+
+# An age X25519 public key: "age1" and 58 characters of bech32.
+AGE_RECIPIENT = re.compile(r"^age1[02-9ac-hj-np-z]{58}$")
+
+
+def _age_recipients(env: dict[str, str], name: str) -> tuple[str, ...]:
+    """Public keys (comma-separated) that backups are encrypted for."""
+    keys = tuple(k.strip() for k in env.get(name, "").split(",") if k.strip())
+    for key in keys:
+        if key.upper().startswith("AGE-SECRET-KEY"):
+            raise SettingsError(
+                f"{name} holds a private key: it takes the public key (age1...); "
+                "the private key belongs offline, not on this server"
+            )
+        if not AGE_RECIPIENT.match(key):
+            raise SettingsError(
+                f"{name} must list age public keys (age1..., made with age-keygen), "
+                f"got {key[:12]!r}..."
+            )
+    return keys
+
+
+def _backup_keep_days(env: dict[str, str]) -> int:
+    """How long backups are kept: never longer than the retention period, or a
+    backup would keep what `smartcity retention purge` already removed."""
+    retention = _int(env, "RETENTION_DAYS", 180)
+    keep = _int(env, "BACKUP_KEEP_DAYS", min(30, retention))
+    if keep > retention:
+        raise SettingsError(
+            f"BACKUP_KEEP_DAYS ({keep}) must not exceed RETENTION_DAYS ({retention}): "
+            "a backup must not keep personal data longer than the retention period"
+        )
+    return keep
 
 
 def _api_token(env: dict[str, str], name: str) -> str | None:

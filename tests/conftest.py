@@ -80,9 +80,13 @@ def today() -> date:
 
 
 @pytest.fixture
-def settings_env(monkeypatch: pytest.MonkeyPatch, database_url: str) -> Iterator[None]:
-    """Point the process settings at the test database."""
+def settings_env(
+    monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path
+) -> Iterator[None]:
+    """Point the process settings at the test database (and a deletion
+    journal of the test's own)."""
     monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("DELETION_JOURNAL", str(tmp_path / "deletions.jsonl"))
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()

@@ -3,10 +3,13 @@
 Rasa's tracker store (bot.plugins.tracker_store) erases the conversation itself
 after the actions named in core.protocol.ERASE_ACTIONS; these delete what the
 database holds of the sender and say so with core.protocol.DELETED_MARKER.
+A deletion that committed is noted in the deletion journal
+(core.deletion_journal): a restore of an older backup then deletes it again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from rasa_sdk import Action, Tracker
@@ -15,41 +18,39 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.db import callbacks, live, notifications, photos, ratings, threads
-from actions.db import suggestions as store
+from actions.db import erasure, notifications
 from actions.sdk.base import EventList, channel_of, database, sender_key
 from actions.sdk.clear_requests import clearly
 from actions.sdk.rating_offers import offer_ids
 from actions.sdk.suggestion_actions import reset_form
 from actions.sdk.wording import current_wording
+from core.deletion_journal import CONVERSATION, EVERYTHING, note
 from core.protocol import CLEAR_CONVERSATION_ACTION, DELETED_MARKER, ERASE_ACTION
+from core.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
 
 def _delete_everything(session, tracker: Tracker, key: str) -> int:
-    """Suggestions, supports and photos, live chats, callback requests, ratings
-    of answers shown here and the team's messages to this chat; the number of
-    suggestions deleted."""
-    live.delete_for_sender(session, key)
-    threads.delete_for_sender(session, key)
-    callbacks.delete_for_sender(session, key)
-    ratings.delete_for_sender(session, key)
-    ratings.delete_offers(session, offer_ids(tracker))  # rated before 0015
+    """Everything the database holds of the sender (actions.db.erasure) and
+    the team's messages to this chat; the number of suggestions deleted."""
     notifications.delete_for_recipient(session, channel_of(tracker), tracker.sender_id)
-    return store.delete_for_sender(session, key)
+    return erasure.delete_everything(session, key, offer_ids(tracker))
 
 
 def _clear_conversation(session, tracker: Tracker, key: str) -> None:
     """The conversation and what hangs on it; what was handed in stays."""
-    live.delete_for_sender(session, key)
-    ratings.delete_for_sender(session, key)
-    ratings.delete_offers(session, offer_ids(tracker))
     notifications.delete_for_recipient(session, channel_of(tracker), tracker.sender_id)
-    photos.discard_pending(session, key)
-    threads.discard_offered(session, key)
-    store.forget_chat(session, key)
-    callbacks.forget_chat(session, key)
+    erasure.clear_conversation(session, key, offer_ids(tracker))
+
+
+async def _journal(kind: str, tracker: Tracker, key: str) -> None:
+    """Note the deletion in the deletion journal, so that a restore of an
+    older backup deletes it again. The deletion has happened: a journal that
+    cannot be written is the operator's to fix (an ERROR), not the citizen's."""
+    path = get_settings().deletion_journal
+    offers = tuple(offer_ids(tracker))
+    await asyncio.to_thread(note, path, kind, key=key, offers=offers)
 
 
 class ActionClearConversation(Action):
@@ -70,6 +71,7 @@ class ActionClearConversation(Action):
             logger.exception("cannot clear a conversation")
             dispatcher.utter_message(response="utter_deletion_failed")
             return []
+        await _journal(CONVERSATION, tracker, key)
         dispatcher.utter_message(response="utter_conversation_cleared")
         dispatcher.utter_message(json_message={DELETED_MARKER: True})
         return reset_form()
@@ -119,6 +121,7 @@ class ActionDeleteMyData(Action):
             logger.exception("cannot delete a sender's suggestions")
             dispatcher.utter_message(response="utter_deletion_failed")
             return []
+        await _journal(EVERYTHING, tracker, key)
         if deleted:
             say = await current_wording(tracker)
             what = (

@@ -24,9 +24,14 @@ from actions.db.similar import Idea, similar
 from actions.db.suggestions import normalize_reference
 from bot.staff.export import to_csv
 from bot.staff.helpers import SETTINGS, PageError, admin_only, db, flash, redirect
+from core.deletion_journal import SUGGESTION, note
 
 ONLY_ADMINS_PUBLISH = (
     "Veröffentlichen dürfen nur Administratorinnen und Administratoren."
+)
+UNJOURNALED = (
+    "Das Löschprotokoll ließ sich nicht schreiben: Nach einer Wiederherstellung "
+    "aus einer Sicherung wäre der Vorschlag wieder da. Bitte die IT informieren."
 )
 AUDIT_PAGE_SIZE = 50
 MAX_PAGE = 100_000  # beyond it an OFFSET overflows PostgreSQL's bigint
@@ -281,5 +286,9 @@ async def delete_suggestion(request: web.Request) -> web.StreamResponse:
     except review.ReviewError as error:
         await flash(request, str(error), "error")
         raise redirect(request, "suggestions") from None
+    # A restore of an older backup deletes it again (core.deletion_journal).
+    journal = request.app[SETTINGS].deletion_journal
+    if not await asyncio.to_thread(note, journal, SUGGESTION, reference=reference):
+        await flash(request, UNJOURNALED, "error")
     await flash(request, f"Der Vorschlag {reference} ist gelöscht.")
     raise redirect(request, "suggestions")

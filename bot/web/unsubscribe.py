@@ -9,6 +9,8 @@ and overall apply here too.
 
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp_jinja2
 from aiohttp import web
 
@@ -16,7 +18,12 @@ from actions.db import suggestions
 from bot.shared.mail_delivery import UNSUBSCRIBE_PATH
 from bot.web.chat import ChatApi
 from bot.web.errors import TOO_FAST
-from core.secret_key import unsubscribe_suggestion_id, unsubscribe_token_valid
+from core.deletion_journal import UNSUBSCRIBE, note
+from core.secret_key import (
+    email_key,
+    unsubscribe_suggestion_id,
+    unsubscribe_token_valid,
+)
 from core.settings import Settings
 
 TEMPLATE = "unsubscribe.html"
@@ -69,6 +76,10 @@ class UnsubscribePages:
         await self.chat.gateway.db.run(
             lambda s: suggestions.unsubscribe_email(s, suggestion_id, address),
         )
+        # A restore of an older backup takes the address away again.
+        key = email_key(address, self.settings)
+        journal = self.settings.deletion_journal
+        await asyncio.to_thread(note, journal, UNSUBSCRIBE, email_key=key)
         return aiohttp_jinja2.render_template(
             TEMPLATE, request, {"state": "done", "token": ""}
         )

@@ -25,6 +25,7 @@ def cli_env(tmp_path, monkeypatch):
     import os
 
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'cli.db'}")
+    env["DELETION_JOURNAL"] = str(tmp_path / "deletions.jsonl")
     return env
 
 

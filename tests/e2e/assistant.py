@@ -5,7 +5,9 @@ Shared by the end-to-end tests and the benchmark.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -34,6 +36,39 @@ def is_listening(port: int) -> bool:
 
 class StartupError(RuntimeError):
     pass
+
+
+TEXT_LEVEL = re.compile(r" (DEBUG|INFO|WARNING|ERROR|CRITICAL) ")
+
+
+def log_record(line: str) -> dict | None:
+    """A line in LOG_FORMAT=json as its object; None for any other line (a
+    library's warning printed before the process set its logging up)."""
+    if not line.startswith("{"):
+        return None
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def readable(line: str) -> str:
+    """A log line with, for JSON, its fields' values with the escapes undone,
+    as a person or a log viewer reads them."""
+    record = log_record(line)
+    if record is None:
+        return line
+    return " ".join([line, *map(str, record.values())])
+
+
+def logged_level(line: str) -> str | None:
+    """The level of a log line in either LOG_FORMAT (core.logs)."""
+    record = log_record(line)
+    if record is not None:
+        return record.get("level")
+    match = TEXT_LEVEL.search(line)
+    return match.group(1) if match else None
 
 
 @dataclass
@@ -65,6 +100,11 @@ class Assistant:
     def webhook(self) -> str:
         return f"{self.rasa_url}/webhooks/rest/webhook"
 
+    def log_records(self) -> list[dict]:
+        """The lines logged so far in LOG_FORMAT=json, as objects."""
+        lines = self.log.read_text(encoding="utf-8").splitlines()
+        return [r for r in map(log_record, lines) if r is not None]
+
     def stop(self) -> int:
         """Ctrl-C, as a person would; returns the launcher's exit code."""
         if self.process.poll() is None:
@@ -73,11 +113,15 @@ class Assistant:
 
 
 def start(
-    workdir: Path, extra_env: dict[str, str] | None = None, one_database: bool = False
+    workdir: Path,
+    extra_env: dict[str, str] | None = None,
+    one_database: bool = False,
+    prepare: bool = True,
 ) -> Assistant:
     """Migrate and seed a fresh database (SQLite unless extra_env says otherwise),
     then run the assistant on it. Its var/ (tracker store, secret key) is private.
-    With one_database, Rasa keeps its conversations in that database too."""
+    With one_database, Rasa keeps its conversations in that database too.
+    prepare=False runs it on the databases `workdir` has (e.g. restored ones)."""
     rasa_port, action_port, web_port = free_port(), free_port(), free_port()
     env = dict(
         os.environ,
@@ -93,7 +137,8 @@ def start(
     if one_database:
         env["TRACKER_STORE_URL"] = env["DATABASE_URL"]
     cli = [sys.executable, "-m", "bot.cli"]
-    for args in (["db", "upgrade"], ["content", "import", str(EXAMPLE_CONTENT)]):
+    preparation = (["db", "upgrade"], ["content", "import", str(EXAMPLE_CONTENT)])
+    for args in preparation if prepare else ():
         subprocess.run([*cli, *args], env=env, cwd=PROJECT_ROOT, check=True,
                        capture_output=True, timeout=120)  # fmt: skip
     log = workdir / "assistant.log"

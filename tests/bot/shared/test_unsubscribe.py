@@ -13,6 +13,8 @@ from actions.db.models import Suggestion
 from actions.db.session import in_transaction
 from bot.server import create_app
 from bot.shared.mail_delivery import unsubscribe_url
+from core.deletion_journal import DeletionJournal
+from core.secret_key import email_key
 from core.settings import Settings
 from tests.bot.shared.conftest import PUBLIC_URL
 from tests.bot.shared.test_mail_delivery import ADDRESS, add, change, email_rows
@@ -64,6 +66,11 @@ async def test_get_asks_and_only_the_button_unsubscribes(
     assert stored(mail_settings, first) == (None, None)
     assert stored(mail_settings, second) == (None, None)  # the same address
     assert stored(mail_settings, other)[0] == "jemand@example.org"
+    # A restore of an older backup takes the address away again: journaled
+    # by its keyed hash, never the address (core.deletion_journal).
+    [journaled] = DeletionJournal(web_settings.deletion_journal).read().entries
+    assert journaled.email_key == email_key(ADDRESS, web_settings)
+    assert ADDRESS not in web_settings.deletion_journal.read_text()
     assert [row.recipient for row in email_rows(mail_settings)] == [
         "jemand@example.org"
     ]

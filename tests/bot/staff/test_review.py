@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from actions.db import review
 from actions.db.models import AuditEntry, Notification, Suggestion
 from actions.db.session import in_transaction
+from core.deletion_journal import DeletionJournal
 from tests.bot.staff.helpers import add_suggestion, csrf_token, login, post_form
 
 SCRIPT = '<script>alert("x")</script>'
@@ -356,6 +357,9 @@ async def test_admins_delete_a_suggestion_on_request(client, staff_settings):
 
     actor, object_id, before = in_transaction(staff_settings.database_url, audited)
     assert (actor, object_id) == ("anna", reference) and "Weiher" not in before
+    # A restore of an older backup deletes it again (core.deletion_journal).
+    [journaled] = DeletionJournal(staff_settings.deletion_journal).read().entries
+    assert (journaled.kind, journaled.reference) == ("suggestion", reference)
 
 
 @pytest.mark.parametrize(

@@ -107,7 +107,23 @@ def _retention_purge(settings: Settings, args: argparse.Namespace) -> int:
         f"{events} conversation events deleted; "
         f"words removed from {rated} ratings and {audited} audit entries"
     )
+    _prune_deletion_journal(settings, now)
     return 0
+
+
+def _prune_deletion_journal(settings: Settings, now: datetime) -> None:
+    """Entries older than the oldest backup kept (BACKUP_KEEP_DAYS, and a day
+    for the timer's slack) are needed by no restore."""
+    from datetime import timedelta
+
+    from core.deletion_journal import DeletionJournal
+
+    days = settings.backup_keep_days + 1
+    pruned = DeletionJournal(settings.deletion_journal).prune(
+        now - timedelta(days=days)
+    )
+    if pruned:
+        print(f"deletion journal: {pruned} entries older than {days} days pruned")
 
 
 def _nlu_export_reviewed(settings: Settings, args: argparse.Namespace) -> int:
@@ -249,6 +265,7 @@ def _actor(text: str) -> str:
 def _suggestions_delete(settings: Settings, args: argparse.Namespace) -> int:
     """Erase a suggestion on its author's request (GDPR Art. 17), audited."""
     from actions.db import review
+    from core.deletion_journal import SUGGESTION, note
 
     try:
         reference = _in_transaction(
@@ -258,7 +275,148 @@ def _suggestions_delete(settings: Settings, args: argparse.Namespace) -> int:
         print(f"error: there is no suggestion {args.reference!r}", file=sys.stderr)
         return 2
     print(f"deleted suggestion {reference} with its history and notifications")
+    # A restore of an older backup deletes it again (core.deletion_journal).
+    if not note(settings.deletion_journal, SUGGESTION, reference=reference):
+        print(
+            f"error: the deletion is not in the deletion journal "
+            f"{settings.deletion_journal}: a restore of an older backup would "
+            "bring the suggestion back (see the log line above)",
+            file=sys.stderr,
+        )
+        return 1
     return 0
+
+
+def _current_model(settings: Settings) -> Path | None:
+    """The model the assistant runs (or would start with): the deployed one,
+    else the newest in RASA_MODEL; None without any."""
+    from bot.launcher import LaunchError, model_to_load
+
+    try:
+        return model_to_load(settings)
+    except LaunchError:
+        return None
+
+
+def _rows(manifest) -> str:
+    """What a backup holds, in the words of the city's operator."""
+    count = manifest.rows
+    return (
+        f"{count('suggestions'):,} suggestions, {count('suggestion_photos'):,} "
+        f"photos, {count('suggestion_supports'):,} supports, "
+        f"{count('suggestion_status_changes'):,} status changes; "
+        f"{count('events'):,} conversation events"
+    )
+
+
+def _backup(settings: Settings, args: argparse.Namespace) -> int:
+    from actions.db.backup.make import make_backup
+    from actions.db.backup.manifest import describe_model
+    from core.files import make_runtime_private
+
+    make_runtime_private(settings.var_dir)
+    made = make_backup(settings, args.output, _current_model(settings))
+    manifest = made.manifest
+    print(
+        f"backup written: {made.path} ({made.bytes / 1e6:.1f} MB in "
+        f"{made.seconds:.1f} s)\n"
+        f"  schema {manifest.schema_revision}; {_rows(manifest)}\n"
+        f"  model: {describe_model(manifest.model)}"
+    )
+    keys = len(settings.backup_recipients)
+    print(
+        f"  encrypted for {keys} age key(s)"
+        if keys
+        else "  NOT encrypted: set BACKUP_RECIPIENT to an age public key"
+    )
+    if made.removed:
+        names = ", ".join(path.name for path in made.removed)
+        print(
+            f"removed {len(made.removed)} backups older than "
+            f"{settings.backup_keep_days} days (BACKUP_KEEP_DAYS): {names}"
+        )
+    return 0
+
+
+def _restore(settings: Settings, args: argparse.Namespace) -> int:
+    from actions.db.backup import BackupError
+    from actions.db.backup.restore import check, restore
+    from bot.launcher import LaunchError, check_ports_free
+    from core.files import make_runtime_private
+
+    make_runtime_private(settings.var_dir)
+    model = _current_model(settings)
+    if args.check:
+        checked = check(settings, args.file, args.identity, model)
+        made = f"{checked.manifest.created_at:%Y-%m-%d %H:%M} UTC"
+        print(
+            f"backup OK: {args.file} (made {made}, schema "
+            f"{checked.manifest.schema_revision}, {checked.schema}); restored "
+            f"into scratch databases and migrated: {_rows(checked.manifest)}"
+        )
+        for line in checked.notes:
+            print(f"  {line}")
+        return 0
+    try:
+        check_ports_free(settings)
+    except LaunchError as error:
+        raise BackupError(f"stop the assistant before a restore: {error}") from None
+    done = restore(settings, args.file, args.identity, overwrite=args.yes,
+                   journal_lost=args.journal_lost, model=model)  # fmt: skip
+    manifest, again = done.manifest, done.reapplied
+    print(
+        f"restored {args.file} (made {manifest.created_at:%Y-%m-%d %H:%M} UTC, "
+        f"schema {manifest.schema_revision} -> {done.schema_to})\n"
+        f"  {_rows(manifest)}\n"
+        f"  deleted again ({again.deletions} deletions journaled since the "
+        f"backup): {again.suggestions} suggestions, {again.notifications} "
+        f"notifications, {again.addresses} e-mail addresses; "
+        f"{done.conversations_erased} conversations ({done.events_erased} events)"
+    )
+    for line in done.notes:
+        print(f"  {line}")
+    # A backup may hold what the retention period has removed since.
+    return _retention_purge(settings, argparse.Namespace(days=None))
+
+
+def _add_backup_commands(commands) -> None:
+    backup = commands.add_parser(
+        "backup",
+        help="write one compressed (and, with BACKUP_RECIPIENT, encrypted) file "
+        "with every database; safe while the assistant runs",
+    )
+    backup.add_argument(
+        "--output",
+        metavar="FILE|DIR",
+        help="a new file, or a folder (default: BACKUP_DIR, var/backups/); in a "
+        "folder, backups older than BACKUP_KEEP_DAYS are removed",
+    )
+    backup.set_defaults(handler=_backup)
+    restore = commands.add_parser(
+        "restore",
+        help="restore a backup (with the assistant stopped), migrate it and "
+        "delete again what was deleted since; --check only verifies it",
+    )
+    restore.add_argument("file", type=Path, help="a file from `smartcity backup`")
+    restore.add_argument(
+        "--check",
+        action="store_true",
+        help="restore into scratch databases only and compare the rows; "
+        "the live databases stay untouched",
+    )
+    restore.add_argument(
+        "--identity", type=Path, metavar="FILE", help="age private key, if encrypted"
+    )
+    restore.add_argument(
+        "--yes", action="store_true", help="replace databases that hold data"
+    )
+    restore.add_argument(
+        "--journal-lost",
+        action="store_true",
+        help="restore although the deletion journal is lost (deletions after "
+        "the backup are then not applied again)",
+    )
+    restore.set_defaults(handler=_restore)
 
 
 def _events_import_ics(settings: Settings, args: argparse.Namespace) -> int:
@@ -307,6 +465,70 @@ def _run(settings: Settings, _args: argparse.Namespace) -> int:
     from bot.launcher import run
 
     return run(settings)
+
+
+def _model_command(action):
+    """Runs a `smartcity model` action; a deploy that cannot start is one line."""
+
+    def handle(settings: Settings, args: argparse.Namespace) -> int:
+        from bot import model_deploy
+
+        try:
+            return action(model_deploy, settings, args)
+        except model_deploy.DeployError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+
+    return handle
+
+
+def _model_deploy(model_deploy, settings: Settings, args: argparse.Namespace) -> int:
+    from bot.model_checks import model_problems
+
+    check = None if args.skip_checks else model_problems
+    return model_deploy.deploy(
+        settings, args.file, check=check, worker_timeout=args.timeout
+    )
+
+
+def _model_rollback(model_deploy, settings: Settings, args: argparse.Namespace) -> int:
+    return model_deploy.rollback(settings, worker_timeout=args.timeout)
+
+
+def _model_status(model_deploy, settings: Settings, _args: argparse.Namespace) -> int:
+    return model_deploy.describe(settings)
+
+
+def _add_model_commands(commands) -> None:
+    model = commands.add_parser(
+        "model", help="deploy a trained model to the running assistant"
+    ).add_subparsers(dest="model_command", required=True, metavar="ACTION")
+    deploy = model.add_parser(
+        "deploy",
+        help="check a model, then switch every Rasa worker of this host to it "
+        "one at a time, without downtime; rolls back if a worker fails",
+    )
+    deploy.add_argument("file", type=Path, help="a model archive from `make train`")
+    deploy.add_argument(
+        "--skip-checks",
+        action="store_true",
+        help="emergencies only: no test stories, no NLU gate, not even a load test",
+    )
+    rollback = model.add_parser(
+        "rollback", help="switch back to the model deployed before the current one"
+    )
+    for parser_ in (deploy, rollback):
+        parser_.add_argument(
+            "--timeout",
+            type=float,
+            default=120.0,
+            help="seconds each worker may take to switch (default 120)",
+        )
+    deploy.set_defaults(handler=_model_command(_model_deploy))
+    rollback.set_defaults(handler=_model_command(_model_rollback))
+    model.add_parser(
+        "status", help="the deployed model and what each Rasa worker serves"
+    ).set_defaults(handler=_model_command(_model_status))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -415,6 +637,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     delete.set_defaults(handler=_suggestions_delete)
 
+    _add_backup_commands(commands)
+
     nlu = commands.add_parser("nlu", help="training data").add_subparsers(
         dest="nlu_command", required=True, metavar="ACTION"
     )
@@ -430,6 +654,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reviewed.set_defaults(handler=_nlu_export_reviewed)
 
+    _add_model_commands(commands)
+
     commands.add_parser("run", help="start the action server and Rasa").set_defaults(
         handler=_run
     )
@@ -439,16 +665,22 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from actions.db.accounts import AccountError
+    from actions.db.backup import BackupError
     from bot.launcher import LaunchError
     from core.content import ContentError
+    from core.deletion_journal import JournalError
 
     try:
         settings = Settings.from_env()
-        configure_logging(settings.log_level)
+        process = "launcher" if args.handler is _run else "cli"
+        configure_logging(settings.log_level, settings.log_format, process)
         return args.handler(settings, args)
     except (SettingsError, ContentError, LaunchError, AccountError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except (BackupError, JournalError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     except SQLAlchemyError as error:
         print(f"error: database: {error.__class__.__name__}: {error}", file=sys.stderr)
         return 1

@@ -17,6 +17,7 @@ from typing import Any
 import rasa
 import rasa.core.processor
 from rasa.core.actions.action import RemoteAction
+from rasa.core.agent import Agent
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.core.processor import MessageProcessor
 from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
@@ -124,6 +125,15 @@ RELIED_ON = (
     Target(TemplatedNaturalLanguageGenerator, "generate",
            ("self", "utter_action", "tracker", "output_channel", "kwargs"),
            "bot/plugins/nlg.py"),
+    # A worker loads a deployed model into a processor and swaps it in as
+    # Agent.load_model does.
+    Target(MessageProcessor, "__init__",
+           ("self", "model_path", "tracker_store", "lock_store", "generator",
+            "action_endpoint", "max_number_of_predictions", "on_circuit_break",
+            "http_interpreter"),
+           "bot/plugins/model_switch.py (load_processor)"),
+    Target(Agent, "load_model", ("self", "model_path", "fingerprint"),
+           "bot/plugins/model_switch.py (swapped)"),
 )  # fmt: skip
 
 

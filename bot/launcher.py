@@ -10,6 +10,7 @@ assistant never goes unnoticed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -104,6 +105,21 @@ def model_to_load(settings: Settings) -> Path:
     """The model `smartcity model deploy` deployed last (so that a restart
     keeps it), else the newest in RASA_MODEL."""
     return deployed_path(settings) or find_model(settings.model_path)
+
+
+def warn_if_newer_trained(settings: Settings) -> None:
+    """`make train` after a deploy: the record still wins, so say which runs."""
+    deployed = deployed_path(settings)
+    if deployed is None:
+        return
+    with contextlib.suppress(LaunchError, OSError):
+        newest = find_model(settings.model_path)
+        if newest.stat().st_mtime > deployed.stat().st_mtime:
+            logger.warning(
+                "Running the deployed model %s; %s is newer. "
+                "`smartcity model deploy %s` switches to it.",
+                deployed.name, newest, newest,
+            )  # fmt: skip
 
 
 def commands(settings: Settings) -> dict[str, list[str]]:
@@ -313,6 +329,7 @@ def run(settings: Settings) -> int:
         sig: signal.signal(sig, lambda *_: stop.set())
         for sig in (signal.SIGINT, signal.SIGTERM)
     }
+    warn_if_newer_trained(settings)
     supervisor = Supervisor(settings, child_env(settings))
     exit_code = 0
     try:

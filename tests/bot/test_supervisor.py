@@ -10,6 +10,7 @@ import time
 
 from bot import launcher
 from bot.launcher import Child, Supervisor, children_of
+from bot.plugins.deployed_model import ModelRecord, write_record
 from core import metrics
 from core.settings import Settings
 
@@ -87,3 +88,20 @@ def test_children_are_found_in_proc():
         process.kill()
         process.wait()
     assert process.pid not in children_of(os.getpid())
+
+
+def test_a_model_trained_after_the_deploy_is_named_at_the_start(tmp_path, caplog):
+    models = tmp_path / "models"
+    models.mkdir()
+    deployed, trained = models / "deployed-1.tar.gz", models / "smartcity.tar.gz"
+    deployed.write_bytes(b"old")
+    trained.write_bytes(b"new")
+    os.utime(deployed, (1, 1))
+    settings = Settings.from_env(
+        {"SMARTCITY_VAR_DIR": str(tmp_path / "var"), "RASA_MODEL": str(models)}
+    )
+    write_record(settings, ModelRecord(serial=1, path=str(deployed), sha256="x"))
+    assert launcher.model_to_load(settings) == deployed  # the deploy wins
+    launcher.warn_if_newer_trained(settings)
+    assert "smartcity model deploy" in caplog.text
+    assert str(trained) in caplog.text

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from core.files import private_dir
+from core.files import fsync_dir, private_dir
 
 # What a line records; see actions.db.erasure for what each one deletes again.
 EVERYTHING = "everything"  # "Meine Daten löschen": all of a sender's data
@@ -121,15 +121,6 @@ def _header(journal_id: str, created_at: datetime, pruned_before=None) -> str:
     return json.dumps(line, separators=(",", ":"))
 
 
-def _fsync_dir(path: Path) -> None:
-    # A new or renamed file survives a power cut only once its folder is synced.
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 class DeletionJournal:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -214,7 +205,7 @@ class DeletionJournal:
         finally:
             os.close(fd)
         if size == 0:
-            _fsync_dir(self.path.parent)
+            fsync_dir(self.path.parent)
 
     @staticmethod
     def _ends_with_newline(fd: int, size: int) -> bool:
@@ -229,7 +220,7 @@ class DeletionJournal:
                 out.flush()
                 os.fsync(out.fileno())
             temporary.replace(self.path)
-            _fsync_dir(self.path.parent)
+            fsync_dir(self.path.parent)
         except OSError as error:
             temporary.unlink(missing_ok=True)
             raise JournalError(f"deletion journal {self.path}: {error}") from None

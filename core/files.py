@@ -33,3 +33,12 @@ def private_file(path: Path) -> None:
     for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         with contextlib.suppress(FileNotFoundError, PermissionError):
             os.chmod(candidate, 0o600)
+
+
+def fsync_dir(path: Path) -> None:
+    """A new or renamed file survives a power cut only once its folder is synced."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

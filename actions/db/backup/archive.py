@@ -25,6 +25,7 @@ import pyrage
 from actions.db.backup import BackupError
 from actions.db.backup.manifest import NAME as MANIFEST
 from actions.db.backup.manifest import Manifest
+from core.files import fsync_dir
 
 # Photos (JPEG) do not compress; level 6 is gzip's default and twice as fast as 9.
 COMPRESS_LEVEL = 6
@@ -44,14 +45,6 @@ def sha256_of(path: Path) -> str:
         while chunk := source.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 @contextlib.contextmanager
@@ -92,7 +85,7 @@ def write(
                     with sealed.open("rb") as written:
                         os.fsync(written.fileno())
                     sealed.replace(target)
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
     except pyrage.EncryptError as error:
         raise BackupError(f"cannot encrypt the backup: {error}") from None
     except OSError as error:

@@ -1,13 +1,20 @@
-"""Import of events from an iCalendar (.ics) file, idempotent by UID."""
+"""Import of events from an iCalendar (.ics) file, idempotent by UID.
+
+A recurring event (RRULE, RDATE, EXDATE, moved or cancelled dates) is stored
+as its dates within RECURRENCE_DAYS: one row per date, keyed by the UID and
+the date's start, so the event list and "nächste Sprechstunde" name the next
+real date. recurring-ical-events expands them, time zones included.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import recurring_ical_events
 from icalendar import Calendar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +26,15 @@ from core.content import HTTP_URL
 
 logger = logging.getLogger(__name__)
 URL = re.compile(HTTP_URL)
+
+# Dates of a recurring event from today on; a weekly series that runs for
+# years stays a few dozen rows, and a feed cannot fill the table.
+RECURRENCE_DAYS = 90
+MAX_DATES_PER_EVENT = 60
+MAX_DATES_PER_FEED = 20_000
+# The occurrence's own key: the series' UID and its start in UTC.
+OCCURRENCE = "{uid}#{start:%Y%m%dT%H%M%SZ}"
+MAX_UID = 200 - len("#20260101T000000Z")
 
 
 class IcsError(ValueError):
@@ -92,6 +108,28 @@ def _fields(component, tz: ZoneInfo, topics: dict[str, str]) -> dict:
     }
 
 
+def _cancelled(component) -> bool:
+    return str(component.get("STATUS", "")).upper() == "CANCELLED"
+
+
+def _recurs(component) -> bool:
+    return any(component.get(name) is not None for name in ("RRULE", "RDATE"))
+
+
+def _dates(calendar: Calendar, uids: set[str], tz: ZoneInfo, now: datetime):
+    """(series UID, occurrence) of the recurring events, from today on."""
+    if not uids:
+        return []
+    start = datetime.combine(now.astimezone(tz).date(), time.min, tz)
+    end = start + timedelta(days=RECURRENCE_DAYS)
+    found: dict[str, list] = {}
+    for occurrence in recurring_ical_events.of(calendar).between(start, end):
+        uid = _text(occurrence, "UID", 1000) or ""
+        if uid in uids and len(found.setdefault(uid, [])) < MAX_DATES_PER_EVENT:
+            found[uid].append(occurrence)
+    return [(uid, o) for uid, occurrences in found.items() for o in occurrences]
+
+
 def parse(data: bytes) -> Calendar:
     try:
         return Calendar.from_ical(data)
@@ -109,6 +147,7 @@ def import_events(
     topics: dict[str, str] | None = None,
     actor: str = "cli",
     feed: str = "upload",
+    now: datetime | None = None,
 ) -> IcsReport:
     """Create or update one event per UID of this feed; cancelled ones are removed.
 
@@ -124,20 +163,59 @@ def import_events(
         e.uid: e for e in session.scalars(select(Event).where(Event.source == source))
     }
     seen: set[str] = set()
+    series: set[str] = set()
+    cancelled: set[str] = set()
+    singles = []
     for component in calendar.walk("VEVENT"):
         uid = _text(component, "UID", 1000) or ""
         label = _text(component, "SUMMARY", 60) or uid or "ohne Titel"
-        if not uid or len(uid) > 200:
+        if not uid or len(uid) > (MAX_UID if _recurs(component) else 200):
             report.skipped.append(f"„{label}“: ohne gültige UID")
             continue
         if uid in seen:
             continue  # a recurrence override of an event already taken
         seen.add(uid)
+        if not _recurs(component):
+            singles.append((uid, label, component))
+        elif not _cancelled(component):
+            series.add(uid)
+        else:
+            cancelled.add(uid)  # every date of it goes
+    try:
+        dates = _dates(calendar, series, tz, now or datetime.now(timezone.utc))
+    except Exception as error:  # the library raises its own kinds for bad rules
+        logger.info("recurrence not expanded: %s", type(error).__name__)
+        report.skipped.extend(f"„{uid}“: Wiederholung nicht lesbar" for uid in series)
+        dates, series = [], set()  # and its stored dates stay as they are
+    taken: set[str] = set()
+    for uid, occurrence in dates[:MAX_DATES_PER_FEED]:
+        start = _moment(occurrence.start, tz).astimezone(timezone.utc)
+        key = OCCURRENCE.format(uid=uid, start=start)
+        if not _cancelled(occurrence):
+            taken.add(key)
+            singles.append((key, _text(occurrence, "SUMMARY", 60) or uid, occurrence))
+    if len(dates) > MAX_DATES_PER_FEED:
+        report.skipped.append(
+            f"{len(dates) - MAX_DATES_PER_FEED} Termine über {MAX_DATES_PER_FEED}"
+        )
+    # Dates of a series that are gone (an EXDATE, a cancelled or moved date)
+    # are removed; dates before today stay as they were.
+    today = datetime.combine(
+        (now or datetime.now(timezone.utc)).astimezone(tz).date(), time.min, tz
+    )
+    recurring = series | cancelled
+    for key, event in events.items():
+        stem = key.rpartition("#")[0]
+        if (stem in recurring and key not in taken and not event.staff_edited_at
+                and event.starts_at >= today):  # fmt: skip
+            session.delete(event)
+            report.removed += 1
+    for uid, label, component in singles:
         existing = events.get(uid)
         if existing is not None and existing.staff_edited_at:
             report.unchanged += 1
             continue
-        if str(component.get("STATUS", "")).upper() == "CANCELLED":
+        if _cancelled(component):
             if existing is not None:
                 session.delete(existing)
                 report.removed += 1

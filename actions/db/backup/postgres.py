@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.future import create_engine
 
 from actions.db.backup import BackupError
+from actions.db.backup.tables import count_query, quoted
 
 TOOLS_HINT = (
     "install PostgreSQL's client tools (Debian: apt-get install postgresql-client), "
@@ -93,18 +94,9 @@ def _tables(connection: Connection) -> list[str]:
     )
 
 
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _count_query(table: str) -> str:
-    # A table name from the catalog, quoted: no input reaches the query.
-    return f"SELECT count(*) FROM {_quoted(table)}"  # noqa: S608
-
-
 def _counts(connection: Connection) -> dict[str, int]:
     return {
-        table: connection.scalar(text(_count_query(table)))
+        table: connection.scalar(text(count_query(table)))
         for table in _tables(connection)
     }
 
@@ -153,7 +145,7 @@ def copy_in(source: Path, url: str) -> None:
     dsn, env = _libpq(url)
     with _connection(url) as connection:
         drops = "".join(
-            f"DROP TABLE IF EXISTS {_quoted(t)} CASCADE;\n" for t in _tables(connection)
+            f"DROP TABLE IF EXISTS {quoted(t)} CASCADE;\n" for t in _tables(connection)
         )
     reader = subprocess.Popen(
         [pg_restore, "--no-owner", "--no-privileges", "--file=-", str(source)],
@@ -205,7 +197,7 @@ def scratch_database(url: str) -> Iterator[str]:
     admin = {"isolation_level": "AUTOCOMMIT"}
     with _connection(url, **admin) as connection:
         try:
-            connection.execute(text(f"CREATE DATABASE {_quoted(name)}"))
+            connection.execute(text(f"CREATE DATABASE {quoted(name)}"))
         except SQLAlchemyError as error:
             raise BackupError(
                 f"cannot create a scratch database to check the backup in "
@@ -216,4 +208,4 @@ def scratch_database(url: str) -> Iterator[str]:
         yield make_url(url).set(database=name).render_as_string(hide_password=False)
     finally:
         with _connection(url, **admin) as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {_quoted(name)}"))
+            connection.execute(text(f"DROP DATABASE IF EXISTS {quoted(name)}"))

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from actions.db.backup import BackupError
+from actions.db.backup.tables import count_query
 from core.files import private_dir, private_file
 
 BUSY_TIMEOUT_SECONDS = 30
@@ -43,19 +44,10 @@ def _tables(connection: sqlite3.Connection) -> list[str]:
     ]
 
 
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _count_query(table: str) -> str:
-    # A table name from the catalog, quoted: no input reaches the query.
-    return f"SELECT count(*) FROM {_quoted(table)}"  # noqa: S608
-
-
 def row_counts(path: Path) -> dict[str, int]:
     with _connect(path) as connection:
         return {
-            table: connection.execute(_count_query(table)).fetchone()[0]
+            table: connection.execute(count_query(table)).fetchone()[0]
             for table in _tables(connection)
         }
 

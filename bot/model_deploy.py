@@ -28,7 +28,7 @@ from pathlib import Path
 from bot.launcher import LaunchError, model_to_load
 from bot.plugins import deployed_model as deployed
 from bot.plugins.deployed_model import FAILED, LOADING, ModelRecord, WorkerStatus
-from core.files import make_runtime_private
+from core.files import file_sha256, make_runtime_private
 from core.settings import Settings
 
 # A load takes 1-5 s on two cores; a worker that takes this long is stuck.
@@ -87,7 +87,7 @@ def kept_copy(settings: Settings, model: Path) -> Path:
     find what the next `make train` wrote there."""
     if model.name.startswith(COPY_PREFIX) and model.parent == model_folder(settings):
         return model
-    return copy_into_models(settings, model, deployed.file_sha256(model))
+    return copy_into_models(settings, model, file_sha256(model))
 
 
 def running_model(settings: Settings) -> Path | None:
@@ -125,7 +125,7 @@ def publish(
     record = ModelRecord(
         serial=next_serial(settings),
         path=str(path.resolve()),
-        sha256=deployed.file_sha256(path),
+        sha256=file_sha256(path),
         model_id=model_id_of(path),
         deployed_at=time.time(),
         previous=previous,
@@ -236,7 +236,7 @@ def deploy(
         previous = running_model(settings)  # before the copy: it may be newest
         if previous is not None:
             previous = kept_copy(settings, previous)
-        target = copy_into_models(settings, source, deployed.file_sha256(source))
+        target = copy_into_models(settings, source, file_sha256(source))
         say(f"deploying {target}")
         outcome = switch_to(
             settings, target, previous=str(previous) if previous else None,

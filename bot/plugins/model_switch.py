@@ -38,6 +38,7 @@ from sanic import Blueprint, Sanic
 from bot.plugins import deployed_model as deployed
 from bot.plugins.deployed_model import FAILED, LOADING, OK, ModelRecord, WorkerStatus
 from core import metrics
+from core.files import file_sha256
 from core.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -110,7 +111,7 @@ class ModelWatcher:
             loop = asyncio.get_running_loop()
             with contextlib.suppress(OSError):
                 self.sha256 = await loop.run_in_executor(
-                    self.executor, deployed.file_sha256, path
+                    self.executor, file_sha256, path
                 )
         record = deployed.read_record(self.settings)
         if record is not None and record.sha256 == self.sha256:
@@ -187,7 +188,7 @@ class ModelWatcher:
 
     def _load_checked(self, agent: Any, record: ModelRecord) -> Any:
         path = Path(record.path)
-        if deployed.file_sha256(path) != record.sha256:
+        if file_sha256(path) != record.sha256:
             raise ValueError(f"{path} changed after it was deployed")
         return self.load(agent, path)
 

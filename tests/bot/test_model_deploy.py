@@ -25,6 +25,7 @@ from bot.model_checks import archive_problems
 from bot.model_deploy import DeployError, deploy, rollback, wait_for_workers
 from bot.plugins import deployed_model as deployed
 from bot.plugins.model_switch import ModelWatcher
+from core.files import file_sha256
 from core.settings import Settings
 
 
@@ -60,7 +61,7 @@ class Workers:
         self.steps = 0
 
     def load(self, _agent, path: Path):
-        if path.name in self.broken or deployed.file_sha256(path) in self.broken:
+        if path.name in self.broken or file_sha256(path) in self.broken:
             raise OSError("not a gzip file")
         return SimpleNamespace(model_path=path, domain=Domain.empty())
 
@@ -97,7 +98,7 @@ def workers(settings, first, monkeypatch) -> Workers:
 
 
 def same_model(one: Path, other: Path) -> bool:
-    return deployed.file_sha256(one) == deployed.file_sha256(other)
+    return file_sha256(one) == file_sha256(other)
 
 
 def no_problems(_path, _say):
@@ -148,7 +149,7 @@ def test_a_worker_that_cannot_load_the_model_rolls_every_worker_back(
     settings, first, workers, tmp_path
 ):
     broken = model_archive(tmp_path / "broken.tar.gz", "broken")
-    workers.broken.add(deployed.file_sha256(broken))
+    workers.broken.add(file_sha256(broken))
     said = []
     code = deploy(settings, broken, check=None, say=said.append, sleep=workers.step)
     assert code == 1

@@ -39,14 +39,6 @@ def file_name(at: datetime, encrypted: bool) -> str:
     return f"smartcity-backup-{stamp}.tar.gz" + (".age" if encrypted else "")
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as source:
-        while chunk := source.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 @contextlib.contextmanager
 def _temporary_beside(target: Path, suffix: str) -> Iterator[Path]:
     """A new private file next to `target`, removed unless renamed."""

@@ -19,7 +19,7 @@ from actions.db.backup.manifest import (
 )
 from actions.db.backup.stores import configured
 from core.deletion_journal import DeletionJournal
-from core.files import private_dir
+from core.files import file_sha256, private_dir
 from core.secret_key import key_check
 from core.settings import Settings
 
@@ -87,7 +87,7 @@ def make_backup(settings: Settings, output: str | None, model: Path | None) -> M
             if store.role == CITY:
                 revision = store_revision
             databases.append(StoredDatabase(
-                store.role, store.kind, store.member, archive.sha256_of(copy),
+                store.role, store.kind, store.member, file_sha256(copy),
                 copy.stat().st_size, rows,
             ))  # fmt: skip
             members[store.member] = copy

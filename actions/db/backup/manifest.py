@@ -9,7 +9,6 @@ only match under the same key) and the Rasa model the assistant ran.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import json
 import tarfile
@@ -23,6 +22,7 @@ from alembic.util import CommandError
 
 from actions.db.backup import BackupError
 from actions.db.session import alembic_config
+from core.files import file_sha256
 
 NAME = "manifest.json"
 FORMAT = "smartcity-backup"
@@ -146,14 +146,6 @@ def check_schema(revision: str | None) -> str:
 # The Rasa model ---------------------------------------------------------------
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as source:
-        while chunk := source.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def model_fingerprint(path: Path | None) -> dict | None:
     """The model the assistant runs: its file's name and sha256, and Rasa's
     own id and training time from metadata.json in the archive. Rasa's id
@@ -161,7 +153,7 @@ def model_fingerprint(path: Path | None) -> dict | None:
     sha256 names the very file."""
     if path is None or not path.is_file():
         return None
-    found = {"file": path.name, "sha256": _sha256(path)}
+    found = {"file": path.name, "sha256": file_sha256(path)}
     try:
         with tarfile.open(path, "r:gz") as archive:
             member = archive.extractfile("metadata.json")

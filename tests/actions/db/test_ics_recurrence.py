@@ -109,3 +109,10 @@ def test_an_endless_series_stays_within_the_horizon(database_url):
             Event.starts_at.desc()).limit(1))
     )  # fmt: skip
     assert (stored.date() - last).days < ics.RECURRENCE_DAYS
+
+
+def test_a_feed_stops_at_its_budget_of_dates_and_says_so(database_url, monkeypatch):
+    monkeypatch.setattr(ics, "MAX_DATES_PER_FEED", 5)
+    report = run(database_url, feed())
+    assert report.created == 5
+    assert report.skipped == ["2 Termine über 5"]

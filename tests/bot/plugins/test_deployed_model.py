@@ -7,6 +7,7 @@ import subprocess
 
 from bot.plugins import deployed_model as deployed
 from bot.plugins.deployed_model import FAILED, ModelRecord, WorkerStatus
+from core.files import file_sha256
 from core.settings import Settings
 
 
@@ -67,6 +68,6 @@ def test_one_holder_of_a_lock_at_a_time(tmp_path):
 def test_the_fingerprint_is_the_sha256_of_the_file(tmp_path):
     model = tmp_path / "m.tar.gz"
     model.write_bytes(b"abc")
-    assert deployed.file_sha256(model) == (
+    assert file_sha256(model) == (
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     )

@@ -17,6 +17,7 @@ from rasa.shared.core.domain import Domain
 from bot.plugins import deployed_model as deployed
 from bot.plugins.deployed_model import FAILED, OK, ModelRecord
 from bot.plugins.model_switch import ModelWatcher, swapped
+from core.files import file_sha256
 from core.settings import Settings
 
 
@@ -66,7 +67,7 @@ class Loads:
 
 
 def deploy(settings: Settings, path: Path, serial: int) -> ModelRecord:
-    record = ModelRecord(serial, str(path), deployed.file_sha256(path))
+    record = ModelRecord(serial, str(path), file_sha256(path))
     deployed.write_record(settings, record)
     return record
 

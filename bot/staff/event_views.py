@@ -8,7 +8,7 @@ from datetime import time as clock_time
 import aiohttp_jinja2
 from aiohttp import web
 
-from actions.db import events, ics, projects
+from actions.db import events, ics, projects, recurrence
 from actions.db.models import utcnow
 from bot.staff import calendar_download
 from bot.staff.helpers import (
@@ -39,6 +39,9 @@ EVENT_LABELS = {
     "description_en": "Beschreibung auf Englisch",
     "registration_en": "Anmeldung auf Englisch",
 }
+# Issue 36.5: only a new event repeats; each date is an event of its own.
+REPEAT_LABELS = {"repeat": "Wiederholung", "until": "bis", "skip": "außer am"}
+NO_FACTS = {"deletable": False, "series_dates": 0, "starts_at": None}
 
 
 def _parse_event(form, tz, content: Content) -> tuple[dict, list[str]]:
@@ -92,15 +95,49 @@ def _parse_event(form, tz, content: Content) -> tuple[dict, list[str]]:
     return {**parsed, "english": english}, problems
 
 
+def _parse_repetition(form, parsed: dict) -> tuple[list[datetime], list[str]]:
+    """The starts of a new event; its form values join the parsed ones."""
+    repeat = {name: str(form.get(name, "")).strip() for name in REPEAT_LABELS}
+    parsed["values"].update(repeat)
+    first = parsed["fields"]["starts_at"]
+    if first is None:
+        return [], []  # the date's own problem is reported already
+    return recurrence.series_dates(
+        first, repeat["repeat"], repeat["until"], repeat["skip"]
+    )
+
+
 @admin_only
 async def events_page(request: web.Request) -> web.Response:
     start = utcnow() - timedelta(days=1)
     listed = await db(request, lambda s: events.since(s, start), read_only=True)
-    return aiohttp_jinja2.render_template("events.html", request, {"events": listed})
+    return aiohttp_jinja2.render_template(
+        "events.html",
+        request,
+        {
+            "events": listed,
+            "series_key": events.series_key,
+            "horizon_days": ics.RECURRENCE_DAYS,
+            "max_dates": ics.MAX_DATES_PER_EVENT,
+        },
+    )
+
+
+def _facts(session, event_id: int | None) -> dict:
+    """What the form says about a stored event: its series, whether it can go."""
+    event = events.by_id(session, event_id) if event_id else None
+    if event is None:
+        return NO_FACTS
+    dates = len(events.series_of(session, event))
+    return {
+        "deletable": events.made_in_staff_app(event),
+        "series_dates": dates if dates > 1 else 0,  # one date left is no series
+        "starts_at": event.starts_at,
+    }
 
 
 def _event_form(
-    request, content, values, problems, event_id=None, choices=(), status=200
+    request, content, values, problems, event_id=None, choices=(), status=200, **facts
 ):
     return aiohttp_jinja2.render_template(
         "event_form.html",
@@ -109,9 +146,12 @@ def _event_form(
             "values": values,
             "problems": problems,
             "event_id": event_id,
-            "labels": EVENT_LABELS,
+            "labels": {**EVENT_LABELS, **REPEAT_LABELS},
             "topics": [t.name for t in content.topics],
             "projects": choices,
+            "repeats": recurrence.REPEATS,
+            "max_dates": ics.MAX_DATES_PER_EVENT,
+            **(facts or NO_FACTS),
         },
         status=status,
     )
@@ -130,16 +170,16 @@ async def event_form(request: web.Request) -> web.Response:
 
     def work(session):
         if not event_id:
-            values = {name: "" for name in EVENT_LABELS}
+            values = {name: "" for name in (*EVENT_LABELS, *REPEAT_LABELS)}
         else:
             event = events.by_id(session, event_id)
             values = events.form_values(event, tz) if event else None
-        return values, projects.choices(session)
+        return values, projects.choices(session), _facts(session, event_id)
 
-    values, choices = await db(request, work, read_only=True)
+    values, choices, facts = await db(request, work, read_only=True)
     if values is None:
         raise PageError(404, "Diesen Termin gibt es nicht.")
-    return _event_form(request, content, values, [], event_id, choices)
+    return _event_form(request, content, values, [], event_id, choices, **facts)
 
 
 @admin_only
@@ -149,26 +189,76 @@ async def event_save(request: web.Request) -> web.StreamResponse:
     event_id = _event_id(request)
     form = await request.post()
     parsed, problems = _parse_event(form, tz, content)
+    starts: list[datetime] = []
+    if not event_id:  # editing changes one date; a series is made only new
+        starts, more = _parse_repetition(form, parsed)
+        problems += more
+    repeated = bool(parsed["values"].get("repeat"))
     actor = request["user"].username
 
     def work(session):
+        common = {"english": parsed["english"], "actor": actor, "tz": tz}
+        if repeated and not problems:
+            events.create_series(
+                session, starts, parsed["fields"], parsed["project"], **common
+            )
+            return [], [], NO_FACTS
         found = problems or events.save(
-            session,
-            event_id,
-            parsed["fields"],
-            parsed["project"],
-            english=parsed["english"],
-            actor=actor,
-            tz=tz,
+            session, event_id, parsed["fields"], parsed["project"], **common
         )
-        return found, projects.choices(session) if found else []
+        if not found:
+            return found, [], NO_FACTS
+        return found, projects.choices(session), _facts(session, event_id)
 
-    problems, choices = await db(request, work)
+    problems, choices, facts = await db(request, work)
     if problems:
         return _event_form(
-            request, content, parsed["values"], problems, event_id, choices, 400
+            request,
+            content,
+            parsed["values"],
+            problems,
+            event_id,
+            choices,
+            400,
+            **facts,
         )
-    await flash(request, f"Der Termin „{parsed['values']['title']}“ ist gespeichert.")
+    title = parsed["values"]["title"]
+    if repeated:
+        await flash(
+            request,
+            f"Die Terminreihe „{title}“ ist gespeichert: {len(starts)} Termine "
+            f"vom {starts[0]:%d.%m.%Y} bis {starts[-1]:%d.%m.%Y}.",
+        )
+    else:
+        await flash(request, f"Der Termin „{title}“ ist gespeichert.")
+    raise redirect(request, "events")
+
+
+@admin_only
+async def event_delete(request: web.Request) -> web.StreamResponse:
+    """One date, or with scope=series every date of its series."""
+    event_id = _event_id(request)
+    form = await request.post()
+    if form.get("confirm") != "1":
+        await flash(request, "Bitte bestätigen Sie das Löschen.", "error")
+        raise redirect(request, "event", event_id=event_id)
+    whole_series = form.get("scope") == "series"
+    tz = request.app[SETTINGS].tz
+    actor = request["user"].username
+    try:
+        count = await db(
+            request,
+            lambda s: events.delete(
+                s, event_id, whole_series=whole_series, actor=actor, tz=tz
+            ),
+        )
+    except events.EventError as error:
+        await flash(request, str(error), "error")
+        raise redirect(request, "events") from None
+    if whole_series and count > 1:
+        await flash(request, f"Die Terminreihe ist gelöscht ({count} Termine).")
+    else:
+        await flash(request, "Der Termin ist gelöscht.")
     raise redirect(request, "events")
 
 

@@ -75,6 +75,8 @@ def setup_routes(app: web.Application) -> None:
         app, r"/events/{event_id:\d+}", "event",
         event_views.event_form, event_views.event_save,
     )  # fmt: skip
+    _page(app, r"/events/{event_id:\d+}/delete", "delete_event",
+          post=event_views.event_delete)  # fmt: skip
 
     _page(app, "/antworten", "answers", answer_views.answers_page)
     # Names such as utter_faq/cdo hold a slash.

@@ -286,3 +286,42 @@ async def test_a_long_event_list_goes_on_to_its_end(
         cursor = slot_events(events)[CURSOR_SLOT]
     assert len(lines) == len(set(lines)) == total
     assert "Weitere anzeigen" not in button_titles(dispatcher)
+
+
+async def test_the_next_office_hour_of_a_series_is_its_next_real_date(
+    dispatcher, make_tracker, clock, seeded
+):
+    """Issue 36.5: a weekly series from the staff form began three weeks ago;
+    "nächste Sprechstunde" names today's date, not its first or a past one."""
+    from sqlalchemy.orm import Session
+
+    from actions.db import events, recurrence
+    from core.settings import get_settings
+
+    first = berlin(2026, 11, 5, 17, 0)  # Thursdays; the clock is Thursday 08:00
+    starts, problems = recurrence.series_dates(first, "weekly", "31.12.2026")
+    assert not problems and starts[0] < clock
+    fields = {
+        "title": "Digitalsprechstunde im Rathaus",
+        "description": "",
+        "starts_at": first,
+        "ends_at": first + timedelta(hours=1),
+        "location": "Rathaus",
+        "topic": None,
+        "url": None,
+        "registration": None,
+    }
+    with Session(seeded, future=True) as session, session.begin():
+        events.create_series(session, starts, fields, "digitallotsen",
+                             actor="t", tz=get_settings().tz)  # fmt: skip
+    tracker = make_tracker(
+        "Wann ist die nächste Digitalsprechstunde?",
+        "ask_events",
+        [entity("project", "Digitallotsen")],
+    )
+    await list_events(dispatcher, tracker)
+    lines = event_lines(dispatcher)
+    assert lines[0].startswith(
+        "• Do., 26.11.2026, 17:00–18:00 Uhr: Digitalsprechstunde im Rathaus"
+    ), lines
+    assert not any(day in texts(dispatcher) for day in ("05.11.", "12.11.", "19.11."))

@@ -12,7 +12,7 @@ from sqlalchemy import String, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
-from actions.db import supports
+from actions.db import supports, turnaround
 from actions.db.models import Suggestion
 from actions.db.suggestions import STATUS_LABELS
 
@@ -155,9 +155,13 @@ class InboxPage:
     topics: list[str]
     channels: list[str]
     supporters: dict[int, int]
+    # Waiting for a reply longer than usual, by id (actions.db.turnaround).
+    overdue: dict[int, turnaround.Turnaround]
 
 
-def search(session: Session, wanted: InboxFilter, tz: ZoneInfo) -> InboxPage:
+def search(
+    session: Session, wanted: InboxFilter, tz: ZoneInfo, *, now: datetime
+) -> InboxPage:
     total = session.scalar(wanted.apply(select(func.count(Suggestion.id)), tz))
     pages = max(1, -(-total // PAGE_SIZE))
     rows = list(
@@ -184,8 +188,10 @@ def search(session: Session, wanted: InboxFilter, tz: ZoneInfo) -> InboxPage:
     channels = session.scalars(
         select(Suggestion.channel).distinct().order_by(Suggestion.channel)
     )
+    figures = turnaround.recent(session, now=now)
     return InboxPage(rows, total, pages, counts, list(topics), list(channels),
-                     supports.counts(session, [s.id for s in rows]))  # fmt: skip
+                     supports.counts(session, [s.id for s in rows]),
+                     turnaround.overdue(session, rows, figures, now=now))  # fmt: skip
 
 
 def matching(session: Session, wanted: InboxFilter, tz: ZoneInfo) -> list[Suggestion]:

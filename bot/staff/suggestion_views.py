@@ -39,8 +39,12 @@ MAX_PAGE = 100_000  # beyond it an OFFSET overflows PostgreSQL's bigint
 
 async def inbox_page(request: web.Request) -> web.Response:
     wanted = InboxFilter.from_query(request.query)
-    tz = request.app[SETTINGS].tz
-    result = await db(request, lambda s: inbox.search(s, wanted, tz), read_only=True)
+    settings = request.app[SETTINGS]
+    result = await db(
+        request,
+        lambda s: inbox.search(s, wanted, settings.tz, now=settings.now()),
+        read_only=True,
+    )
     return aiohttp_jinja2.render_template(
         "suggestions.html",
         request,

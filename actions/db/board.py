@@ -49,13 +49,14 @@ class Filters:
     page: int = 1
 
 
-def _public():
+def public():
+    """Where a suggestion is on the board: published and not hidden as spam."""
     return (Suggestion.published_at.is_not(None), Suggestion.hidden_at.is_(None))
 
 
 def page(session: Session, filters: Filters) -> tuple[list[Entry], int]:
     """One page of entries and the number of all that match."""
-    where = [*_public()]
+    where = [*public()]
     if filters.topic:
         where.append(Suggestion.topic == filters.topic)
     if filters.district:
@@ -76,7 +77,7 @@ def page(session: Session, filters: Filters) -> tuple[list[Entry], int]:
         .offset((filters.page - 1) * PER_PAGE)
         .limit(PER_PAGE)
     ).all()
-    return [_entry(s, count) for s, count in rows], total
+    return [entry_of(s, count) for s, count in rows], total
 
 
 def entry(session: Session, reference: str) -> Entry | None:
@@ -84,7 +85,7 @@ def entry(session: Session, reference: str) -> Entry | None:
     oldest first."""
     row = session.execute(
         select(Suggestion, supports.count_column()).where(
-            Suggestion.reference == reference, *_public()
+            Suggestion.reference == reference, *public()
         )
     ).first()
     if row is None:
@@ -101,14 +102,14 @@ def entry(session: Session, reference: str) -> Entry | None:
         )
         .order_by(StatusChange.changed_at, StatusChange.id)
     ).all()
-    return _entry(suggestion, count, tuple(Reply(*r) for r in replies))
+    return entry_of(suggestion, count, tuple(Reply(*r) for r in replies))
 
 
 def choices(session: Session) -> dict[str, list[str]]:
     """Topics, districts and statuses that published suggestions have."""
 
     def distinct(column) -> list[str]:
-        values = session.scalars(select(column).where(*_public()).distinct())
+        values = session.scalars(select(column).where(*public()).distinct())
         return sorted(v for v in values if v)
 
     statuses = set(distinct(Suggestion.status))
@@ -119,7 +120,7 @@ def choices(session: Session) -> dict[str, list[str]]:
     }
 
 
-def _entry(suggestion: Suggestion, count: int, replies=()) -> Entry:
+def entry_of(suggestion: Suggestion, count: int, replies=()) -> Entry:
     return Entry(
         reference=suggestion.reference,
         title=suggestion.public_title or suggestion.reference,

@@ -18,11 +18,12 @@ from core.protocol import intent_payload
 
 CURSOR_SLOT = "list_cursor"
 SHOW_MORE = "show_more"
-KINDS = ("projects", "events")
+KINDS = ("projects", "events", "suggestions")
 # The templates of "Das sind 1 bis 8 von 11 …" and "Das ist Nummer 9 von 9 …".
 PROGRESS = {
     "projects": ("tpl_projects_progress", "tpl_projects_progress_one"),
     "events": ("tpl_events_progress", "tpl_events_progress_one"),
+    "suggestions": ("tpl_search_progress", "tpl_search_progress_one"),
 }
 
 

@@ -37,6 +37,7 @@ NO_COMMENT = "-"
 COMMANDS = {"cancel", "deny", "request_data_deletion", "request_human",
             "submit_suggestion", "clear_conversation"}  # fmt: skip
 QUESTIONS = {"ask_projects", "ask_project_info", "ask_events", "ask_contact", "faq",
+             "search_suggestions",
              "help", "ask_suggestion_status", "ask_privacy",
              "out_of_scope"}  # fmt: skip
 # "nein" skips the comment; "Nein, die Öffnungszeiten fehlten" is one.

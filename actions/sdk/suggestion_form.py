@@ -106,7 +106,7 @@ NEVER_AN_ANSWER = {"faq", "help", "bot_challenge", "ask_privacy", "attach_photo"
                    "support_suggestion", "rephrase", "standard_sprache",
                    "english"}  # fmt: skip
 QUESTION_INTENTS = {"ask_projects", "ask_project_info", "ask_events", "ask_contact",
-                    "out_of_scope", "nlu_fallback"}  # fmt: skip
+                    "search_suggestions", "out_of_scope", "nlu_fallback"}  # fmt: skip
 QUESTION_WORDS = re.compile(
     r"^(wie|was|wann|wo|woher|wohin|wozu|wofür|warum|wieso|weshalb|wer|wen|wem|"
     r"welche[rsmn]?|gibt es|gibt's|kann ich|kann man|können sie|könnt ihr|darf ich|"
@@ -290,7 +290,7 @@ CONTENT_SLOTS = ("suggestion_text", "suggestion_topic", "suggestion_location")
 ANSWERED_DURING_FORM = frozenset(
     {"faq", "help", "bot_challenge", "ask_privacy", "ask_contact", "request_human",
      "ask_events", "ask_suggestion_status", "ask_projects", "ask_project_info",
-     "out_of_scope", "nlu_fallback", "rephrase", "standard_sprache"}
+     "search_suggestions", "out_of_scope", "nlu_fallback", "rephrase", "standard_sprache"}
 )  # fmt: skip
 
 

@@ -41,6 +41,10 @@ ERASE_ACTIONS = (ERASE_ACTION, CLEAR_CONVERSATION_ACTION)
 
 RATE_INTENT = "rate"
 
+# The Telegram bridge's channel; its chats are "telegram:<chat id>". The web
+# chat offers to carry a suggestion there (actions.sdk.telegram_link_actions).
+TELEGRAM_CHANNEL = "telegram"
+
 # The slot that holds the citizen's language for the conversation; the NLG
 # (bot/plugins/nlg.py) answers in Leichte Sprache or in English while it says
 # so, and in standard German while it is empty.

@@ -18,24 +18,26 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.db import erasure, notifications
+from actions.db import erasure, notifications, telegram_links
 from actions.sdk.base import EventList, channel_of, database, sender_key
 from actions.sdk.clear_requests import clearly
 from actions.sdk.rating_offers import offer_ids
 from actions.sdk.suggestion_actions import reset_form
 from actions.sdk.wording import current_wording
-from core.deletion_journal import CONVERSATION, EVERYTHING, note
+from core.deletion_journal import CONVERSATION, EVERYTHING, SUGGESTION, note
 from core.protocol import CLEAR_CONVERSATION_ACTION, DELETED_MARKER, ERASE_ACTION
 from core.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
 
-def _delete_everything(session, tracker: Tracker, key: str) -> int:
+def _delete_everything(session, tracker: Tracker, key: str) -> tuple[int, list[str]]:
     """Everything the database holds of the sender (actions.db.erasure) and
-    the team's messages to this chat; the number of suggestions deleted."""
+    the team's messages to this chat; the number of suggestions deleted, and
+    the references of those carried here from another chat."""
+    carried = telegram_links.carried_to(session, key)
     notifications.delete_for_recipient(session, channel_of(tracker), tracker.sender_id)
-    return erasure.delete_everything(session, key, offer_ids(tracker))
+    return erasure.delete_everything(session, key, offer_ids(tracker)), carried
 
 
 def _clear_conversation(session, tracker: Tracker, key: str) -> None:
@@ -44,13 +46,20 @@ def _clear_conversation(session, tracker: Tracker, key: str) -> None:
     erasure.clear_conversation(session, key, offer_ids(tracker))
 
 
-async def _journal(kind: str, tracker: Tracker, key: str) -> None:
+async def _journal(
+    kind: str, tracker: Tracker, key: str, carried: list[str] | None = None
+) -> None:
     """Note the deletion in the deletion journal, so that a restore of an
     older backup deletes it again. The deletion has happened: a journal that
-    cannot be written is the operator's to fix (an ERROR), not the citizen's."""
+    cannot be written is the operator's to fix (an ERROR), not the citizen's.
+    A suggestion carried here from the web chat (actions.db.telegram_links)
+    is noted by its reference too: an older backup has it under the web
+    chat's pseudonym."""
     path = get_settings().deletion_journal
     offers = tuple(offer_ids(tracker))
     await asyncio.to_thread(note, path, kind, key=key, offers=offers)
+    for reference in carried or ():
+        await asyncio.to_thread(note, path, SUGGESTION, reference=reference)
 
 
 class ActionClearConversation(Action):
@@ -114,14 +123,14 @@ class ActionDeleteMyData(Action):
     ) -> EventList:
         key = sender_key(tracker.sender_id)
         try:
-            deleted = await database().run(
+            deleted, carried = await database().run(
                 lambda s: _delete_everything(s, tracker, key)
             )
         except SQLAlchemyError:
             logger.exception("cannot delete a sender's suggestions")
             dispatcher.utter_message(response="utter_deletion_failed")
             return []
-        await _journal(EVERYTHING, tracker, key)
+        await _journal(EVERYTHING, tracker, key, carried)
         if deleted:
             say = await current_wording(tracker)
             what = (

@@ -1,9 +1,9 @@
 """What lives briefly goes by itself, without a cron job or a command.
 
 Every few minutes the web process removes the photos whose form was never
-sent (actions.db.photos.PENDING_LIFETIME, so they are gone within the hour)
-and the client-address keys of photos and supports once their budgets no
-longer need them. Several web processes may each run it: each run deletes
+sent (actions.db.photos.PENDING_LIFETIME, so they are gone within the hour),
+the client-address keys of photos and supports and the links to Telegram
+once their budgets no longer need them. Several web processes may each run it: each run deletes
 what is due and nothing else.
 """
 
@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.db import photos, supports
+from actions.db import photos, supports, telegram_links
 from actions.db.models import utcnow
 from actions.db.session import Database
 
@@ -29,6 +29,7 @@ SWEEP_EVERY = timedelta(minutes=5)
 def expire_short_lived(session, now: datetime) -> int:
     """One sweep; returns how many waiting photos went."""
     supports.forget_addresses(session, now=now)
+    telegram_links.expire(session, now=now)
     return photos.expire(session, now=now)
 
 

@@ -35,7 +35,8 @@ from telegram.ext import (
     filters,
 )
 
-from actions.db import photos
+from actions.db import photos, telegram_links
+from actions.db.models import utcnow
 from actions.db.suggestions import normalize_reference
 from bot.shared.gateway import ConversationGateway
 from bot.shared.photo_intake import PhotoIntake
@@ -44,12 +45,19 @@ from bot.shared.unavailable import Unavailable
 from bot.telegram import texts
 from bot.telegram.render import ButtonPayloads, Outgoing, render
 from core.places import Position
-from core.protocol import ENGLISH, ENGLISH_PAYLOAD, intent_payload
+from core.protocol import (
+    ENGLISH,
+    ENGLISH_PAYLOAD,
+    LEICHTE_SPRACHE,
+    TELEGRAM_CHANNEL,
+    intent_payload,
+)
+from core.secret_key import sender_key
 from core.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-CHANNEL = "telegram"
+CHANNEL = TELEGRAM_CHANNEL
 # Telegram shows "typing…" for 5 seconds; refresh it a little earlier.
 TYPING_REFRESH_SECONDS = 4.5
 MAX_CAPTION = 2000
@@ -58,6 +66,8 @@ MAX_PLACE = 200
 # them (an open one-time keyboard only costs the citizen a tap to hide it).
 MAX_OPEN_KEYBOARDS = 10_000
 COMMANDS = {command.name: command for command in texts.COMMANDS}
+# After a link from the web chat, /start greets in the language used there.
+GREETINGS = {ENGLISH: COMMANDS["english"], LEICHTE_SPRACHE: COMMANDS["leicht"]}
 
 
 def sender_id(chat: Chat, user: User | None) -> str:
@@ -198,7 +208,38 @@ class Bridge:
             # Telegram's app language: English from the first answer on (the
             # switch greets and says how to get German).
             payload = ENGLISH_PAYLOAD
+        if name == "start" and context.args and _is_private(update):
+            # The web chat's link, https://t.me/<bot>?start=<token>; in a
+            # group the news would reach every member, so there it is a greeting.
+            followed = await self.follow_link(update, context.args[0])
+            if followed is None:
+                return  # the database is away; the link still works
+            if followed.reference is not None:
+                payload = GREETINGS.get(followed.language, COMMANDS["start"]).payload
         await self.converse(update, context, payload)
+
+    async def follow_link(
+        self, update: Update, token: str
+    ) -> telegram_links.Answer | None:
+        """`/start <token>`: the web chat's suggestion moves to this chat
+        (actions.db.telegram_links), which is told so, or why not."""
+        chat = update.effective_chat
+        sender = sender_id(chat, update.effective_user)
+        here = telegram_links.Chat(CHANNEL, sender, sender_key(sender, self.settings))
+        language = ENGLISH if _speaks_english(update) else self._languages.get(chat.id)
+        try:
+            followed = await self.gateway.db.run(
+                lambda s: telegram_links.answer(
+                    s, token, here, now=utcnow(), language=language
+                )
+            )
+        except SQLAlchemyError as error:
+            logger.warning("a link from the web chat was not followed: %s",
+                           type(error).__name__)  # fmt: skip
+            await update.message.reply_text(self._said(update, texts.UNAVAILABLE))
+            return None
+        await update.message.reply_text(followed.text)
+        return followed
 
     async def on_unknown_command(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE

@@ -212,6 +212,7 @@ class TelegramService:
     async def _start_once(self) -> None:
         application = self.application
         await application.initialize()
+        self._check_username(application.bot.username)
         menu = [c for c in texts.COMMANDS if c.description]
         await application.bot.set_my_commands(
             [BotCommand(c.name, c.description) for c in menu]
@@ -240,6 +241,18 @@ class TelegramService:
         self.delivery.start()
         self.state = "running"
         logger.info("Telegram bot @%s is running (%s)", application.bot.username, mode)
+
+    def _check_username(self, username: str) -> None:
+        """The web chat links to TELEGRAM_BOT_USERNAME ("Auf Telegram
+        weiterverfolgen"); a link to another bot would lead citizens astray."""
+        named = self.config.username
+        if named and named.casefold() != username.casefold():
+            logger.error(
+                "TELEGRAM_BOT_USERNAME is @%s, but the token belongs to @%s: the "
+                "web chat's links to Telegram lead to the wrong bot",
+                named,
+                username,
+            )
 
     async def stop(self) -> None:
         await self.delivery.stop()

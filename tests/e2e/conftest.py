@@ -20,7 +20,7 @@ from bot.launcher import LaunchError, find_model
 from bot.server import create_app
 from core.settings import PROJECT_ROOT, Settings
 from tests.bot.shared.conftest import MAIL_FROM, Inbox, free_port
-from tests.bot.telegram.bot_api import TOKEN, FakeBotApi
+from tests.bot.telegram.bot_api import BOT_USER, TOKEN, FakeBotApi
 from tests.e2e.assistant import (
     Assistant,
     StartupError,
@@ -71,6 +71,8 @@ def assistant(tmp_path_factory, bot_api, mail_server) -> Iterator[Assistant]:
     telegram = {
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_BASE_URL": bot_api.base_url,
+        # The web chat links to it: "Auf Telegram weiterverfolgen" (issue 36.3).
+        "TELEGRAM_BOT_USERNAME": BOT_USER["username"],
         "NOTIFICATION_POLL_SECONDS": "0.5",
         # Office hours for the live chat: a Wednesday morning (tests/e2e/live.py).
         "SMARTCITY_FIXED_TIME": OFFICE_OPEN,

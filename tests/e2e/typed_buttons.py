@@ -74,6 +74,8 @@ SEEDS = [
 REFERENCE = re.compile(r"\b[VR]-[0-9A-Z]{4}-[0-9A-Z]{4}\b")
 NUMBER = re.compile(r"\d+")
 RANDOM_ID = re.compile(r"[0-9a-f]{16}|[VR]-[0-9A-Z]{4}-[0-9A-Z]{4}")
+# A link to Telegram carries a new one-time token each time (issue 36.3).
+LINK_TOKEN = re.compile(r"(\?start=)[A-Za-z0-9_-]+")
 
 
 def payload_intent(payload: str) -> str:
@@ -195,7 +197,8 @@ class Reply:
     def comparable(self) -> tuple:
         """What a citizen sees, without references, counts and random ids."""
         text = "\n".join(self.texts)
-        text = NUMBER.sub("#", REFERENCE.sub("REF", html.unescape(text)))
+        text = LINK_TOKEN.sub(r"\1TOKEN", html.unescape(text))
+        text = NUMBER.sub("#", REFERENCE.sub("REF", text))
         return (" ".join(text.split()), tuple(self.titles))
 
 

@@ -107,7 +107,7 @@ audit: tools  ## pip-audit of the pinned dependencies (needs PyPI's JSON API or 
 	$(TOOLS_VENV)/bin/pip-audit --requirement constraints.txt --no-deps --disable-pip \
 		--progress-spinner off
 
-bench: setup  ## measure model load, readiness, REST and Telegram round trips, /model/parse, staff pages, hostile texts, photo bombs, long conversations, live-chat replies, answers with staff edits, a model switch under load, metrics, backups of 10,000 suggestions, a feed of 1,000 recurring events (ARGS=--train)
+bench: setup  ## measure model load, readiness, REST and Telegram round trips, /model/parse, staff pages, hostile texts, photo bombs, long conversations, live-chat replies, answers with staff edits, a model switch under load, metrics, backups of 10,000 suggestions, a feed of 1,000 recurring events, the daily digest of 10,000 followers (ARGS=--train)
 	$(PY) -m tests.bench.bench_assistant $(ARGS)
 	$(PY) -m tests.bench.bench_parse
 	$(PY) -m tests.bench.bench_telegram
@@ -123,6 +123,7 @@ bench: setup  ## measure model load, readiness, REST and Telegram round trips, /
 	$(PY) -m tests.bench.bench_metrics
 	$(PY) -m tests.bench.bench_backup
 	$(PY) -m tests.bench.bench_ics
+	$(PY) -m tests.bench.bench_follow_digest
 
 bench-compare: setup tools  ## this assistant (SQLite, 1 and 2 workers) against the stock `rasa init` bot at c=1, 10, 50 (ARGS=--scale adds PostgreSQL + Redis)
 	$(PY) -m tests.bench.bench_compare $(ARGS)

@@ -69,6 +69,7 @@ def _retention_purge(settings: Settings, args: argparse.Namespace) -> int:
         audit,
         callbacks,
         conversations,
+        follows,
         live,
         nlu_review,
         notifications,
@@ -94,17 +95,18 @@ def _retention_purge(settings: Settings, args: argparse.Namespace) -> int:
             threads.purge_before(session, cutoff),
             audit.purge_words_before(session, cutoff),
             nlu_review.purge_decided_before(session, cutoff),
+            follows.purge_older_than(session, days, now=now),
         )
 
     (contacts, notes, sent, pictures, chats, calls, rated, answers,
-     audited, reviewed) = _in_transaction(settings, work)  # fmt: skip
+     audited, reviewed, followed) = _in_transaction(settings, work)  # fmt: skip
     events = conversations.purge_before(settings.tracker_store_url, cutoff)
     print(
         f"older than {days} days: contact data removed from {contacts} closed "
         f"suggestions, {notes} internal notes, {sent} notifications, "
         f"{pictures} photos, {chats} live chats, {calls} answered callback requests, "
-        f"{answers} answers to the team, {reviewed} reviewed messages and "
-        f"{events} conversation events deleted; "
+        f"{answers} answers to the team, {reviewed} reviewed messages, "
+        f"{followed} follows not renewed and {events} conversation events deleted; "
         f"words removed from {rated} ratings and {audited} audit entries"
     )
     _prune_deletion_journal(settings, now)
@@ -419,6 +421,22 @@ def _add_backup_commands(commands) -> None:
     restore.set_defaults(handler=_restore)
 
 
+def _follows_digest(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.shared.follow_digest import describe, is_due, run_once
+
+    now = settings.now()
+    if not (args.now or is_due(settings, now)):
+        print(
+            f"not due before {settings.follow_digest_hour}:00 "
+            "(FOLLOW_DIGEST_HOUR); --now sends it at once"
+        )
+        return 0
+    report = _in_transaction(settings, lambda s: run_once(settings, s, now))
+    # The web app delivers the queued rows with its next poll.
+    print(f"follow digest: {describe(report)}")
+    return 0
+
+
 def _events_import_ics(settings: Settings, args: argparse.Namespace) -> int:
     from actions.db import ics
     from core.content import ContentError, load_topics
@@ -595,6 +613,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ics_import.add_argument("file", type=Path, help="an .ics file")
     ics_import.set_defaults(handler=_events_import_ics)
+
+    followed = commands.add_parser(
+        "follows", help="what citizens follow"
+    ).add_subparsers(dest="follows_command", required=True, metavar="ACTION")
+    digest = followed.add_parser(
+        "digest",
+        help="queue today's digest for every chat that has not had it "
+        "(the web app does this from FOLLOW_DIGEST_HOUR on)",
+    )
+    digest.add_argument(
+        "--now", action="store_true", help="also before FOLLOW_DIGEST_HOUR"
+    )
+    digest.set_defaults(handler=_follows_digest)
 
     staff = commands.add_parser("staff", help="staff accounts").add_subparsers(
         dest="staff_command", required=True, metavar="ACTION"

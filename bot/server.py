@@ -15,6 +15,7 @@ from aiohttp import web
 
 from bot.shared import live_expiry, probes
 from bot.shared.expiry import repeated
+from bot.shared.follow_digest import FollowDigest
 from bot.shared.health import ReadinessProbe
 from bot.shared.mail_delivery import MailDelivery
 from bot.shared.redis_state import connect
@@ -93,6 +94,14 @@ async def _live_expiry(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
+async def _follow_digest(app: web.Application) -> AsyncIterator[None]:
+    """The day's digest of what citizens follow, from FOLLOW_DIGEST_HOUR on."""
+    services = app[SERVICES]
+    digests = FollowDigest(services.settings, services.db, services.bus.publish)
+    async with digests.running():
+        yield
+
+
 async def _telegram_webhook(request: web.Request) -> web.Response:
     return await request.app[TELEGRAM].handle_webhook(request)
 
@@ -120,6 +129,7 @@ def create_app(settings: Settings) -> web.Application:
     if redis is not None:
         app.on_cleanup.append(_close_redis)
     app.cleanup_ctx.append(_live_expiry)
+    app.cleanup_ctx.append(_follow_digest)
     if settings.smtp is not None:
         app.cleanup_ctx.append(_mail)
     if settings.telegram is not None:

@@ -75,6 +75,8 @@ def _log_format(env: dict[str, str], name: str) -> str:
 
 # Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and - in a webhook secret.
 WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
+# A bot's username: 5-32 characters of A-Z, a-z, 0-9 and _, ending in "bot".
+BOT_USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{1,28}bot$", re.IGNORECASE)
 API_TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,256}$")
 
 
@@ -183,6 +185,9 @@ class TelegramSettings:
     base_url: str | None
     webhook_url: str | None
     webhook_secret: str | None
+    # The bot's @name: the web chat links to it ("Auf Telegram weiterverfolgen")
+    # only when the action server, which writes the answers, knows it.
+    username: str | None = None
 
     @property
     def webhook_path(self) -> str:
@@ -208,7 +213,16 @@ class TelegramSettings:
                 "TELEGRAM_WEBHOOK_SECRET must be 16-256 characters of A-Z, a-z, "
                 "0-9, _ and -"
             )
-        return cls(token, _url(env, "TELEGRAM_BASE_URL"), webhook_url, secret)
+        username = env.get("TELEGRAM_BOT_USERNAME", "").strip().removeprefix("@")
+        if username and not BOT_USERNAME.match(username):
+            raise SettingsError(
+                "TELEGRAM_BOT_USERNAME must be the bot's username from @BotFather "
+                "(5-32 characters of A-Z, a-z, 0-9 and _, ending in bot), "
+                f"got {username!r}"
+            )
+        return cls(
+            token, _url(env, "TELEGRAM_BASE_URL"), webhook_url, secret, username or None
+        )
 
 
 SMTP_TLS_MODES = ("starttls", "tls", "none")
@@ -316,6 +330,13 @@ class Settings:
     fixed_time: datetime | None = None
     # "json": one JSON object per log line, for a log shipper (core.logs).
     log_format: str = "text"
+    # "Auf Telegram weiterverfolgen" (issue 36.3): how long a link works, and
+    # how many links one web chat gets per day.
+    telegram_link_minutes: int = 30
+    telegram_links_per_day: int = 10
+    # The local hour from which the day's digest of what citizens follow
+    # goes out (issue 36.2).
+    follow_digest_hour: int = 17
 
     @property
     def rasa_api_token_file(self) -> Path:
@@ -408,6 +429,9 @@ class Settings:
             notification_poll_seconds=_float(env, "NOTIFICATION_POLL_SECONDS", 5.0),
             notification_lease_seconds=_float(env, "NOTIFICATION_LEASE_SECONDS", 120.0),
             telegram=TelegramSettings.from_env(env),
+            telegram_link_minutes=_link_minutes(env),
+            telegram_links_per_day=_int(env, "TELEGRAM_LINKS_PER_DAY", 10),
+            follow_digest_hour=_hour(env, "FOLLOW_DIGEST_HOUR", 17),
             smtp=SmtpSettings.from_env(env),
             staff_session_key_env=env.get("STAFF_SESSION_KEY", "").strip() or None,
             staff_idle_minutes=_int(env, "STAFF_IDLE_MINUTES", 30),
@@ -470,6 +494,27 @@ def _backup_keep_days(env: dict[str, str]) -> int:
             "a backup must not keep personal data longer than the retention period"
         )
     return keep
+
+
+# A link to Telegram is for going there now, not a standing key to a suggestion.
+MAX_LINK_MINUTES = 24 * 60
+
+
+def _link_minutes(env: dict[str, str]) -> int:
+    minutes = _int(env, "TELEGRAM_LINK_MINUTES", 30)
+    if minutes > MAX_LINK_MINUTES:
+        raise SettingsError(
+            f"TELEGRAM_LINK_MINUTES must be at most {MAX_LINK_MINUTES} (a day), "
+            f"got {minutes}"
+        )
+    return minutes
+
+
+def _hour(env: dict[str, str], name: str, default: int) -> int:
+    hour = _int(env, name, default, minimum=0)
+    if hour > 23:
+        raise SettingsError(f"{name} must be an hour of the day (0-23), got {hour}")
+    return hour
 
 
 def _api_token(env: dict[str, str], name: str) -> str | None:

@@ -26,12 +26,14 @@ from sqlalchemy.orm import Session
 from actions.db import (
     callbacks,
     conversations,
+    follows,
     live,
     notifications,
     photos,
     ratings,
     review,
     suggestions,
+    telegram_links,
     threads,
 )
 from actions.db.models import Notification, Suggestion
@@ -53,10 +55,11 @@ Pseudonym = Callable[[str], str]
 
 def delete_everything(session: Session, key: str, offers: Iterable[str]) -> int:
     """ "Meine Daten löschen": suggestions, supports and photos, live chats,
-    callback requests, ratings and the citizen's messages to the team; the
-    number of suggestions deleted. Notifications to the chat go by chat id
-    (the caller's part)."""
+    callback requests, ratings, what they follow and the citizen's messages
+    to the team; the number of suggestions deleted. Notifications to the chat
+    go by chat id (the caller's part)."""
     live.delete_for_sender(session, key)
+    follows.delete_for_sender(session, key)
     threads.delete_for_sender(session, key)
     callbacks.delete_for_sender(session, key)
     ratings.delete_for_sender(session, key)
@@ -65,13 +68,16 @@ def delete_everything(session: Session, key: str, offers: Iterable[str]) -> int:
 
 
 def clear_conversation(session: Session, key: str, offers: Iterable[str]) -> None:
-    """ "Nur den Verlauf löschen": the conversation and what hangs on it; what
-    was handed in stays, without a chat to answer in."""
+    """ "Nur den Verlauf löschen": the conversation and what hangs on it (what
+    the chat follows, too); what was handed in stays, without a chat to
+    answer in."""
     live.delete_for_sender(session, key)
     ratings.delete_for_sender(session, key)
     ratings.delete_offers(session, set(offers))
     photos.discard_pending(session, key)
     threads.discard_offered(session, key)
+    telegram_links.discard_for_sender(session, key)
+    follows.forget_chat(session, key)
     suggestions.forget_chat(session, key)
     callbacks.forget_chat(session, key)
 

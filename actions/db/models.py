@@ -1,8 +1,8 @@
 """The tables of the project database: projects, calendar events,
 suggestions with their status changes, photos and supports, notifications,
-staff accounts, the audit log, live chats with staff availability,
-callback requests, and staff decisions on messages the assistant did not
-understand.
+links that carry a suggestion to Telegram, staff accounts, the audit log,
+live chats with staff availability, callback requests, and staff decisions
+on messages the assistant did not understand.
 
 No table is named like one of Rasa's (its SQL tracker store has `events`), so
 one database can hold both.
@@ -184,6 +184,9 @@ class Suggestion(Base):
     public_consent_at: Mapped[datetime | None] = Column(UTCDateTime)
     public_title: Mapped[str | None] = Column(String(120))
     published_at: Mapped[datetime | None] = Column(UTCDateTime, index=True)
+    # When its author carried it from the web chat to Telegram (issue 36.3):
+    # `channel`, `reply_to` and `sender_key` are the Telegram chat's since.
+    carried_at: Mapped[datetime | None] = Column(UTCDateTime)
 
     history: Mapped[list[StatusChange]] = relationship(
         "StatusChange",
@@ -316,6 +319,30 @@ class Notification(Base):
     )
     # The citizen's next message was taken as a possible answer to this one.
     reply_offered_at: Mapped[datetime | None] = Column(UTCDateTime)
+
+
+class TelegramLink(Base):
+    """A one-time link that carries a suggestion from the web chat to Telegram
+    (actions.db.telegram_links). Only the token's hash is kept; the row goes
+    a day after it expired, when the daily budget no longer counts it."""
+
+    __tablename__ = "telegram_links"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    token_hash: Mapped[str] = Column(String(64), nullable=False, unique=True)
+    suggestion_id: Mapped[int] = Column(
+        Integer, ForeignKey("suggestions.id", ondelete="CASCADE"), nullable=False,
+        index=True,
+    )  # fmt: skip
+    # The web chat's pseudonym that asked: its budget, and the author's mark.
+    sender_key: Mapped[str] = Column(String(64), nullable=False, index=True)
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, index=True)
+    used_at: Mapped[datetime | None] = Column(UTCDateTime)
+    # The citizen asked to take their follows along (actions.db.follows).
+    with_follows: Mapped[bool] = Column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
 
 
 class StaffUser(Base):
@@ -526,3 +553,29 @@ class ResponseVersion(Base):
     actor: Mapped[str] = Column(String(40), nullable=False)
     created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
     response: Mapped[Response] = relationship("Response", back_populates="versions")
+
+
+class Follow(Base):
+    """A citizen follows a topic, a district, a project or a published
+    suggestion and gets its news once a day at most (actions.db.follows).
+
+    Asked for with explicit consent in the chat; `recipient` is the chat the
+    news goes to, `sender_key` the pseudonym "Meine Daten löschen" finds it by.
+    `news_since`: what happened after it is news for the next digest."""
+
+    __tablename__ = "follows"
+    __table_args__ = (
+        UniqueConstraint("sender_key", "kind", "value", name="uq_follow_once"),
+    )
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    sender_key: Mapped[str] = Column(String(64), nullable=False, index=True)
+    channel: Mapped[str] = Column(String(40), nullable=False)
+    recipient: Mapped[str] = Column(String(255), nullable=False, index=True)
+    kind: Mapped[str] = Column(String(20), nullable=False)
+    value: Mapped[str] = Column(String(300), nullable=False)
+    language: Mapped[str | None] = Column(String(10))  # for the news; None: German
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    news_since: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    # The local day of the recipient's last digest: one message a day at most.
+    digest_on: Mapped[date | None] = Column(Date)

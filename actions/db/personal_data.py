@@ -2,7 +2,8 @@
 
 "Verlauf löschen" in the widget asks first, and says exactly what would go:
 each suggestion by its reference (and whether others back it on the public
-board), the support given to others' suggestions, and messages to the team.
+board), the support given to others' suggestions, what they follow, and
+messages to the team.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from actions.db import supports
+from actions.db import follows, supports
 from actions.db.models import CallbackRequest, Support
 from actions.db.suggestions import STATUS_LABELS, for_sender
 
@@ -30,12 +31,14 @@ class PersonalData:
     suggestions: list[HandedIn] = field(default_factory=list)
     supports: int = 0
     messages: int = 0
+    follows: list[str] = field(default_factory=list)  # "Innenstadt", "V-7KQ2-M9XD"
 
     def as_dict(self) -> dict:
         return {
             "suggestions": [vars(s) for s in self.suggestions],
             "supports": self.supports,
             "messages": self.messages,
+            "follows": self.follows,
         }
 
 
@@ -60,4 +63,5 @@ def left_by(session: Session, sender_key: str) -> PersonalData:
             select(func.count()).where(CallbackRequest.sender_key == sender_key)
         )
         or 0,
+        follows=[f.value for f in follows.of_citizen(session, sender_key)],
     )

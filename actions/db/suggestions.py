@@ -25,6 +25,7 @@ from actions.db.models import (
     StatusChange,
     Suggestion,
     Support,
+    TelegramLink,
     ThreadReply,
     utcnow,
 )
@@ -68,6 +69,8 @@ TRANSITIONS = {
 }
 CLOSED = {"umgesetzt", "abgelehnt", "duplikat", "zurueckgezogen"}
 NEEDS_PUBLIC_NOTE = {"abgelehnt"}
+# `changed_by` of a status change the citizen made; staff changes name the account.
+CITIZEN = "buerger"
 
 
 class SuggestionRefused(Exception):
@@ -231,7 +234,7 @@ def create(
             created_at=now,
         )
         suggestion.history.append(
-            StatusChange(changed_at=now, changed_by="buerger", to_status="eingegangen")
+            StatusChange(changed_at=now, changed_by=CITIZEN, to_status="eingegangen")
         )
         try:
             with session.begin_nested():
@@ -415,7 +418,8 @@ def _delete_where(session: Session, which) -> int:
         session.scalars(select(Suggestion.reference).where(which)),
     )
     ids = select(Suggestion.id).where(which)
-    for dependent in (Notification, StatusChange, Photo, Support, ThreadReply):
+    dependents = (Notification, StatusChange, Photo, Support, ThreadReply, TelegramLink)
+    for dependent in dependents:
         session.execute(
             delete(dependent)
             .where(dependent.suggestion_id.in_(ids))

@@ -8,10 +8,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions.db import projects
+from actions.db.follows import Target
 from actions.db.models import Project
 from actions.sdk import list_pages
 from actions.sdk import rating_offers as rating
 from actions.sdk.base import DatabaseAction, EventList, latest_entity
+from actions.sdk.follow_actions import follow_button
 from actions.sdk.follow_up import follow_up_subject
 from actions.sdk.wording import Wording, wording
 from core.content import CITYWIDE
@@ -91,6 +93,7 @@ class ActionProjectInfo(DatabaseAction):
                     "title": say("tpl_button_more_projects"),
                     "payload": intent_payload("ask_projects"),
                 },
+                follow_button(say, Target("project", project.name)),
             ]
             dispatcher.utter_message(
                 text=describe(project, say),

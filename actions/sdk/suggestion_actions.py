@@ -12,8 +12,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.db import photos
+from actions.db import photos, turnaround
 from actions.db import suggestions as store
+from actions.db.models import utcnow
+from actions.sdk.answer_time import expected_answer, expected_for_new
 from actions.sdk.base import (
     EventList,
     channel_of,
@@ -23,6 +25,7 @@ from actions.sdk.base import (
     sender_key,
 )
 from actions.sdk.clear_requests import discarded
+from actions.sdk.search_actions import WAITS_FOR_POSITION, ActionSearchNear
 from actions.sdk.suggestion_form import (
     SUPPORTED,
     ValidateSuggestionForm,
@@ -30,6 +33,7 @@ from actions.sdk.suggestion_form import (
     shared_position,
     waiting_photos,
 )
+from actions.sdk.telegram_link_actions import telegram_buttons
 from actions.sdk.wording import Wording, current_wording, language_of, wording
 from core.places import Position
 from core.protocol import (
@@ -132,7 +136,10 @@ class ActionLocationOutsideForm(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> EventList:
-        if shared_position(tracker) is not None:
+        position = shared_position(tracker)
+        if position is not None and tracker.get_slot(WAITS_FOR_POSITION):
+            return await ActionSearchNear().run(dispatcher, tracker, domain)
+        if position is not None:
             dispatcher.utter_message(response="utter_location_outside_form")
         else:
             dispatcher.utter_message(response="utter_location_how")
@@ -293,11 +300,19 @@ class ActionSubmitSuggestion(Action):
                 FollowupAction("suggestion_form"),
             ]
         say = await current_wording(tracker)
+        buttons = [
+            status_button(reference, say),
+            *telegram_buttons(tracker, reference, say),
+        ]
+        expected = await expected_for_new(say, new.topic)
+        # The widget shows buttons under the last message only.
         dispatcher.utter_message(
             response="utter_suggestion_saved",
             reference=reference,
-            buttons=[status_button(reference, say)],
+            buttons=[] if expected else buttons,
         )
+        if expected:
+            dispatcher.utter_message(text=expected, buttons=buttons)
         return reset_form()
 
 
@@ -339,7 +354,9 @@ class ActionSuggestionStatus(Action):
         try:
             if reference:
                 answer = await database().run(
-                    lambda s: _status_answer(s, wording(s, tracker), reference, key),
+                    lambda s: _status_answer(
+                        s, wording(s, tracker), reference, key, tracker
+                    ),
                     read_only=True,
                 )
             else:
@@ -355,7 +372,9 @@ class ActionSuggestionStatus(Action):
         return [SlotSet("reference", reference)] if reference else []
 
 
-def _status_answer(session, say: Wording, reference: str, key: str) -> dict:
+def _status_answer(
+    session, say: Wording, reference: str, key: str, tracker: Tracker
+) -> dict:
     """The keyword arguments of the one message that answers."""
     suggestion = store.by_reference(session, reference)
     if suggestion is None:
@@ -379,7 +398,12 @@ def _status_answer(session, say: Wording, reference: str, key: str) -> dict:
         status=status,
         note=note,
     )
-    return {"text": text}
+    # Once answered (or closed), the usual time is no news.
+    if turnaround.waiting_for_reply(suggestion):
+        figures = turnaround.recent(session, now=utcnow())
+        if expected := expected_answer(say, figures, suggestion.topic):
+            text = f"{text}\n{expected}"
+    return {"text": text, "buttons": telegram_buttons(tracker, reference, say)}
 
 
 def _own_list(session, say: Wording, key: str, limit: int) -> dict:

@@ -31,7 +31,8 @@ FOR_THE_ASSISTANT = {"ask_projects", "ask_project_info", "ask_events", "faq", "h
                      "clear_conversation", "submit_suggestion", "ask_suggestion_status",
                      "request_human", "leave_message", "show_more", "greet", "goodbye",
                      "thank", "bot_challenge", "rate", "support_suggestion",
-                     "rephrase", "standard_sprache"}  # fmt: skip
+                     "rephrase", "standard_sprache", "search_suggestions",
+                     "follow", "unfollow", "list_follows"}  # fmt: skip
 SURE = 0.8
 
 ASK = "Ist das Ihre Antwort an das Team zu {what}? Dann schicke ich sie weiter."

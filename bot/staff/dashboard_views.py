@@ -1,5 +1,5 @@
-"""The dashboard at /staff: charts, the citizens' 👍 share per answer, and the
-questions the assistant could not answer."""
+"""The dashboard at /staff: charts, the citizens' 👍 share per answer, who
+follows what, and the questions the assistant could not answer."""
 
 from __future__ import annotations
 
@@ -9,10 +9,14 @@ from functools import partial
 import aiohttp_jinja2
 from aiohttp import web
 
-from actions.db import ratings, stats, supports
+from actions.db import follows, ratings, stats, supports, turnaround
 from actions.db.models import utcnow
+from actions.db.turnaround import Turnaround, Turnarounds
 from bot.staff import charts
 from bot.staff.helpers import SETTINGS, db
+
+FOLLOWED = {"topic": "Thema", "district": "Stadtteil", "project": "Projekt",
+            "suggestion": "Vorschlag"}  # fmt: skip
 
 # Drawn from our own figures with no script in them; matplotlib's SVG needs
 # inline style attributes, which the pages' policy rightly forbids.
@@ -30,9 +34,38 @@ async def _figures(request: web.Request) -> dict:
             "statuses": stats.per_status(session),
             "ratings": _ratings(session, request),
             "bursts": supports.bursts(session, now=utcnow()),
+            "answer_times": _answer_times(
+                turnaround.recent(session, now=request.app[SETTINGS].now())
+            ),
+            "followed": _followed(session),
         }
 
     return await db(request, work)
+
+
+def _answer_times(figures: Turnarounds) -> list[tuple[str, Turnaround | None, int]]:
+    """(topic, figure, answered cases) for all topics first, then each topic
+    with a case; the figure is None with fewer than turnaround.MIN_CASES."""
+    per_topic = [(t, f, f.cases) for t, f in figures.topics.items()]
+    per_topic += [(t, None, cases) for t, cases in figures.too_few.items()]
+    total = sum(cases for _, _, cases in per_topic)
+    if not total:
+        return []
+    per_topic.sort(key=lambda row: row[0])
+    return [("Alle Themen", figures.overall, total), *per_topic]
+
+
+def _followed(session) -> list[tuple[str, str, str | None, int]]:
+    """(kind, name, public title of a suggestion, followers): per kind, the
+    most followed first."""
+    counted = follows.counts(session)
+    titles = follows.suggestion_titles(session, list(counted["suggestion"]))
+    return [
+        (FOLLOWED[kind], value, titles.get(value) if kind == "suggestion" else None,
+         count)
+        for kind in follows.KINDS
+        for value, count in sorted(counted[kind].items(), key=lambda i: (-i[1], i[0]))
+    ]  # fmt: skip
 
 
 def _ratings(session, request: web.Request) -> dict:
@@ -71,6 +104,10 @@ async def dashboard(request: web.Request) -> web.Response:
             "days": stats.UNANSWERED_DAYS,
             "percent": ratings.percent,
             "supports_per_address": settings.supports_per_address_per_day,
+            "answer_window_days": turnaround.WINDOW.days,
+            "min_cases": turnaround.MIN_CASES,
+            "answer_refresh_minutes": round(turnaround.FRESH_SECONDS / 60),
+            "digest_hour": settings.follow_digest_hour,
         },
     )
 

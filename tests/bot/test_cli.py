@@ -96,6 +96,7 @@ def test_retention_purge(cli_env, tmp_path):
     from actions.db.models import (
         AuditEntry,
         CallbackRequest,
+        Follow,
         LiveChat,
         NluReview,
         Notification,
@@ -131,6 +132,10 @@ def test_retention_purge(cli_env, tmp_path):
                                 channel="web", reply_to=f"web:fan-{run}"))  # fmt: skip
             audit.record(session, "anna", "nlu_reviewed", "message",
                          f"Ich heiße Erika ({run})", None, None).at = at  # fmt: skip
+            # Issue 36.2: a follow nobody renewed ends with the period.
+            session.add(Follow(sender_key="k", channel="web", recipient=f"web:{run}",
+                               kind="topic", value=run, created_at=at,
+                               news_since=at))  # fmt: skip
             session.add(NluReview(text_key=run, text=f"Ich heiße Erika ({run})",
                                   intent="out_of_scope", decided_by="anna",
                                   decided_at=at))  # fmt: skip
@@ -153,8 +158,9 @@ def test_retention_purge(cli_env, tmp_path):
         "older than 180 days: contact data removed from 1 closed suggestions, "
         # Per run: the chat's news, the same by e-mail (issue 31), the widget's.
         "1 internal notes, 3 notifications, 0 photos, 1 live chats, "
-        "1 answered callback requests, 0 answers to the team, 1 reviewed messages "
-        "and 1 conversation events deleted; words removed from 0 ratings and "
+        "1 answered callback requests, 0 answers to the team, 1 reviewed messages, "
+        "1 follows not renewed and 1 conversation events deleted; words removed "
+        "from 0 ratings and "
         "1 audit entries" in result.stdout
     )
     with Session(engine, future=True) as session:
@@ -165,6 +171,7 @@ def test_retention_purge(cli_env, tmp_path):
         news = session.scalar(select(func.count(Notification.id)))
         chats = set(session.scalars(select(LiveChat.sender_id)))
         fans = set(session.scalars(select(Support.reply_to)))
+        followed = set(session.scalars(select(Follow.value)))
         reviewed = set(
             session.scalars(
                 select(AuditEntry.object_id).where(AuditEntry.action == "nlu_reviewed")
@@ -177,7 +184,7 @@ def test_retention_purge(cli_env, tmp_path):
         ).all()
     assert emails == {"old": None, "recent": "a@example.org"}
     assert notes == {None, "Bürger schrieb: recent"} and news == 3
-    assert fans == {None, "web:fan-recent"}
+    assert fans == {None, "web:fan-recent"} and followed == {"recent"}
     assert reviewed == {"", "Ich heiße Erika (recent)"}
     with Session(engine, future=True) as session:
         decided = set(session.scalars(select(NluReview.text_key)))
@@ -193,6 +200,26 @@ def test_retention_purge(cli_env, tmp_path):
     assert left == ["neu"]
     shorter = smartcity("retention", "purge", "--days", "5", env=cli_env)
     assert "contact data removed from 1 closed suggestions" in shorter.stdout
+
+
+def test_the_follow_digest_waits_for_its_hour_unless_told(cli_env):
+    """Issue 36.2: `smartcity follows digest` queues what the web app would."""
+    from actions.db import follows
+    from actions.db.follows import Target
+    from actions.db.models import utcnow
+    from actions.db.session import in_transaction
+
+    assert smartcity("db", "upgrade", env=cli_env).returncode == 0
+    in_transaction(cli_env["DATABASE_URL"], lambda s: follows.add(
+        s, "k", Target("topic", "Mobilität"), channel="web", recipient="web:k",
+        now=utcnow()))  # fmt: skip
+    cli_env["SMARTCITY_FIXED_TIME"] = "2026-12-02T16:59:00+01:00"
+    early = smartcity("follows", "digest", env=cli_env)
+    assert early.returncode == 0, early.stderr
+    assert "not due before 17:00 (FOLLOW_DIGEST_HOUR)" in early.stdout
+    now = smartcity("follows", "digest", "--now", env=cli_env)
+    assert now.returncode == 0, now.stderr
+    assert "follow digest: 1 chats due, 0 digests queued with 0 items" in now.stdout
 
 
 @pytest.mark.parametrize("days", ["-3", "viele", "999999999999"])

@@ -52,11 +52,20 @@ def test_environment_overrides():
         ("SMARTCITY_HOST", "10.1.2.3", "SMARTCITY_HOST must be a loopback address"),
         ("SMARTCITY_HOST", "rasa.example", "SMARTCITY_HOST must be a loopback"),
         ("TRUSTED_PROXIES", "10.0.0.1, proxy", "TRUSTED_PROXIES must list IP"),
+        ("FOLLOW_DIGEST_HOUR", "24", "FOLLOW_DIGEST_HOUR must be an hour of the day"),
+        ("FOLLOW_DIGEST_HOUR", "-1", "FOLLOW_DIGEST_HOUR must be at least 0"),
+        ("FOLLOW_DIGEST_HOUR", "5pm", "FOLLOW_DIGEST_HOUR must be a whole number"),
     ],
 )
 def test_bad_values_are_named(name, value, message):
     with pytest.raises(SettingsError, match=message):
         Settings.from_env({name: value})
+
+
+def test_the_digest_goes_out_at_five_unless_told():
+    assert Settings.from_env({}).follow_digest_hour == 17
+    assert Settings.from_env({"FOLLOW_DIGEST_HOUR": "0"}).follow_digest_hour == 0
+    assert Settings.from_env({"FOLLOW_DIGEST_HOUR": "23"}).follow_digest_hour == 23
 
 
 def test_the_service_portal_defaults_to_the_example_site_and_must_be_a_web_url():
@@ -82,6 +91,14 @@ def test_telegram_is_off_without_a_token_and_polls_with_one():
     telegram = Settings.from_env(TOKEN).telegram
     assert telegram.token == "123:abc"
     assert telegram.webhook_url is None and telegram.base_url is None
+
+
+def test_the_web_chat_links_to_the_bot_only_when_its_name_is_known():
+    """Issue 36.3: the action server cannot ask Telegram for the name."""
+    assert Settings.from_env(TOKEN).telegram.username is None
+    named = Settings.from_env({**TOKEN, "TELEGRAM_BOT_USERNAME": "@Stadt_KL_bot"})
+    assert named.telegram.username == "Stadt_KL_bot"
+    assert (named.telegram_link_minutes, named.telegram_links_per_day) == (30, 10)
 
 
 def test_webhook_settings():
@@ -134,6 +151,9 @@ def test_webhook_settings():
             "16-256 characters",
         ),
         ({"TELEGRAM_BASE_URL": "api.telegram.org"}, "must be an http"),
+        ({"TELEGRAM_BOT_USERNAME": "stadt kl"}, "TELEGRAM_BOT_USERNAME must be"),
+        ({"TELEGRAM_BOT_USERNAME": "stadt_kl"}, "ending in bot"),
+        ({"TELEGRAM_LINK_MINUTES": "1441"}, "at most 1440"),
         ({"RASA_TIMEOUT": "zehn"}, "RASA_TIMEOUT must be a number"),
         ({"NOTIFICATION_POLL_SECONDS": "0"}, "between 0 and 3600"),
     ],

@@ -292,7 +292,8 @@ def test_long_reply_is_split_and_escaped(assistant, bot_api):
     joined = " ".join(html.unescape(c.text) for c in reply)
     assert " ".join(long_summary.split()) in " ".join(joined.split())
     assert titles(reply[-1]) == [
-        "Termine dazu", "Weitere Projekte", "👍 Hilfreich", "👎 Nicht hilfreich"
+        "Termine dazu", "Weitere Projekte", "Dem Projekt Digitaler Zwilling folgen",
+        "👍 Hilfreich", "👎 Nicht hilfreich",
     ]  # fmt: skip
 
 

@@ -300,7 +300,7 @@ async def test_verlauf_loeschen_names_what_goes_and_keeps_it_on_request(
         assert named == {
             "suggestions": [{"reference": reference, "status": "eingegangen",
                              "published": False, "supporters": 0}],
-            "supports": 0, "messages": 0,
+            "supports": 0, "messages": 0, "follows": [],
         }  # fmt: skip
         async with http.post(
             f"{assistant.web_url}/api/forget", json={"session": mine, "scope": scope}

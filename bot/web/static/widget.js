@@ -49,6 +49,7 @@
       forgetSupporters: function (count) { return count + "-mal unterstützt"; },
       forgetSupports: "Ihre Unterstützung für andere Vorschläge: ",
       forgetMessages: "Ihre Nachrichten an das Team: ",
+      forgetFollows: "Was Sie verfolgen (Neuigkeiten einmal am Tag): ",
       forgetAll: "Alles löschen",
       forgetAllNote: "Löscht den Verlauf und alles oben Genannte. Das lässt sich nicht rückgängig machen.",
       forgetOnly: "Nur den Verlauf löschen",
@@ -106,6 +107,7 @@
       forgetSupporters: function (count) { return "supported " + count + (count === 1 ? " time" : " times"); },
       forgetSupports: "Your support for other suggestions: ",
       forgetMessages: "Your messages to the team: ",
+      forgetFollows: "What you follow (news once a day): ",
       forgetAll: "Delete everything",
       forgetAllNote: "Deletes the history and everything listed above. This cannot be undone.",
       forgetOnly: "Delete only the history",
@@ -918,7 +920,9 @@
     }
     if (data.supports) list.appendChild(el("li", {}, TEXT.forgetSupports + data.supports));
     if (data.messages) list.appendChild(el("li", {}, TEXT.forgetMessages + data.messages));
-    if (!own.length && !data.supports && !data.messages) {
+    var followed = data.follows || [];
+    if (followed.length) list.appendChild(el("li", {}, TEXT.forgetFollows + followed.join(", ")));
+    if (!own.length && !data.supports && !data.messages && !followed.length) {
       list.appendChild(el("li", {}, TEXT.forgetNothingElse));
     }
     return list;

@@ -26,7 +26,11 @@ async def test_project_by_canonical_name(dispatcher, make_tracker):
         "name": "project",
         "value": "KL MitWirkung",
     }
-    assert button_titles(dispatcher) == ["Termine dazu", "Weitere Projekte"]
+    assert button_titles(dispatcher) == [
+        "Termine dazu",
+        "Weitere Projekte",
+        "Dem Projekt KL MitWirkung folgen",
+    ]
     # The answer can be rated: the offer waits in a slot, without the sender.
     [offered] = events[1]["value"]
     assert events[1]["name"] == "rating_offers"

@@ -55,6 +55,16 @@ class WebCitizen:
         }
         return joined(messages)
 
+    async def news(self) -> list[str]:
+        """The notifications the widget would show now."""
+        async with self.http.get(
+            f"{self.base}/api/notifications",
+            params={"session": self.session},
+            headers={"Origin": ORIGIN},
+        ) as response:
+            assert response.status == 200, await response.text()
+            return [n["text"] for n in (await response.json())["notifications"]]
+
     async def press(self, title: str) -> str:
         assert title in self.buttons, f"no button {title!r} in {list(self.buttons)}"
         return await self.say(self.buttons[title])

@@ -19,7 +19,7 @@ from actions.db import suggestions as store
 from actions.db.models import Follow, Notification
 from actions.db.session import get_engine
 from core.settings import get_settings
-from tests.e2e.chat import ORIGIN, WebCitizen
+from tests.e2e.chat import WebCitizen
 from tests.e2e.test_telegram import ask, press, shown
 
 chat_ids = itertools.count(9801)
@@ -88,16 +88,6 @@ def digests_to(assistant, recipient: str) -> list[str]:
         )
 
 
-async def widget_news(http, assistant, citizen: WebCitizen) -> list[str]:
-    async with http.get(
-        f"{assistant.web_url}/api/notifications",
-        params={"session": citizen.session},
-        headers={"Origin": ORIGIN},
-    ) as response:
-        assert response.status == 200
-        return [n["text"] for n in (await response.json())["notifications"]]
-
-
 async def test_a_followed_district_brings_one_digest_on_both_channels(
     assistant, bot_api
 ):
@@ -120,7 +110,7 @@ async def test_a_followed_district_brings_one_digest_on_both_channels(
         import_event_there(assistant, "Stadtteilgespräch Wiesenthalerhof")
         report = run_digest(assistant, today)
         assert report.sent >= 2
-        news = await widget_news(http, assistant, web)
+        news = await web.news()
         assert len(news) == 1, news
         assert (
             f"„Spielplatz am Wiesenthalerhof“ https://stadt.example/vorschlaege/{reference}"

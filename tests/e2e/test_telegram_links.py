@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 import aiohttp
 
 from tests.bot.telegram.bot_api import BOT_USER
-from tests.e2e.chat import ORIGIN, REFERENCE, WebCitizen
+from tests.e2e.chat import REFERENCE, WebCitizen
 from tests.e2e.live import logged_in, staff_session
 
 IDEA = "Eine Trinkwasserstelle am Spielplatz im Volkspark aufstellen"
@@ -63,16 +63,6 @@ async def message_with(bot_api, chat: int, *parts: str, seconds: int = 30) -> st
     raise AssertionError(f"no message with {parts} in {seconds} s")
 
 
-async def widget_news(http, assistant, citizen: WebCitizen) -> list[str]:
-    async with http.get(
-        f"{assistant.web_url}/api/notifications",
-        params={"session": citizen.session},
-        headers={"Origin": ORIGIN},
-    ) as response:
-        assert response.status == 200, await response.text()
-        return [n["text"] for n in (await response.json())["notifications"]]
-
-
 def expire(assistant, token: str) -> None:
     """As if the link had waited past its time."""
     past = datetime.now(timezone.utc) - timedelta(minutes=1)
@@ -107,7 +97,7 @@ async def test_the_news_follow_the_suggestion_to_telegram(assistant, bot_api):
 
             await staff.post(path, status="angenommen", public_note="Wir bauen sie.")
             await message_with(bot_api, chat, reference, "„angenommen“")
-        assert await widget_news(http, assistant, citizen) == []
+        assert await citizen.news() == []
 
         # The chat now owns it: its status with the idea, and the widget's
         # answer is anyone's.

@@ -33,9 +33,11 @@ MOST_SUPPORTED = re.compile(
     re.IGNORECASE,
 )
 # "in meiner Nähe", "hier in der Gegend", "near me": the position is asked for.
+# "in der Nähe vom Bahnhof" names a place instead: words to search for.
 NEAR_ME = re.compile(
-    r"in meiner (nähe|naehe|gegend|umgebung|straße|strasse)|hier in der "
-    r"(nähe|naehe|gegend)|um mich herum|bei mir|near me|nearby|around me",
+    r"in (meiner|der) (nähe|naehe|gegend|umgebung)(?!\s+(von|vom|des|der|zum|zur)\b)|"
+    r"in meiner (straße|strasse)|um mich herum|bei mir|"
+    r"near me|nearby|around me|close to me|in my area",
     re.IGNORECASE,
 )
 WAITS_FOR_POSITION = "search_waits_for_position"

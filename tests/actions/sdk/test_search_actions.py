@@ -16,7 +16,7 @@ from actions.db.models import utcnow
 from actions.db.search import Search, find, relevance, terms_of
 from actions.db.session import get_engine
 from actions.sdk.more_actions import ActionShowMore
-from actions.sdk.search_actions import ActionSearchSuggestions
+from actions.sdk.search_actions import NEAR_ME, ActionSearchSuggestions
 from actions.sdk.suggestion_actions import ActionLocationOutsideForm
 from core.places import Position
 from core.protocol import intent_payload
@@ -229,3 +229,18 @@ def test_the_search_reads_at_most_the_newest_candidates(session, monkeypatch):
             review.publish(session, made.reference, f"Brunnen {n}", actor="anna")
     found, total = find(session, Search(words=terms_of("Brunnen")), limit=5)
     assert total == 2 and [e.title for e in found] == ["Brunnen 2", "Brunnen 1"]
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("Vorschläge in der Nähe", True),
+        ("Was wurde hier in meiner Umgebung vorgeschlagen?", True),
+        ("any suggestions near me?", True),
+        # A place named after "Nähe" is a word to search for, not the position.
+        ("Vorschläge in der Nähe vom Bahnhof", False),
+        ("Ideen in der Umgebung des Rathauses", False),
+    ],
+)
+def test_near_me_is_told_from_a_named_place(text, asks):
+    assert bool(NEAR_ME.search(text)) is asks

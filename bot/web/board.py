@@ -91,6 +91,13 @@ ENGLISH: dict[Text, Text] = {
         "counts once."
     ),
     "Im Chat unterstützen": "Support in the chat",
+    "Auf dem Laufenden bleiben": "Stay informed",
+    "Schreiben Sie dem Stadt-Assistenten: „{reference} folgen“. Dann bekommen "
+    "Sie Neues zu diesem Vorschlag im Chat, höchstens einmal am Tag.": (
+        "Write to the city assistant: “Follow {reference}”. You'll then get "
+        "news about this suggestion in the chat, at most once a day."
+    ),
+    "Im Chat folgen": "Follow in the chat",
     "Antworten der Stadt": "Replies from the city",
     "Die Stadt hat noch nicht geantwortet.": "The city has not replied yet.",
     # board_missing.html

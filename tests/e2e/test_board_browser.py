@@ -127,3 +127,17 @@ def test_support_from_the_board_goes_through_the_chat(page, assistant, board_ent
     playwright_api.expect(page.locator(".support-count")).to_have_text(
         "2-mal unterstützt"
     )
+
+
+def test_following_from_the_board_is_asked_in_the_chat(page, assistant, board_entries):
+    page.goto(f"{assistant.web_url}/vorschlaege/{board_entries[1]}")
+    page.get_by_role("button", name="Im Chat folgen").click()
+    log = page.get_by_role("log")
+    playwright_api.expect(log).to_contain_text(f"{board_entries[1]} folgen")
+    playwright_api.expect(log).to_contain_text(
+        f"Möchten Sie dem Vorschlag {board_entries[1]} folgen?", timeout=30_000
+    )
+    page.get_by_role("button", name="Ja, folgen").click()
+    playwright_api.expect(log).to_contain_text(
+        f"Sie folgen jetzt dem Vorschlag {board_entries[1]}.", timeout=30_000
+    )

@@ -22,6 +22,7 @@ from actions.db import suggestions as store
 from actions.db.session import get_engine
 from tests.e2e.live import logged_in, staff_session
 from tests.e2e.typed_buttons import (
+    FOLLOWING_SEEDS,
     SEEDS,
     Crawl,
     Driver,
@@ -151,9 +152,10 @@ async def crawl_and_check(assistant, make_client, bot_api) -> None:
     )
     widget, telegram = WidgetDriver(client), TelegramDriver(bot_api)
     reference = published_similar(assistant)
-    alone, with_staff = Crawl(), Crawl()
+    alone, with_staff, following = Crawl(), Crawl(), Crawl()
     try:
         await alone.explore(widget, SEEDS)
+        await following.explore(widget, FOLLOWING_SEEDS)
         async with staff_session() as http:
             staff = await logged_in(assistant, http, "crawl-anna")
             await staff.available(True)
@@ -164,9 +166,11 @@ async def crawl_and_check(assistant, make_client, bot_api) -> None:
             finally:
                 await staff.available(False)
             await check((widget, telegram), alone)
+            await check((widget, telegram), following,
+                        skip=[*alone.ways, *with_staff.ways])  # fmt: skip
     finally:
         unpublish(assistant, reference)
-    RESULTS["found"] = dict.fromkeys([*alone.ways, *with_staff.ways])
+    RESULTS["found"] = dict.fromkeys([*alone.ways, *with_staff.ways, *following.ways])
 
 
 async def check(channels: tuple[Driver, ...], crawl: Crawl, skip=()) -> None:

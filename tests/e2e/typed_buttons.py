@@ -70,7 +70,18 @@ SEEDS = [
     "ja",
     '/ask_project_info{"project": "Wolkenkratzer"}',
     "Was ist ein Flux-Kompensator?",
+    # Issue 36: the board in the chat, found and not found.
+    "Gibt es schon Vorschläge zu Radständern?",
+    "Gibt es Vorschläge zu Seilbahnen?",
 ]
+# Ways that need what the chat follows first: several messages typed in turn.
+FOLLOWING_SEEDS = [
+    ("Halten Sie mich über die Innenstadt auf dem Laufenden", "ja",
+     "Halten Sie mich über Mobilität auf dem Laufenden", "ja", "Meine Abos"),
+    # "Link mit meinen Abos" under the link to Telegram, after the form.
+    ("Halten Sie mich über die Innenstadt auf dem Laufenden", "ja",
+     "Ich möchte einen Vorschlag machen"),
+]  # fmt: skip
 REFERENCE = re.compile(r"\b[VR]-[0-9A-Z]{4}-[0-9A-Z]{4}\b")
 NUMBER = re.compile(r"\d+")
 RANDOM_ID = re.compile(r"[0-9a-f]{16}|[VR]-[0-9A-Z]{4}-[0-9A-Z]{4}")
@@ -235,8 +246,13 @@ class Crawl:
     ways: dict[str, list[Step]] = field(default_factory=dict)
     pressed: set[tuple[str, str]] = field(default_factory=set)
 
-    async def explore(self, driver: Driver, seeds: list[str]) -> None:
-        frontier: list[list[Step]] = [[("type", seed)] for seed in seeds]
+    async def explore(self, driver: Driver, seeds: list[str | tuple[str, ...]]) -> None:
+        """From each seed (a message, or messages typed in turn), every
+        button pressed once, breadth first."""
+        frontier: list[list[Step]] = [
+            [("type", text) for text in ((seed,) if isinstance(seed, str) else seed)]
+            for seed in seeds
+        ]
         explored = 0
         while frontier and explored < MAX_STATES:
             way = frontier.pop(0)

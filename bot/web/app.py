@@ -119,7 +119,7 @@ def create_app(
 
     app.router.add_get("/api/live", live, name="live")
     app.router.add_post("/api/photos", chat.photo, name="photos")
-    setup_board(app, settings, services.db)
+    setup_board(app, settings, services.db, chat.allowed)
     setup_unsubscribe(app, settings, chat)
     allow_origins(app, settings.web_allowed_origins)
     app.on_response_prepare.append(add_security_headers)

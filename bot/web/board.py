@@ -7,6 +7,7 @@ and every link on them keeps it. The suggestions' own words stay as written.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -26,6 +27,11 @@ from core.wording import english_names
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MAX_PAGE = 1000
+TOO_FAST_DE = (
+    "Zu viele Seitenaufrufe. Bitte warten Sie einen Moment und laden Sie die "
+    "Seite dann neu."
+)
+TOO_FAST_EN = "Too many page views. Please wait a moment, then reload the page."
 SORT_LABELS = {"neu": "Neueste zuerst", "unterstuetzt": "Meiste Unterstützung zuerst"}
 GERMAN_DAY = "%d.%m.%Y"
 
@@ -161,7 +167,14 @@ def _switch(request: web.Request, *, to_english: bool) -> dict[str, str]:
     return {"href": href, "lang": "de", "label": "Deutsch"}
 
 
-def setup_board(app: web.Application, settings: Settings, db: Database) -> None:
+def setup_board(
+    app: web.Application,
+    settings: Settings,
+    db: Database,
+    allowed: Callable[[web.Request], Awaitable[bool]],
+) -> None:
+    """The board's pages; `allowed`: the web chat's budget per client address
+    and overall (ChatApi.allowed), which a page view counts against too."""
     env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -175,7 +188,7 @@ def setup_board(app: web.Application, settings: Settings, db: Database) -> None:
     env.globals.update(status_labels=STATUS_LABELS, sort_labels=SORT_LABELS,
                        t=_say, english=False, lang="de", keep_language="",
                        topic_names={}, switch=None)  # fmt: skip
-    handlers = BoardPages(db)
+    handlers = BoardPages(db, allowed)
     app.router.add_get("/vorschlaege", handlers.list_page, name="board")
     app.router.add_get(
         "/vorschlaege/{reference}", handlers.entry_page, name="board_entry"
@@ -204,11 +217,23 @@ def _filters(query, choices: dict[str, list[str]]) -> board.Filters:
     )
 
 
+def _too_fast(request: web.Request) -> web.Response:
+    english = request.query.get(protocol.LANGUAGE_SLOT) == protocol.ENGLISH
+    return web.Response(text=TOO_FAST_EN if english else TOO_FAST_DE, status=429,
+                        headers={"Retry-After": "10"})  # fmt: skip
+
+
 class BoardPages:
-    def __init__(self, db: Database) -> None:
+    def __init__(
+        self, db: Database, allowed: Callable[[web.Request], Awaitable[bool]]
+    ) -> None:
         self.db = db
+        self.allowed = allowed
 
     async def list_page(self, request: web.Request) -> web.Response:
+        if not await self.allowed(request):
+            return _too_fast(request)
+
         def work(session):
             choices = board.choices(session)
             filters = _filters(request.query, choices)
@@ -231,6 +256,8 @@ class BoardPages:
         return aiohttp_jinja2.render_template("board.html", request, context)
 
     async def entry_page(self, request: web.Request) -> web.Response:
+        if not await self.allowed(request):
+            return _too_fast(request)
         reference = normalize_reference(request.match_info["reference"])
         found = (
             await self.db.run(lambda s: board.entry(s, reference), read_only=True)

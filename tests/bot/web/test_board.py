@@ -130,3 +130,29 @@ async def test_titles_are_escaped_and_addresses_are_canonical(client, web_settin
     )
     assert (await client.get("/vorschlaege/V-0000-0000")).status == 404
     assert (await client.get("/vorschlaege/%3Cscript%3E")).status == 404
+
+
+async def test_page_views_count_against_the_address_budget(
+    aiohttp_client, database_url, tmp_path
+):
+    from bot.server import create_app
+    from core.settings import Settings
+
+    settings = Settings.from_env(
+        {
+            "DATABASE_URL": database_url,
+            "SMARTCITY_VAR_DIR": str(tmp_path / "var"),
+            "TRACKER_STORE_URL": f"sqlite:///{tmp_path / 'tracker.db'}",
+            "WEB_ADDRESS_PER_MINUTE": "3",
+        }
+    )
+    client = await aiohttp_client(create_app(settings))
+    reference = add(settings, "Bitte Bänke", "Bänke am Rathaus")
+    for path in ("/vorschlaege", f"/vorschlaege/{reference}", "/vorschlaege?seite=2"):
+        assert (await client.get(path)).status == 200
+    refused = await client.get(f"/vorschlaege/{reference}")
+    assert refused.status == 429 and refused.headers["Retry-After"] == "10"
+    assert "Zu viele Seitenaufrufe" in await refused.text()
+    english = await client.get("/vorschlaege?sprache=en")
+    assert english.status == 429
+    assert "Too many page views" in await english.text()

@@ -75,9 +75,18 @@ class Search:
     most_supported: bool = False
 
 
+def head(text: str) -> str:
+    """The first MAX_COMPARED_CHARS of a message, without a word cut in two
+    (its stump would be searched for as a word of its own)."""
+    if len(text) <= MAX_COMPARED_CHARS:
+        return text
+    cut = text[: MAX_COMPARED_CHARS + 1]
+    return cut[: cut.rfind(" ")] if " " in cut else cut[:MAX_COMPARED_CHARS]
+
+
 def terms_of(text: str) -> tuple[str, ...]:
     """The stems of a message worth searching for, in their order, once each."""
-    found = [s for s in stems(text[:MAX_COMPARED_CHARS]).split()
+    found = [s for s in stems(head(text)).split()
              if len(s) > 2 and s not in FRAME_WORDS and not s.isdigit()]  # fmt: skip
     return tuple(dict.fromkeys(found))[:MAX_TERMS]
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from actions.db import search
 from actions.db.follows import Target
-from actions.db.search import Search, terms_of
+from actions.db.search import Search, head, terms_of
 from actions.sdk import list_pages
 from actions.sdk.base import DatabaseAction, EventList, latest_entity
 from actions.sdk.follow_actions import follow_button
@@ -51,8 +51,6 @@ def search_of(tracker: Tracker) -> tuple[Search, str]:
         text = ""
     words = _without_entities(text, message.get("entities") or [])
     terms = terms_of(words)
-    typed = " ".join(w for w in re.findall(r"\w[\w-]*", words)
-                     if terms_of(w) and terms_of(w)[0] in terms)  # fmt: skip
     return (
         Search(
             words=terms,
@@ -60,8 +58,20 @@ def search_of(tracker: Tracker) -> tuple[Search, str]:
             district=latest_entity(tracker, "district"),
             most_supported=bool(MOST_SUPPORTED.search(text)),
         ),
-        typed,
+        _as_typed(words, terms),
     )
+
+
+def _as_typed(words: str, terms: tuple[str, ...]) -> str:
+    """Each searched term once, in the words the citizen wrote it: the heading
+    says „Fahrradständern“, not the stem, and stays short however long the
+    message was."""
+    written: dict[str, str] = {}
+    for word in re.findall(r"\w[\w-]*", head(words)):
+        stem = next(iter(terms_of(word)), None)
+        if stem in terms and stem not in written:
+            written[stem] = word
+    return " ".join(written[t] for t in terms if t in written)
 
 
 def _without_entities(text: str, entities: list[Any]) -> str:

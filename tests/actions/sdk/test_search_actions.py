@@ -244,3 +244,13 @@ def test_the_search_reads_at_most_the_newest_candidates(session, monkeypatch):
 )
 def test_near_me_is_told_from_a_named_place(text, asks):
     assert bool(NEAR_ME.search(text)) is asks
+
+
+async def test_a_long_repetitive_message_names_each_word_once(
+    dispatcher, make_tracker, board
+):
+    text = "Gibt es Vorschläge zu Hundewiesen? " + "Hundewiesen " * 300
+    await ActionSearchSuggestions().run(dispatcher, search(make_tracker, text), DOMAIN)
+    assert dispatcher.messages[-1]["text"].startswith(
+        "Ich habe keinen veröffentlichten Vorschlag zu „Hundewiesen“ gefunden."
+    )
